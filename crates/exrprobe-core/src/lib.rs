@@ -1,0 +1,17 @@
+//! exrprobe-core: the pure part of exrprobe (no GUI). The CLI, the viewer and the tests share it.
+//!
+//! Data flows one way: [`load`] turns a file into a [`model::Image`]; [`analyze`] computes the
+//! statistics ([`stats`]), finds the depth and colour channels ([`naming`]) and diagnoses them
+//! ([`diagnose`]) once; [`colormap`] maps samples to display pixels; [`export`] writes `.npy`/`.npz`.
+
+pub mod analysis;
+pub mod colormap;
+pub mod diagnose;
+pub mod export;
+pub mod load;
+pub mod model;
+pub mod naming;
+pub mod stats;
+
+pub use analysis::{Analysis, analyze};
+pub use half::f16;
