@@ -117,7 +117,7 @@ fn compositing_off_depth_has_background_sentinels_outside_the_range() {
     assert_eq!((z.nan, z.pos_inf, z.neg_inf), (0, 0, 0));
     assert_eq!(z.constant, None);
     let (lo, hi) = z.robust_range.unwrap_or((f64::NAN, f64::NAN));
-    assert_eq!(lo, f64::from(7.212_734_2_f32));
+    assert_eq!(lo, f64::from(7.212_734_f32));
     assert_eq!(hi, f64::from(22.728_59_f32));
     assert!(
         lo >= 7.2 && hi <= 23.367_587,
