@@ -395,36 +395,96 @@ fn merge_histograms(mut a: Histogram, b: Histogram) -> Histogram {
     a
 }
 
+/// Counts of one [`binned`] work item: the bins, then underflow, overflow and a discard slot,
+/// so that the loop indexes without branching.
+struct BinCounts {
+    slots: Vec<u64>,
+    finite: u64,
+    real: u64,
+    pos_inf: u64,
+    neg_inf: u64,
+    count: u64,
+}
+
 /// One parallel pass binning native samples.
 fn binned<T: Native>(values: &[T], binner: &Binner) -> Histogram {
-    values
+    let bins = binner.bins;
+    let (under, over, discard) = (bins, bins + 1, bins + 2);
+    let (lo, hi, scale) = (binner.lo, binner.hi, binner.scale);
+    // A degenerate range (lo == hi) puts its samples in the middle bin.
+    let base = if lo == hi { bins / 2 } else { 0 };
+    // With `base` > 0 the scale is 0, so `base + 0` stays in range.
+    let last_f = (bins - 1) as f64;
+    let empty = || BinCounts {
+        slots: vec![0; bins + 3],
+        finite: 0,
+        real: 0,
+        pos_inf: 0,
+        neg_inf: 0,
+        count: 0,
+    };
+    let counts = values
         .par_chunks(piece_len(values.len()))
-        .fold(
-            || binner.empty(),
-            |mut histogram, chunk| {
-                let (mut finite, mut real, mut pos_inf, mut neg_inf) = (0u64, 0u64, 0u64, 0u64);
-                for &v in chunk {
-                    let key = v.order_key();
-                    let (is_finite, is_real) = T::key_class(key);
-                    finite += u64::from(is_finite);
-                    real += u64::from(is_real);
-                    if T::FLOAT {
-                        pos_inf += u64::from(key == T::KEY_POS_INF);
-                        neg_inf += u64::from(key == T::KEY_NEG_INF);
-                    }
-                    if is_real {
-                        binner.add_finite(&mut histogram, v.to_f64(), 1);
-                    }
+        .fold(empty, |mut c, chunk| {
+            let (mut finite, mut real, mut pos_inf, mut neg_inf) = (0u64, 0u64, 0u64, 0u64);
+            let slots = c.slots.as_mut_slice();
+            for &v in chunk {
+                let key = v.order_key();
+                let (is_finite, is_real) = T::key_class(key);
+                finite += u64::from(is_finite);
+                real += u64::from(is_real);
+                if T::FLOAT {
+                    pos_inf += u64::from(key == T::KEY_POS_INF);
+                    neg_inf += u64::from(key == T::KEY_NEG_INF);
                 }
-                let count = chunk.len() as u64;
-                histogram.sentinel += finite - real;
-                histogram.pos_inf += pos_inf;
-                histogram.neg_inf += neg_inf;
-                histogram.nan += count - finite - pos_inf - neg_inf;
-                histogram
-            },
-        )
-        .reduce(|| binner.empty(), merge_histograms)
+                let x = v.to_f64();
+                // Clamped in floating point first, so the integer conversion is a plain one
+                // (NaN → 0); the last bin includes `hi`.
+                let bin = base + ((x - lo) * scale).clamp(0.0, last_f) as u32 as usize;
+                let slot = if !is_real {
+                    discard
+                } else if x < lo {
+                    under
+                } else if x > hi {
+                    over
+                } else {
+                    bin
+                };
+                if let Some(count) = slots.get_mut(slot) {
+                    *count += 1;
+                }
+            }
+            c.finite += finite;
+            c.real += real;
+            c.pos_inf += pos_inf;
+            c.neg_inf += neg_inf;
+            c.count += chunk.len() as u64;
+            c
+        })
+        .reduce(empty, |mut a, b| {
+            for (x, y) in a.slots.iter_mut().zip(&b.slots) {
+                *x += y;
+            }
+            a.finite += b.finite;
+            a.real += b.real;
+            a.pos_inf += b.pos_inf;
+            a.neg_inf += b.neg_inf;
+            a.count += b.count;
+            a
+        });
+    let mut histogram = binner.empty();
+    histogram.bins = counts
+        .slots
+        .get(..bins)
+        .map(<[u64]>::to_vec)
+        .unwrap_or_default();
+    histogram.underflow = counts.slots.get(under).copied().unwrap_or(0);
+    histogram.overflow = counts.slots.get(over).copied().unwrap_or(0);
+    histogram.sentinel = counts.finite - counts.real;
+    histogram.pos_inf = counts.pos_inf;
+    histogram.neg_inf = counts.neg_inf;
+    histogram.nan = counts.count - counts.finite - counts.pos_inf - counts.neg_inf;
+    histogram
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -530,18 +590,19 @@ impl Pass1 {
 }
 
 fn pass1_chunk<T: Native>(mut acc: Pass1, chunk: &[T], first_bits: u32) -> Pass1 {
-    // Plain locals so that everything stays in registers.
-    let mut sum = 0.0f64;
+    // Plain locals so that everything stays in registers; the f64 sum uses four independent
+    // accumulators so that the add latency is not a chain through every sample.
+    let mut sums = [0.0f64; 4];
     let (mut finite, mut real, mut pos_inf, mut neg_inf) = (0u64, 0u64, 0u64, 0u64);
     let (mut min_key, mut max_key) = (u32::MAX, 0u32);
     let (mut real_min_key, mut real_max_key) = (u32::MAX, 0u32);
     let mut differs = false;
     let keys = acc.keys.as_mut_slice();
-    for &v in chunk {
+    let mut step = |v: T, sum: &mut f64| {
         differs |= v.raw_bits() != first_bits;
         let key = v.order_key();
         let (is_finite, is_real) = T::key_class(key);
-        sum += if is_finite { v.to_f64() } else { 0.0 };
+        *sum += if is_finite { v.to_f64() } else { 0.0 };
         finite += u64::from(is_finite);
         real += u64::from(is_real);
         if T::FLOAT {
@@ -560,7 +621,21 @@ fn pass1_chunk<T: Native>(mut acc: Pass1, chunk: &[T], first_bits: u32) -> Pass1
         if let Some(count) = keys.get_mut(slot) {
             *count += 1;
         }
+    };
+    let mut quads = chunk.chunks_exact(4);
+    for quad in &mut quads {
+        if let [a, b, c, d] = *quad {
+            let [s0, s1, s2, s3] = &mut sums;
+            step(a, s0);
+            step(b, s1);
+            step(c, s2);
+            step(d, s3);
+        }
     }
+    for &v in quads.remainder() {
+        step(v, &mut sums[0]);
+    }
+    let sum = (sums[0] + sums[1]) + (sums[2] + sums[3]);
     acc.count += chunk.len() as u64;
     acc.sum += sum;
     acc.finite += finite;
