@@ -382,19 +382,6 @@ impl Binner {
     }
 }
 
-fn merge_histograms(mut a: Histogram, b: Histogram) -> Histogram {
-    for (x, y) in a.bins.iter_mut().zip(&b.bins) {
-        *x += y;
-    }
-    a.underflow += b.underflow;
-    a.overflow += b.overflow;
-    a.sentinel += b.sentinel;
-    a.nan += b.nan;
-    a.pos_inf += b.pos_inf;
-    a.neg_inf += b.neg_inf;
-    a
-}
-
 /// Counts of one [`binned`] work item: the bins, then underflow, overflow and a discard slot,
 /// so that the loop indexes without branching.
 struct BinCounts {
