@@ -18,6 +18,11 @@
 //! Half channels need only one pass: their 16-bit patterns are counted directly (65 536 possible
 //! values), and every statistic is derived exactly from those counts.
 //!
+//! Cost: a float or uint channel is read three times (statistics + coarse key counts, the
+//! refinement of two key bins, the display histogram), a half channel once. Measured CPU time
+//! (`examples/stats_bench.rs`, optimised build, one thread): about 65 ms per 3840×2160 float
+//! channel, about 5 ms per half channel.
+//!
 //! Percentile convention: with `n` sorted values `v[0..n]`, the low end is `v[floor(0.001·(n−1))]`
 //! and the high end `v[ceil(0.999·(n−1))]` (nearest rank, rounded outwards), so the range always
 //! consists of real sample values.
@@ -51,7 +56,8 @@ pub struct ChannelStats {
     /// `Some(value)` when every sample is identical (bitwise-equal, NaN included), as f64.
     pub constant: Option<f64>,
     /// Display range from percentiles of the finite, non-sentinel samples; `None` when there are
-    /// none. `lo == hi` only for a constant buffer.
+    /// none. `lo == hi` only when all those samples are equal (a constant buffer, or one constant
+    /// value besides background / NaN / ±Inf).
     pub robust_range: Option<(f64, f64)>,
     /// Histogram over `robust_range`.
     pub histogram: Histogram,
@@ -153,8 +159,8 @@ pub fn histogram(samples: &Samples, lo: f64, hi: f64, bins: usize) -> Histogram 
 trait Native: Copy + Send + Sync {
     /// True for types that can hold NaN, ±Inf and background sentinels.
     const FLOAT: bool;
-    /// Order keys of -Inf and +Inf (keys outside them are NaN), and the first sentinel key.
-    /// Only meaningful when `FLOAT`.
+    /// Order keys of -Inf and +Inf (keys outside them are NaN), and the first sentinel key
+    /// (at most `KEY_POS_INF`). Only meaningful when `FLOAT`.
     const KEY_NEG_INF: u32;
     const KEY_POS_INF: u32;
     const KEY_SENTINEL: u32;
@@ -251,7 +257,8 @@ impl Native for f16 {
     const FLOAT: bool = true;
     const KEY_NEG_INF: u32 = (!0xfc00u32 & 0xffff) << 16;
     const KEY_POS_INF: u32 = 0xfc00 << 16;
-    const KEY_SENTINEL: u32 = u32::MAX; // the largest half is 65504
+    // No half is a sentinel (the largest is 65504): every finite half is real.
+    const KEY_SENTINEL: u32 = Self::KEY_POS_INF;
 
     #[inline]
     fn raw_bits(self) -> u32 {
@@ -1007,7 +1014,7 @@ mod tests {
         halves.extend([f16::NAN, f16::INFINITY, f16::NEG_INFINITY, f16::MAX]);
         halves.extend(std::iter::repeat_n(f16::from_f32(7.0), 5000));
         let floats: Vec<f32> = halves.iter().map(|h| h.to_f32()).collect();
-        let h = channel_stats(&Samples::F16(halves));
+        let h = channel_stats(&Samples::F16(halves.clone()));
         let f = channel_stats(&Samples::F32(floats.clone()));
         assert_eq!(
             (h.count, h.finite, h.nan, h.pos_inf, h.neg_inf, h.sentinel),
@@ -1017,6 +1024,12 @@ mod tests {
         assert_eq!(h.max, Some(65504.0));
         assert_eq!(h.robust_range, f.robust_range);
         assert_eq!(h.histogram, f.histogram);
+        // Re-binning the half buffer directly gives the same histogram as the counting path.
+        let (lo, hi) = h.robust_range.unwrap_or((0.0, 0.0));
+        assert_eq!(
+            histogram(&Samples::F16(halves), lo, hi, DEFAULT_BINS),
+            h.histogram
+        );
         let (hm, fm) = (h.mean.unwrap_or(f64::NAN), f.mean.unwrap_or(f64::NAN));
         assert!((hm - fm).abs() < 1e-9 * fm.abs(), "{hm} vs {fm}");
         let real: Vec<f64> = floats
