@@ -145,9 +145,9 @@ pub fn channel_stats(samples: &Samples) -> ChannelStats {
 pub fn histogram(samples: &Samples, lo: f64, hi: f64, bins: usize) -> Histogram {
     let binner = Binner::new(lo, hi, bins);
     match samples {
-        Samples::F16(values) => binned(values, &binner),
-        Samples::F32(values) => binned(values, &binner),
-        Samples::U32(values) => binned(values, &binner),
+        Samples::F16(values) => binned::<_, true>(values, &binner),
+        Samples::F32(values) => binned::<_, true>(values, &binner),
+        Samples::U32(values) => binned::<_, true>(values, &binner),
     }
 }
 
@@ -400,8 +400,9 @@ struct BinCounts {
     count: u64,
 }
 
-/// One parallel pass binning native samples.
-fn binned<T: Native>(values: &[T], binner: &Binner) -> Histogram {
+/// One parallel pass binning native samples. With `SPECIALS` false the sentinel, NaN and ±Inf
+/// counts are left at 0 (the caller knows them already).
+fn binned<T: Native, const SPECIALS: bool>(values: &[T], binner: &Binner) -> Histogram {
     let bins = binner.bins;
     let (under, over, discard) = (bins, bins + 1, bins + 2);
     let (lo, hi, scale) = (binner.lo, binner.hi, binner.scale);
@@ -423,15 +424,17 @@ fn binned<T: Native>(values: &[T], binner: &Binner) -> Histogram {
             let (mut finite, mut real, mut pos_inf, mut neg_inf) = (0u64, 0u64, 0u64, 0u64);
             let slots = c.slots.as_mut_slice();
             for &v in chunk {
-                let key = v.order_key();
-                let (is_finite, is_real) = T::key_class(key);
-                finite += u64::from(is_finite);
-                real += u64::from(is_real);
-                if T::FLOAT {
-                    pos_inf += u64::from(key == T::KEY_POS_INF);
-                    neg_inf += u64::from(key == T::KEY_NEG_INF);
-                }
                 let x = v.to_f64();
+                // NaN fails every comparison; 1e9 is exact in f32, so this matches the key test.
+                let is_real = !T::FLOAT || (x >= -f64::MAX && x < SENTINEL_THRESHOLD);
+                real += u64::from(is_real);
+                if SPECIALS && T::FLOAT {
+                    finite += u64::from(x.abs() <= f64::MAX);
+                    pos_inf += u64::from(x == f64::INFINITY);
+                    neg_inf += u64::from(x == f64::NEG_INFINITY);
+                } else {
+                    finite += u64::from(is_real);
+                }
                 // Clamped in floating point first, so the integer conversion is a plain one
                 // (NaN → 0); the last bin includes `hi`.
                 let bin = base + ((x - lo) * scale).clamp(0.0, last_f) as u32 as usize;
@@ -721,7 +724,14 @@ fn wide_stats<T: Native>(values: &[T]) -> ChannelStats {
             .map(|percentiles| robust_range(percentiles, real_min, real_max))
     };
     let histogram = match robust {
-        Some((lo, hi)) => binned(values, &Binner::new(lo, hi, DEFAULT_BINS)),
+        Some((lo, hi)) => {
+            let mut h = binned::<_, false>(values, &Binner::new(lo, hi, DEFAULT_BINS));
+            h.sentinel = sentinel;
+            h.nan = p.nan;
+            h.pos_inf = p.pos_inf;
+            h.neg_inf = p.neg_inf;
+            h
+        }
         None => {
             let mut h = Binner::new(0.0, 0.0, DEFAULT_BINS).empty();
             h.sentinel = sentinel;
