@@ -426,7 +426,7 @@ fn binned<T: Native, const SPECIALS: bool>(values: &[T], binner: &Binner) -> His
             for &v in chunk {
                 let x = v.to_f64();
                 // NaN fails every comparison; 1e9 is exact in f32, so this matches the key test.
-                let is_real = !T::FLOAT || (x >= -f64::MAX && x < SENTINEL_THRESHOLD);
+                let is_real = !T::FLOAT || (-f64::MAX..SENTINEL_THRESHOLD).contains(&x);
                 real += u64::from(is_real);
                 if SPECIALS && T::FLOAT {
                     finite += u64::from(x.abs() <= f64::MAX);
