@@ -272,12 +272,43 @@ fn read_meta(read: impl Read) -> Result<MetaAndTables, exr::error::Error> {
     let is_multi_part = meta.headers.len() > 1;
     let mut long_names = false;
     for header in &meta.headers {
-        header.validate(is_multi_part, &mut long_names, false)?;
+        validate_header(header, is_multi_part, &mut long_names)?;
     }
     Ok(MetaAndTables {
         meta,
         offset_tables_start: counting.count,
     })
+}
+
+/// Validates one header like the exr crate does, except that subsampled channels are allowed
+/// (the exr crate refuses them as unsupported; we still want to show such a header).
+fn validate_header(
+    header: &Header,
+    is_multi_part: bool,
+    long_names: &mut bool,
+) -> Result<(), exr::error::Error> {
+    let subsampled = header
+        .channels
+        .list
+        .iter()
+        .any(|channel| channel.sampling != exr::math::Vec2(1, 1));
+    if !subsampled {
+        return header.validate(is_multi_part, long_names, false);
+    }
+    // The sampling-specific checks (non-zero factors dividing the data window) come first in the
+    // exr crate, so run them and accept only its "not supported" answer; then validate the rest
+    // of the header with the sampling factors set to 1.
+    for channel in &header.channels.list {
+        match channel.validate(true, header.data_window(), false) {
+            Ok(()) | Err(exr::error::Error::NotSupported(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let mut unsampled = header.clone();
+    for channel in unsampled.channels.list.iter_mut() {
+        channel.sampling = exr::math::Vec2(1, 1);
+    }
+    unsampled.validate(is_multi_part, long_names, false)
 }
 
 /// Where an `exr` error happened, to word the message.
@@ -675,6 +706,9 @@ fn decode_pixels(
     let meta = &header.meta;
     let offset_tables = read_offset_tables(bytes, header, source)?;
 
+    let tables_end = header
+        .offset_tables_start
+        .saturating_add(offset_tables.iter().map(Vec::len).sum::<usize>() * 8);
     let mut states = Vec::with_capacity(meta.headers.len());
     let mut work = Vec::new();
     for (part_index, (header, table)) in meta.headers.iter().zip(&offset_tables).enumerate() {
@@ -682,11 +716,19 @@ fn decode_pixels(
             if let Some(part) = parts.get_mut(part_index) {
                 part.pixel_error = Some(reason);
             }
+            // We do not decode these blocks, but a file whose offsets point outside of it is
+            // damaged all the same.
+            let outside = table
+                .iter()
+                .any(|&offset| offset < tables_end as u64 || offset >= bytes.len() as u64);
             states.push(PartState {
                 buffers: None,
                 blocks_seen: HashSet::new(),
                 blocks_expected: 0,
-                error: None,
+                error: outside.then(|| {
+                    "file ends early (truncated?): pixel block offsets point outside the file"
+                        .to_owned()
+                }),
             });
             continue;
         }
@@ -767,6 +809,13 @@ fn decode_pixels(
     let mut decoded_parts = 0;
     for ((part, state), header) in parts.iter_mut().zip(states).zip(&meta.headers) {
         let Some(buffers) = state.buffers else {
+            // A part we do not decode: keep its explanation, add the damage if any.
+            if let Some(reason) = state.error {
+                let unsupported = part.pixel_error.take().unwrap_or_default();
+                part.pixel_error =
+                    Some(format!("{unsupported}; the file is also damaged: {reason}"));
+                first_error.get_or_insert(reason);
+            }
             continue;
         };
         let error = state.error.or_else(|| {
