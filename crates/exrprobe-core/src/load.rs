@@ -902,7 +902,61 @@ fn read_chunk(bytes: &[u8], item: &Work, meta: &MetaData) -> Result<Chunk, Strin
             chunk.layer_index, item.part
         ));
     }
+    if let Some(header) = meta.headers.get(item.part)
+        && matches!(
+            header.compression,
+            Compression::DWAA(_) | Compression::DWAB(_)
+        )
+    {
+        check_dwa_counters(header, &chunk)?;
+    }
     Ok(chunk)
+}
+
+/// The DWA decoder of the exr crate allocates buffers of the sizes stored in each block's own
+/// header (eleven little-endian u64 counters) before inflating; a corrupt counter made it
+/// request a terabyte and abort the process. Refuse counters no valid block can have: section
+/// sizes beyond twice the block's raw size (plus slack for RLE expansion), coefficient counts
+/// beyond one per sample of the block padded to 8×8 DCT blocks.
+fn check_dwa_counters(header: &Header, chunk: &Chunk) -> Result<(), String> {
+    use exr::block::chunk::CompressedBlock;
+    let compressed = match &chunk.compressed_block {
+        CompressedBlock::ScanLine(block) => &block.compressed_pixels_le,
+        CompressedBlock::Tile(block) => &block.compressed_pixels_le,
+        _ => return Ok(()),
+    };
+    let bounds = header
+        .get_block_data_indices(&chunk.compressed_block)
+        .and_then(|tile| header.get_absolute_block_pixel_coordinates(tile))
+        .map_err(|error| describe(&error, Stage::Pixels))?;
+    let (width, height) = (bounds.size.0 as u64, bounds.size.1 as u64);
+    let raw_bytes = width
+        .saturating_mul(height)
+        .saturating_mul(header.channels.bytes_per_pixel as u64);
+    // Stored raw (or empty) when compression did not help: no DWA header to check.
+    if compressed.is_empty() || compressed.len() as u64 == raw_bytes {
+        return Ok(());
+    }
+    let (counters, _) = compressed.as_chunks::<8>();
+    let counter = |index: usize| counters.get(index).map(|c| u64::from_le_bytes(*c));
+    let size_limit = raw_bytes.saturating_mul(2).saturating_add(4096);
+    let count_limit = width
+        .saturating_add(7)
+        .saturating_mul(height.saturating_add(7))
+        .saturating_mul(header.channels.list.len() as u64);
+    // Counter order: version, unknown uncompressed, unknown compressed, AC compressed,
+    // DC compressed, RLE compressed, RLE uncompressed, RLE raw, AC count, DC count, AC mode.
+    let too_large = [1, 6, 7]
+        .iter()
+        .any(|&i| counter(i).is_some_and(|v| v > size_limit))
+        || [8, 9]
+            .iter()
+            .any(|&i| counter(i).is_some_and(|v| v > count_limit));
+    if too_large {
+        Err("corrupt compressed data: a DWA block declares impossible section sizes".into())
+    } else {
+        Ok(())
+    }
 }
 
 /// A zero-filled buffer of `count` samples, or `None` when the memory is not available.
