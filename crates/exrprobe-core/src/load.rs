@@ -128,17 +128,21 @@ pub fn load_file(
     let file = File::open(path).map_err(io_error)?;
     let file_len = file.metadata().map_err(io_error)?.len();
 
-    let header = guarded(&source, || {
-        read_meta(BufReader::new(&file)).map_err(|error| invalid(&source, &error, Stage::Header))
+    // Header first, from the file, without reading the pixel data.
+    let (parts, decoded_bytes) = guarded(&source, || {
+        let header = read_meta(BufReader::new(&file))
+            .map_err(|error| invalid(&source, &error, Stage::Header))?;
+        Ok((
+            parts_from_meta(&header.meta, &source)?,
+            decoded_byte_size(&header.meta),
+        ))
     })?;
     if !options.decode_pixels {
-        let parts = parts_from_meta(&header.meta, &source)?;
         progress(1.0);
         return Ok(Image { source, parts });
     }
-    let needed_bytes = decoded_byte_size(&header.meta).saturating_add(file_len);
-    check_budget(needed_bytes, options, &source)?;
-    drop(header);
+    // The file is held in memory while decoding, so it counts against the budget too.
+    check_budget(decoded_bytes.saturating_add(file_len), options, &source)?;
 
     let mut file = file;
     file.seek(SeekFrom::Start(0)).map_err(io_error)?;
@@ -210,7 +214,7 @@ fn read_whole_file(
     let mut bytes = Vec::new();
     bytes
         .try_reserve_exact(capacity)
-        .map_err(|_| out_of_memory(file_len, source))?;
+        .map_err(|_| out_of_memory(source))?;
     let mut piece = vec![0u8; FILE_READ_PIECE_BYTES];
     loop {
         if cancel.load(Ordering::Relaxed) {
@@ -355,12 +359,11 @@ fn invalid_reason(source: &str, reason: impl Into<String>) -> LoadError {
     }
 }
 
-fn out_of_memory(needed_bytes: u64, source: &str) -> LoadError {
-    LoadError::TooLarge {
-        needed_bytes,
-        // The allocator refused, so effectively nothing more was available.
-        budget_bytes: 0,
+/// The allocator refused memory the budget allowed (the machine has less free than assumed).
+fn out_of_memory(source: &str) -> LoadError {
+    LoadError::Io {
         path: source.to_owned(),
+        source: std::io::Error::from(std::io::ErrorKind::OutOfMemory),
     }
 }
 
@@ -752,7 +755,7 @@ fn decode_pixels(
                     sample_type(channel.sample_type),
                     width.saturating_mul(height),
                 )
-                .ok_or_else(|| out_of_memory(decoded_byte_size(meta), source))
+                .ok_or_else(|| out_of_memory(source))
             })
             .collect::<Result<Vec<_>, _>>()?;
         states.push(PartState {

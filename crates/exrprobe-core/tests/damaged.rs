@@ -263,3 +263,80 @@ fn truncated_blender_files_are_rejected() {
         );
     }
 }
+
+#[test]
+fn a_broken_part_does_not_prevent_the_others_from_loading() {
+    use exr::prelude::*;
+    let layer = |name: &str, value: f32| {
+        let channels = AnyChannels::sort(SmallVec::from_vec(vec![AnyChannel::new(
+            "Z",
+            FlatSamples::F32(vec![value; 5 * 40]),
+        )]));
+        Layer::new(
+            (5, 40),
+            LayerAttributes::named(name),
+            Encoding::SMALL_LOSSLESS,
+            channels,
+        )
+    };
+    let image = exr::image::Image::empty(ImageAttributes::new(IntegerBounds::from_dimensions((
+        5, 40,
+    ))))
+    .with_layer(layer("good", 2.5))
+    .with_layer(layer("bad", 7.0));
+    let mut bytes = Vec::new();
+    image
+        .write()
+        .to_buffered(std::io::Cursor::new(&mut bytes))
+        .unwrap_or_else(|e| panic!("cannot write the test file: {e}"));
+
+    // Point the first block of the second part past the end of the file.
+    let mut cursor = std::io::Cursor::new(&bytes);
+    let meta = MetaData::read_from_buffered(&mut cursor, true).unwrap_or_else(|e| panic!("{e}"));
+    let first_table_len = meta.headers[0].chunk_count;
+    let at = cursor.position() as usize + first_table_len * 8;
+    let past_the_end = (bytes.len() as u64 + 1000).to_le_bytes();
+    bytes[at..at + 8].copy_from_slice(&past_the_end);
+
+    let image = load_watched(bytes, "two parts").unwrap_or_else(|e| panic!("{e}"));
+    let good = &image.parts[0];
+    assert_eq!(good.name.as_deref(), Some("good"));
+    assert_eq!(good.pixel_error, None);
+    assert_eq!(
+        good.channels[0].samples,
+        Some(exrprobe_core::model::Samples::F32(vec![2.5; 200]))
+    );
+    let bad = &image.parts[1];
+    assert_eq!(bad.name.as_deref(), Some("bad"));
+    assert_eq!(
+        bad.pixel_error.as_deref(),
+        Some("file ends early (truncated?): a pixel block offset points past the end")
+    );
+    assert_eq!(bad.channels[0].samples, None);
+}
+
+#[test]
+fn load_file_checks_the_budget_from_the_header_before_reading_the_pixels() {
+    let bytes = with_huge_data_window(100_000);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("huge.exr");
+    std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+    let options = LoadOptions {
+        memory_budget_bytes: BUDGET_BYTES,
+        decode_pixels: true,
+    };
+    let cancel = AtomicBool::new(false);
+    let result = exrprobe_core::load::load_file(&path, &options, &mut |_| {}, &cancel);
+    match result {
+        Err(LoadError::TooLarge {
+            needed_bytes,
+            path: message_path,
+            ..
+        }) => {
+            // Decoded samples plus the file itself, which is held in memory while decoding.
+            assert_eq!(needed_bytes, 100_000 * 100_000 * 2 + bytes.len() as u64);
+            assert_eq!(message_path, path.display().to_string());
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+}

@@ -274,3 +274,57 @@ fn mip_mapped_file_decodes_its_largest_level() {
         }
     );
 }
+
+#[test]
+fn rip_mapped_file_decodes_its_largest_level() {
+    let rounding_mode = RoundingMode::Up;
+    let levels: Vec<(Vec2<usize>, Vec2<usize>)> =
+        exr::meta::rip_map_levels(rounding_mode, Vec2(WIDTH, HEIGHT)).collect();
+    let level_count = levels.iter().fold(Vec2(0, 0), |n, (index, _)| {
+        Vec2(n.0.max(index.0 + 1), n.1.max(index.1 + 1))
+    });
+    assert!(level_count.0 > 3 && level_count.1 > 3);
+    let list: SmallVec<[AnyChannel<Levels<FlatSamples>>; 4]> = input_channels(WIDTH * HEIGHT)
+        .into_iter()
+        .map(|(name, largest)| {
+            // Smaller levels hold other values, so reading the wrong level would show.
+            let map_data = levels
+                .iter()
+                .map(|(index, size)| match (&largest, index.0 + index.1) {
+                    (_, 0) => largest.clone(),
+                    (FlatSamples::F16(_), n) => {
+                        FlatSamples::F16(vec![f16::from_f32(n as f32); size.area()])
+                    }
+                    (FlatSamples::F32(_), n) => FlatSamples::F32(vec![n as f32; size.area()]),
+                    (FlatSamples::U32(_), n) => FlatSamples::U32(vec![n as u32; size.area()]),
+                })
+                .collect();
+            AnyChannel::new(
+                name,
+                Levels::Rip {
+                    rounding_mode,
+                    level_data: exr::image::RipMaps {
+                        map_data,
+                        level_count,
+                    },
+                },
+            )
+        })
+        .collect();
+    let encoding = Encoding {
+        compression: Compression::PIZ,
+        blocks: Blocks::Tiles(Vec2(8, 16)),
+        line_order: LineOrder::Increasing,
+    };
+    let bytes = write(AnyChannels::sort(list), encoding);
+    check(&bytes, Compression::PIZ, "rip map");
+    let image = load(&bytes);
+    assert_eq!(
+        image.parts[0].storage,
+        Storage::Tiles {
+            tile_width: 8,
+            tile_height: 16,
+            levels: "ripmap".into()
+        }
+    );
+}
