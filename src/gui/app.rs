@@ -12,7 +12,6 @@ use exrprobe_core::colormap::{
 };
 use exrprobe_core::export::NpyDtype;
 use exrprobe_core::model::{ChannelRef, Image, Window};
-use exrprobe_core::stats::SENTINEL_THRESHOLD;
 
 use super::command::{Command, ExportKind, LayoutMode};
 use super::loader::{Loaded, Source, Worker, WorkerMsg};
@@ -1262,7 +1261,7 @@ pub(super) fn colormap_name(map: Colormap) -> &'static str {
 // The two views.
 
 const HEADER_HEIGHT: f32 = 28.0;
-const FOOTER_HEIGHT: f32 = 48.0;
+const FOOTER_HEIGHT: f32 = 58.0;
 const GAP: f32 = 6.0;
 
 impl ExrProbeApp {
@@ -1829,98 +1828,137 @@ impl ExrProbeApp {
             return;
         };
         let texture_id = texture.id();
+        let rect = rect.shrink2(egui::vec2(0.0, 3.0));
+        let (mut lo, mut hi) = (mapping.lo, mapping.hi);
+        let speed = ((hi - lo).abs() / 300.0).max(1e-6);
+        let mut range_changed = false;
+        // Row 1: min [gradient] max. Row 2 (left): Auto + the special colours.
+        let row1 = egui::Rect::from_min_size(rect.min, egui::vec2(rect.width(), 20.0));
         ui.scope_builder(
             egui::UiBuilder::new()
-                .max_rect(rect.shrink2(egui::vec2(0.0, 4.0)))
-                .layout(egui::Layout::left_to_right(egui::Align::Min)),
+                .max_rect(row1)
+                .layout(egui::Layout::left_to_right(egui::Align::Center)),
             |ui| {
-                let (mut lo, mut hi) = (mapping.lo, mapping.hi);
-                let speed = ((hi - lo).abs() / 300.0).max(1e-6);
                 let lo_label = ui.label("min");
-                let lo_changed = ui
+                range_changed |= ui
                     .add(egui::DragValue::new(&mut lo).speed(speed).max_decimals(6))
                     .labelled_by(lo_label.id)
                     .on_hover_text("Depth mapped to the low end of the colormap")
                     .changed();
-                // Reserve the right side for max + reset + special colours.
-                let right_w = 250.0;
-                let bar_w = (ui.available_width() - right_w).max(60.0);
-                let (bar_rect, bar_response) =
-                    ui.allocate_exact_size(egui::vec2(bar_w, 34.0), egui::Sense::hover());
-                let gradient = egui::Rect::from_min_size(bar_rect.min, egui::vec2(bar_w, 14.0));
-                ui.painter().image(
-                    texture_id,
-                    gradient,
-                    egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
-                    Color32::WHITE,
-                );
-                ui.painter().rect_stroke(
-                    gradient,
-                    0.0,
-                    egui::Stroke::new(1.0, Color32::from_gray(90)),
-                    egui::StrokeKind::Outside,
-                );
-                for k in 0..=4 {
-                    let t = f64::from(k) / 4.0;
-                    let x = gradient.left() + gradient.width() * t as f32;
-                    ui.painter().line_segment(
-                        [
-                            egui::pos2(x, gradient.bottom()),
-                            egui::pos2(x, gradient.bottom() + 4.0),
-                        ],
-                        egui::Stroke::new(1.0, Color32::from_gray(160)),
-                    );
-                    let anchor = match k {
-                        0 => egui::Align2::LEFT_TOP,
-                        4 => egui::Align2::RIGHT_TOP,
-                        _ => egui::Align2::CENTER_TOP,
-                    };
-                    ui.painter().text(
-                        egui::pos2(x, gradient.bottom() + 4.0),
-                        anchor,
-                        short_value(value_at_fraction(&mapping, t)),
-                        egui::FontId::proportional(11.0),
-                        Color32::from_gray(200),
-                    );
-                }
-                bar_response.on_hover_text(format!(
-                    "{} from {} to {}{}{}",
-                    colormap_name(mapping.colormap),
-                    mapping.lo,
-                    mapping.hi,
-                    if mapping.log { ", logarithmic" } else { "" },
-                    if mapping.invert { ", inverted" } else { "" }
-                ));
+            },
+        );
+        ui.scope_builder(
+            egui::UiBuilder::new()
+                .max_rect(row1)
+                .layout(egui::Layout::right_to_left(egui::Align::Center)),
+            |ui| {
                 let hi_label = ui.label("max");
-                let hi_changed = ui
+                range_changed |= ui
                     .add(egui::DragValue::new(&mut hi).speed(speed).max_decimals(6))
                     .labelled_by(hi_label.id)
                     .on_hover_text("Depth mapped to the high end of the colormap")
                     .changed();
-                if lo_changed || hi_changed {
-                    commands.push(Command::SetDepthRange(lo, hi));
-                }
+            },
+        );
+        if range_changed {
+            commands.push(Command::SetDepthRange(lo, hi));
+        }
+        let side = 110.0_f32.min(rect.width() * 0.3);
+        let gradient = egui::Rect::from_min_max(
+            egui::pos2(rect.left() + side, rect.top() + 3.0),
+            egui::pos2(rect.right() - side, rect.top() + 17.0),
+        );
+        let bar_response = ui.interact(
+            gradient,
+            ui.scope_id().with("colorbar"),
+            egui::Sense::hover(),
+        );
+        let painter = ui.painter();
+        painter.image(
+            texture_id,
+            gradient,
+            egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+            Color32::WHITE,
+        );
+        painter.rect_stroke(
+            gradient,
+            0.0,
+            egui::Stroke::new(1.0, Color32::from_gray(90)),
+            egui::StrokeKind::Outside,
+        );
+        let ticks = if gradient.width() > 320.0 { 4 } else { 2 };
+        for k in 0..=ticks {
+            let t = f64::from(k) / f64::from(ticks);
+            let x = gradient.left() + gradient.width() * t as f32;
+            painter.line_segment(
+                [
+                    egui::pos2(x, gradient.bottom()),
+                    egui::pos2(x, gradient.bottom() + 4.0),
+                ],
+                egui::Stroke::new(1.0, Color32::from_gray(160)),
+            );
+            let anchor = if k == 0 {
+                egui::Align2::LEFT_TOP
+            } else if k == ticks {
+                egui::Align2::RIGHT_TOP
+            } else {
+                egui::Align2::CENTER_TOP
+            };
+            painter.text(
+                egui::pos2(x, gradient.bottom() + 4.0),
+                anchor,
+                short_value(value_at_fraction(&mapping, t)),
+                egui::FontId::proportional(11.0),
+                Color32::from_gray(210),
+            );
+        }
+        bar_response.on_hover_text(format!(
+            "{} from {} to {}{}{}",
+            colormap_name(mapping.colormap),
+            mapping.lo,
+            mapping.hi,
+            if mapping.log { ", logarithmic" } else { "" },
+            if mapping.invert {
+                ", inverted (near bright)"
+            } else {
+                ""
+            }
+        ));
+        let row2 = egui::Rect::from_min_max(egui::pos2(rect.left(), rect.top() + 34.0), rect.max);
+        ui.scope_builder(
+            egui::UiBuilder::new()
+                .max_rect(row2)
+                .layout(egui::Layout::left_to_right(egui::Align::Center)),
+            |ui| {
                 if ui
                     .add_enabled(
                         self.depth.range.is_some(),
-                        egui::Button::new("Auto").small(),
+                        egui::Button::new("Auto range").small(),
                     )
                     .on_hover_text("Back to the robust range (percentiles, background excluded)")
                     .clicked()
                 {
                     commands.push(Command::ResetDepthRange);
                 }
+                ui.add_space(8.0);
                 for (color, label, tip) in [
-                    (NAN_COLOR, "NaN", "NaN samples"),
-                    (POS_INF_COLOR, "+∞", "+Inf samples"),
-                    (NEG_INF_COLOR, "-∞", "-Inf samples"),
+                    (NAN_COLOR, "NaN", "NaN samples are drawn in this colour"),
+                    (
+                        POS_INF_COLOR,
+                        "+Inf",
+                        "+Inf samples are drawn in this colour",
+                    ),
+                    (
+                        NEG_INF_COLOR,
+                        "-Inf",
+                        "-Inf samples are drawn in this colour",
+                    ),
                     (
                         SENTINEL_COLOR,
-                        "bg",
+                        "background",
                         "Background: values ≥ 1e9 (Cycles writes 1e10 where no object was hit)",
                     ),
                 ] {
-                    let _ = SENTINEL_THRESHOLD;
                     let (r, resp) =
                         ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
                     ui.painter().rect_filled(
@@ -1936,6 +1974,7 @@ impl ExrProbeApp {
                     );
                     resp.on_hover_text(tip);
                     ui.label(RichText::new(label).small());
+                    ui.add_space(4.0);
                 }
             },
         );
