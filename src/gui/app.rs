@@ -25,7 +25,7 @@ use super::textures::{RenderJob, RenderKey, RenderWhat, Slot, TextureCache, Want
 use super::view::{self, CanvasContent, ViewState};
 
 const MAX_RECENT: usize = 12;
-const EXPOSURE_STEP: f32 = 0.5;
+const EXPOSURE_STEP: f32 = 1.0;
 const PERSIST_KEY: &str = "exrprobe";
 
 /// A message shown in the window until dismissed.
@@ -125,6 +125,8 @@ pub struct ExrProbeApp {
     pub(super) checker_texture: Option<TextureHandle>,
     pub(super) colorbar: Option<(ScalarMapping, TextureHandle)>,
     pub(super) banner_height: f32,
+    /// Screen rectangles of the RGB and depth canvases in the last frame.
+    pub(super) canvas_rects: Option<(egui::Rect, egui::Rect)>,
     pub(super) title_generation: u64,
     /// Time of the first frame, for the start-to-image measurement.
     pub(super) started: Instant,
@@ -180,6 +182,7 @@ impl ExrProbeApp {
             checker_texture: None,
             colorbar: None,
             banner_height: 0.0,
+            canvas_rects: None,
             title_generation: 0,
             started: Instant::now(),
             first_image_secs: None,
@@ -245,6 +248,16 @@ impl ExrProbeApp {
 
     pub fn is_pinned(&self) -> bool {
         self.pinned.is_some()
+    }
+
+    /// Screen rectangles of the RGB and depth canvases in the last frame (`None` before a
+    /// document was shown).
+    pub fn canvas_rects(&self) -> Option<(egui::Rect, egui::Rect)> {
+        if self.doc.is_some() {
+            self.canvas_rects
+        } else {
+            None
+        }
     }
 
     /// Number of texture uploads so far.
@@ -572,9 +585,11 @@ impl ExrProbeApp {
                 egui::Panel::right("probe")
                     .default_size(280.0)
                     .show(ui, |ui| {
-                        egui::ScrollArea::vertical().show(ui, |ui| {
-                            probe_ui(ui, &doc.image, self.probe(), self.pinned.is_some());
-                        });
+                        egui::ScrollArea::both()
+                            .auto_shrink([false, false])
+                            .show(ui, |ui| {
+                                probe_ui(ui, &doc.image, self.probe(), self.pinned.is_some());
+                            });
                     });
             }
             if self.show_histogram {
@@ -873,8 +888,8 @@ impl ExrProbeApp {
     fn messages_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         for (i, message) in self.messages.iter().enumerate() {
             let (fill, icon) = match message.kind {
-                MessageKind::Error => (Color32::from_rgb(110, 30, 30), "⚠"),
-                MessageKind::Info => (Color32::from_rgb(30, 80, 45), "✔"),
+                MessageKind::Error => (Color32::from_rgb(110, 30, 30), "Error:"),
+                MessageKind::Info => (Color32::from_rgb(30, 80, 45), "Done:"),
             };
             egui::Frame::new()
                 .fill(fill)
@@ -883,7 +898,7 @@ impl ExrProbeApp {
                 .show(ui, |ui| {
                     ui.horizontal(|ui| {
                         if ui
-                            .button("✖")
+                            .button("×")
                             .on_hover_text("Dismiss this message")
                             .clicked()
                         {
@@ -997,6 +1012,7 @@ impl ExrProbeApp {
         ui.heading("Files");
         egui::ScrollArea::vertical()
             .id_salt("file_list")
+            .auto_shrink([false, true])
             .max_height(200.0)
             .show(ui, |ui| {
                 for (i, source) in self.files.iter().enumerate() {
@@ -1019,8 +1035,9 @@ impl ExrProbeApp {
         if self.files.len() > 1 {
             self.file_list(ui, commands);
         }
-        egui::ScrollArea::vertical()
+        egui::ScrollArea::both()
             .id_salt("channel_tree")
+            .auto_shrink([false, false])
             .show(ui, |ui| {
                 if let Some(action) = channels_ui(ui, &doc.image, &doc.analysis, &self.selection) {
                     commands.push(match action {
@@ -1450,6 +1467,7 @@ impl ExrProbeApp {
         );
 
         self.view.canvas_size = canvas_size;
+        self.canvas_rects = Some((rgb_canvas, depth_canvas));
         if self.view.fit_pending {
             self.view.fit(canvas_size, bounds);
         }
@@ -1956,7 +1974,7 @@ impl ExrProbeApp {
                     (
                         SENTINEL_COLOR,
                         "background",
-                        "Background: values ≥ 1e9 (Cycles writes 1e10 where no object was hit)",
+                        "Background: values of 1e9 and above (Cycles writes 1e10 where no object was hit)",
                     ),
                 ] {
                     let (r, resp) =
