@@ -18,6 +18,11 @@
 //! Half channels need only one pass: their 16-bit patterns are counted directly (65 536 possible
 //! values), and every statistic is derived exactly from those counts.
 //!
+//! Cost: a float or uint channel is read three times (statistics + coarse key counts, the
+//! refinement of two key bins, the display histogram), a half channel once. Measured CPU time
+//! (`examples/stats_bench.rs`, optimised build, one thread): about 65 ms per 3840×2160 float
+//! channel, about 5 ms per half channel.
+//!
 //! Percentile convention: with `n` sorted values `v[0..n]`, the low end is `v[floor(0.001·(n−1))]`
 //! and the high end `v[ceil(0.999·(n−1))]` (nearest rank, rounded outwards), so the range always
 //! consists of real sample values.
@@ -51,7 +56,8 @@ pub struct ChannelStats {
     /// `Some(value)` when every sample is identical (bitwise-equal, NaN included), as f64.
     pub constant: Option<f64>,
     /// Display range from percentiles of the finite, non-sentinel samples; `None` when there are
-    /// none. `lo == hi` only for a constant buffer.
+    /// none. `lo == hi` only when all those samples are equal (a constant buffer, or one constant
+    /// value besides background / NaN / ±Inf).
     pub robust_range: Option<(f64, f64)>,
     /// Histogram over `robust_range`.
     pub histogram: Histogram,
@@ -153,8 +159,8 @@ pub fn histogram(samples: &Samples, lo: f64, hi: f64, bins: usize) -> Histogram 
 trait Native: Copy + Send + Sync {
     /// True for types that can hold NaN, ±Inf and background sentinels.
     const FLOAT: bool;
-    /// Order keys of -Inf and +Inf (keys outside them are NaN), and the first sentinel key.
-    /// Only meaningful when `FLOAT`.
+    /// Order keys of -Inf and +Inf (keys outside them are NaN), and the first sentinel key
+    /// (at most `KEY_POS_INF`). Only meaningful when `FLOAT`.
     const KEY_NEG_INF: u32;
     const KEY_POS_INF: u32;
     const KEY_SENTINEL: u32;
@@ -251,7 +257,8 @@ impl Native for f16 {
     const FLOAT: bool = true;
     const KEY_NEG_INF: u32 = (!0xfc00u32 & 0xffff) << 16;
     const KEY_POS_INF: u32 = 0xfc00 << 16;
-    const KEY_SENTINEL: u32 = u32::MAX; // the largest half is 65504
+    // No half is a sentinel (the largest is 65504): every finite half is real.
+    const KEY_SENTINEL: u32 = Self::KEY_POS_INF;
 
     #[inline]
     fn raw_bits(self) -> u32 {
@@ -382,49 +389,96 @@ impl Binner {
     }
 }
 
-fn merge_histograms(mut a: Histogram, b: Histogram) -> Histogram {
-    for (x, y) in a.bins.iter_mut().zip(&b.bins) {
-        *x += y;
-    }
-    a.underflow += b.underflow;
-    a.overflow += b.overflow;
-    a.sentinel += b.sentinel;
-    a.nan += b.nan;
-    a.pos_inf += b.pos_inf;
-    a.neg_inf += b.neg_inf;
-    a
+/// Counts of one [`binned`] work item: the bins, then underflow, overflow and a discard slot,
+/// so that the loop indexes without branching.
+struct BinCounts {
+    slots: Vec<u64>,
+    finite: u64,
+    real: u64,
+    pos_inf: u64,
+    neg_inf: u64,
+    count: u64,
 }
 
 /// One parallel pass binning native samples.
 fn binned<T: Native>(values: &[T], binner: &Binner) -> Histogram {
-    values
+    let bins = binner.bins;
+    let (under, over, discard) = (bins, bins + 1, bins + 2);
+    let (lo, hi, scale) = (binner.lo, binner.hi, binner.scale);
+    // A degenerate range (lo == hi) puts its samples in the middle bin.
+    let base = if lo == hi { bins / 2 } else { 0 };
+    // With `base` > 0 the scale is 0, so `base + 0` stays in range.
+    let last_f = (bins - 1) as f64;
+    let empty = || BinCounts {
+        slots: vec![0; bins + 3],
+        finite: 0,
+        real: 0,
+        pos_inf: 0,
+        neg_inf: 0,
+        count: 0,
+    };
+    let counts = values
         .par_chunks(piece_len(values.len()))
-        .fold(
-            || binner.empty(),
-            |mut histogram, chunk| {
-                let (mut finite, mut real, mut pos_inf, mut neg_inf) = (0u64, 0u64, 0u64, 0u64);
-                for &v in chunk {
-                    let key = v.order_key();
-                    let (is_finite, is_real) = T::key_class(key);
-                    finite += u64::from(is_finite);
-                    real += u64::from(is_real);
-                    if T::FLOAT {
-                        pos_inf += u64::from(key == T::KEY_POS_INF);
-                        neg_inf += u64::from(key == T::KEY_NEG_INF);
-                    }
-                    if is_real {
-                        binner.add_finite(&mut histogram, v.to_f64(), 1);
-                    }
+        .fold(empty, |mut c, chunk| {
+            let (mut finite, mut real, mut pos_inf, mut neg_inf) = (0u64, 0u64, 0u64, 0u64);
+            let slots = c.slots.as_mut_slice();
+            for &v in chunk {
+                let key = v.order_key();
+                let (is_finite, is_real) = T::key_class(key);
+                finite += u64::from(is_finite);
+                real += u64::from(is_real);
+                if T::FLOAT {
+                    pos_inf += u64::from(key == T::KEY_POS_INF);
+                    neg_inf += u64::from(key == T::KEY_NEG_INF);
                 }
-                let count = chunk.len() as u64;
-                histogram.sentinel += finite - real;
-                histogram.pos_inf += pos_inf;
-                histogram.neg_inf += neg_inf;
-                histogram.nan += count - finite - pos_inf - neg_inf;
-                histogram
-            },
-        )
-        .reduce(|| binner.empty(), merge_histograms)
+                let x = v.to_f64();
+                // Clamped in floating point first, so the integer conversion is a plain one
+                // (NaN → 0); the last bin includes `hi`.
+                let bin = base + ((x - lo) * scale).clamp(0.0, last_f) as u32 as usize;
+                let slot = if !is_real {
+                    discard
+                } else if x < lo {
+                    under
+                } else if x > hi {
+                    over
+                } else {
+                    bin
+                };
+                if let Some(count) = slots.get_mut(slot) {
+                    *count += 1;
+                }
+            }
+            c.finite += finite;
+            c.real += real;
+            c.pos_inf += pos_inf;
+            c.neg_inf += neg_inf;
+            c.count += chunk.len() as u64;
+            c
+        })
+        .reduce(empty, |mut a, b| {
+            for (x, y) in a.slots.iter_mut().zip(&b.slots) {
+                *x += y;
+            }
+            a.finite += b.finite;
+            a.real += b.real;
+            a.pos_inf += b.pos_inf;
+            a.neg_inf += b.neg_inf;
+            a.count += b.count;
+            a
+        });
+    let mut histogram = binner.empty();
+    histogram.bins = counts
+        .slots
+        .get(..bins)
+        .map(<[u64]>::to_vec)
+        .unwrap_or_default();
+    histogram.underflow = counts.slots.get(under).copied().unwrap_or(0);
+    histogram.overflow = counts.slots.get(over).copied().unwrap_or(0);
+    histogram.sentinel = counts.finite - counts.real;
+    histogram.pos_inf = counts.pos_inf;
+    histogram.neg_inf = counts.neg_inf;
+    histogram.nan = counts.count - counts.finite - counts.pos_inf - counts.neg_inf;
+    histogram
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -530,18 +584,19 @@ impl Pass1 {
 }
 
 fn pass1_chunk<T: Native>(mut acc: Pass1, chunk: &[T], first_bits: u32) -> Pass1 {
-    // Plain locals so that everything stays in registers.
-    let mut sum = 0.0f64;
+    // Plain locals so that everything stays in registers; the f64 sum uses four independent
+    // accumulators so that the add latency is not a chain through every sample.
+    let mut sums = [0.0f64; 4];
     let (mut finite, mut real, mut pos_inf, mut neg_inf) = (0u64, 0u64, 0u64, 0u64);
     let (mut min_key, mut max_key) = (u32::MAX, 0u32);
     let (mut real_min_key, mut real_max_key) = (u32::MAX, 0u32);
     let mut differs = false;
     let keys = acc.keys.as_mut_slice();
-    for &v in chunk {
+    let mut step = |v: T, sum: &mut f64| {
         differs |= v.raw_bits() != first_bits;
         let key = v.order_key();
         let (is_finite, is_real) = T::key_class(key);
-        sum += if is_finite { v.to_f64() } else { 0.0 };
+        *sum += if is_finite { v.to_f64() } else { 0.0 };
         finite += u64::from(is_finite);
         real += u64::from(is_real);
         if T::FLOAT {
@@ -560,7 +615,21 @@ fn pass1_chunk<T: Native>(mut acc: Pass1, chunk: &[T], first_bits: u32) -> Pass1
         if let Some(count) = keys.get_mut(slot) {
             *count += 1;
         }
+    };
+    let mut quads = chunk.chunks_exact(4);
+    for quad in &mut quads {
+        if let [a, b, c, d] = *quad {
+            let [s0, s1, s2, s3] = &mut sums;
+            step(a, s0);
+            step(b, s1);
+            step(c, s2);
+            step(d, s3);
+        }
     }
+    for &v in quads.remainder() {
+        step(v, &mut sums[0]);
+    }
+    let sum = (sums[0] + sums[1]) + (sums[2] + sums[3]);
     acc.count += chunk.len() as u64;
     acc.sum += sum;
     acc.finite += finite;
@@ -945,7 +1014,7 @@ mod tests {
         halves.extend([f16::NAN, f16::INFINITY, f16::NEG_INFINITY, f16::MAX]);
         halves.extend(std::iter::repeat_n(f16::from_f32(7.0), 5000));
         let floats: Vec<f32> = halves.iter().map(|h| h.to_f32()).collect();
-        let h = channel_stats(&Samples::F16(halves));
+        let h = channel_stats(&Samples::F16(halves.clone()));
         let f = channel_stats(&Samples::F32(floats.clone()));
         assert_eq!(
             (h.count, h.finite, h.nan, h.pos_inf, h.neg_inf, h.sentinel),
@@ -955,6 +1024,12 @@ mod tests {
         assert_eq!(h.max, Some(65504.0));
         assert_eq!(h.robust_range, f.robust_range);
         assert_eq!(h.histogram, f.histogram);
+        // Re-binning the half buffer directly gives the same histogram as the counting path.
+        let (lo, hi) = h.robust_range.unwrap_or((0.0, 0.0));
+        assert_eq!(
+            histogram(&Samples::F16(halves), lo, hi, DEFAULT_BINS),
+            h.histogram
+        );
         let (hm, fm) = (h.mean.unwrap_or(f64::NAN), f.mean.unwrap_or(f64::NAN));
         assert!((hm - fm).abs() < 1e-9 * fm.abs(), "{hm} vs {fm}");
         let real: Vec<f64> = floats
