@@ -306,16 +306,20 @@ fn check_rejects_every_damaged_file_cleanly() {
         .collect();
     let expected: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
     assert_eq!(paths, expected);
-    // Most are rejected; a few have a valid header and broken pixels only in parts that are
-    // not decoded (deep data), which is reported, not an error.
-    let errors: Vec<&Value> = records.iter().filter(|r| r["status"] == "ERROR").collect();
-    assert!(
-        errors.len() * 10 >= records.len() * 8,
-        "{} of {}",
-        errors.len(),
-        records.len()
-    );
-    for record in errors {
+    for record in &records {
+        // A damaged deep file whose structure is sound loads as header + channel list (we do not
+        // decode deep pixels); it must then say that its pixels were not decoded.
+        if record["status"] == "WARN" {
+            let codes: Vec<&str> = record["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["code"].as_str().unwrap())
+                .collect();
+            assert!(codes.contains(&"pixels_not_decoded"), "{record}");
+            continue;
+        }
+        assert_eq!(record["status"], "ERROR", "{record}");
         let message = record["error"].as_str().unwrap();
         assert!(
             message.ends_with(record["path"].as_str().unwrap()),

@@ -1,6 +1,9 @@
 //! The probe panel: every channel's raw value at one pixel.
 
-use exrprobe_core::model::Image;
+use std::fmt::Write as _;
+
+use egui::{Align, Layout, RichText};
+use exrprobe_core::model::{Channel, ChannelRef, Image, Part, SampleValue};
 
 /// A probed pixel: `pos_in_data` (column, row) within `part`'s data window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -10,15 +13,370 @@ pub struct ProbePos {
     pub row: usize,
 }
 
+/// Channels the probe panel highlights: the depth channel and the channels feeding RGB.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProbeHighlight {
+    pub depth: Option<ChannelRef>,
+    pub rgb: Vec<ChannelRef>,
+}
+
+impl ProbeHighlight {
+    /// The highlight from the core's automatic depth and RGB detection (O(channels)).
+    pub fn detected(image: &Image) -> Self {
+        let depth = exrprobe_core::naming::detect_depth(image).channel();
+        let rgb = exrprobe_core::naming::detect_rgb(image)
+            .map(|layer| {
+                let mut refs = vec![layer.r, layer.g, layer.b];
+                refs.extend(layer.a);
+                refs
+            })
+            .unwrap_or_default();
+        Self { depth, rgb }
+    }
+}
+
+/// Absolute EXR pixel coordinates of `pos_in_data` in `part`.
+fn absolute_xy(part: &Part, pos: ProbePos) -> (i64, i64) {
+    (
+        i64::from(part.data_window.x) + pos.col as i64,
+        i64::from(part.data_window.y) + pos.row as i64,
+    )
+}
+
+/// The sample of `channel` covering `pos_in_data` (subsampled channels: the sample whose block
+/// holds the pixel).
+fn channel_value(channel: &Channel, pos: ProbePos) -> Option<SampleValue> {
+    let (sx, sy) = channel.sampling;
+    channel.value_at(pos.col / sx.max(1), pos.row / sy.max(1))
+}
+
+/// The coordinate line shared by the panel and the clipboard text.
+fn coordinate_line(image: &Image, part: &Part, pos: ProbePos) -> String {
+    let (x, y) = absolute_xy(part, pos);
+    let mut line = format!("x={x} y={y}");
+    if part.display_window != part.data_window {
+        let dx = x - i64::from(part.display_window.x);
+        let dy = y - i64::from(part.display_window.y);
+        let _ = write!(line, " (display window x={dx} y={dy})");
+    }
+    if image.is_multi_part() {
+        match &part.name {
+            Some(name) => {
+                let _ = write!(line, " part {} {name}", pos.part);
+            }
+            None => {
+                let _ = write!(line, " part {}", pos.part);
+            }
+        }
+    }
+    line
+}
+
+fn value_text(value: Option<SampleValue>) -> String {
+    match value {
+        Some(v) => v.to_string(),
+        None => "n/a".to_owned(),
+    }
+}
+
 /// Text of the probe for the clipboard (Ctrl+C): coordinates and every channel's value.
+///
+/// The first line holds the absolute pixel coordinates (`x=… y=…`, plus the display-window-relative
+/// ones when the windows differ and the part in multi-part files); then one `name<TAB>value` line
+/// per channel of that part, values as the shortest text that reads back exactly (`n/a` when not
+/// decoded).
 pub fn probe_text(image: &Image, pos: ProbePos) -> String {
-    let _ = (image, pos);
-    todo!()
+    let Some(part) = image.part(pos.part) else {
+        return String::new();
+    };
+    let mut text = coordinate_line(image, part, pos);
+    text.push('\n');
+    for channel in &part.channels {
+        let _ = writeln!(
+            text,
+            "{}\t{}",
+            channel.name,
+            value_text(channel_value(channel, pos))
+        );
+    }
+    text
 }
 
 /// Draws x, y (data window; display window too when they differ) and every channel's raw value at
 /// `pos` with full precision. `pinned` tells the panel to say the probe is pinned.
 pub fn probe_ui(ui: &mut egui::Ui, image: &Image, pos: Option<ProbePos>, pinned: bool) {
-    let _ = (ui, image, pos, pinned);
-    todo!()
+    let highlight = ProbeHighlight::detected(image);
+    probe_ui_highlighted(ui, image, pos, pinned, &highlight);
+}
+
+/// [`probe_ui`] with the depth and RGB channels the user chose highlighted.
+pub fn probe_ui_highlighted(
+    ui: &mut egui::Ui,
+    image: &Image,
+    pos: Option<ProbePos>,
+    pinned: bool,
+    highlight: &ProbeHighlight,
+) {
+    ui.push_id("probe_panel", |ui| {
+        ui.horizontal(|ui| {
+            ui.heading("Probe");
+            if pinned {
+                ui.label(
+                    RichText::new("PINNED")
+                        .strong()
+                        .color(ui.visuals().warn_fg_color),
+                )
+                .on_hover_text(
+                    "The probe stays on this pixel. Press Esc to follow the cursor again.",
+                );
+            }
+        });
+        let Some(pos) = pos else {
+            ui.label(
+                RichText::new(
+                    "Hover over the image to read every channel at that pixel; click to pin.",
+                )
+                .weak(),
+            );
+            return;
+        };
+        let Some(part) = image.part(pos.part) else {
+            ui.label(RichText::new("No such part.").weak());
+            return;
+        };
+        let (x, y) = absolute_xy(part, pos);
+        egui::Grid::new("probe_coords")
+            .num_columns(2)
+            .show(ui, |ui| {
+                ui.label("x, y")
+                    .on_hover_text("Absolute EXR pixel coordinates (data window)");
+                ui.add(
+                    egui::Label::new(RichText::new(format!("{x}, {y}")).monospace())
+                        .selectable(true),
+                );
+                ui.end_row();
+                if part.display_window != part.data_window {
+                    let dx = x - i64::from(part.display_window.x);
+                    let dy = y - i64::from(part.display_window.y);
+                    ui.label("display x, y").on_hover_text(
+                        "Coordinates relative to the display window's top-left corner",
+                    );
+                    ui.add(
+                        egui::Label::new(RichText::new(format!("{dx}, {dy}")).monospace())
+                            .selectable(true),
+                    );
+                    ui.end_row();
+                }
+                if image.is_multi_part() {
+                    ui.label("part");
+                    let name = part.name.clone().unwrap_or_else(|| pos.part.to_string());
+                    ui.label(RichText::new(name).monospace());
+                    ui.end_row();
+                }
+            });
+        ui.separator();
+
+        let row_height = ui
+            .text_style_height(&egui::TextStyle::Monospace)
+            .max(ui.spacing().interact_size.y);
+        // Names get whatever the type and value columns leave (values are at most ~15 characters).
+        let type_width = 40.0;
+        let value_width = 110.0;
+        let name_width =
+            (ui.available_width() - type_width - value_width - 2.0 * ui.spacing().item_spacing.x)
+                .max(80.0);
+        let strong_color = ui.visuals().strong_text_color();
+        let depth_color = ui.visuals().selection.bg_fill;
+        egui::ScrollArea::vertical()
+            .id_salt("probe_channels")
+            .auto_shrink([false, true])
+            .show_rows(ui, row_height, part.channels.len(), |ui, rows| {
+                for index in rows {
+                    let Some(channel) = part.channels.get(index) else {
+                        continue;
+                    };
+                    let channel_ref = ChannelRef {
+                        part: pos.part,
+                        channel: index,
+                    };
+                    let is_depth = highlight.depth == Some(channel_ref);
+                    let is_rgb = highlight.rgb.contains(&channel_ref);
+                    let value = value_text(channel_value(channel, pos));
+                    ui.horizontal(|ui| {
+                        let mut name = RichText::new(channel.name.as_str()).monospace();
+                        if is_depth {
+                            name = name
+                                .strong()
+                                .color(strong_color)
+                                .background_color(depth_color);
+                        } else if is_rgb {
+                            name = name.strong().color(strong_color);
+                        }
+                        ui.allocate_ui_with_layout(
+                            egui::vec2(name_width, row_height),
+                            Layout::left_to_right(Align::Center),
+                            |ui| {
+                                ui.set_min_width(name_width);
+                                let hint = if is_depth {
+                                    format!("{} (depth channel)", channel.name)
+                                } else if is_rgb {
+                                    format!("{} (feeds the RGB view)", channel.name)
+                                } else {
+                                    channel.name.clone()
+                                };
+                                ui.add(egui::Label::new(name).truncate())
+                                    .on_hover_text(hint);
+                            },
+                        );
+                        ui.allocate_ui_with_layout(
+                            egui::vec2(type_width, row_height),
+                            Layout::left_to_right(Align::Center),
+                            |ui| {
+                                ui.set_min_width(type_width);
+                                ui.label(
+                                    RichText::new(channel.sample_type.name()).weak().monospace(),
+                                );
+                            },
+                        );
+                        let mut value_text = RichText::new(value.as_str()).monospace();
+                        if is_depth || is_rgb {
+                            value_text = value_text.strong();
+                        }
+                        ui.add(egui::Label::new(value_text).selectable(true))
+                            .on_hover_text(
+                                "Raw stored value, shortest text that reads back exactly",
+                            );
+                    });
+                }
+            });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use exrprobe_core::f16;
+    use exrprobe_core::model::{Channel, Samples, Storage, Window};
+
+    fn channel(name: &str, samples: Samples) -> Channel {
+        Channel {
+            name: name.to_owned(),
+            sample_type: samples.sample_type(),
+            sampling: (1, 1),
+            quantize_linearly: false,
+            width: 2,
+            height: 2,
+            samples: Some(samples),
+        }
+    }
+
+    fn image(data_window: Window, display_window: Window) -> Image {
+        let part = Part {
+            name: None,
+            data_window,
+            display_window,
+            pixel_aspect: 1.0,
+            compression: "none".into(),
+            line_order: "increasing Y".into(),
+            storage: Storage::ScanLines,
+            deep: false,
+            attributes: vec![],
+            channels: vec![
+                channel(
+                    "B",
+                    Samples::F16(vec![
+                        f16::from_f32(0.0),
+                        f16::from_f32(0.1),
+                        f16::from_f32(1000.5),
+                        f16::from_bits(0x0001),
+                    ]),
+                ),
+                channel("Z", Samples::F32(vec![1.0, 0.1, 7.212_733, 1e10])),
+                channel("id", Samples::U32(vec![0, 1, 2, 4_294_967_295])),
+                Channel {
+                    samples: None,
+                    ..channel("late", Samples::F32(vec![]))
+                },
+            ],
+            pixel_error: None,
+        };
+        Image {
+            source: "test".into(),
+            parts: vec![part],
+        }
+    }
+
+    const WINDOW: Window = Window {
+        x: 0,
+        y: 0,
+        width: 2,
+        height: 2,
+    };
+
+    #[test]
+    fn probe_text_lists_exact_values() {
+        let img = image(WINDOW, WINDOW);
+        let text = probe_text(
+            &img,
+            ProbePos {
+                part: 0,
+                col: 1,
+                row: 0,
+            },
+        );
+        // half 0.1 is stored as 0.0999755859375; its shortest round-trip text as f32 names it
+        // exactly.
+        let half_tenth = f16::from_f32(0.1).to_f32();
+        assert_eq!(half_tenth.to_string(), "0.099975586");
+        assert_eq!(text, "x=1 y=0\nB\t0.099975586\nZ\t0.1\nid\t1\nlate\tn/a\n");
+    }
+
+    #[test]
+    fn probe_text_uses_absolute_and_display_coordinates() {
+        let data = Window {
+            x: 10,
+            y: -5,
+            width: 2,
+            height: 2,
+        };
+        let display = Window {
+            x: 4,
+            y: -10,
+            width: 20,
+            height: 20,
+        };
+        let img = image(data, display);
+        let text = probe_text(
+            &img,
+            ProbePos {
+                part: 0,
+                col: 1,
+                row: 1,
+            },
+        );
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("x=11 y=-4 (display window x=7 y=6)"));
+        assert_eq!(lines.next(), Some("B\t0.000000059604645"));
+        assert_eq!(lines.next(), Some("Z\t10000000000"));
+        assert_eq!(lines.next(), Some("id\t4294967295"));
+        // The printed half reads back to the exact stored value.
+        let printed: f32 = "0.000000059604645".parse().unwrap_or(f32::NAN);
+        assert_eq!(f16::from_f32(printed).to_bits(), 0x0001);
+    }
+
+    #[test]
+    fn probe_text_of_missing_part_is_empty() {
+        let img = image(WINDOW, WINDOW);
+        assert_eq!(
+            probe_text(
+                &img,
+                ProbePos {
+                    part: 3,
+                    col: 0,
+                    row: 0
+                }
+            ),
+            ""
+        );
+    }
 }

@@ -1,0 +1,522 @@
+//! egui_kittest tests of the viewer's panels on hand-built and fixture-loaded data.
+
+use std::collections::BTreeMap;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use exrprobe::gui::panels::channels::{ChannelAction, ChannelSelection, channels_ui};
+use exrprobe::gui::panels::findings::findings_ui;
+use exrprobe::gui::panels::histogram::{HistogramSettings, histogram_ui};
+use exrprobe::gui::panels::info::info_ui;
+use exrprobe::gui::panels::probe::{ProbePos, probe_ui};
+use exrprobe::gui::panels::shortcuts::shortcuts_ui;
+use exrprobe_core::Analysis;
+use exrprobe_core::diagnose::{Finding, Severity};
+use exrprobe_core::f16;
+use exrprobe_core::model::{Attribute, Channel, ChannelRef, Image, Part, Samples, Storage, Window};
+use exrprobe_core::naming::{detect_depth, rgb_layers};
+use exrprobe_core::stats::{ChannelStats, Histogram};
+
+const W: usize = 4;
+const H: usize = 2;
+
+fn window() -> Window {
+    Window {
+        x: 0,
+        y: 0,
+        width: W,
+        height: H,
+    }
+}
+
+fn f32_channel(name: &str, values: Vec<f32>) -> Channel {
+    Channel {
+        name: name.to_owned(),
+        sample_type: exrprobe_core::model::SampleType::Float,
+        sampling: (1, 1),
+        quantize_linearly: false,
+        width: W,
+        height: H,
+        samples: Some(Samples::F32(values)),
+    }
+}
+
+fn f16_channel(name: &str, values: &[f32]) -> Channel {
+    Channel {
+        name: name.to_owned(),
+        sample_type: exrprobe_core::model::SampleType::Half,
+        sampling: (1, 1),
+        quantize_linearly: false,
+        width: W,
+        height: H,
+        samples: Some(Samples::F16(
+            values.iter().map(|&v| f16::from_f32(v)).collect(),
+        )),
+    }
+}
+
+/// A Blender-style multilayer image (names as Blender 3.4 writes them).
+fn multilayer() -> Image {
+    let ramp = |k: f32| (0..W * H).map(|i| k * i as f32).collect::<Vec<f32>>();
+    let mut depth = ramp(1.5);
+    depth[7] = 1e10;
+    let part = Part {
+        name: None,
+        data_window: window(),
+        display_window: window(),
+        pixel_aspect: 1.0,
+        compression: "ZIP".into(),
+        line_order: "increasing Y".into(),
+        storage: Storage::ScanLines,
+        deep: false,
+        attributes: vec![
+            Attribute {
+                name: "compression".into(),
+                type_name: "compression".into(),
+                value: "ZIP".into(),
+            },
+            Attribute {
+                name: "cycles.ViewLayer.samples".into(),
+                type_name: "string".into(),
+                value: "128".into(),
+            },
+            Attribute {
+                name: "Camera".into(),
+                type_name: "string".into(),
+                value: "Camera.001".into(),
+            },
+        ],
+        channels: vec![
+            f16_channel("ViewLayer.Combined.A", &[1.0; W * H]),
+            f16_channel("ViewLayer.Combined.B", &[0.1; W * H]),
+            f16_channel("ViewLayer.Combined.G", &[0.2; W * H]),
+            f16_channel("ViewLayer.Combined.R", &[0.3; W * H]),
+            f32_channel("ViewLayer.Depth.Z", depth),
+            f32_channel("ViewLayer.Mist.Z", ramp(0.1)),
+            f32_channel("ViewLayer.Normal.X", ramp(0.01)),
+            f32_channel("ViewLayer.Normal.Y", ramp(0.02)),
+            f32_channel("ViewLayer.Normal.Z", ramp(0.03)),
+        ],
+        pixel_error: None,
+    };
+    Image {
+        source: "multilayer test".into(),
+        parts: vec![part],
+    }
+}
+
+fn empty_histogram() -> Histogram {
+    Histogram {
+        lo: 0.0,
+        hi: 0.0,
+        bins: vec![],
+        underflow: 0,
+        overflow: 0,
+        sentinel: 0,
+        nan: 0,
+        pos_inf: 0,
+        neg_inf: 0,
+    }
+}
+
+/// Statistics as the core would report them for a channel that holds `value` everywhere.
+fn constant_stats(count: usize, value: f64) -> ChannelStats {
+    let mut bins = vec![0; 256];
+    bins[0] = count as u64;
+    ChannelStats {
+        count,
+        finite: count,
+        min: Some(value),
+        max: Some(value),
+        mean: Some(value),
+        nan: 0,
+        pos_inf: 0,
+        neg_inf: 0,
+        sentinel: 0,
+        constant: Some(value),
+        robust_range: Some((value, value)),
+        histogram: Histogram {
+            lo: value,
+            hi: value,
+            bins,
+            ..empty_histogram()
+        },
+    }
+}
+
+/// An analysis with the core's real depth/RGB detection and hand-written findings.
+fn analysis_of(image: &Image, findings: Vec<Finding>) -> Analysis {
+    Analysis {
+        stats: BTreeMap::new(),
+        depth: detect_depth(image),
+        rgb_layers: rgb_layers(image),
+        findings,
+    }
+}
+
+fn constant_depth_finding() -> Finding {
+    Finding {
+        code: "depth_constant",
+        severity: Severity::Error,
+        title: "Depth channel Z is 1 in every pixel".into(),
+        explanation: "Blender's Composite node wrote its default Z of 1.0.".into(),
+        fix: "Untick Output Properties ▸ Post Processing ▸ Compositing.".into(),
+        channel: None,
+    }
+}
+
+#[test]
+fn findings_banner_shows_the_title_and_expands_to_the_fix() {
+    let findings = vec![
+        constant_depth_finding(),
+        Finding {
+            code: "depth_background",
+            severity: Severity::Info,
+            title: "5 095 pixels (6.6 %) are background".into(),
+            explanation: "Rays that hit nothing.".into(),
+            fix: "Nothing to do.".into(),
+            channel: None,
+        },
+    ];
+    let mut harness = Harness::new_ui(move |ui| findings_ui(ui, &findings));
+    harness.run();
+    harness.get_by_label_contains("Depth channel Z is 1 in every pixel");
+    harness.get_by_label_contains("5 095 pixels (6.6 %) are background");
+    assert!(
+        harness
+            .query_by_label_contains("Untick Output Properties")
+            .is_none(),
+        "the fix is hidden until the finding is expanded"
+    );
+    harness
+        .get_by_label_contains("Depth channel Z is 1 in every pixel")
+        .click();
+    harness.run();
+    harness.get_by_label_contains("Untick Output Properties > Post Processing > Compositing.");
+    harness.get_by_label_contains("Blender's Composite node wrote its default Z of 1.0.");
+    // The other finding stays collapsed.
+    assert!(
+        harness
+            .query_by_label_contains("Rays that hit nothing.")
+            .is_none()
+    );
+}
+
+#[test]
+fn findings_banner_draws_nothing_without_findings() {
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(400.0, 200.0))
+        .build_ui(|ui| {
+            findings_ui(ui, &[]);
+            ui.label("after");
+        });
+    harness.run();
+    let after = harness.get_by_label("after").rect();
+    assert!(after.top() < 20.0, "banner took space: {after:?}");
+}
+
+#[test]
+fn histogram_of_a_constant_channel_says_so() {
+    let stats = constant_stats(76_800, 1.0);
+    let mut settings = HistogramSettings::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(700.0, 300.0))
+        .build_ui(move |ui| {
+            let _ = histogram_ui(ui, "Z", &stats, (1.0, 1.0), &mut settings);
+        });
+    harness.run();
+    harness.get_by_label("all 76 800 pixels = 1");
+}
+
+#[test]
+fn histogram_drag_returns_a_new_range_inside_the_data() {
+    let mut bins = vec![10u64; 256];
+    bins[0] = 1000;
+    let stats = ChannelStats {
+        count: 256 * 10 + 990 + 5,
+        finite: 256 * 10 + 990 + 5,
+        min: Some(0.0),
+        max: Some(1e10),
+        mean: Some(1.0),
+        nan: 0,
+        pos_inf: 0,
+        neg_inf: 0,
+        sentinel: 5,
+        constant: None,
+        robust_range: Some((0.0, 100.0)),
+        histogram: Histogram {
+            lo: 0.0,
+            hi: 100.0,
+            bins,
+            sentinel: 5,
+            ..empty_histogram()
+        },
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(700.0, 300.0))
+        .build_ui_state(
+            move |ui, state: &mut (HistogramSettings, Option<(f64, f64)>)| {
+                if let Some(range) =
+                    histogram_ui(ui, "ViewLayer.Depth.Z", &stats, (0.0, 100.0), &mut state.0)
+                {
+                    state.1 = Some(range);
+                }
+            },
+            (HistogramSettings::default(), None),
+        );
+    harness.run();
+    harness.get_by_label("sentinel");
+    harness.get_by_label("5");
+    assert_eq!(harness.state().1, None);
+
+    harness.hover_at(egui::pos2(150.0, 150.0));
+    harness.run();
+    harness.drag_at(egui::pos2(150.0, 150.0));
+    harness.run();
+    for x in [170.0, 200.0, 250.0, 300.0] {
+        harness.hover_at(egui::pos2(x, 150.0));
+        harness.run();
+    }
+    harness.drop_at(egui::pos2(300.0, 150.0));
+    harness.run();
+    let (min, max) = harness.state().1.unwrap_or((f64::NAN, f64::NAN));
+    assert!(min < max, "dragged range {min} .. {max}");
+    assert!(min > 0.0 && max < 100.0, "dragged range {min} .. {max}");
+
+    // The log-count toggle is a labelled checkbox.
+    harness.get_by_label("Log count").click();
+    harness.run();
+    assert!(harness.state().0.log_counts);
+}
+
+#[test]
+fn channel_tree_lists_blender_depth_and_sets_it_as_depth() {
+    let image = multilayer();
+    let analysis = analysis_of(&image, vec![]);
+    let depth = image.find_channel("ViewLayer.Depth.Z");
+    let mist = image.find_channel("ViewLayer.Mist.Z");
+    assert!(depth.is_some() && mist.is_some());
+    // Start with Mist as depth, so "Use as depth" on Depth.Z is a real change.
+    let selection = ChannelSelection {
+        rgb_layer: Some(0),
+        depth: mist,
+        solo: None,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 500.0))
+        .build_ui_state(
+            move |ui, action: &mut Option<ChannelAction>| {
+                if let Some(a) = channels_ui(ui, &image, &analysis, &selection) {
+                    *action = Some(a);
+                }
+            },
+            None,
+        );
+    harness.run();
+    harness.get_by_label("ViewLayer.Combined");
+    harness.get_by_label("ViewLayer.Normal.Z");
+    harness.get_by_label("ViewLayer.Depth.Z").click_secondary();
+    harness.run();
+    harness.get_by_label("Use as depth").click();
+    harness.run();
+    assert_eq!(
+        *harness.state(),
+        depth.map(ChannelAction::SetDepth),
+        "Use as depth on ViewLayer.Depth.Z"
+    );
+
+    // A plain click views the channel alone.
+    *harness.state_mut() = None;
+    harness.get_by_label("ViewLayer.Normal.Z").click();
+    harness.run();
+    assert_eq!(
+        *harness.state(),
+        Some(ChannelAction::Solo(image_ref(
+            &multilayer(),
+            "ViewLayer.Normal.Z"
+        )))
+    );
+}
+
+fn image_ref(image: &Image, name: &str) -> Option<ChannelRef> {
+    image.find_channel(name)
+}
+
+#[test]
+fn channel_tree_collapses_groups() {
+    let image = multilayer();
+    let analysis = analysis_of(&image, vec![]);
+    let selection = ChannelSelection::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 500.0))
+        .build_ui(move |ui| {
+            let _ = channels_ui(ui, &image, &analysis, &selection);
+        });
+    harness.run();
+    harness.get_by_label("ViewLayer.Normal.X");
+    harness.get_by_label("Normal").click();
+    harness.run();
+    assert!(harness.query_by_label("ViewLayer.Normal.X").is_none());
+    harness.get_by_label("ViewLayer.Depth.Z");
+}
+
+#[test]
+fn probe_shows_exact_values() {
+    let image = multilayer();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 500.0))
+        .build_ui(move |ui| {
+            probe_ui(
+                ui,
+                &image,
+                Some(ProbePos {
+                    part: 0,
+                    col: 3,
+                    row: 1,
+                }),
+                true,
+            );
+        });
+    harness.run();
+    harness.get_by_label("3, 1");
+    // Depth at (3, 1) is the sentinel 1e10; Mist is 0.1 × 7 as f32; B is half 0.1.
+    harness.get_by_label("10000000000");
+    harness.get_by_label(&(0.1f32 * 7.0).to_string());
+    harness.get_by_label(&f16::from_f32(0.1).to_f32().to_string());
+    harness.get_by_label("PINNED");
+}
+
+#[test]
+fn info_lists_attributes_and_blender_metadata() {
+    let image = multilayer();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(600.0, 600.0))
+        .build_ui(move |ui| info_ui(ui, &image));
+    harness.run();
+    harness.get_by_label("Render metadata");
+    assert_eq!(
+        harness.get_all_by_label("cycles.ViewLayer.samples").count(),
+        2
+    );
+    assert_eq!(harness.get_all_by_label("Camera.001").count(), 2);
+    harness.get_by_label("(0, 0) – (3, 1), 4 × 2");
+}
+
+#[test]
+fn shortcuts_table_lists_every_shortcut() {
+    let mut harness = Harness::new_ui(shortcuts_ui);
+    harness.run();
+    harness.get_by_label("Ctrl+Shift+E");
+    harness.get_by_label("F1");
+    harness.get_by_label("Click");
+}
+
+// ---- On the real Blender fixtures (needs the core's loader and analysis) ----
+
+fn fixture(name: &str) -> (Image, Analysis) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/blender")
+        .join(name);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let image = exrprobe_core::load::load_file(
+        &path,
+        &exrprobe_core::load::LoadOptions::default(),
+        &mut |_| {},
+        &cancel,
+    )
+    .unwrap_or_else(|e| panic!("cannot load fixture: {e}"));
+    let analysis = exrprobe_core::analyze(&image);
+    (image, analysis)
+}
+
+#[test]
+fn fixture_constant_depth_histogram_and_banner() {
+    let (image, analysis) = fixture("single_zbuf_compositing_on.exr");
+    let depth = analysis.depth_channel();
+    assert_eq!(depth, image.find_channel("Z"));
+    let stats = depth
+        .and_then(|d| analysis.stats.get(&d))
+        .cloned()
+        .unwrap_or_else(|| panic!("no depth stats"));
+    let findings = analysis.findings.clone();
+    let banner_title = findings
+        .iter()
+        .find(|f| f.code == "depth_constant")
+        .map(|f| f.title.clone())
+        .unwrap_or_else(|| panic!("no depth_constant finding"));
+    let mut settings = HistogramSettings::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(800.0, 500.0))
+        .build_ui(move |ui| {
+            findings_ui(ui, &findings);
+            let _ = histogram_ui(ui, "Z", &stats, (1.0, 1.0), &mut settings);
+        });
+    harness.run();
+    harness.get_by_label("all 76 800 pixels = 1");
+    harness.get_by_label_contains(&banner_title).click();
+    harness.run();
+    // The fix, with Blender's menu path readable in egui's fonts.
+    harness.get_by_label_contains(
+        "In Blender, do one of these and render again: untick Output Properties > Post",
+    );
+}
+
+#[test]
+fn fixture_multilayer_tree_lists_depth_and_sets_it() {
+    let (image, analysis) = fixture("multilayer_zip_32.exr");
+    let depth = image.find_channel("ViewLayer.Depth.Z");
+    assert!(depth.is_some());
+    assert_eq!(analysis.depth_channel(), depth);
+    let selection = ChannelSelection {
+        rgb_layer: Some(0),
+        depth: None,
+        solo: None,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 700.0))
+        .build_ui_state(
+            move |ui, action: &mut Option<ChannelAction>| {
+                if let Some(a) = channels_ui(ui, &image, &analysis, &selection) {
+                    *action = Some(a);
+                }
+            },
+            None,
+        );
+    harness.run();
+    harness.get_by_label("ViewLayer.Depth.Z").click_secondary();
+    harness.run();
+    harness.get_by_label("Use as depth").click();
+    harness.run();
+    assert_eq!(*harness.state(), depth.map(ChannelAction::SetDepth));
+}
+
+#[test]
+fn fixture_probe_shows_the_exact_depth_value() {
+    let (image, _) = fixture("single_zbuf_compositing_off.exr");
+    let z = image
+        .find_channel("Z")
+        .and_then(|z| image.channel(z))
+        .unwrap_or_else(|| panic!("no Z"));
+    // The nearest point of the scene (the minimum), printed as the shortest exact text.
+    let (index, value) = match &z.samples {
+        Some(Samples::F32(v)) => v
+            .iter()
+            .copied()
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or_else(|| panic!("empty")),
+        _ => panic!("Z is not float"),
+    };
+    assert_eq!(value.to_string(), "7.212733");
+    let pos = ProbePos {
+        part: 0,
+        col: index % z.width,
+        row: index / z.width,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 400.0))
+        .build_ui(move |ui| probe_ui(ui, &image, Some(pos), false));
+    harness.run();
+    harness.get_by_label("7.212733");
+    harness.get_by_label(&format!("{}, {}", pos.col, pos.row));
+}
