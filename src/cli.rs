@@ -914,6 +914,14 @@ fn run_check(paths: &[PathBuf], json: bool, memory_budget_bytes: u64) -> anyhow:
                 let _alone = exclusive.write().unwrap_or_else(|e| e.into_inner());
                 check_file(path, memory_budget_bytes)
             }
+            // Name the budget the user gave, not the worker's share of it.
+            Err(LoadError::TooLarge {
+                needed_bytes, path, ..
+            }) => Err(LoadError::TooLarge {
+                needed_bytes,
+                budget_bytes: memory_budget_bytes,
+                path,
+            }),
             other => other,
         };
         result.unwrap_or_else(|err| CheckRecord::unreadable(path, err.to_string()))
