@@ -398,7 +398,10 @@ fn group_row_ui(
     let mut clicked = false;
     ui.horizontal(|ui| {
         ui.add_space(indent as f32 * ui.spacing().indent);
-        let size = egui::vec2(ui.spacing().icon_width, ui.spacing().interact_size.y);
+        let size = egui::vec2(
+            ui.spacing().icon_width * 0.8,
+            ui.spacing().interact_size.y * 0.8,
+        );
         let (_, icon_response) = ui.allocate_exact_size(size, egui::Sense::click());
         let icon_response =
             icon_response.on_hover_text(if collapsed { "Expand" } else { "Collapse" });
@@ -558,6 +561,30 @@ fn channel_row_ui(
         let Some(stats) = stats else {
             return;
         };
+        if stats.nan > 0 {
+            badge(
+                ui,
+                format!("NaN {}", group_thousands(stats.nan as u64)),
+                palette.error,
+                format!(
+                    "{} samples are NaN (not a number)",
+                    group_thousands(stats.nan as u64)
+                ),
+            );
+        }
+        let inf = stats.pos_inf + stats.neg_inf;
+        if inf > 0 {
+            badge(
+                ui,
+                format!("Inf {}", group_thousands(inf as u64)),
+                palette.error,
+                format!(
+                    "{} samples are +Inf, {} are -Inf",
+                    group_thousands(stats.pos_inf as u64),
+                    group_thousands(stats.neg_inf as u64)
+                ),
+            );
+        }
         match stats.constant {
             Some(value) => badge(
                 ui,
@@ -584,30 +611,6 @@ fn channel_row_ui(
                     ));
                 }
             }
-        }
-        if stats.nan > 0 {
-            badge(
-                ui,
-                format!("NaN {}", group_thousands(stats.nan as u64)),
-                palette.error,
-                format!(
-                    "{} samples are NaN (not a number)",
-                    group_thousands(stats.nan as u64)
-                ),
-            );
-        }
-        let inf = stats.pos_inf + stats.neg_inf;
-        if inf > 0 {
-            badge(
-                ui,
-                format!("Inf {}", group_thousands(inf as u64)),
-                palette.error,
-                format!(
-                    "{} samples are +Inf, {} are -Inf",
-                    group_thousands(stats.pos_inf as u64),
-                    group_thousands(stats.neg_inf as u64)
-                ),
-            );
         }
         if stats.sentinel > 0 && stats.constant.is_none() {
             badge(
