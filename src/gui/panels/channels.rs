@@ -71,14 +71,18 @@ enum Row<'a> {
     },
 }
 
-/// Display order of components inside a group: R G B A (and X Y Z) first, then file order.
+/// Display order of components inside a group: R G B A, then X Y Z W, then file order.
 fn component_rank(component: &str) -> u8 {
     match component.to_ascii_lowercase().as_str() {
-        "r" | "x" => 0,
-        "g" | "y" => 1,
-        "b" | "z" => 2,
-        "a" | "w" => 3,
-        _ => 4,
+        "r" => 0,
+        "g" => 1,
+        "b" => 2,
+        "a" => 3,
+        "x" | "u" => 4,
+        "y" | "v" => 5,
+        "z" => 6,
+        "w" => 7,
+        _ => 8,
     }
 }
 
@@ -103,7 +107,7 @@ fn flatten<'a>(
     leaves.sort_by_key(|&i| {
         let rank = channels
             .get(i)
-            .map_or(4, |c| component_rank(split_name(&c.name).component));
+            .map_or(8, |c| component_rank(split_name(&c.name).component));
         (rank, i)
     });
     for index in leaves {
