@@ -338,6 +338,37 @@ fn channel_tree_lists_blender_depth_and_sets_it_as_depth() {
     );
 }
 
+#[test]
+fn channel_tree_lays_out_only_the_visible_rows_of_thousands_of_channels() {
+    // 3 000 channels: 100 layers × 30 components, like a large AOV dump.
+    let mut image = multilayer();
+    let channels: Vec<Channel> = (0..100)
+        .flat_map(|layer| {
+            (0..30).map(move |c| f32_channel(&format!("L{layer:03}.P.C{c:02}"), vec![0.5; W * H]))
+        })
+        .collect();
+    image.parts[0].channels = channels;
+    let analysis = analysis_of(&image, vec![]);
+    let selection = ChannelSelection::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(400.0, 400.0))
+        .build_ui(move |ui| {
+            let _ = channels_ui(ui, &image, &analysis, &selection);
+        });
+    harness.run();
+    harness.get_by_label("L000.P.C00");
+    assert!(
+        harness.query_by_label("L099.P.C29").is_none(),
+        "rows far below the visible area must not be laid out"
+    );
+    // Collapsing the first layer brings the next one into view.
+    assert!(harness.query_by_label("L001.P.C00").is_none());
+    harness.get_by_label("L000").click();
+    harness.run();
+    assert!(harness.query_by_label("L000.P.C00").is_none());
+    harness.get_by_label("L001.P.C00");
+}
+
 fn image_ref(image: &Image, name: &str) -> Option<ChannelRef> {
     image.find_channel(name)
 }
