@@ -353,7 +353,10 @@ fn channel_tree_lays_out_only_the_visible_rows_of_thousands_of_channels() {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(400.0, 400.0))
         .build_ui(move |ui| {
-            let _ = channels_ui(ui, &image, &analysis, &selection);
+            // Inside a caller's scroll area, as the app's left panel does.
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let _ = channels_ui(ui, &image, &analysis, &selection);
+            });
         });
     harness.run();
     harness.get_by_label("L000.P.C00");

@@ -252,9 +252,15 @@ pub fn channels_ui(
         let rows = build_rows(image, analysis, &collapsed.0);
         let mut toggle: Option<String> = None;
         let row_height = ui.spacing().interact_size.y;
+        // Bound the list to what is visible even when the caller put us inside another scroll
+        // area (whose height is unbounded), so that only the visible rows are laid out.
+        let visible_height = (ui.clip_rect().bottom() - ui.cursor().top())
+            .min(ui.available_height())
+            .max(4.0 * row_height);
         egui::ScrollArea::both()
             .id_salt("channel_rows")
             .auto_shrink([false, false])
+            .max_height(visible_height)
             .show_rows(ui, row_height, rows.len(), |ui, visible| {
                 for row in rows.get(visible).unwrap_or_default() {
                     match row {
