@@ -1,4 +1,8 @@
 //! Built-in example renders, embedded in the binary (see `assets/`).
+//!
+//! Both are deterministic analytic renders written by `exrprobe_core::synth` in the style of
+//! Blender/Cycles (regenerate with `cargo run -p exrprobe-core --example make_assets`; a core test
+//! keeps the committed files in sync with the renderer).
 
 /// One built-in example EXR.
 #[derive(Clone, Copy, Debug)]
@@ -13,7 +17,42 @@ pub struct Example {
     pub bytes: &'static [u8],
 }
 
+const EXAMPLES: [Example; 2] = [
+    Example {
+        name: "Spheres (multilayer)",
+        description: "A Blender-style multilayer render (Combined, Depth, Mist, Normal) of four \
+                      spheres on a ground plane; depth is 1e10 where rays hit only sky.",
+        file_name: "example_spheres.exr",
+        bytes: include_bytes!("../assets/example_spheres.exr"),
+    },
+    Example {
+        name: "Z trap (Compositing on)",
+        description: "The same scene saved as single-layer R G B A Z with Compositing enabled: \
+                      Z is 1.0 in every pixel, so it holds no depth at all.",
+        file_name: "example_z_trap.exr",
+        bytes: include_bytes!("../assets/example_z_trap.exr"),
+    },
+];
+
 /// The built-in examples, the default one first.
 pub fn examples() -> &'static [Example] {
-    &[]
+    &EXAMPLES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn examples_are_embedded_exr_files_with_unique_names() {
+        let examples = examples();
+        assert_eq!(examples.len(), 2);
+        assert_eq!(examples[0].file_name, "example_spheres.exr");
+        for example in examples {
+            // OpenEXR magic number 20000630, little-endian.
+            assert_eq!(example.bytes.get(..4), Some(&[0x76, 0x2f, 0x31, 0x01][..]));
+            assert!(example.bytes.len() > 10_000, "{}", example.file_name);
+        }
+        assert_ne!(examples[0].name, examples[1].name);
+    }
 }

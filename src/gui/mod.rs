@@ -1,11 +1,36 @@
 //! The viewer.
+//!
+//! `app.rs` holds the state and the frame (drain workers → panels → drop handling → commands),
+//! `command.rs` the `Command` enum and its handler, `loader.rs` the worker threads, `textures.rs`
+//! the display textures and `view.rs` the image canvases. `panels/` has one file per panel.
 
+pub mod app;
+pub mod command;
+pub mod loader;
 pub mod panels;
+pub mod textures;
+pub mod view;
 
 use std::path::PathBuf;
 
+pub use app::ExrProbeApp;
+pub use command::{Command, ExportKind, LayoutMode};
+
 /// Opens the viewer window with `files` (none: the welcome view).
 pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
-    let _ = files;
-    todo!()
+    let native_options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("exrprobe")
+            .with_app_id("exrprobe")
+            .with_inner_size([1400.0, 900.0])
+            .with_min_inner_size([640.0, 420.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "exrprobe",
+        native_options,
+        Box::new(move |cc| Ok(Box::new(ExrProbeApp::with_files(Some(cc), files)))),
+    )
+    .map_err(|err| anyhow::anyhow!("cannot open the viewer window: {err}"))
 }

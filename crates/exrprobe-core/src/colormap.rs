@@ -1,9 +1,13 @@
 //! Mapping samples to display pixels: colour (linear → sRGB with exposure) and depth (range,
 //! invert, log, colormap), with NaN, ±Inf and background sentinels in their own colours.
 
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Samples;
+use crate::stats::SENTINEL_THRESHOLD;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Colormap {
@@ -14,11 +18,41 @@ pub enum Colormap {
     Inferno,
 }
 
+impl Colormap {
+    pub const ALL: [Colormap; 4] = [
+        Colormap::Gray,
+        Colormap::Turbo,
+        Colormap::Viridis,
+        Colormap::Inferno,
+    ];
+
+    /// Lower-case name, as the CLI and settings spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Colormap::Gray => "gray",
+            Colormap::Turbo => "turbo",
+            Colormap::Viridis => "viridis",
+            Colormap::Inferno => "inferno",
+        }
+    }
+
+    /// The colour at `t` in `[0, 1]` (clamped; NaN → 0) from the precomputed table.
+    pub fn color_at(self, t: f64) -> [u8; 4] {
+        let lut = lut(self);
+        let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
+        let index = (t * (LUT_SIZE - 1) as f64).round() as usize;
+        lut.get(index).copied().unwrap_or([0, 0, 0, 255])
+    }
+}
+
 /// Special colours (RGBA8) so that non-depth values never look like depth.
 pub const NAN_COLOR: [u8; 4] = [255, 0, 255, 255];
 pub const POS_INF_COLOR: [u8; 4] = [255, 255, 255, 255];
 pub const NEG_INF_COLOR: [u8; 4] = [0, 255, 255, 255];
 pub const SENTINEL_COLOR: [u8; 4] = [40, 40, 48, 255];
+
+/// With `log` and `lo ≤ 0`, the low end of the log scale is `hi` times this (four decades).
+pub const LOG_FLOOR_RATIO: f64 = 1e-4;
 
 /// How to map a depth (or any scalar) channel to colours.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,20 +66,232 @@ pub struct ScalarMapping {
     pub colormap: Colormap,
 }
 
+/// Entries of each colormap table.
+const LUT_SIZE: usize = 1024;
+/// Pixels per rayon work item.
+const CHUNK: usize = 1 << 14;
+
+fn build_lut(colormap: Colormap) -> Vec<[u8; 4]> {
+    (0..LUT_SIZE)
+        .map(|i| {
+            let t = i as f64 / (LUT_SIZE - 1) as f64;
+            match colormap {
+                Colormap::Gray => {
+                    let v = (t * 255.0).round() as u8;
+                    [v, v, v, 255]
+                }
+                Colormap::Turbo => rgba(colorous::TURBO.eval_continuous(t)),
+                Colormap::Viridis => rgba(colorous::VIRIDIS.eval_continuous(t)),
+                Colormap::Inferno => rgba(colorous::INFERNO.eval_continuous(t)),
+            }
+        })
+        .collect()
+}
+
+fn rgba(color: colorous::Color) -> [u8; 4] {
+    [color.r, color.g, color.b, 255]
+}
+
+fn lut(colormap: Colormap) -> &'static [[u8; 4]] {
+    static LUTS: [OnceLock<Vec<[u8; 4]>>; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
+    let index = match colormap {
+        Colormap::Gray => 0,
+        Colormap::Turbo => 1,
+        Colormap::Viridis => 2,
+        Colormap::Inferno => 3,
+    };
+    match LUTS.get(index) {
+        Some(cell) => cell.get_or_init(|| build_lut(colormap)),
+        None => &[],
+    }
+}
+
+/// A mapping with everything per-call precomputed.
+struct Prepared {
+    lut: &'static [[u8; 4]],
+    /// Value (or log value) at the low end and 1 / span; `scale == 0` maps to the middle.
+    origin: f64,
+    scale: f64,
+    log: bool,
+    invert: bool,
+}
+
+impl Prepared {
+    fn new(mapping: &ScalarMapping) -> Self {
+        let (lo, hi) = (mapping.lo, mapping.hi);
+        let mut log = mapping.log;
+        let (origin, span) = if log && hi > 0.0 && hi.is_finite() {
+            let lo = if lo > 0.0 && lo.is_finite() {
+                lo
+            } else {
+                hi * LOG_FLOOR_RATIO
+            };
+            (lo.ln(), hi.ln() - lo.ln())
+        } else {
+            // A log scale needs a positive top; otherwise fall back to linear.
+            log = false;
+            (lo, hi - lo)
+        };
+        let scale = if span > 0.0 && span.is_finite() {
+            1.0 / span
+        } else {
+            0.0
+        };
+        Self {
+            lut: lut(mapping.colormap),
+            origin,
+            scale,
+            log,
+            invert: mapping.invert,
+        }
+    }
+
+    /// Colour of a value; `sentinels` is false for uint channels (their large values are data).
+    #[inline]
+    fn color(&self, value: f64, sentinels: bool) -> [u8; 4] {
+        if value.is_nan() {
+            return NAN_COLOR;
+        }
+        if value == f64::INFINITY {
+            return POS_INF_COLOR;
+        }
+        if value == f64::NEG_INFINITY {
+            return NEG_INF_COLOR;
+        }
+        if sentinels && value >= SENTINEL_THRESHOLD {
+            return SENTINEL_COLOR;
+        }
+        let t = if self.scale == 0.0 {
+            0.5
+        } else {
+            let x = if self.log {
+                if value > 0.0 {
+                    value.ln()
+                } else {
+                    f64::NEG_INFINITY
+                }
+            } else {
+                value
+            };
+            ((x - self.origin) * self.scale).clamp(0.0, 1.0)
+        };
+        let t = if self.invert { 1.0 - t } else { t };
+        let index = (t * (LUT_SIZE - 1) as f64).round() as usize;
+        self.lut.get(index).copied().unwrap_or(NAN_COLOR)
+    }
+}
+
+/// Widens `samples[start..start + out.len()]` into `out` (missing samples become NaN).
+fn widen_into(samples: &Samples, start: usize, out: &mut [f32]) {
+    let end = start + out.len();
+    match samples {
+        Samples::F16(v) => match v.get(start..end) {
+            Some(src) => out.iter_mut().zip(src).for_each(|(o, s)| *o = s.to_f32()),
+            None => out.fill(f32::NAN),
+        },
+        Samples::F32(v) => match v.get(start..end) {
+            Some(src) => out.copy_from_slice(src),
+            None => out.fill(f32::NAN),
+        },
+        Samples::U32(v) => match v.get(start..end) {
+            Some(src) => out.iter_mut().zip(src).for_each(|(o, &s)| *o = s as f32),
+            None => out.fill(f32::NAN),
+        },
+    }
+}
+
 /// Maps one scalar channel to RGBA8, one pixel per sample.
 pub fn scalar_to_rgba8(samples: &Samples, mapping: &ScalarMapping) -> Vec<[u8; 4]> {
-    let _ = (samples, mapping);
-    todo!()
+    let prepared = Prepared::new(mapping);
+    let sentinels = !matches!(samples, Samples::U32(_));
+    let mut out = vec![[0u8; 4]; samples.len()];
+    match samples {
+        // Exact: no detour through f32 for large uints.
+        Samples::U32(values) => out
+            .par_chunks_mut(CHUNK)
+            .zip(values.par_chunks(CHUNK))
+            .for_each(|(pixels, src)| {
+                for (pixel, &v) in pixels.iter_mut().zip(src) {
+                    *pixel = prepared.color(f64::from(v), false);
+                }
+            }),
+        _ => out.par_chunks_mut(CHUNK).enumerate().for_each_init(
+            || vec![0f32; CHUNK],
+            |buffer, (chunk_index, pixels)| {
+                let values = &mut buffer[..pixels.len()];
+                widen_into(samples, chunk_index * CHUNK, values);
+                for (pixel, &v) in pixels.iter_mut().zip(values.iter()) {
+                    *pixel = prepared.color(f64::from(v), sentinels);
+                }
+            },
+        ),
+    }
+    out
 }
 
 /// Colour of one value under `mapping` (the colour bar legend uses it too).
 pub fn scalar_color(value: f64, mapping: &ScalarMapping) -> [u8; 4] {
-    let _ = (value, mapping);
-    todo!()
+    Prepared::new(mapping).color(value, true)
+}
+
+/// The sRGB transfer function (IEC 61966-2-1) of a linear value, clamped to `[0, 1]`.
+pub fn linear_to_srgb(linear: f64) -> f64 {
+    let c = linear.clamp(0.0, 1.0);
+    if c <= 0.003_130_8 {
+        12.92 * c
+    } else {
+        1.055 * c.powf(1.0 / 2.4) - 0.055
+    }
+}
+
+/// The inverse of [`linear_to_srgb`].
+fn srgb_to_linear(encoded: f64) -> f64 {
+    if encoded <= 0.040_45 {
+        encoded / 12.92
+    } else {
+        ((encoded + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+/// `THRESHOLDS[i]` is the smallest linear value that encodes to sRGB byte `i + 1`: the byte of a
+/// linear value is the number of thresholds at or below it (exact rounding, no `powf` per pixel).
+fn srgb_thresholds() -> &'static [f32; 255] {
+    static THRESHOLDS: OnceLock<[f32; 255]> = OnceLock::new();
+    THRESHOLDS.get_or_init(|| {
+        let mut t = [0f32; 255];
+        for (i, slot) in t.iter_mut().enumerate() {
+            // Byte i + 1 starts where the encoded value reaches (i + 0.5) / 255.
+            let boundary = srgb_to_linear((i as f64 + 0.5) / 255.0);
+            // Smallest f32 whose rounded encoding is at least i + 1 (fix up f32 rounding).
+            let mut x = boundary as f32;
+            while x > 0.0 && (linear_to_srgb(f64::from(x)) * 255.0).round() as usize > i {
+                x = f32::from_bits(x.to_bits() - 1);
+            }
+            while ((linear_to_srgb(f64::from(x)) * 255.0).round() as usize) <= i {
+                x = f32::from_bits(x.to_bits() + 1);
+            }
+            *slot = x;
+        }
+        t
+    })
+}
+
+/// sRGB byte of a linear value (NaN must be handled by the caller).
+#[inline]
+fn srgb_byte(linear: f32, thresholds: &[f32; 255]) -> u8 {
+    thresholds.partition_point(|&t| t <= linear) as u8
 }
 
 /// Maps linear RGB(A) to sRGB RGBA8 with `exposure_stops`; without alpha the result is opaque.
 /// Alpha is passed through unpremultiplied so the viewer can draw it over a checkerboard.
+///
+/// A pixel with NaN in any channel becomes [`NAN_COLOR`]. The output has as many pixels as the
+/// shortest input.
 pub fn rgb_to_rgba8(
     r: &Samples,
     g: &Samples,
@@ -53,6 +299,246 @@ pub fn rgb_to_rgba8(
     a: Option<&Samples>,
     exposure_stops: f32,
 ) -> Vec<[u8; 4]> {
-    let _ = (r, g, b, a, exposure_stops);
-    todo!()
+    let thresholds = srgb_thresholds();
+    let gain = 2f32.powf(exposure_stops);
+    let len = [Some(r), Some(g), Some(b), a]
+        .into_iter()
+        .flatten()
+        .map(Samples::len)
+        .min()
+        .unwrap_or(0);
+    let mut out = vec![[0u8; 4]; len];
+    out.par_chunks_mut(CHUNK).enumerate().for_each_init(
+        || vec![0f32; 4 * CHUNK],
+        |buffer, (chunk_index, pixels)| {
+            let n = pixels.len();
+            let start = chunk_index * CHUNK;
+            let (rs, rest) = buffer.split_at_mut(CHUNK);
+            let (gs, rest) = rest.split_at_mut(CHUNK);
+            let (bs, alphas) = rest.split_at_mut(CHUNK);
+            let (rs, gs, bs, alphas) = (&mut rs[..n], &mut gs[..n], &mut bs[..n], &mut alphas[..n]);
+            widen_into(r, start, rs);
+            widen_into(g, start, gs);
+            widen_into(b, start, bs);
+            match a {
+                Some(a) => widen_into(a, start, alphas),
+                None => alphas.fill(1.0),
+            }
+            for (i, pixel) in pixels.iter_mut().enumerate() {
+                let (Some(&rv), Some(&gv), Some(&bv), Some(&av)) =
+                    (rs.get(i), gs.get(i), bs.get(i), alphas.get(i))
+                else {
+                    continue;
+                };
+                *pixel = if rv.is_nan() || gv.is_nan() || bv.is_nan() || av.is_nan() {
+                    NAN_COLOR
+                } else {
+                    [
+                        srgb_byte(rv * gain, thresholds),
+                        srgb_byte(gv * gain, thresholds),
+                        srgb_byte(bv * gain, thresholds),
+                        (av.clamp(0.0, 1.0) * 255.0).round() as u8,
+                    ]
+                };
+            }
+        },
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use half::f16;
+
+    fn gray(lo: f64, hi: f64) -> ScalarMapping {
+        ScalarMapping {
+            lo,
+            hi,
+            invert: false,
+            log: false,
+            colormap: Colormap::Gray,
+        }
+    }
+
+    fn one_pixel(r: f32, g: f32, b: f32, exposure_stops: f32) -> [u8; 4] {
+        let s = |v: f32| Samples::F32(vec![v]);
+        rgb_to_rgba8(&s(r), &s(g), &s(b), None, exposure_stops)[0]
+    }
+
+    #[test]
+    fn srgb_known_values() {
+        assert_eq!(one_pixel(0.0, 1.0, 0.5, 0.0), [0, 255, 188, 255]);
+        // Exposure +1 doubles the linear value: 0.25 → 0.5 → 188.
+        assert_eq!(one_pixel(0.25, 0.25, 0.25, 1.0), [188, 188, 188, 255]);
+        assert_eq!(
+            one_pixel(1.0, 1.0, 1.0, -1.0),
+            one_pixel(0.5, 0.5, 0.5, 0.0)
+        );
+        // Out of range clamps; ±Inf clamp too.
+        assert_eq!(one_pixel(-3.0, 7.0, f32::INFINITY, 0.0), [0, 255, 255, 255]);
+        assert_eq!(one_pixel(f32::NEG_INFINITY, 0.0, 0.0, 0.0), [0, 0, 0, 255]);
+        // NaN in any channel shows as the NaN colour.
+        assert_eq!(one_pixel(0.5, f32::NAN, 0.5, 0.0), NAN_COLOR);
+    }
+
+    #[test]
+    fn srgb_bytes_match_the_formula_everywhere() {
+        // Every 1/4096 step of [0, 1.1], and the exact byte boundaries' neighbourhoods.
+        let values: Vec<f32> = (0..=4506).map(|i| i as f32 / 4096.0).collect();
+        let samples = Samples::F32(values.clone());
+        let out = rgb_to_rgba8(&samples, &samples, &samples, None, 0.0);
+        for (v, pixel) in values.iter().zip(&out) {
+            let expected = (linear_to_srgb(f64::from(*v)) * 255.0).round() as u8;
+            assert_eq!(pixel[0], expected, "linear {v}");
+        }
+    }
+
+    #[test]
+    fn alpha_passes_through_and_types_mix() {
+        let r = Samples::F16(vec![f16::from_f32(1.0), f16::from_f32(0.0)]);
+        let g = Samples::F32(vec![0.0, 1.0]);
+        let b = Samples::U32(vec![0, 1]);
+        let a = Samples::F32(vec![0.5, 0.0]);
+        let out = rgb_to_rgba8(&r, &g, &b, Some(&a), 0.0);
+        assert_eq!(out, vec![[255, 0, 0, 128], [0, 255, 255, 0]]);
+        // Mismatched lengths: as many pixels as the shortest input, no panic.
+        let short = Samples::F32(vec![1.0]);
+        assert_eq!(rgb_to_rgba8(&r, &g, &short, None, 0.0).len(), 1);
+    }
+
+    #[test]
+    fn scalar_linear_gray_ends_and_middle() {
+        let m = gray(10.0, 20.0);
+        assert_eq!(scalar_color(10.0, &m), [0, 0, 0, 255]);
+        assert_eq!(scalar_color(20.0, &m), [255, 255, 255, 255]);
+        assert_eq!(scalar_color(5.0, &m), [0, 0, 0, 255], "clamped below");
+        assert_eq!(
+            scalar_color(25.0, &m),
+            [255, 255, 255, 255],
+            "clamped above"
+        );
+        let mid = scalar_color(15.0, &m)[0];
+        assert!((127..=128).contains(&mid), "{mid}");
+        let inverted = ScalarMapping { invert: true, ..m };
+        assert_eq!(scalar_color(10.0, &inverted), [255, 255, 255, 255]);
+        assert_eq!(scalar_color(20.0, &inverted), [0, 0, 0, 255]);
+    }
+
+    #[test]
+    fn special_values_have_their_own_colours() {
+        let m = gray(0.0, 100.0);
+        let samples = Samples::F32(vec![
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1e10,
+            1e9,
+            50.0,
+        ]);
+        let out = scalar_to_rgba8(&samples, &m);
+        assert_eq!(
+            out[..5],
+            [
+                NAN_COLOR,
+                POS_INF_COLOR,
+                NEG_INF_COLOR,
+                SENTINEL_COLOR,
+                SENTINEL_COLOR
+            ]
+        );
+        assert_ne!(out[5], SENTINEL_COLOR);
+        // Large uints are data, not background.
+        let ids = Samples::U32(vec![4_000_000_000]);
+        assert_eq!(
+            scalar_to_rgba8(&ids, &gray(0.0, 4e9)),
+            vec![[255, 255, 255, 255]]
+        );
+    }
+
+    #[test]
+    fn a_constant_range_maps_to_the_middle_colour() {
+        let samples = Samples::F32(vec![1.0; 4]);
+        for colormap in Colormap::ALL {
+            let m = ScalarMapping {
+                colormap,
+                ..gray(1.0, 1.0)
+            };
+            let out = scalar_to_rgba8(&samples, &m);
+            assert!(
+                out.iter().all(|&p| p == colormap.color_at(0.5)),
+                "{colormap:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn log_mapping_spreads_decades_and_handles_non_positive_values() {
+        let m = ScalarMapping {
+            log: true,
+            ..gray(1.0, 10_000.0)
+        };
+        // 10, 100, 1000 are a quarter, half, three quarters of the way on a log scale.
+        let v = |x: f64| scalar_color(x, &m)[0];
+        assert_eq!(v(1.0), 0);
+        assert_eq!(v(10_000.0), 255);
+        assert!((63..=64).contains(&v(10.0)), "{}", v(10.0));
+        assert!((127..=128).contains(&v(100.0)), "{}", v(100.0));
+        assert!((191..=192).contains(&v(1000.0)), "{}", v(1000.0));
+        assert_eq!(v(0.0), 0, "zero goes to the low end");
+        assert_eq!(v(-5.0), 0, "negatives go to the low end");
+        // lo ≤ 0: the scale starts four decades below hi.
+        let m = ScalarMapping {
+            log: true,
+            ..gray(0.0, 100.0)
+        };
+        assert_eq!(scalar_color(100.0 * LOG_FLOOR_RATIO, &m)[0], 0);
+        let middle = scalar_color(1.0, &m)[0]; // two of four decades above the floor
+        assert!((127..=128).contains(&middle), "{middle}");
+        assert_eq!(scalar_color(100.0, &m)[0], 255);
+        // hi ≤ 0: log is impossible, linear is used.
+        let m = ScalarMapping {
+            log: true,
+            ..gray(-10.0, 0.0)
+        };
+        assert_eq!(scalar_color(0.0, &m)[0], 255);
+        assert_eq!(scalar_color(-10.0, &m)[0], 0);
+    }
+
+    #[test]
+    fn colormap_ends_are_colorous_ends() {
+        let m = |colormap| ScalarMapping {
+            colormap,
+            ..gray(0.0, 1.0)
+        };
+        for (colormap, gradient) in [
+            (Colormap::Turbo, colorous::TURBO),
+            (Colormap::Viridis, colorous::VIRIDIS),
+            (Colormap::Inferno, colorous::INFERNO),
+        ] {
+            let end = |t: f64| {
+                let c = gradient.eval_continuous(t);
+                [c.r, c.g, c.b, 255]
+            };
+            assert_eq!(scalar_color(0.0, &m(colormap)), end(0.0), "{colormap:?}");
+            assert_eq!(scalar_color(1.0, &m(colormap)), end(1.0), "{colormap:?}");
+            assert_ne!(end(0.0), end(1.0));
+        }
+    }
+
+    #[test]
+    fn half_and_float_buffers_map_alike() {
+        let values = [0.0f32, 0.25, 0.5, 1.0, 2.0, f32::NAN];
+        let m = ScalarMapping {
+            colormap: Colormap::Viridis,
+            ..gray(0.0, 2.0)
+        };
+        let f = scalar_to_rgba8(&Samples::F32(values.to_vec()), &m);
+        let h = scalar_to_rgba8(
+            &Samples::F16(values.iter().map(|&v| f16::from_f32(v)).collect()),
+            &m,
+        );
+        assert_eq!(f, h);
+        assert_eq!(f.len(), values.len());
+    }
 }

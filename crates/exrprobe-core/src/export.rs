@@ -1,9 +1,22 @@
 //! `.npy` / `.npz` export with atomic writes: the data goes to a temporary file in the target
 //! folder that is renamed over the target only when complete, so no partial file is ever left.
+//!
+//! Arrays are 2-D, `(height, width)` of the channel's sample grid (the data window for ordinary
+//! channels), in C order, little-endian. Values are bit-identical to the file: with
+//! [`NpyDtype::Native`] the file's own type is kept (`<f2`, `<f4`, `<u4`); with [`NpyDtype::F32`]
+//! half is widened exactly and uint is converted (exact up to 2^24).
 
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, Write};
 use std::path::Path;
 
-use crate::model::{Channel, Image};
+use half::f16;
+use npyz::WriterBuilder as _;
+use npyz::npz::NpzWriter;
+use npyz::zip::CompressionMethod;
+use npyz::zip::write::FileOptions;
+
+use crate::model::{Channel, Image, Samples};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum NpyDtype {
@@ -16,17 +29,37 @@ pub enum NpyDtype {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("{path} exists already (use --force to overwrite)")]
+    #[error("the file exists already (use --force to overwrite it): {path}")]
     Exists { path: String },
-    #[error("channel {channel} has no decoded pixels")]
-    NoPixels { channel: String },
-    #[error("cannot write {path}: {source}")]
+    /// `path` is the file that was to be written.
+    #[error("channel {channel} has no decoded pixels, nothing to export: {path}")]
+    NoPixels { channel: String, path: String },
+    #[error("cannot write, {}: {path}", describe_io_error(.source))]
     Io {
         path: String,
         #[source]
-        source: std::io::Error,
+        source: io::Error,
     },
 }
+
+/// The cause of a write error in words a user can act on.
+fn describe_io_error(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "the folder does not exist".to_owned(),
+        io::ErrorKind::PermissionDenied => {
+            "permission denied (is the folder writable for you?)".to_owned()
+        }
+        io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".to_owned(),
+        io::ErrorKind::StorageFull => "the disk is full".to_owned(),
+        io::ErrorKind::QuotaExceeded => "the disk quota is exceeded".to_owned(),
+        io::ErrorKind::NotADirectory => "a part of the folder path is not a folder".to_owned(),
+        io::ErrorKind::IsADirectory => "the target is a folder".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+/// Buffer size of the writers (big sequential writes).
+const WRITE_BUFFER_BYTES: usize = 1 << 20;
 
 /// Writes one channel as a 2-D array `(height, width)` in C order.
 pub fn write_npy(
@@ -35,17 +68,553 @@ pub fn write_npy(
     path: &Path,
     overwrite: bool,
 ) -> Result<(), ExportError> {
-    let _ = (channel, dtype, path, overwrite);
-    todo!()
+    let samples = channel
+        .samples
+        .as_ref()
+        .ok_or_else(|| ExportError::NoPixels {
+            channel: channel.name.clone(),
+            path: path.display().to_string(),
+        })?;
+    write_atomically(path, overwrite, |file| {
+        let mut out = BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+        write_npy_to(&mut out, channel, samples, dtype)?;
+        out.flush()
+    })
 }
 
 /// Writes every decoded channel into one `.npz`, keyed by its qualified name.
+///
+/// Channels without decoded pixels (deep parts, undecodable parts) are left out; when no channel
+/// has pixels the result is [`ExportError::NoPixels`].
 pub fn write_npz(
     image: &Image,
     dtype: NpyDtype,
     path: &Path,
     overwrite: bool,
 ) -> Result<(), ExportError> {
-    let _ = (image, dtype, path, overwrite);
-    todo!()
+    let arrays: Vec<(String, &Channel, &Samples)> = image
+        .channels()
+        .filter_map(|(channel_ref, _, channel)| {
+            let samples = channel.samples.as_ref()?;
+            let name = image.qualified_name(channel_ref)?;
+            Some((name, channel, samples))
+        })
+        .collect();
+    if arrays.is_empty() {
+        return Err(ExportError::NoPixels {
+            channel: "(any)".to_owned(),
+            path: path.display().to_string(),
+        });
+    }
+    write_atomically(path, overwrite, |file| {
+        let out = BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+        let mut npz = NpzWriter::new(out);
+        for (name, channel, samples) in &arrays {
+            write_npz_entry(&mut npz, name, channel, samples, dtype)?;
+        }
+        let mut out = npz.zip_writer().finish().map_err(io::Error::from)?;
+        out.flush()
+    })
+}
+
+fn write_npz_entry<W: Write + Seek>(
+    npz: &mut NpzWriter<W>,
+    name: &str,
+    channel: &Channel,
+    samples: &Samples,
+    dtype: NpyDtype,
+) -> io::Result<()> {
+    let element_bytes: u64 = match (samples, dtype) {
+        (Samples::F16(_), NpyDtype::Native) => 2,
+        _ => 4,
+    };
+    // Zip entries of 4 GiB or more need the zip64 extension; leave it off otherwise.
+    let large = (samples.len() as u64).saturating_mul(element_bytes) >= u64::from(u32::MAX) - 4096;
+    let options = FileOptions::default()
+        .compression_method(CompressionMethod::Stored)
+        .large_file(large);
+    let shape = shape_of(channel);
+    match (samples, dtype) {
+        (Samples::F16(v), NpyDtype::Native) => write_array(
+            npz.array::<f16>(name, options)?,
+            "<f2",
+            &shape,
+            v.iter().copied(),
+        ),
+        (Samples::F16(v), NpyDtype::F32) => write_array(
+            npz.array::<f32>(name, options)?,
+            "<f4",
+            &shape,
+            v.iter().map(|h| h.to_f32()),
+        ),
+        (Samples::F32(v), _) => write_array(
+            npz.array::<f32>(name, options)?,
+            "<f4",
+            &shape,
+            v.iter().copied(),
+        ),
+        (Samples::U32(v), NpyDtype::Native) => write_array(
+            npz.array::<u32>(name, options)?,
+            "<u4",
+            &shape,
+            v.iter().copied(),
+        ),
+        (Samples::U32(v), NpyDtype::F32) => write_array(
+            npz.array::<f32>(name, options)?,
+            "<f4",
+            &shape,
+            v.iter().map(|&u| u as f32),
+        ),
+    }
+}
+
+fn shape_of(channel: &Channel) -> [u64; 2] {
+    [channel.height as u64, channel.width as u64]
+}
+
+/// Writes a complete `.npy` stream (header and data) of one channel.
+fn write_npy_to<W: Write>(
+    out: W,
+    channel: &Channel,
+    samples: &Samples,
+    dtype: NpyDtype,
+) -> io::Result<()> {
+    let shape = shape_of(channel);
+    match (samples, dtype) {
+        (Samples::F16(v), NpyDtype::Native) => write_array(
+            npyz::WriteOptions::<f16>::new().writer(out),
+            "<f2",
+            &shape,
+            v.iter().copied(),
+        ),
+        (Samples::F16(v), NpyDtype::F32) => write_array(
+            npyz::WriteOptions::<f32>::new().writer(out),
+            "<f4",
+            &shape,
+            v.iter().map(|h| h.to_f32()),
+        ),
+        (Samples::F32(v), _) => write_array(
+            npyz::WriteOptions::<f32>::new().writer(out),
+            "<f4",
+            &shape,
+            v.iter().copied(),
+        ),
+        (Samples::U32(v), NpyDtype::Native) => write_array(
+            npyz::WriteOptions::<u32>::new().writer(out),
+            "<u4",
+            &shape,
+            v.iter().copied(),
+        ),
+        (Samples::U32(v), NpyDtype::F32) => write_array(
+            npyz::WriteOptions::<f32>::new().writer(out),
+            "<f4",
+            &shape,
+            v.iter().map(|&u| u as f32),
+        ),
+    }
+}
+
+/// Writes header and elements through an npyz builder that already has its output stream.
+fn write_array<T, B>(
+    builder: B,
+    type_str: &str,
+    shape: &[u64],
+    values: impl Iterator<Item = T>,
+) -> io::Result<()>
+where
+    T: npyz::Serialize,
+    B: npyz::WriterBuilder<T> + npyz::write_options::HasWriter,
+    B::Writer: Write,
+{
+    let type_str: npyz::TypeStr = type_str
+        .parse()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{e}")))?;
+    let mut writer = builder
+        .dtype(npyz::DType::new_scalar(type_str))
+        .shape(shape)
+        .begin_nd()?;
+    for value in values {
+        writer.push(&value)?;
+    }
+    // Checks that exactly `shape`'s product of elements was written, and flushes.
+    writer.finish()
+}
+
+/// Writes `path` atomically: `write` fills a temporary file in the same folder, which is synced
+/// and renamed onto `path` only when complete. On every error the temporary file is removed.
+fn write_atomically(
+    path: &Path,
+    overwrite: bool,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> Result<(), ExportError> {
+    let path_text = || path.display().to_string();
+    let io_error = |source: io::Error| ExportError::Io {
+        path: path_text(),
+        source,
+    };
+    // Refuse early (before writing gigabytes); the no-clobber rename below closes the race.
+    if !overwrite && path.symlink_metadata().is_ok() {
+        return Err(ExportError::Exists { path: path_text() });
+    }
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".exrprobe-").suffix(".partial");
+    #[cfg(unix)]
+    {
+        // Like any new file (the umask applies), not the owner-only default of temporary files.
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temp = builder.tempfile_in(folder).map_err(io_error)?;
+    // From here on, dropping `temp` (any early return) deletes the temporary file.
+    write(temp.as_file_mut()).map_err(io_error)?;
+    temp.as_file().sync_all().map_err(io_error)?;
+    if overwrite {
+        temp.persist(path).map_err(|e| io_error(e.error))?;
+    } else {
+        temp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == io::ErrorKind::AlreadyExists {
+                ExportError::Exists { path: path_text() }
+            } else {
+                io_error(e.error)
+            }
+        })?;
+    }
+    // Make the rename itself durable. Best effort: not every platform can sync a folder, and the
+    // file is complete either way.
+    if let Ok(dir) = File::open(folder) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+mod tests {
+    use std::io::Read as _;
+
+    use super::*;
+    use crate::model::{Part, SampleType, Storage, Window};
+
+    fn channel(name: &str, width: usize, height: usize, samples: Samples) -> Channel {
+        Channel {
+            name: name.to_owned(),
+            sample_type: samples.sample_type(),
+            sampling: (1, 1),
+            quantize_linearly: false,
+            width,
+            height,
+            samples: Some(samples),
+        }
+    }
+
+    fn part(name: Option<&str>, channels: Vec<Channel>) -> Part {
+        let window = Window {
+            x: -2,
+            y: 5,
+            width: 3,
+            height: 2,
+        };
+        Part {
+            name: name.map(str::to_owned),
+            data_window: window,
+            display_window: window,
+            pixel_aspect: 1.0,
+            compression: "none".into(),
+            line_order: "increasing Y".into(),
+            storage: Storage::ScanLines,
+            deep: false,
+            attributes: vec![],
+            channels,
+            pixel_error: None,
+        }
+    }
+
+    /// Half values that are easy to get wrong: NaN with a payload, ±Inf, -0, subnormal, max.
+    fn tricky_halves() -> Vec<f16> {
+        [0x7e01u16, 0x7c00, 0xfc00, 0x8000, 0x0001, 0x7bff]
+            .into_iter()
+            .map(f16::from_bits)
+            .collect()
+    }
+
+    /// Parses an `.npy` stream: (descr, shape, data bytes), checking the format as numpy would.
+    fn parse_npy(bytes: &[u8]) -> (String, Vec<u64>, Vec<u8>) {
+        let npy = npyz::NpyFile::new(bytes).unwrap();
+        let descr = npy.header().dtype().descr();
+        let shape = npy.shape().to_vec();
+        assert_eq!(npy.order(), npyz::Order::C);
+        let header_len = bytes.len()
+            - npy.header().dtype().num_bytes().unwrap() * (shape.iter().product::<u64>() as usize);
+        (descr, shape, bytes[header_len..].to_vec())
+    }
+
+    #[test]
+    fn npy_native_half_keeps_every_bit_and_the_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z.npy");
+        let halves = tricky_halves();
+        let ch = channel("Z", 3, 2, Samples::F16(halves.clone()));
+        write_npy(&ch, NpyDtype::Native, &path, false).unwrap();
+        let (descr, shape, data) = parse_npy(&std::fs::read(&path).unwrap());
+        assert_eq!(descr, "'<f2'");
+        assert_eq!(shape, vec![2, 3]);
+        let expected: Vec<u8> = halves
+            .iter()
+            .flat_map(|h| h.to_bits().to_le_bytes())
+            .collect();
+        assert_eq!(data, expected);
+    }
+
+    #[test]
+    fn npy_f32_widens_half_exactly_and_converts_uint() {
+        let dir = tempfile::tempdir().unwrap();
+        let halves = tricky_halves();
+        let path = dir.path().join("h.npy");
+        write_npy(
+            &channel("Y", 2, 3, Samples::F16(halves.clone())),
+            NpyDtype::F32,
+            &path,
+            false,
+        )
+        .unwrap();
+        let (descr, shape, data) = parse_npy(&std::fs::read(&path).unwrap());
+        assert_eq!((descr.as_str(), shape), ("'<f4'", vec![3, 2]));
+        let got: Vec<u32> = data
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let expected: Vec<u32> = halves.iter().map(|h| h.to_f32().to_bits()).collect();
+        assert_eq!(got, expected);
+        // The NaN payload survives widening (quiet NaN with the payload shifted, not a canonical NaN).
+        assert_eq!(got[0], 0x7fc0_2000);
+
+        let ids = vec![0u32, 1, 16_777_217, u32::MAX];
+        let path = dir.path().join("id_native.npy");
+        write_npy(
+            &channel("id", 4, 1, Samples::U32(ids.clone())),
+            NpyDtype::Native,
+            &path,
+            false,
+        )
+        .unwrap();
+        let (descr, shape, data) = parse_npy(&std::fs::read(&path).unwrap());
+        assert_eq!((descr.as_str(), shape), ("'<u4'", vec![1, 4]));
+        let expected: Vec<u8> = ids.iter().flat_map(|u| u.to_le_bytes()).collect();
+        assert_eq!(data, expected);
+
+        let path = dir.path().join("id_f32.npy");
+        write_npy(
+            &channel("id", 4, 1, Samples::U32(ids.clone())),
+            NpyDtype::F32,
+            &path,
+            false,
+        )
+        .unwrap();
+        let (descr, _, data) = parse_npy(&std::fs::read(&path).unwrap());
+        assert_eq!(descr, "'<f4'");
+        let expected: Vec<u8> = ids.iter().flat_map(|&u| (u as f32).to_le_bytes()).collect();
+        assert_eq!(data, expected);
+    }
+
+    #[test]
+    fn npz_holds_every_decoded_channel_under_its_qualified_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("all.npz");
+        let depth: Vec<f32> = vec![1.5, f32::from_bits(0x7fa0_0001), 1e10, -0.0, 3.0, 4.0];
+        let mut undecoded = channel("deep", 3, 2, Samples::F32(vec![0.0; 6]));
+        undecoded.samples = None;
+        undecoded.sample_type = SampleType::Float;
+        let image = Image {
+            source: "test".into(),
+            parts: vec![
+                part(
+                    Some("beauty"),
+                    vec![channel("R", 3, 2, Samples::F16(tricky_halves()))],
+                ),
+                part(
+                    None,
+                    vec![channel("Z", 3, 2, Samples::F32(depth.clone())), undecoded],
+                ),
+            ],
+        };
+        write_npz(&image, NpyDtype::Native, &path, false).unwrap();
+        let mut npz = npyz::npz::NpzArchive::open(&path).unwrap();
+        let mut names: Vec<String> = npz.array_names().map(str::to_owned).collect();
+        names.sort();
+        assert_eq!(names, vec!["1/Z".to_owned(), "beauty/R".to_owned()]);
+        let r = npz.by_name("beauty/R").unwrap().unwrap();
+        assert_eq!(r.header().dtype().descr(), "'<f2'");
+        assert_eq!(r.shape(), &[2, 3]);
+        let r: Vec<f16> = r.into_vec().unwrap();
+        assert_eq!(
+            r.iter().map(|h| h.to_bits()).collect::<Vec<_>>(),
+            tricky_halves()
+                .iter()
+                .map(|h| h.to_bits())
+                .collect::<Vec<_>>()
+        );
+        let z: Vec<f32> = npz.by_name("1/Z").unwrap().unwrap().into_vec().unwrap();
+        assert_eq!(
+            z.iter().map(|f| f.to_bits()).collect::<Vec<_>>(),
+            depth.iter().map(|f| f.to_bits()).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn npz_without_any_decoded_channel_is_refused_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("none.npz");
+        let mut ch = channel("Z", 3, 2, Samples::F32(vec![0.0; 6]));
+        ch.samples = None;
+        let image = Image {
+            source: "test".into(),
+            parts: vec![part(None, vec![ch])],
+        };
+        let err = write_npz(&image, NpyDtype::F32, &path, false).unwrap_err();
+        assert!(matches!(err, ExportError::NoPixels { .. }), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn refuses_to_overwrite_without_permission_and_leaves_the_file_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z.npy");
+        std::fs::write(&path, b"precious").unwrap();
+        let ch = channel("Z", 1, 1, Samples::F32(vec![2.0]));
+        let err = write_npy(&ch, NpyDtype::F32, &path, false).unwrap_err();
+        assert!(matches!(err, ExportError::Exists { .. }));
+        assert!(
+            err.to_string().ends_with(&path.display().to_string()),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"precious");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        write_npy(&ch, NpyDtype::F32, &path, true).unwrap();
+        let (_, shape, data) = parse_npy(&std::fs::read(&path).unwrap());
+        assert_eq!((shape, data), (vec![1, 1], 2.0f32.to_le_bytes().to_vec()));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn missing_folder_gives_a_clear_error_with_the_path_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no/such/folder/z.npy");
+        let ch = channel("Z", 1, 1, Samples::F32(vec![2.0]));
+        let err = write_npy(&ch, NpyDtype::F32, &path, false).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("the folder does not exist"), "{text}");
+        assert!(text.ends_with(&path.display().to_string()), "{text}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_only_folder_is_refused_without_leftovers() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("ro");
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+        // Root (and CAP_DAC_OVERRIDE) writes into read-only folders anyway: detect that.
+        let probe = folder.join("probe");
+        let writable_anyway = std::fs::write(&probe, b"x").is_ok();
+        let _ = std::fs::remove_file(&probe);
+        let path = folder.join("z.npy");
+        let result = write_npy(
+            &channel("Z", 1, 1, Samples::F32(vec![2.0])),
+            NpyDtype::F32,
+            &path,
+            false,
+        );
+        if writable_anyway {
+            assert!(result.is_ok());
+        } else {
+            let text = result.unwrap_err().to_string();
+            assert!(text.contains("permission denied"), "{text}");
+            assert!(text.ends_with(&path.display().to_string()), "{text}");
+            assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 0);
+        }
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// A writer that accepts `budget` bytes and then fails like a full disk.
+    struct FullDisk<W> {
+        inner: W,
+        budget: usize,
+    }
+
+    impl<W: Write> Write for FullDisk<W> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.budget == 0 {
+                return Err(io::Error::from(io::ErrorKind::StorageFull));
+            }
+            let n = buf.len().min(self.budget);
+            self.budget -= n;
+            self.inner.write(&buf[..n])
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.inner.flush()
+        }
+    }
+
+    #[test]
+    fn disk_full_midway_leaves_no_partial_or_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z.npy");
+        let values: Vec<f32> = (0..10_000).map(|i| i as f32).collect();
+        let ch = channel("Z", 100, 100, Samples::F32(values));
+        let Some(samples) = ch.samples.as_ref() else {
+            unreachable!()
+        };
+        let mut written_before_failure = 0;
+        let err = write_atomically(&path, false, |file| {
+            let mut out = FullDisk {
+                inner: &mut *file,
+                budget: 5_000,
+            };
+            let result = write_npy_to(&mut out, &ch, samples, NpyDtype::F32);
+            written_before_failure = file.stream_position()?;
+            result
+        })
+        .unwrap_err();
+        // The failure really happened in the middle of the data.
+        assert_eq!(written_before_failure, 5_000);
+        let text = err.to_string();
+        assert!(
+            text.starts_with("cannot write, the disk is full: "),
+            "{text}"
+        );
+        assert!(text.ends_with(&path.display().to_string()), "{text}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn written_file_is_complete_and_readable_by_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z.npy");
+        write_npy(
+            &channel("Z", 1, 1, Samples::F32(vec![7.25])),
+            NpyDtype::F32,
+            &path,
+            false,
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        File::open(&path).unwrap().read_to_end(&mut bytes).unwrap();
+        assert_eq!(&bytes[..6], b"\x93NUMPY");
+        assert_eq!(bytes.len() % 16, 4); // 16-aligned header + one f32
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            // Same mode as any new file (the umask applies), not the 0600 of a temporary file.
+            let ordinary = dir.path().join("ordinary");
+            File::create(&ordinary).unwrap();
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), mode(&ordinary));
+        }
+    }
 }

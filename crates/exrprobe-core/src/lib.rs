@@ -12,6 +12,7 @@ pub mod load;
 pub mod model;
 pub mod naming;
 pub mod stats;
+pub mod synth;
 
 pub use analysis::{Analysis, analyze};
 pub use half::f16;

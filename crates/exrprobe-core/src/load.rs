@@ -3,16 +3,40 @@
 //! Headers are read first: the decoded size is computed from them and checked against a memory
 //! budget before any pixel is decoded, so a crafted header that declares billions of pixels is
 //! refused with a clear error instead of aborting the process.
+//!
+//! Pixels are decoded with the `exr` crate's block API: we read the offset tables ourselves
+//! (after checking that they fit in the file), read only the chunks of the largest resolution
+//! level of the parts we can decode, decompress them in parallel and copy the samples, in their
+//! native type, into one buffer per channel. Decoding one part never depends on another, so a
+//! part that fails (or uses deep data / subsampling) does not prevent the others from loading.
 
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::model::Image;
+use exr::block::UncompressedBlock;
+use exr::block::chunk::Chunk;
+use exr::block::lines::LineIndex;
+use exr::compression::Compression;
+use exr::meta::BlockDescription;
+use exr::meta::MetaData;
+use exr::meta::attribute::{
+    AttributeValue, BlockType, ChannelDescription, EnvironmentMap, IntegerBounds, LevelMode,
+    LineOrder, SampleType as ExrSampleType,
+};
+use exr::meta::header::Header;
+use half::f16;
+use rayon::prelude::*;
+
+use crate::model::{Attribute, Channel, Image, Part, SampleType, Samples, Storage, Window};
 
 /// Why a file could not be loaded. Messages say what happened and end with the path.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read the file ({source}): {path}")]
     Io {
         path: String,
         #[source]
@@ -53,21 +77,80 @@ impl Default for LoadOptions {
 /// Progress callback: called with a fraction in 0..=1 from the loading thread.
 pub type Progress<'a> = &'a mut (dyn FnMut(f64) + Send);
 
-/// Default budget: a share of the machine's available memory (with a sane fallback).
+/// Budget used when the available memory is unknown: 4 GiB.
+const FALLBACK_MEMORY_BUDGET_BYTES: u64 = 4 << 30;
+
+/// Default budget: 75 % of the machine's available memory (`MemAvailable` in `/proc/meminfo`),
+/// or 4 GiB when that is unknown.
 pub fn default_memory_budget() -> u64 {
-    todo!()
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| mem_available_bytes(&text))
+        .map(|bytes| bytes / 4 * 3)
+        .unwrap_or(FALLBACK_MEMORY_BUDGET_BYTES)
 }
+
+/// `MemAvailable` from the text of `/proc/meminfo`, in bytes.
+fn mem_available_bytes(meminfo: &str) -> Option<u64> {
+    let line = meminfo
+        .lines()
+        .find(|line| line.starts_with("MemAvailable:"))?;
+    let mut words = line.split_whitespace().skip(1);
+    let kib: u64 = words.next()?.parse().ok()?;
+    match words.next() {
+        Some("kB") | None => kib.checked_mul(1024),
+        Some(_) => None,
+    }
+}
+
+/// Share of the progress bar spent reading the file into memory (`load_file` only).
+const FILE_READ_PROGRESS_SHARE: f64 = 0.2;
+
+/// Bytes read from the file between two cancellation checks / progress reports.
+const FILE_READ_PIECE_BYTES: usize = 4 << 20;
 
 /// Loads a file. `cancel` is polled between blocks; when it becomes true the load stops with
 /// [`LoadError::Cancelled`].
+///
+/// The headers are read and checked first; only then is the file read into memory (its size
+/// counts against the memory budget) and decoded by the same code as [`load_bytes`].
 pub fn load_file(
     path: &Path,
     options: &LoadOptions,
     progress: Progress<'_>,
     cancel: &AtomicBool,
 ) -> Result<Image, LoadError> {
-    let _ = (path, options, progress, cancel);
-    todo!()
+    let source = path.display().to_string();
+    let io_error = |error: std::io::Error| LoadError::Io {
+        path: source.clone(),
+        source: error,
+    };
+    let file = File::open(path).map_err(io_error)?;
+    let file_len = file.metadata().map_err(io_error)?.len();
+
+    // Header first, from the file, without reading the pixel data.
+    let (parts, decoded_bytes) = guarded(&source, || {
+        let header = read_meta(BufReader::new(&file))
+            .map_err(|error| invalid(&source, &error, Stage::Header))?;
+        Ok((
+            parts_from_meta(&header.meta, &source)?,
+            decoded_byte_size(&header.meta),
+        ))
+    })?;
+    if !options.decode_pixels {
+        progress(1.0);
+        return Ok(Image { source, parts });
+    }
+    // The file is held in memory while decoding, so it counts against the budget too.
+    check_budget(decoded_bytes.saturating_add(file_len), options, &source)?;
+
+    let mut file = file;
+    file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+    let bytes = read_whole_file(file, file_len, &source, progress, cancel)?;
+    let mut scaled = |fraction: f64| {
+        progress(FILE_READ_PROGRESS_SHARE + (1.0 - FILE_READ_PROGRESS_SHARE) * fraction);
+    };
+    load_from_bytes(&bytes, source.clone(), options, &mut scaled, cancel)
 }
 
 /// Loads an EXR held in memory (embedded examples, fuzzing). `source` names it in messages.
@@ -78,6 +161,898 @@ pub fn load_bytes(
     progress: Progress<'_>,
     cancel: &AtomicBool,
 ) -> Result<Image, LoadError> {
-    let _ = (bytes, source, options, progress, cancel);
-    todo!()
+    load_from_bytes(bytes, source.to_owned(), options, progress, cancel)
+}
+
+/// The code `load_file` and `load_bytes` share.
+fn load_from_bytes(
+    bytes: &[u8],
+    source: String,
+    options: &LoadOptions,
+    progress: &mut dyn FnMut(f64),
+    cancel: &AtomicBool,
+) -> Result<Image, LoadError> {
+    guarded(&source, || {
+        let header = read_meta(bytes).map_err(|error| invalid(&source, &error, Stage::Header))?;
+        let mut parts = parts_from_meta(&header.meta, &source)?;
+        if options.decode_pixels {
+            check_budget(decoded_byte_size(&header.meta), options, &source)?;
+            decode_pixels(bytes, &header, &mut parts, &source, progress, cancel)?;
+        }
+        progress(1.0);
+        Ok(Image {
+            source: source.clone(),
+            parts,
+        })
+    })
+}
+
+/// Runs `load`, turning a panic inside the `exr` crate (malformed data it does not check) into
+/// [`LoadError::Invalid`] instead of unwinding into the caller.
+fn guarded<T>(source: &str, load: impl FnOnce() -> Result<T, LoadError>) -> Result<T, LoadError> {
+    catch_unwind(AssertUnwindSafe(load)).unwrap_or_else(|_| {
+        Err(LoadError::Invalid {
+            reason: "the decoder failed on malformed data".into(),
+            path: source.to_owned(),
+        })
+    })
+}
+
+/// Reads the file into memory in pieces, reporting progress and polling `cancel`.
+fn read_whole_file(
+    mut file: File,
+    file_len: u64,
+    source: &str,
+    progress: &mut dyn FnMut(f64),
+    cancel: &AtomicBool,
+) -> Result<Vec<u8>, LoadError> {
+    let io_error = |error: std::io::Error| LoadError::Io {
+        path: source.to_owned(),
+        source: error,
+    };
+    let capacity = usize::try_from(file_len).unwrap_or(usize::MAX);
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(capacity)
+        .map_err(|_| out_of_memory(source))?;
+    let mut piece = vec![0u8; FILE_READ_PIECE_BYTES];
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(LoadError::Cancelled {
+                path: source.to_owned(),
+            });
+        }
+        let count = match file.read(&mut piece) {
+            Ok(0) => break,
+            Ok(count) => count,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(io_error(error)),
+        };
+        bytes.extend_from_slice(piece.get(..count).unwrap_or_default());
+        if file_len > 0 {
+            let fraction = (bytes.len() as f64 / file_len as f64).min(1.0);
+            progress(FILE_READ_PROGRESS_SHARE * fraction);
+        }
+    }
+    Ok(bytes)
+}
+
+/// The headers and where the offset tables start.
+struct MetaAndTables {
+    meta: MetaData,
+    /// Byte offset of the first offset table (right after the headers).
+    offset_tables_start: usize,
+}
+
+/// Counts the bytes a reader hands out, to know where the headers end.
+struct CountingReader<R> {
+    inner: R,
+    count: usize,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let count = self.inner.read(buf)?;
+        self.count = self.count.saturating_add(count);
+        Ok(count)
+    }
+}
+
+/// Reads and validates the headers of every part.
+fn read_meta(read: impl Read) -> Result<MetaAndTables, exr::error::Error> {
+    let mut counting = CountingReader {
+        inner: read,
+        count: 0,
+    };
+    // Same flags as the exr crate's own reader (`Reader::read_from_buffered(_, false)`): headers
+    // parsed strictly, the header set validated leniently. Header reading never leaves a peeked
+    // byte behind (it stops after consuming the terminating zero), so `count` is exact.
+    let meta = MetaData::read_from_buffered(&mut counting, true)?;
+    // `MetaData::validate` refuses deep parts outright; we want their headers, so validate each
+    // header the way it does (non-pedantic) ourselves.
+    if meta.headers.is_empty() {
+        return Err(exr::error::Error::Invalid("the file has no parts".into()));
+    }
+    let is_multi_part = meta.headers.len() > 1;
+    let mut long_names = false;
+    for header in &meta.headers {
+        validate_header(header, is_multi_part, &mut long_names)?;
+    }
+    Ok(MetaAndTables {
+        meta,
+        offset_tables_start: counting.count,
+    })
+}
+
+/// Validates one header like the exr crate does, except that subsampled channels are allowed
+/// (the exr crate refuses them as unsupported; we still want to show such a header).
+fn validate_header(
+    header: &Header,
+    is_multi_part: bool,
+    long_names: &mut bool,
+) -> Result<(), exr::error::Error> {
+    let subsampled = header
+        .channels
+        .list
+        .iter()
+        .any(|channel| channel.sampling != exr::math::Vec2(1, 1));
+    if !subsampled {
+        return header.validate(is_multi_part, long_names, false);
+    }
+    // The sampling-specific checks (non-zero factors dividing the data window) come first in the
+    // exr crate, so run them and accept only its "not supported" answer; then validate the rest
+    // of the header with the sampling factors set to 1.
+    for channel in &header.channels.list {
+        match channel.validate(true, header.data_window(), false) {
+            Ok(()) | Err(exr::error::Error::NotSupported(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let mut unsampled = header.clone();
+    for channel in unsampled.channels.list.iter_mut() {
+        channel.sampling = exr::math::Vec2(1, 1);
+    }
+    unsampled.validate(is_multi_part, long_names, false)
+}
+
+/// Where an `exr` error happened, to word the message.
+#[derive(Clone, Copy)]
+enum Stage {
+    Header,
+    Pixels,
+}
+
+/// A user-readable reason for an `exr` error.
+fn describe(error: &exr::error::Error, stage: Stage) -> String {
+    use exr::error::Error;
+    match error {
+        Error::Invalid(message) if message == "reference to missing bytes" => {
+            "file ends early (truncated?)".into()
+        }
+        Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "file ends early (truncated?)".into()
+        }
+        Error::Io(io) => format!("read error: {io}"),
+        Error::Aborted => "reading was aborted".into(),
+        Error::NotSupported(message) => format!("unsupported feature: {message}"),
+        Error::Invalid(message) if message.starts_with("compressed") => {
+            format!("corrupt compressed data: {message}")
+        }
+        Error::Invalid(message) => match stage {
+            Stage::Header => format!("invalid header: {message}"),
+            Stage::Pixels => format!("corrupt pixel data: {message}"),
+        },
+    }
+}
+
+fn invalid(source: &str, error: &exr::error::Error, stage: Stage) -> LoadError {
+    LoadError::Invalid {
+        reason: describe(error, stage),
+        path: source.to_owned(),
+    }
+}
+
+fn invalid_reason(source: &str, reason: impl Into<String>) -> LoadError {
+    LoadError::Invalid {
+        reason: reason.into(),
+        path: source.to_owned(),
+    }
+}
+
+/// The allocator refused memory the budget allowed (the machine has less free than assumed).
+fn out_of_memory(source: &str) -> LoadError {
+    LoadError::Io {
+        path: source.to_owned(),
+        source: std::io::Error::from(std::io::ErrorKind::OutOfMemory),
+    }
+}
+
+fn check_budget(needed_bytes: u64, options: &LoadOptions, source: &str) -> Result<(), LoadError> {
+    if needed_bytes > options.memory_budget_bytes {
+        Err(LoadError::TooLarge {
+            needed_bytes,
+            budget_bytes: options.memory_budget_bytes,
+            path: source.to_owned(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Why we cannot decode a part's pixels, or `None` when we can.
+fn unsupported_reason(header: &Header) -> Option<String> {
+    if header.deep {
+        return Some("deep data (several samples per pixel) is not supported".into());
+    }
+    let subsampled: Vec<String> = header
+        .channels
+        .list
+        .iter()
+        .filter(|channel| channel.sampling != exr::math::Vec2(1, 1))
+        .map(|channel| channel.name.to_string())
+        .collect();
+    if subsampled.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "subsampled channels ({}) are not supported",
+            subsampled.join(", ")
+        ))
+    }
+}
+
+/// Columns and rows of a channel's samples (data window divided by the sampling).
+fn channel_size(header: &Header, channel: &ChannelDescription) -> (usize, usize) {
+    let exr::math::Vec2(width, height) = header.layer_size;
+    let exr::math::Vec2(x_sampling, y_sampling) = channel.sampling;
+    (width / x_sampling.max(1), height / y_sampling.max(1))
+}
+
+/// Bytes of the decoded samples of every part we would decode (largest level, native types).
+fn decoded_byte_size(meta: &MetaData) -> u64 {
+    meta.headers
+        .iter()
+        .filter(|header| unsupported_reason(header).is_none())
+        .flat_map(|header| {
+            header.channels.list.iter().map(|channel| {
+                let (width, height) = channel_size(header, channel);
+                (width as u64)
+                    .saturating_mul(height as u64)
+                    .saturating_mul(sample_type(channel.sample_type).bytes_per_sample() as u64)
+            })
+        })
+        .fold(0u64, u64::saturating_add)
+}
+
+fn sample_type(sample_type: ExrSampleType) -> SampleType {
+    match sample_type {
+        ExrSampleType::F16 => SampleType::Half,
+        ExrSampleType::F32 => SampleType::Float,
+        ExrSampleType::U32 => SampleType::Uint,
+    }
+}
+
+fn window(bounds: IntegerBounds) -> Window {
+    Window {
+        x: bounds.position.0,
+        y: bounds.position.1,
+        width: bounds.size.0,
+        height: bounds.size.1,
+    }
+}
+
+/// The OpenEXR name of a compression method (`none`, `RLE`, `ZIPS`, `ZIP`, `PIZ`, …).
+fn compression_name(compression: Compression) -> &'static str {
+    match compression {
+        Compression::Uncompressed => "none",
+        Compression::RLE => "RLE",
+        Compression::ZIP1 => "ZIPS",
+        Compression::ZIP16 => "ZIP",
+        Compression::PIZ => "PIZ",
+        Compression::PXR24 => "PXR24",
+        Compression::B44 => "B44",
+        Compression::B44A => "B44A",
+        Compression::DWAA(_) => "DWAA",
+        Compression::DWAB(_) => "DWAB",
+        Compression::HTJ2K32 => "HTJ2K32",
+        Compression::HTJ2K256 => "HTJ2K256",
+    }
+}
+
+fn line_order_name(line_order: LineOrder) -> &'static str {
+    match line_order {
+        LineOrder::Increasing => "increasing Y",
+        LineOrder::Decreasing => "decreasing Y",
+        LineOrder::Unspecified => "random Y",
+    }
+}
+
+fn level_mode_name(level_mode: LevelMode) -> &'static str {
+    match level_mode {
+        LevelMode::Singular => "singular",
+        LevelMode::MipMap => "mipmap",
+        LevelMode::RipMap => "ripmap",
+    }
+}
+
+/// Turns every header into a [`Part`] (channels without samples).
+fn parts_from_meta(meta: &MetaData, source: &str) -> Result<Vec<Part>, LoadError> {
+    meta.headers
+        .iter()
+        .map(|header| part_from_header(header, source))
+        .collect()
+}
+
+fn part_from_header(header: &Header, source: &str) -> Result<Part, LoadError> {
+    // `all_named_attributes` panics when the chunk count does not fit an i32; no real file has
+    // that many blocks.
+    if i32::try_from(header.chunk_count).is_err() {
+        return Err(invalid_reason(
+            source,
+            format!(
+                "invalid header: the data window needs {} pixel blocks",
+                header.chunk_count
+            ),
+        ));
+    }
+    let mut attributes: Vec<Attribute> = header
+        .all_named_attributes()
+        .map(|(name, value)| Attribute {
+            name: String::from_utf8_lossy(name).into_owned(),
+            type_name: String::from_utf8_lossy(value.kind_name()).into_owned(),
+            value: attribute_text(&value),
+        })
+        .collect();
+    attributes.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let channels = header
+        .channels
+        .list
+        .iter()
+        .map(|channel| {
+            let (width, height) = channel_size(header, channel);
+            Channel {
+                name: channel.name.to_string(),
+                sample_type: sample_type(channel.sample_type),
+                sampling: (channel.sampling.0, channel.sampling.1),
+                quantize_linearly: channel.quantize_linearly,
+                width,
+                height,
+                samples: None,
+            }
+        })
+        .collect();
+
+    let storage = match header.blocks {
+        BlockDescription::ScanLines => Storage::ScanLines,
+        BlockDescription::Tiles(tiles) => Storage::Tiles {
+            tile_width: tiles.tile_size.0,
+            tile_height: tiles.tile_size.1,
+            levels: level_mode_name(tiles.level_mode).into(),
+        },
+    };
+
+    Ok(Part {
+        name: header
+            .own_attributes
+            .layer_name
+            .as_ref()
+            .map(ToString::to_string),
+        data_window: window(header.data_window()),
+        display_window: window(header.shared_attributes.display_window),
+        pixel_aspect: header.shared_attributes.pixel_aspect,
+        compression: compression_name(header.compression).into(),
+        line_order: line_order_name(header.line_order).into(),
+        storage,
+        deep: header.deep,
+        attributes,
+        channels,
+        pixel_error: None,
+    })
+}
+
+fn vec2_text<T: std::fmt::Display>(v: &exr::math::Vec2<T>) -> String {
+    format!("({}, {})", v.0, v.1)
+}
+
+fn matrix_text(values: &[f32], columns: usize) -> String {
+    let rows: Vec<String> = values
+        .chunks(columns)
+        .map(|row| {
+            let row: Vec<String> = row.iter().map(ToString::to_string).collect();
+            format!("[{}]", row.join(", "))
+        })
+        .collect();
+    format!("[{}]", rows.join(", "))
+}
+
+/// Renders an attribute value as readable text.
+fn attribute_text(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::Text(text) => text.to_string(),
+        AttributeValue::TextVector(texts) => texts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        AttributeValue::F32(v) => v.to_string(),
+        AttributeValue::F64(v) => v.to_string(),
+        AttributeValue::I32(v) => v.to_string(),
+        AttributeValue::IntegerBounds(b) => {
+            let (x, y) = (i64::from(b.position.0), i64::from(b.position.1));
+            format!(
+                "({x}, {y}) - ({}, {}), {}x{}",
+                x + b.size.0 as i64 - 1,
+                y + b.size.1 as i64 - 1,
+                b.size.0,
+                b.size.1
+            )
+        }
+        AttributeValue::FloatRect(r) => {
+            format!("{} - {}", vec2_text(&r.min), vec2_text(&r.max))
+        }
+        AttributeValue::Rational((numerator, denominator)) => {
+            format!("{numerator}/{denominator}")
+        }
+        AttributeValue::IntVec2(v) => vec2_text(v),
+        AttributeValue::FloatVec2(v) => vec2_text(v),
+        AttributeValue::IntVec3((a, b, c)) => format!("({a}, {b}, {c})"),
+        AttributeValue::FloatVec3((a, b, c)) => format!("({a}, {b}, {c})"),
+        AttributeValue::ChannelList(list) => list
+            .list
+            .iter()
+            .map(|channel| {
+                let mut text = format!("{} ({})", channel.name, sample_type(channel.sample_type));
+                if channel.sampling != exr::math::Vec2(1, 1) {
+                    text.push_str(&format!(
+                        ", sampling {}x{}",
+                        channel.sampling.0, channel.sampling.1
+                    ));
+                }
+                text
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        AttributeValue::Chromaticities(c) => format!(
+            "red {}, green {}, blue {}, white {}",
+            vec2_text(&c.red),
+            vec2_text(&c.green),
+            vec2_text(&c.blue),
+            vec2_text(&c.white)
+        ),
+        AttributeValue::Compression(c) => compression_name(*c).into(),
+        AttributeValue::EnvironmentMap(map) => match map {
+            EnvironmentMap::LatitudeLongitude => "latitude-longitude".into(),
+            EnvironmentMap::Cube => "cube".into(),
+        },
+        AttributeValue::KeyCode(k) => format!(
+            "manufacturer {}, type {}, prefix {}, count {}, perf offset {}, perfs per frame {}, perfs per count {}",
+            k.film_manufacturer_code,
+            k.film_type,
+            k.film_roll_prefix,
+            k.count,
+            k.perforation_offset,
+            k.perforations_per_frame,
+            k.perforations_per_count
+        ),
+        AttributeValue::LineOrder(order) => line_order_name(*order).into(),
+        AttributeValue::Matrix3x3(m) => matrix_text(m, 3),
+        AttributeValue::Matrix4x4(m) => matrix_text(m, 4),
+        AttributeValue::Preview(p) => format!("{}x{} preview image", p.size.0, p.size.1),
+        AttributeValue::BlockType(block_type) => match block_type {
+            BlockType::ScanLine => "scanlineimage".into(),
+            BlockType::Tile => "tiledimage".into(),
+            BlockType::DeepScanLine => "deepscanline".into(),
+            BlockType::DeepTile => "deeptile".into(),
+        },
+        AttributeValue::TileDescription(t) => format!(
+            "{}x{} tiles, {}, {:?} rounding",
+            t.tile_size.0,
+            t.tile_size.1,
+            level_mode_name(t.level_mode),
+            t.rounding_mode
+        )
+        .to_lowercase(),
+        AttributeValue::TimeCode(t) => format!(
+            "{:02}:{:02}:{:02}:{:02}{}",
+            t.hours,
+            t.minutes,
+            t.seconds,
+            t.frame,
+            if t.drop_frame { " (drop frame)" } else { "" }
+        ),
+        AttributeValue::Bytes { type_hint, bytes } => {
+            if type_hint.to_string().is_empty() {
+                format!("{} bytes", bytes.len())
+            } else {
+                format!("{} bytes ({type_hint})", bytes.len())
+            }
+        }
+        AttributeValue::Custom { bytes, .. } => {
+            let shown: Vec<String> = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
+            let more = if bytes.len() > 16 { " …" } else { "" };
+            format!("{} bytes: {}{more}", bytes.len(), shown.join(" "))
+        }
+    }
+}
+
+/// One chunk to decode: which part, and where its bytes start.
+struct Work {
+    part: usize,
+    offset: u64,
+}
+
+/// Decoding state of one part.
+struct PartState {
+    /// One buffer per channel (`None` for parts we do not decode).
+    buffers: Option<Vec<Samples>>,
+    /// Pixel positions (within the data window) of the blocks written so far.
+    blocks_seen: HashSet<(usize, usize)>,
+    blocks_expected: usize,
+    error: Option<String>,
+}
+
+/// How many chunks are read and then decompressed together (in parallel).
+fn batch_size() -> usize {
+    rayon::current_num_threads().max(1) * 4
+}
+
+/// Decodes the pixels of every part we can decode into `parts`.
+fn decode_pixels(
+    bytes: &[u8],
+    header: &MetaAndTables,
+    parts: &mut [Part],
+    source: &str,
+    progress: &mut dyn FnMut(f64),
+    cancel: &AtomicBool,
+) -> Result<(), LoadError> {
+    let meta = &header.meta;
+    let offset_tables = read_offset_tables(bytes, header, source)?;
+
+    let tables_end = header
+        .offset_tables_start
+        .saturating_add(offset_tables.iter().map(Vec::len).sum::<usize>() * 8);
+    let mut states = Vec::with_capacity(meta.headers.len());
+    let mut work = Vec::new();
+    for (part_index, (header, table)) in meta.headers.iter().zip(&offset_tables).enumerate() {
+        if let Some(reason) = unsupported_reason(header) {
+            if let Some(part) = parts.get_mut(part_index) {
+                part.pixel_error = Some(reason);
+            }
+            // We do not decode these blocks, but a file whose offsets point outside of it is
+            // damaged all the same.
+            let outside = table
+                .iter()
+                .any(|&offset| offset < tables_end as u64 || offset >= bytes.len() as u64);
+            states.push(PartState {
+                buffers: None,
+                blocks_seen: HashSet::new(),
+                blocks_expected: 0,
+                error: outside.then(|| {
+                    "file ends early (truncated?): pixel block offsets point outside the file"
+                        .to_owned()
+                }),
+            });
+            continue;
+        }
+        let mut blocks_expected = 0;
+        for (tile, &offset) in header.blocks_increasing_y_order().zip(table) {
+            if tile.location.level_index == exr::math::Vec2(0, 0) {
+                blocks_expected += 1;
+                work.push(Work {
+                    part: part_index,
+                    offset,
+                });
+            }
+        }
+        let buffers = header
+            .channels
+            .list
+            .iter()
+            .map(|channel| {
+                let (width, height) = channel_size(header, channel);
+                zeroed_samples(
+                    sample_type(channel.sample_type),
+                    width.saturating_mul(height),
+                )
+                .ok_or_else(|| out_of_memory(source))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        states.push(PartState {
+            buffers: Some(buffers),
+            blocks_seen: HashSet::new(),
+            blocks_expected,
+            error: None,
+        });
+    }
+
+    let total = work.len();
+    let mut done = 0usize;
+    progress(0.0);
+    for batch in work.chunks(batch_size()) {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(LoadError::Cancelled {
+                path: source.to_owned(),
+            });
+        }
+        // Read the compressed chunks (cheap, sequential), skipping parts that already failed.
+        let chunks: Vec<(usize, Result<Chunk, String>)> = batch
+            .iter()
+            .filter(|item| states.get(item.part).is_some_and(|s| s.error.is_none()))
+            .map(|item| (item.part, read_chunk(bytes, item, meta)))
+            .collect();
+        // Decompress in parallel.
+        let blocks: Vec<(usize, Result<UncompressedBlock, String>)> = chunks
+            .into_par_iter()
+            .map(|(part, chunk)| {
+                let block = chunk.and_then(|chunk| {
+                    UncompressedBlock::decompress_chunk(chunk, meta, false)
+                        .map_err(|error| describe(&error, Stage::Pixels))
+                });
+                (part, block)
+            })
+            .collect();
+        for (part, block) in blocks {
+            let (Some(state), Some(header)) = (states.get_mut(part), meta.headers.get(part)) else {
+                continue;
+            };
+            if state.error.is_some() {
+                continue;
+            }
+            let result = block.and_then(|block| insert_block(header, &block, state));
+            if let Err(reason) = result {
+                state.error = Some(reason);
+            }
+        }
+        done += batch.len();
+        progress(done as f64 / total.max(1) as f64);
+    }
+
+    let mut first_error = None;
+    let mut decoded_parts = 0;
+    for ((part, state), header) in parts.iter_mut().zip(states).zip(&meta.headers) {
+        let Some(buffers) = state.buffers else {
+            // A part we do not decode: keep its explanation, add the damage if any.
+            if let Some(reason) = state.error {
+                let unsupported = part.pixel_error.take().unwrap_or_default();
+                part.pixel_error =
+                    Some(format!("{unsupported}; the file is also damaged: {reason}"));
+                first_error.get_or_insert(reason);
+            }
+            continue;
+        };
+        let error = state.error.or_else(|| {
+            (state.blocks_seen.len() != state.blocks_expected).then(|| {
+                format!(
+                    "corrupt pixel data: {} of {} pixel blocks are missing (duplicate offsets)",
+                    state
+                        .blocks_expected
+                        .saturating_sub(state.blocks_seen.len()),
+                    state.blocks_expected
+                )
+            })
+        });
+        if let Some(reason) = error {
+            first_error.get_or_insert_with(|| reason.clone());
+            part.pixel_error = Some(reason);
+            continue;
+        }
+        decoded_parts += 1;
+        for (channel, samples) in part.channels.iter_mut().zip(buffers) {
+            channel.samples = Some(samples);
+        }
+        debug_assert_eq!(part.channels.len(), header.channels.list.len());
+    }
+    // A file whose every decodable part is broken is broken: refuse it rather than show an
+    // image without pixels. (Parts we do not support are not errors.)
+    match first_error {
+        Some(reason) if decoded_parts == 0 => Err(invalid_reason(source, reason)),
+        _ => Ok(()),
+    }
+}
+
+/// Reads the offset tables (one u64 per chunk, per part) after checking that they fit in the
+/// file: the chunk count comes from the header's data window, so a crafted header could
+/// otherwise make us enumerate billions of blocks.
+fn read_offset_tables(
+    bytes: &[u8],
+    header: &MetaAndTables,
+    source: &str,
+) -> Result<Vec<Vec<u64>>, LoadError> {
+    let total_chunks = header
+        .meta
+        .headers
+        .iter()
+        .try_fold(0usize, |sum, h| sum.checked_add(h.chunk_count));
+    let table_bytes = total_chunks.and_then(|count| count.checked_mul(8));
+    let table_end = table_bytes.and_then(|len| len.checked_add(header.offset_tables_start));
+    if table_end.is_none_or(|end| end > bytes.len()) {
+        return Err(invalid_reason(
+            source,
+            format!(
+                "file ends early (truncated?): the headers declare {} pixel blocks, whose offset table does not fit in the file",
+                total_chunks.map_or_else(|| "too many".to_owned(), |n| n.to_string())
+            ),
+        ));
+    }
+    let mut position = header.offset_tables_start;
+    let mut tables = Vec::with_capacity(header.meta.headers.len());
+    for part in &header.meta.headers {
+        let end = position + part.chunk_count * 8;
+        let table_bytes = bytes
+            .get(position..end)
+            .ok_or_else(|| invalid_reason(source, "file ends early (truncated?)"))?;
+        let (entries, _) = table_bytes.as_chunks::<8>();
+        tables.push(entries.iter().map(|e| u64::from_le_bytes(*e)).collect());
+        position = end;
+    }
+    Ok(tables)
+}
+
+/// Reads one compressed chunk at its offset and checks it belongs to the expected part.
+fn read_chunk(bytes: &[u8], item: &Work, meta: &MetaData) -> Result<Chunk, String> {
+    let mut rest = usize::try_from(item.offset)
+        .ok()
+        .and_then(|start| bytes.get(start..))
+        .filter(|rest| !rest.is_empty())
+        .ok_or_else(|| {
+            "file ends early (truncated?): a pixel block offset points past the end".to_owned()
+        })?;
+    let chunk = Chunk::read(&mut rest, meta).map_err(|error| describe(&error, Stage::Pixels))?;
+    if chunk.layer_index != item.part {
+        return Err(format!(
+            "corrupt pixel data: a block of part {} is listed in the offset table of part {}",
+            chunk.layer_index, item.part
+        ));
+    }
+    if let Some(header) = meta.headers.get(item.part)
+        && matches!(
+            header.compression,
+            Compression::DWAA(_) | Compression::DWAB(_)
+        )
+    {
+        check_dwa_counters(header, &chunk)?;
+    }
+    Ok(chunk)
+}
+
+/// The DWA decoder of the exr crate allocates buffers of the sizes stored in each block's own
+/// header (eleven little-endian u64 counters) before inflating; a corrupt counter made it
+/// request a terabyte and abort the process. Refuse counters no valid block can have: section
+/// sizes beyond twice the block's raw size (plus slack for RLE expansion), coefficient counts
+/// beyond one per sample of the block padded to 8×8 DCT blocks.
+fn check_dwa_counters(header: &Header, chunk: &Chunk) -> Result<(), String> {
+    use exr::block::chunk::CompressedBlock;
+    let compressed = match &chunk.compressed_block {
+        CompressedBlock::ScanLine(block) => &block.compressed_pixels_le,
+        CompressedBlock::Tile(block) => &block.compressed_pixels_le,
+        _ => return Ok(()),
+    };
+    let bounds = header
+        .get_block_data_indices(&chunk.compressed_block)
+        .and_then(|tile| header.get_absolute_block_pixel_coordinates(tile))
+        .map_err(|error| describe(&error, Stage::Pixels))?;
+    let (width, height) = (bounds.size.0 as u64, bounds.size.1 as u64);
+    let raw_bytes = width
+        .saturating_mul(height)
+        .saturating_mul(header.channels.bytes_per_pixel as u64);
+    // Stored raw (or empty) when compression did not help: no DWA header to check.
+    if compressed.is_empty() || compressed.len() as u64 == raw_bytes {
+        return Ok(());
+    }
+    let (counters, _) = compressed.as_chunks::<8>();
+    let counter = |index: usize| counters.get(index).map(|c| u64::from_le_bytes(*c));
+    let size_limit = raw_bytes.saturating_mul(2).saturating_add(4096);
+    let count_limit = width
+        .saturating_add(7)
+        .saturating_mul(height.saturating_add(7))
+        .saturating_mul(header.channels.list.len() as u64);
+    // Counter order: version, unknown uncompressed, unknown compressed, AC compressed,
+    // DC compressed, RLE compressed, RLE uncompressed, RLE raw, AC count, DC count, AC mode.
+    let too_large = [1, 6, 7]
+        .iter()
+        .any(|&i| counter(i).is_some_and(|v| v > size_limit))
+        || [8, 9]
+            .iter()
+            .any(|&i| counter(i).is_some_and(|v| v > count_limit));
+    if too_large {
+        Err("corrupt compressed data: a DWA block declares impossible section sizes".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// A zero-filled buffer of `count` samples, or `None` when the memory is not available.
+fn zeroed_samples(sample_type: SampleType, count: usize) -> Option<Samples> {
+    fn zeroed<T: Clone>(zero: T, count: usize) -> Option<Vec<T>> {
+        let mut v = Vec::new();
+        v.try_reserve_exact(count).ok()?;
+        v.resize(count, zero);
+        Some(v)
+    }
+    Some(match sample_type {
+        SampleType::Half => Samples::F16(zeroed(f16::ZERO, count)?),
+        SampleType::Float => Samples::F32(zeroed(0.0f32, count)?),
+        SampleType::Uint => Samples::U32(zeroed(0u32, count)?),
+    })
+}
+
+/// Copies the samples of a decompressed block (native-endian lines, channel after channel for
+/// each row) into the part's channel buffers.
+fn insert_block(
+    header: &Header,
+    block: &UncompressedBlock,
+    state: &mut PartState,
+) -> Result<(), String> {
+    let index = block.index;
+    if index.level != exr::math::Vec2(0, 0) {
+        return Err(
+            "corrupt pixel data: the offset table points at a block of a smaller resolution level"
+                .into(),
+        );
+    }
+    let width = header.layer_size.0;
+    let Some(buffers) = state.buffers.as_mut() else {
+        return Ok(());
+    };
+    let outside = || "corrupt pixel data: a pixel block lies outside the data window".to_owned();
+    for (range, line) in LineIndex::lines_in_block(index, &header.channels) {
+        let src = block.data.get(range).ok_or_else(|| {
+            "corrupt pixel data: a decompressed block is shorter than expected".to_owned()
+        })?;
+        let start = line
+            .position
+            .1
+            .checked_mul(width)
+            .and_then(|row_start| row_start.checked_add(line.position.0))
+            .ok_or_else(outside)?;
+        let end = start.checked_add(line.sample_count).ok_or_else(outside)?;
+        let buffer = buffers.get_mut(line.channel).ok_or_else(outside)?;
+        match buffer {
+            Samples::F16(v) => {
+                let dest = v.get_mut(start..end).ok_or_else(outside)?;
+                let (src, _) = src.as_chunks::<2>();
+                for (d, s) in dest.iter_mut().zip(src) {
+                    *d = f16::from_bits(u16::from_ne_bytes(*s));
+                }
+            }
+            Samples::F32(v) => {
+                let dest = v.get_mut(start..end).ok_or_else(outside)?;
+                let (src, _) = src.as_chunks::<4>();
+                for (d, s) in dest.iter_mut().zip(src) {
+                    *d = f32::from_ne_bytes(*s);
+                }
+            }
+            Samples::U32(v) => {
+                let dest = v.get_mut(start..end).ok_or_else(outside)?;
+                let (src, _) = src.as_chunks::<4>();
+                for (d, s) in dest.iter_mut().zip(src) {
+                    *d = u32::from_ne_bytes(*s);
+                }
+            }
+        }
+    }
+    state
+        .blocks_seen
+        .insert((index.pixel_position.0, index.pixel_position.1));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mem_available_is_parsed_from_meminfo() {
+        let text =
+            "MemTotal:       16318480 kB\nMemFree:         1000 kB\nMemAvailable:    8000000 kB\n";
+        assert_eq!(mem_available_bytes(text), Some(8_000_000 * 1024));
+        assert_eq!(mem_available_bytes("MemTotal: 5 kB\n"), None);
+        assert_eq!(mem_available_bytes("MemAvailable: lots kB\n"), None);
+    }
+
+    #[test]
+    fn default_budget_is_positive() {
+        assert!(default_memory_budget() > 0);
+    }
 }

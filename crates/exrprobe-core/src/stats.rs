@@ -1,5 +1,29 @@
 //! Per-channel statistics and histograms, computed in parallel with rayon.
+//!
+//! # How the robust range is found (exactly, without sorting)
+//!
+//! Samples are mapped to an *order key*: a `u32` whose unsigned order equals the numeric order of
+//! the values (for floats: flip all bits of negatives, set the sign bit of positives; for uint:
+//! the value itself). Percentiles are then found by a two-level radix select:
+//!
+//! 1. the first pass (which also computes min / max / mean / counts) counts the finite,
+//!    non-sentinel samples per top 16 bits of their key (65 536 bins, cache-resident);
+//! 2. the bin holding each wanted rank is located from the cumulative counts, and a second pass
+//!    counts the low 16 bits of the keys that fall into those (at most two) bins, which pins the
+//!    exact sample.
+//!
+//! The result is the exact order statistic (no binning error, no assumption about the
+//! distribution, unaffected by outliers such as 1e10 sentinels), in two linear passes and a fixed
+//! amount of memory: cheaper than copying and selecting, and exact unlike a fine value histogram.
+//! Half channels need only one pass: their 16-bit patterns are counted directly (65 536 possible
+//! values), and every statistic is derived exactly from those counts.
+//!
+//! Percentile convention: with `n` sorted values `v[0..n]`, the low end is `v[floor(0.001·(n−1))]`
+//! and the high end `v[ceil(0.999·(n−1))]` (nearest rank, rounded outwards), so the range always
+//! consists of real sample values.
 
+use half::f16;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::Samples;
@@ -21,7 +45,8 @@ pub struct ChannelStats {
     pub nan: usize,
     pub pos_inf: usize,
     pub neg_inf: usize,
-    /// Finite samples ≥ [`SENTINEL_THRESHOLD`].
+    /// Finite samples ≥ [`SENTINEL_THRESHOLD`]. Always 0 for uint channels, whose large values
+    /// are real data (IDs), never Cycles' background marker.
     pub sentinel: usize,
     /// `Some(value)` when every sample is identical (bitwise-equal, NaN included), as f64.
     pub constant: Option<f64>,
@@ -32,12 +57,20 @@ pub struct ChannelStats {
     pub histogram: Histogram,
 }
 
+impl ChannelStats {
+    /// Finite samples that are not background sentinels (the ones the robust range describes).
+    pub fn real(&self) -> usize {
+        self.finite - self.sentinel
+    }
+}
+
 /// A histogram over `[lo, hi]` with every excluded sample counted separately.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Histogram {
     pub lo: f64,
     pub hi: f64,
-    /// Counts of equal-width bins over `[lo, hi]` (the last bin includes `hi`).
+    /// Counts of equal-width bins over `[lo, hi]` (the last bin includes `hi`). When `lo == hi`
+    /// every sample equal to `lo` is counted in the middle bin (`bins.len() / 2`).
     pub bins: Vec<u64>,
     /// Finite, non-sentinel samples below `lo` / above `hi`.
     pub underflow: u64,
@@ -48,17 +81,1004 @@ pub struct Histogram {
     pub neg_inf: u64,
 }
 
+impl Histogram {
+    /// Every sample the histogram saw (bins plus all separate counts).
+    pub fn total(&self) -> u64 {
+        self.bins.iter().sum::<u64>()
+            + self.underflow
+            + self.overflow
+            + self.sentinel
+            + self.nan
+            + self.pos_inf
+            + self.neg_inf
+    }
+
+    /// The value range `[start, end]` bin `index` covers.
+    pub fn bin_range(&self, index: usize) -> (f64, f64) {
+        let n = self.bins.len().max(1) as f64;
+        let width = (self.hi - self.lo) / n;
+        (
+            self.lo + width * index as f64,
+            self.lo + width * (index as f64 + 1.0),
+        )
+    }
+}
+
 /// Number of histogram bins [`channel_stats`] uses.
 pub const DEFAULT_BINS: usize = 256;
 
+/// Fewest samples per rayon work item.
+const MIN_PIECE: usize = 1 << 16;
+
+/// Samples per rayon work item: a few items per thread, so that only a few per-item
+/// accumulators (key histograms of 512 KiB) are allocated and merged, while idle threads can still
+/// steal work.
+fn piece_len(len: usize) -> usize {
+    len.div_ceil(4 * rayon::current_num_threads())
+        .max(MIN_PIECE)
+}
+/// Bins of the coarse key histogram (top 16 bits of the order key).
+const KEY_BINS: usize = 1 << 16;
+/// Lower and upper percentile of the robust range.
+const LOW_PERCENTILE: f64 = 0.001;
+const HIGH_PERCENTILE: f64 = 0.999;
+
 /// Computes the statistics of one channel.
 pub fn channel_stats(samples: &Samples) -> ChannelStats {
-    let _ = samples;
-    todo!()
+    match samples {
+        Samples::F16(values) => half_stats(values),
+        Samples::F32(values) => wide_stats(values),
+        Samples::U32(values) => wide_stats(values),
+    }
 }
 
 /// Histogram of `samples` over a caller-chosen range (the viewer re-bins for manual ranges).
+///
+/// `lo > hi` is swapped; a NaN bound takes the other bound's value (both NaN: 0); infinite bounds
+/// are clamped to the largest finite f64; `bins == 0` is treated as 1.
 pub fn histogram(samples: &Samples, lo: f64, hi: f64, bins: usize) -> Histogram {
-    let _ = (samples, lo, hi, bins);
-    todo!()
+    let binner = Binner::new(lo, hi, bins);
+    match samples {
+        Samples::F16(values) => binned(values, &binner),
+        Samples::F32(values) => binned(values, &binner),
+        Samples::U32(values) => binned(values, &binner),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sample types
+
+/// What the statistics need from a native sample type. Everything is `#[inline]` so the passes
+/// monomorphise into tight loops over the native buffer (no widening copy).
+trait Native: Copy + Send + Sync {
+    /// True for types that can hold NaN, ±Inf and background sentinels.
+    const FLOAT: bool;
+    /// Order keys of -Inf and +Inf (keys outside them are NaN), and the first sentinel key.
+    /// Only meaningful when `FLOAT`.
+    const KEY_NEG_INF: u32;
+    const KEY_POS_INF: u32;
+    const KEY_SENTINEL: u32;
+    fn raw_bits(self) -> u32;
+    fn to_f64(self) -> f64;
+    /// True for +Inf (only meaningful when not finite and not NaN).
+    fn is_positive(self) -> bool;
+    /// Order key of a finite sample (zero of either sign maps to the key of +0).
+    fn order_key(self) -> u32;
+    /// The value whose order key is `key`.
+    fn from_order_key(key: u32) -> f64;
+
+    /// Classifies an order key: (finite, finite and not a sentinel).
+    #[inline(always)]
+    fn key_class(key: u32) -> (bool, bool) {
+        if Self::FLOAT {
+            let above_neg_inf = key > Self::KEY_NEG_INF;
+            (
+                above_neg_inf && key < Self::KEY_POS_INF,
+                above_neg_inf && key < Self::KEY_SENTINEL,
+            )
+        } else {
+            (true, true)
+        }
+    }
+}
+
+impl Native for f32 {
+    const FLOAT: bool = true;
+    const KEY_NEG_INF: u32 = !0xff80_0000;
+    const KEY_POS_INF: u32 = 0xff80_0000;
+    // 1e9 is exactly representable as f32.
+    const KEY_SENTINEL: u32 = (SENTINEL_THRESHOLD as f32).to_bits() | 0x8000_0000;
+
+    #[inline]
+    fn raw_bits(self) -> u32 {
+        self.to_bits()
+    }
+    #[inline]
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+    #[inline]
+    fn is_positive(self) -> bool {
+        self > 0.0
+    }
+    #[inline]
+    fn order_key(self) -> u32 {
+        let bits = (self + 0.0).to_bits(); // -0 + 0 = +0
+        if bits & 0x8000_0000 != 0 {
+            !bits
+        } else {
+            bits | 0x8000_0000
+        }
+    }
+    fn from_order_key(key: u32) -> f64 {
+        let bits = if key & 0x8000_0000 != 0 {
+            key & 0x7fff_ffff
+        } else {
+            !key
+        };
+        f64::from(f32::from_bits(bits))
+    }
+}
+
+impl Native for u32 {
+    const FLOAT: bool = false;
+    const KEY_NEG_INF: u32 = 0;
+    const KEY_POS_INF: u32 = u32::MAX;
+    const KEY_SENTINEL: u32 = u32::MAX;
+
+    #[inline]
+    fn raw_bits(self) -> u32 {
+        self
+    }
+    #[inline]
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+    #[inline]
+    fn is_positive(self) -> bool {
+        true
+    }
+    #[inline]
+    fn order_key(self) -> u32 {
+        self
+    }
+    fn from_order_key(key: u32) -> f64 {
+        f64::from(key)
+    }
+}
+
+impl Native for f16 {
+    const FLOAT: bool = true;
+    const KEY_NEG_INF: u32 = (!0xfc00u32 & 0xffff) << 16;
+    const KEY_POS_INF: u32 = 0xfc00 << 16;
+    const KEY_SENTINEL: u32 = u32::MAX; // the largest half is 65504
+
+    #[inline]
+    fn raw_bits(self) -> u32 {
+        u32::from(self.to_bits())
+    }
+    #[inline]
+    fn to_f64(self) -> f64 {
+        f64::from(self.to_f32())
+    }
+    #[inline]
+    fn is_positive(self) -> bool {
+        self.is_sign_positive()
+    }
+    #[inline]
+    fn order_key(self) -> u32 {
+        let bits = if self.to_bits() == 0x8000 {
+            0
+        } else {
+            self.to_bits()
+        };
+        let key = if bits & 0x8000 != 0 {
+            !bits
+        } else {
+            bits | 0x8000
+        };
+        u32::from(key) << 16
+    }
+    fn from_order_key(key: u32) -> f64 {
+        let key = (key >> 16) as u16;
+        let bits = if key & 0x8000 != 0 {
+            key & 0x7fff
+        } else {
+            !key
+        };
+        f64::from(f16::from_bits(bits).to_f32())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Histogram binning
+
+/// Maps finite values to bins of `[lo, hi]`.
+#[derive(Clone, Copy, Debug)]
+struct Binner {
+    lo: f64,
+    hi: f64,
+    bins: usize,
+    /// bins / (hi − lo); 0 when `lo == hi`.
+    scale: f64,
+}
+
+/// Where a finite, non-sentinel value falls.
+enum Slot {
+    Under,
+    Over,
+    Bin(usize),
+}
+
+impl Binner {
+    fn new(lo: f64, hi: f64, bins: usize) -> Self {
+        let (lo, hi) = match (lo.is_nan(), hi.is_nan()) {
+            (true, true) => (0.0, 0.0),
+            (true, false) => (hi, hi),
+            (false, true) => (lo, lo),
+            (false, false) => (lo, hi),
+        };
+        let clamp = |v: f64| v.clamp(f64::MIN, f64::MAX);
+        let (lo, hi) = (clamp(lo.min(hi)), clamp(lo.max(hi)));
+        let bins = bins.max(1);
+        let width = hi - lo; // may be +Inf for the widest ranges; then everything lands in bin 0
+        let scale = if width > 0.0 {
+            bins as f64 / width
+        } else {
+            0.0
+        };
+        Self {
+            lo,
+            hi,
+            bins,
+            scale,
+        }
+    }
+
+    #[inline]
+    fn slot(&self, value: f64) -> Slot {
+        if value < self.lo {
+            Slot::Under
+        } else if value > self.hi {
+            Slot::Over
+        } else if self.scale == 0.0 {
+            if self.lo == self.hi {
+                Slot::Bin(self.bins / 2)
+            } else {
+                Slot::Bin(0)
+            }
+        } else {
+            // `as usize` saturates; the last bin includes `hi`.
+            Slot::Bin((((value - self.lo) * self.scale) as usize).min(self.bins - 1))
+        }
+    }
+
+    fn empty(&self) -> Histogram {
+        Histogram {
+            lo: self.lo,
+            hi: self.hi,
+            bins: vec![0; self.bins],
+            underflow: 0,
+            overflow: 0,
+            sentinel: 0,
+            nan: 0,
+            pos_inf: 0,
+            neg_inf: 0,
+        }
+    }
+
+    /// Adds `count` samples of `value` (whose class the caller knows).
+    #[inline]
+    fn add_finite(&self, histogram: &mut Histogram, value: f64, count: u64) {
+        match self.slot(value) {
+            Slot::Under => histogram.underflow += count,
+            Slot::Over => histogram.overflow += count,
+            Slot::Bin(index) => {
+                if let Some(bin) = histogram.bins.get_mut(index) {
+                    *bin += count;
+                }
+            }
+        }
+    }
+}
+
+fn merge_histograms(mut a: Histogram, b: Histogram) -> Histogram {
+    for (x, y) in a.bins.iter_mut().zip(&b.bins) {
+        *x += y;
+    }
+    a.underflow += b.underflow;
+    a.overflow += b.overflow;
+    a.sentinel += b.sentinel;
+    a.nan += b.nan;
+    a.pos_inf += b.pos_inf;
+    a.neg_inf += b.neg_inf;
+    a
+}
+
+/// One parallel pass binning native samples.
+fn binned<T: Native>(values: &[T], binner: &Binner) -> Histogram {
+    values
+        .par_chunks(piece_len(values.len()))
+        .fold(
+            || binner.empty(),
+            |mut histogram, chunk| {
+                let (mut finite, mut real, mut pos_inf, mut neg_inf) = (0u64, 0u64, 0u64, 0u64);
+                for &v in chunk {
+                    let key = v.order_key();
+                    let (is_finite, is_real) = T::key_class(key);
+                    finite += u64::from(is_finite);
+                    real += u64::from(is_real);
+                    if T::FLOAT {
+                        pos_inf += u64::from(key == T::KEY_POS_INF);
+                        neg_inf += u64::from(key == T::KEY_NEG_INF);
+                    }
+                    if is_real {
+                        binner.add_finite(&mut histogram, v.to_f64(), 1);
+                    }
+                }
+                let count = chunk.len() as u64;
+                histogram.sentinel += finite - real;
+                histogram.pos_inf += pos_inf;
+                histogram.neg_inf += neg_inf;
+                histogram.nan += count - finite - pos_inf - neg_inf;
+                histogram
+            },
+        )
+        .reduce(|| binner.empty(), merge_histograms)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ranks and ranges
+
+/// The ranks (0-based, in sorted order) of the robust range's ends among `n` values.
+fn percentile_ranks(n: u64) -> (u64, u64) {
+    let last = n.saturating_sub(1) as f64;
+    let lo = (LOW_PERCENTILE * last).floor() as u64;
+    let hi = ((HIGH_PERCENTILE * last).ceil() as u64).min(n.saturating_sub(1));
+    (lo, hi)
+}
+
+/// The index of the bin holding the sample of `rank` and the count of samples in earlier bins.
+fn locate_rank(counts: &[u64], rank: u64) -> Option<(usize, u64)> {
+    let mut before = 0u64;
+    for (index, &count) in counts.iter().enumerate() {
+        if rank < before + count {
+            return Some((index, before));
+        }
+        before += count;
+    }
+    None
+}
+
+/// The robust range from the two percentile values and the real (non-sentinel) min/max.
+fn robust_range(percentiles: (f64, f64), real_min: f64, real_max: f64) -> (f64, f64) {
+    let (lo, hi) = percentiles;
+    if lo >= hi && real_min < real_max {
+        (real_min, real_max)
+    } else {
+        (lo, hi)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// float / uint: radix-select path
+
+/// What the first pass over a float or uint channel gathers. Extremes are kept as order keys
+/// (integer min/max, no float compares in the loop).
+struct Pass1 {
+    count: u64,
+    finite: u64,
+    /// Finite, non-sentinel samples.
+    real: u64,
+    nan: u64,
+    pos_inf: u64,
+    neg_inf: u64,
+    sum: f64,
+    /// Smallest / largest key of the finite samples (`u32::MAX` / 0 when none).
+    min_key: u32,
+    max_key: u32,
+    /// The same over the finite non-sentinel samples.
+    real_min_key: u32,
+    real_max_key: u32,
+    /// Every sample so far has the bits of the first sample.
+    uniform: bool,
+    /// Finite non-sentinel samples per top 16 bits of the order key, plus a discard slot at the
+    /// end for the other samples (so the loop needs no branch).
+    keys: Vec<u64>,
+}
+
+/// Index of the discard slot in [`Pass1::keys`].
+const DISCARD: usize = KEY_BINS;
+
+impl Pass1 {
+    fn new() -> Self {
+        Self {
+            count: 0,
+            finite: 0,
+            real: 0,
+            nan: 0,
+            pos_inf: 0,
+            neg_inf: 0,
+            sum: 0.0,
+            min_key: u32::MAX,
+            max_key: 0,
+            real_min_key: u32::MAX,
+            real_max_key: 0,
+            uniform: true,
+            keys: vec![0; KEY_BINS + 1],
+        }
+    }
+
+    fn merge(mut self, other: Self) -> Self {
+        self.count += other.count;
+        self.finite += other.finite;
+        self.real += other.real;
+        self.nan += other.nan;
+        self.pos_inf += other.pos_inf;
+        self.neg_inf += other.neg_inf;
+        self.sum += other.sum;
+        self.min_key = self.min_key.min(other.min_key);
+        self.max_key = self.max_key.max(other.max_key);
+        self.real_min_key = self.real_min_key.min(other.real_min_key);
+        self.real_max_key = self.real_max_key.max(other.real_max_key);
+        self.uniform &= other.uniform;
+        for (a, b) in self.keys.iter_mut().zip(&other.keys) {
+            *a += b;
+        }
+        self
+    }
+}
+
+fn pass1_chunk<T: Native>(mut acc: Pass1, chunk: &[T], first_bits: u32) -> Pass1 {
+    // Plain locals so that everything stays in registers.
+    let mut sum = 0.0f64;
+    let (mut finite, mut real, mut pos_inf, mut neg_inf) = (0u64, 0u64, 0u64, 0u64);
+    let (mut min_key, mut max_key) = (u32::MAX, 0u32);
+    let (mut real_min_key, mut real_max_key) = (u32::MAX, 0u32);
+    let mut differs = false;
+    let keys = acc.keys.as_mut_slice();
+    for &v in chunk {
+        differs |= v.raw_bits() != first_bits;
+        let key = v.order_key();
+        let (is_finite, is_real) = T::key_class(key);
+        sum += if is_finite { v.to_f64() } else { 0.0 };
+        finite += u64::from(is_finite);
+        real += u64::from(is_real);
+        if T::FLOAT {
+            pos_inf += u64::from(key == T::KEY_POS_INF);
+            neg_inf += u64::from(key == T::KEY_NEG_INF);
+        }
+        min_key = min_key.min(if is_finite { key } else { u32::MAX });
+        max_key = max_key.max(if is_finite { key } else { 0 });
+        real_min_key = real_min_key.min(if is_real { key } else { u32::MAX });
+        real_max_key = real_max_key.max(if is_real { key } else { 0 });
+        let slot = if is_real {
+            (key >> 16) as usize
+        } else {
+            DISCARD
+        };
+        if let Some(count) = keys.get_mut(slot) {
+            *count += 1;
+        }
+    }
+    acc.count += chunk.len() as u64;
+    acc.sum += sum;
+    acc.finite += finite;
+    acc.real += real;
+    acc.pos_inf += pos_inf;
+    acc.neg_inf += neg_inf;
+    acc.min_key = acc.min_key.min(min_key);
+    acc.max_key = acc.max_key.max(max_key);
+    acc.real_min_key = acc.real_min_key.min(real_min_key);
+    acc.real_max_key = acc.real_max_key.max(real_max_key);
+    acc.uniform &= !differs;
+    acc.nan = acc.count - acc.finite - acc.pos_inf - acc.neg_inf;
+    acc
+}
+
+/// Counts the low 16 key bits of finite non-sentinel samples whose top 16 bits are `top_lo` /
+/// `top_hi` (the bins holding the wanted ranks).
+fn refine<T: Native>(values: &[T], top_lo: u32, top_hi: u32) -> (Vec<u64>, Vec<u64>) {
+    let empty = || (vec![0u64; KEY_BINS], vec![0u64; KEY_BINS]);
+    values
+        .par_chunks(piece_len(values.len()))
+        .fold(empty, |(mut low, mut high), chunk| {
+            for &v in chunk {
+                let key = v.order_key();
+                let top = key >> 16;
+                if !T::key_class(key).1 || (top != top_lo && top != top_hi) {
+                    continue;
+                }
+                let bottom = (key & 0xffff) as usize;
+                if top == top_lo
+                    && let Some(slot) = low.get_mut(bottom)
+                {
+                    *slot += 1;
+                }
+                if top == top_hi
+                    && let Some(slot) = high.get_mut(bottom)
+                {
+                    *slot += 1;
+                }
+            }
+            (low, high)
+        })
+        .reduce(empty, |(mut a_lo, mut a_hi), (b_lo, b_hi)| {
+            for (x, y) in a_lo.iter_mut().zip(&b_lo) {
+                *x += y;
+            }
+            for (x, y) in a_hi.iter_mut().zip(&b_hi) {
+                *x += y;
+            }
+            (a_lo, a_hi)
+        })
+}
+
+/// Exact values of the two robust-range ranks among the finite non-sentinel samples.
+fn select_percentiles<T: Native>(values: &[T], keys: &[u64], real: u64) -> Option<(f64, f64)> {
+    let (rank_lo, rank_hi) = percentile_ranks(real);
+    let (top_lo, before_lo) = locate_rank(keys, rank_lo)?;
+    let (top_hi, before_hi) = locate_rank(keys, rank_hi)?;
+    let (top_lo, top_hi) = (top_lo as u32, top_hi as u32);
+    let (low, high) = refine(values, top_lo, top_hi);
+    let (bottom_lo, _) = locate_rank(&low, rank_lo - before_lo)?;
+    let (bottom_hi, _) = locate_rank(&high, rank_hi - before_hi)?;
+    Some((
+        T::from_order_key((top_lo << 16) | bottom_lo as u32),
+        T::from_order_key((top_hi << 16) | bottom_hi as u32),
+    ))
+}
+
+fn wide_stats<T: Native>(values: &[T]) -> ChannelStats {
+    let Some(first) = values.first() else {
+        return empty_stats();
+    };
+    let first_bits = first.raw_bits();
+    let p = values
+        .par_chunks(piece_len(values.len()))
+        .fold(Pass1::new, |acc, chunk| pass1_chunk(acc, chunk, first_bits))
+        .reduce(Pass1::new, Pass1::merge);
+    let sentinel = p.finite - p.real;
+    let (real_min, real_max) = (
+        T::from_order_key(p.real_min_key),
+        T::from_order_key(p.real_max_key),
+    );
+    let robust = if p.real == 0 {
+        None
+    } else if p.real_min_key == p.real_max_key {
+        Some((real_min, real_max))
+    } else {
+        select_percentiles(values, p.keys.get(..KEY_BINS).unwrap_or(&[]), p.real)
+            .map(|percentiles| robust_range(percentiles, real_min, real_max))
+    };
+    let histogram = match robust {
+        Some((lo, hi)) => binned(values, &Binner::new(lo, hi, DEFAULT_BINS)),
+        None => {
+            let mut h = Binner::new(0.0, 0.0, DEFAULT_BINS).empty();
+            h.sentinel = sentinel;
+            h.nan = p.nan;
+            h.pos_inf = p.pos_inf;
+            h.neg_inf = p.neg_inf;
+            h
+        }
+    };
+    let constant = p.uniform.then(|| first.to_f64());
+    finish(
+        Counts {
+            count: p.count,
+            finite: p.finite,
+            nan: p.nan,
+            pos_inf: p.pos_inf,
+            neg_inf: p.neg_inf,
+            sentinel,
+            sum: p.sum,
+            min: T::from_order_key(p.min_key),
+            max: T::from_order_key(p.max_key),
+        },
+        constant,
+        robust,
+        histogram,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// half: one counting pass over the bit patterns
+
+fn half_stats(values: &[f16]) -> ChannelStats {
+    if values.is_empty() {
+        return empty_stats();
+    }
+    let counts = values
+        .par_chunks(piece_len(values.len()))
+        .fold(
+            || vec![0u64; KEY_BINS],
+            |mut counts, chunk| {
+                for v in chunk {
+                    if let Some(slot) = counts.get_mut(usize::from(v.to_bits())) {
+                        *slot += 1;
+                    }
+                }
+                counts
+            },
+        )
+        .reduce(
+            || vec![0u64; KEY_BINS],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    *x += y;
+                }
+                a
+            },
+        );
+
+    let mut c = Counts {
+        count: values.len() as u64,
+        finite: 0,
+        nan: 0,
+        pos_inf: 0,
+        neg_inf: 0,
+        sentinel: 0,
+        sum: 0.0,
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
+    };
+    // Finite values as (order key >> 16, count), to walk them in ascending order.
+    let mut by_key = vec![0u64; KEY_BINS];
+    let mut distinct_patterns = 0usize;
+    for (bits, &count) in counts.iter().enumerate() {
+        if count == 0 {
+            continue;
+        }
+        distinct_patterns += 1;
+        let v = f16::from_bits(bits as u16);
+        if v.is_finite() {
+            let x = v.to_f64();
+            c.finite += count;
+            c.sum += x * count as f64;
+            c.min = c.min.min(x);
+            c.max = c.max.max(x);
+            if let Some(slot) = by_key.get_mut((v.order_key() >> 16) as usize) {
+                *slot += count;
+            }
+        } else if v.is_nan() {
+            c.nan += count;
+        } else if v.is_positive() {
+            c.pos_inf += count;
+        } else {
+            c.neg_inf += count;
+        }
+    }
+    let constant = (distinct_patterns == 1).then(|| values.first().map(|v| v.to_f64()));
+    let real = c.finite; // halves are never sentinels
+    let robust = if real == 0 {
+        None
+    } else {
+        let (rank_lo, rank_hi) = percentile_ranks(real);
+        let value_of = |rank| {
+            locate_rank(&by_key, rank).map(|(key, _)| f16::from_order_key((key as u32) << 16))
+        };
+        match (value_of(rank_lo), value_of(rank_hi)) {
+            (Some(lo), Some(hi)) => Some(robust_range((lo, hi), c.min, c.max)),
+            _ => None,
+        }
+    };
+    let binner = match robust {
+        Some((lo, hi)) => Binner::new(lo, hi, DEFAULT_BINS),
+        None => Binner::new(0.0, 0.0, DEFAULT_BINS),
+    };
+    let mut histogram = binner.empty();
+    histogram.nan = c.nan;
+    histogram.pos_inf = c.pos_inf;
+    histogram.neg_inf = c.neg_inf;
+    if robust.is_some() {
+        for (key, &count) in by_key.iter().enumerate() {
+            if count > 0 {
+                let value = f16::from_order_key((key as u32) << 16);
+                binner.add_finite(&mut histogram, value, count);
+            }
+        }
+    }
+    finish(c, constant.flatten(), robust, histogram)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assembly
+
+struct Counts {
+    count: u64,
+    finite: u64,
+    nan: u64,
+    pos_inf: u64,
+    neg_inf: u64,
+    sentinel: u64,
+    sum: f64,
+    min: f64,
+    max: f64,
+}
+
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+fn finish(
+    c: Counts,
+    constant: Option<f64>,
+    robust_range: Option<(f64, f64)>,
+    histogram: Histogram,
+) -> ChannelStats {
+    let any_finite = c.finite > 0;
+    ChannelStats {
+        count: to_usize(c.count),
+        finite: to_usize(c.finite),
+        min: any_finite.then_some(c.min),
+        max: any_finite.then_some(c.max),
+        mean: any_finite.then(|| c.sum / c.finite as f64),
+        nan: to_usize(c.nan),
+        pos_inf: to_usize(c.pos_inf),
+        neg_inf: to_usize(c.neg_inf),
+        sentinel: to_usize(c.sentinel),
+        constant,
+        robust_range,
+        histogram,
+    }
+}
+
+fn empty_stats() -> ChannelStats {
+    ChannelStats {
+        count: 0,
+        finite: 0,
+        min: None,
+        max: None,
+        mean: None,
+        nan: 0,
+        pos_inf: 0,
+        neg_inf: 0,
+        sentinel: 0,
+        constant: None,
+        robust_range: None,
+        histogram: Binner::new(0.0, 0.0, DEFAULT_BINS).empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic pseudo-random numbers in [0, 1) (no test depends on a seed from the clock).
+    fn lcg(seed: u64) -> impl Iterator<Item = f64> {
+        let mut state = seed;
+        std::iter::repeat_with(move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        })
+    }
+
+    /// Reference percentiles by sorting (the convention documented at the top of the module).
+    fn sorted_percentiles(mut real: Vec<f64>) -> (f64, f64) {
+        real.sort_by(f64::total_cmp);
+        let (lo, hi) = percentile_ranks(real.len() as u64);
+        (real[lo as usize], real[hi as usize])
+    }
+
+    #[test]
+    fn counts_special_values_and_keeps_sentinels_out_of_the_range() {
+        let mut v: Vec<f32> = (0..1000).map(|i| 10.0 + i as f32 * 0.01).collect();
+        v.extend([
+            f32::NAN,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            -f32::NAN,
+        ]);
+        v.extend([1e10; 7]);
+        v.push(1e9); // exactly the threshold: a sentinel
+        let s = channel_stats(&Samples::F32(v.clone()));
+        assert_eq!(s.count, 1013);
+        assert_eq!((s.nan, s.pos_inf, s.neg_inf), (3, 1, 1));
+        assert_eq!(s.sentinel, 8);
+        assert_eq!(s.finite, 1008);
+        assert_eq!(s.real(), 1000);
+        assert_eq!(s.min, Some(10.0));
+        assert_eq!(s.max, Some(1e10));
+        let finite: Vec<f64> = v
+            .iter()
+            .filter(|x| x.is_finite())
+            .map(|&x| f64::from(x))
+            .collect();
+        let mean = finite.iter().sum::<f64>() / finite.len() as f64;
+        assert!((s.mean.unwrap_or(0.0) - mean).abs() <= mean * 1e-12);
+        assert_eq!(s.constant, None);
+        // 1000 real values: ranks 0 and 999, i.e. min and max of the real values.
+        let (lo, hi) = s.robust_range.unwrap_or((0.0, 0.0));
+        assert_eq!(lo, 10.0);
+        assert_eq!(hi, f64::from(10.0f32 + 999.0 * 0.01));
+        let h = &s.histogram;
+        assert_eq!((h.lo, h.hi), (lo, hi));
+        assert_eq!(h.bins.len(), DEFAULT_BINS);
+        assert_eq!(h.bins.iter().sum::<u64>(), 1000);
+        assert_eq!((h.underflow, h.overflow), (0, 0));
+        assert_eq!((h.sentinel, h.nan, h.pos_inf, h.neg_inf), (8, 3, 1, 1));
+        assert_eq!(h.total(), 1013);
+    }
+
+    #[test]
+    fn robust_range_is_the_exact_percentile_of_float_data() {
+        // Long-tailed data with negatives, duplicates, outliers and sentinels.
+        let v: Vec<f32> = lcg(7)
+            .take(300_001)
+            .enumerate()
+            .map(|(i, r)| match i % 5000 {
+                0 => 1e10,
+                1 => -5e6,
+                2 => 3e7,
+                3 => 0.0,
+                4 => -0.0,
+                _ => ((r * 8.0).exp() - 50.0) as f32,
+            })
+            .collect();
+        let s = channel_stats(&Samples::F32(v.clone()));
+        let real: Vec<f64> = v
+            .iter()
+            .map(|&x| f64::from(x))
+            .filter(|x| x.is_finite() && *x < SENTINEL_THRESHOLD)
+            .collect();
+        assert_eq!(s.real(), real.len());
+        let expected = sorted_percentiles(real.clone());
+        assert_eq!(s.robust_range, Some(expected));
+        assert!(expected.0 > -5e6 && expected.1 < 3e7, "outliers excluded");
+        // The histogram over the range agrees with a direct count.
+        let (lo, hi) = expected;
+        let under = real.iter().filter(|&&x| x < lo).count() as u64;
+        let over = real.iter().filter(|&&x| x > hi).count() as u64;
+        assert_eq!((s.histogram.underflow, s.histogram.overflow), (under, over));
+        assert_eq!(s.histogram.sentinel, 61);
+    }
+
+    #[test]
+    fn half_channels_give_the_same_statistics_as_their_float_widening() {
+        let mut halves: Vec<f16> = lcg(3)
+            .take(200_000)
+            .map(|r| f16::from_f64(r * 3000.0 - 500.0))
+            .collect();
+        halves.extend([f16::NAN, f16::INFINITY, f16::NEG_INFINITY, f16::MAX]);
+        halves.extend(std::iter::repeat_n(f16::from_f32(7.0), 5000));
+        let floats: Vec<f32> = halves.iter().map(|h| h.to_f32()).collect();
+        let h = channel_stats(&Samples::F16(halves));
+        let f = channel_stats(&Samples::F32(floats.clone()));
+        assert_eq!(
+            (h.count, h.finite, h.nan, h.pos_inf, h.neg_inf, h.sentinel),
+            (f.count, f.finite, f.nan, f.pos_inf, f.neg_inf, f.sentinel)
+        );
+        assert_eq!((h.min, h.max), (f.min, f.max));
+        assert_eq!(h.max, Some(65504.0));
+        assert_eq!(h.robust_range, f.robust_range);
+        assert_eq!(h.histogram, f.histogram);
+        let (hm, fm) = (h.mean.unwrap_or(f64::NAN), f.mean.unwrap_or(f64::NAN));
+        assert!((hm - fm).abs() < 1e-9 * fm.abs(), "{hm} vs {fm}");
+        let real: Vec<f64> = floats
+            .iter()
+            .filter(|x| x.is_finite())
+            .map(|&x| f64::from(x))
+            .collect();
+        assert_eq!(h.robust_range, Some(sorted_percentiles(real)));
+    }
+
+    #[test]
+    fn uint_channels_are_all_finite_and_have_no_sentinels() {
+        let v: Vec<u32> = lcg(11)
+            .take(100_000)
+            .map(|r| (r * 4e9) as u32)
+            .chain([u32::MAX, 0])
+            .collect();
+        let s = channel_stats(&Samples::U32(v.clone()));
+        assert_eq!((s.finite, s.nan, s.pos_inf, s.neg_inf), (100_002, 0, 0, 0));
+        assert_eq!(s.sentinel, 0, "large IDs are data, not background");
+        assert_eq!(s.min, Some(0.0));
+        assert_eq!(s.max, Some(f64::from(u32::MAX)));
+        let real: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
+        assert_eq!(s.robust_range, Some(sorted_percentiles(real)));
+        assert_eq!(
+            s.histogram.bins.iter().sum::<u64>() + s.histogram.underflow + s.histogram.overflow,
+            100_002
+        );
+    }
+
+    #[test]
+    fn a_constant_buffer_puts_every_sample_in_one_bin() {
+        for samples in [
+            Samples::F32(vec![1.0; 76_800]),
+            Samples::F16(vec![f16::ONE; 76_800]),
+            Samples::U32(vec![1; 76_800]),
+        ] {
+            let s = channel_stats(&samples);
+            assert_eq!(s.constant, Some(1.0), "{:?}", samples.sample_type());
+            assert_eq!(s.robust_range, Some((1.0, 1.0)));
+            assert_eq!((s.min, s.max, s.mean), (Some(1.0), Some(1.0), Some(1.0)));
+            let populated: Vec<_> = s.histogram.bins.iter().filter(|&&c| c > 0).collect();
+            assert_eq!(populated, vec![&76_800u64]);
+            assert_eq!(s.histogram.total(), 76_800);
+        }
+    }
+
+    #[test]
+    fn an_all_nan_buffer_is_constant_nan_without_range() {
+        for samples in [
+            Samples::F32(vec![f32::NAN; 100]),
+            Samples::F16(vec![f16::NAN; 100]),
+        ] {
+            let s = channel_stats(&samples);
+            assert!(s.constant.is_some_and(f64::is_nan));
+            assert_eq!((s.finite, s.nan), (0, 100));
+            assert_eq!(
+                (s.min, s.max, s.mean, s.robust_range),
+                (None, None, None, None)
+            );
+            assert_eq!(s.histogram.nan, 100);
+            assert_eq!(s.histogram.total(), 100);
+        }
+    }
+
+    #[test]
+    fn almost_constant_data_falls_back_to_min_and_max() {
+        let mut v = vec![2.0f32; 10_000];
+        v[1234] = 5.0;
+        let s = channel_stats(&Samples::F32(v));
+        assert_eq!(s.constant, None);
+        assert_eq!(s.robust_range, Some((2.0, 5.0)));
+        assert_eq!(s.histogram.bins.first(), Some(&9_999));
+        assert_eq!(s.histogram.bins.last(), Some(&1));
+        // Background only: a range of nothing.
+        let s = channel_stats(&Samples::F32(vec![1e10, 1e10, f32::INFINITY]));
+        assert_eq!((s.sentinel, s.pos_inf, s.robust_range), (2, 1, None));
+        assert_eq!(s.constant, None);
+        assert_eq!(s.histogram.total(), 3);
+    }
+
+    #[test]
+    fn empty_buffers_give_nones() {
+        for samples in [
+            Samples::F32(vec![]),
+            Samples::F16(vec![]),
+            Samples::U32(vec![]),
+        ] {
+            let s = channel_stats(&samples);
+            assert_eq!(s.count, 0);
+            assert_eq!((s.min, s.max, s.mean), (None, None, None));
+            assert_eq!((s.constant, s.robust_range), (None, None));
+            assert_eq!(s.histogram.total(), 0);
+            assert_eq!(histogram(&samples, 0.0, 1.0, 8).total(), 0);
+        }
+    }
+
+    #[test]
+    fn histogram_rebins_over_a_manual_range() {
+        let v = Samples::F32(vec![
+            -1.0,
+            0.0,
+            0.24,
+            0.25,
+            0.5,
+            0.99,
+            1.0,
+            1.5,
+            1e10,
+            f32::NAN,
+        ]);
+        let h = histogram(&v, 0.0, 1.0, 4);
+        assert_eq!(h.bins, vec![2, 1, 1, 2], "the last bin includes hi");
+        assert_eq!((h.underflow, h.overflow, h.sentinel, h.nan), (1, 1, 1, 1));
+        assert_eq!(h.bin_range(1), (0.25, 0.5));
+        // Reversed and degenerate arguments never panic and keep every sample.
+        let h = histogram(&v, 1.0, 0.0, 0);
+        assert_eq!((h.lo, h.hi, h.bins.len()), (0.0, 1.0, 1));
+        assert_eq!(h.bins, vec![6]);
+        let h = histogram(&v, f64::NEG_INFINITY, f64::INFINITY, 3);
+        assert_eq!(h.bins.iter().sum::<u64>(), 8);
+        let h = histogram(&v, f64::NAN, 0.5, 3);
+        assert_eq!((h.lo, h.hi), (0.5, 0.5));
+        assert_eq!(h.bins, vec![0, 1, 0]);
+        assert_eq!(h.total(), 10);
+    }
 }

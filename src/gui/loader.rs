@@ -1,0 +1,324 @@
+//! Background work: loading + analysing files, exports, PNG saves and texture rendering run on
+//! worker threads. Workers never touch the UI: they send [`WorkerMsg`]s over a channel and ask for
+//! a repaint; the app drains the channel at the start of every frame.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+use exrprobe_core::model::Image;
+use exrprobe_core::{Analysis, analyze};
+
+use super::textures::{RenderJob, RenderKey, Rendered};
+
+/// Where a document comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    File(PathBuf),
+    /// Index into `crate::examples::examples()`.
+    Example(usize),
+}
+
+impl Source {
+    /// Short name for lists and titles: the file name, or the example's file name.
+    pub fn label(&self) -> String {
+        match self {
+            Source::File(path) => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string()),
+            Source::Example(i) => crate::examples::examples()
+                .get(*i)
+                .map(|e| e.file_name.to_owned())
+                .unwrap_or_else(|| format!("example {i}")),
+        }
+    }
+
+    pub fn path(&self) -> Option<&PathBuf> {
+        match self {
+            Source::File(path) => Some(path),
+            Source::Example(_) => None,
+        }
+    }
+}
+
+/// A loaded and analysed file.
+pub struct Loaded {
+    pub generation: u64,
+    pub source: Source,
+    pub image: Arc<Image>,
+    pub analysis: Arc<Analysis>,
+    /// Wall time of decoding + analysis.
+    pub load_duration: Duration,
+}
+
+/// What workers report.
+pub enum WorkerMsg {
+    LoadProgress {
+        generation: u64,
+        fraction: f64,
+    },
+    Loaded(Box<Loaded>),
+    LoadFailed {
+        generation: u64,
+        source: Source,
+        message: String,
+    },
+    /// A task (export, PNG) finished: `Ok(confirmation)` or `Err(message)`.
+    TaskDone {
+        task_id: u64,
+        result: Result<String, String>,
+    },
+    Rendered(Box<Rendered>),
+}
+
+/// A running load.
+#[derive(Debug)]
+pub struct LoadJob {
+    pub generation: u64,
+    pub source: Source,
+    pub fraction: f64,
+    pub started: Instant,
+    cancel: Arc<AtomicBool>,
+}
+
+/// A running export or save.
+#[derive(Clone, Debug)]
+pub struct TaskState {
+    pub id: u64,
+    pub label: String,
+}
+
+/// The worker side of the app: spawns jobs and hands their messages back.
+pub struct Worker {
+    tx: Sender<WorkerMsg>,
+    rx: Receiver<WorkerMsg>,
+    ctx: Option<egui::Context>,
+    next_generation: u64,
+    next_task: u64,
+    /// The load in flight (a newer open cancels and replaces it).
+    pub load: Option<LoadJob>,
+    /// Exports and saves in flight.
+    pub tasks: Vec<TaskState>,
+    /// Render jobs in flight.
+    pub renders_in_flight: usize,
+}
+
+impl Default for Worker {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        Self {
+            tx,
+            rx,
+            ctx: None,
+            next_generation: 1,
+            next_task: 1,
+            load: None,
+            tasks: Vec::new(),
+            renders_in_flight: 0,
+        }
+    }
+}
+
+fn repaint(ctx: Option<&egui::Context>) {
+    if let Some(ctx) = ctx {
+        ctx.request_repaint();
+    }
+}
+
+impl Worker {
+    /// Remembers the context so workers can ask for repaints.
+    pub fn set_context(&mut self, ctx: &egui::Context) {
+        if self.ctx.is_none() {
+            self.ctx = Some(ctx.clone());
+        }
+    }
+
+    /// True when nothing runs in the background.
+    pub fn is_idle(&self) -> bool {
+        self.load.is_none() && self.tasks.is_empty() && self.renders_in_flight == 0
+    }
+
+    /// Starts loading `source`, cancelling any load in flight. Returns the new generation.
+    pub fn start_load(&mut self, source: Source) -> u64 {
+        if let Some(old) = self.load.take() {
+            old.cancel.store(true, Ordering::Relaxed);
+        }
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.load = Some(LoadJob {
+            generation,
+            source: source.clone(),
+            fraction: 0.0,
+            started: Instant::now(),
+            cancel: Arc::clone(&cancel),
+        });
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        let thread_source = source.clone();
+        let spawned = std::thread::Builder::new()
+            .name("exrprobe-load".into())
+            .spawn(move || {
+                let source = thread_source;
+                let started = Instant::now();
+                let progress_tx = tx.clone();
+                let progress_ctx = ctx.clone();
+                let mut last_sent = -1.0_f64;
+                let mut progress = move |fraction: f64| {
+                    // Report in steps of 1 % so the channel is not flooded.
+                    if fraction - last_sent >= 0.01 || fraction >= 1.0 {
+                        last_sent = fraction;
+                        let _ = progress_tx.send(WorkerMsg::LoadProgress {
+                            generation,
+                            fraction,
+                        });
+                        repaint(progress_ctx.as_ref());
+                    }
+                };
+                let options = exrprobe_core::load::LoadOptions::default();
+                let result = match &source {
+                    Source::File(path) => {
+                        exrprobe_core::load::load_file(path, &options, &mut progress, &cancel)
+                    }
+                    Source::Example(i) => match crate::examples::examples().get(*i) {
+                        Some(example) => exrprobe_core::load::load_bytes(
+                            example.bytes,
+                            &format!("example: {}", example.file_name),
+                            &options,
+                            &mut progress,
+                            &cancel,
+                        ),
+                        None => {
+                            let _ = tx.send(WorkerMsg::LoadFailed {
+                                generation,
+                                source: source.clone(),
+                                message: format!("there is no built-in example number {i}"),
+                            });
+                            repaint(ctx.as_ref());
+                            return;
+                        }
+                    },
+                };
+                let msg = match result {
+                    Ok(image) => {
+                        let analysis = analyze(&image);
+                        WorkerMsg::Loaded(Box::new(Loaded {
+                            generation,
+                            source,
+                            image: Arc::new(image),
+                            analysis: Arc::new(analysis),
+                            load_duration: started.elapsed(),
+                        }))
+                    }
+                    Err(err) => WorkerMsg::LoadFailed {
+                        generation,
+                        source,
+                        message: err.to_string(),
+                    },
+                };
+                let _ = tx.send(msg);
+                repaint(ctx.as_ref());
+            });
+        if let Err(err) = spawned {
+            let _ = self.tx.send(WorkerMsg::LoadFailed {
+                generation,
+                source,
+                message: format!("cannot start a loader thread: {err}"),
+            });
+        }
+        generation
+    }
+
+    /// Runs `work` (an export or save) on a worker thread; `label` is shown while it runs.
+    pub fn start_task(
+        &mut self,
+        label: String,
+        work: impl FnOnce() -> Result<String, String> + Send + 'static,
+    ) {
+        let task_id = self.next_task;
+        self.next_task += 1;
+        self.tasks.push(TaskState { id: task_id, label });
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("exrprobe-task".into())
+            .spawn(move || {
+                let result = work();
+                let _ = tx.send(WorkerMsg::TaskDone { task_id, result });
+                repaint(ctx.as_ref());
+            });
+        if let Err(err) = spawned {
+            let _ = self.tx.send(WorkerMsg::TaskDone {
+                task_id,
+                result: Err(format!("cannot start a worker thread: {err}")),
+            });
+        }
+    }
+
+    /// Renders a texture image on a worker thread.
+    pub fn start_render(&mut self, key: RenderKey, job: RenderJob) {
+        self.renders_in_flight += 1;
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("exrprobe-render".into())
+            .spawn(move || {
+                let rendered = job.run(key);
+                let _ = tx.send(WorkerMsg::Rendered(Box::new(rendered)));
+                repaint(ctx.as_ref());
+            });
+        if spawned.is_err() {
+            self.renders_in_flight -= 1;
+        }
+    }
+
+    /// The next message, if any, without blocking.
+    pub fn try_recv(&mut self) -> Option<WorkerMsg> {
+        self.rx.try_recv().ok()
+    }
+
+    /// The next message, waiting up to `timeout`.
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Option<WorkerMsg> {
+        self.rx.recv_timeout(timeout).ok()
+    }
+
+    /// Book-keeping for a message before the app applies it. Returns `false` for stale messages
+    /// (from a superseded load), which the app drops.
+    pub fn accept(&mut self, msg: &WorkerMsg) -> bool {
+        match msg {
+            WorkerMsg::LoadProgress {
+                generation,
+                fraction,
+            } => match &mut self.load {
+                Some(load) if load.generation == *generation => {
+                    load.fraction = *fraction;
+                    true
+                }
+                _ => false,
+            },
+            WorkerMsg::Loaded(loaded) => self.finish_load(loaded.generation),
+            WorkerMsg::LoadFailed { generation, .. } => self.finish_load(*generation),
+            WorkerMsg::TaskDone { task_id, .. } => {
+                self.tasks.retain(|t| t.id != *task_id);
+                true
+            }
+            WorkerMsg::Rendered(_) => {
+                self.renders_in_flight = self.renders_in_flight.saturating_sub(1);
+                true
+            }
+        }
+    }
+
+    fn finish_load(&mut self, generation: u64) -> bool {
+        match &self.load {
+            Some(load) if load.generation == generation => {
+                self.load = None;
+                true
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,359 @@
+//! The image canvases: shared pan (drag) and zoom (wheel about the cursor), fit / 1:1, the image
+//! with nearest-neighbour magnification over an optional checkerboard, the display window outline,
+//! crosshair and pinned marker, and per-pixel value text when zoomed far in.
+//!
+//! Coordinates: `pos_in_image` is in absolute EXR pixel units (pixel (x, y) covers
+//! `[x, x+1) × [y, y+1)`), shared by both views; `pos_on_screen` is in egui points.
+
+use egui::{
+    Align2, Color32, FontId, Pos2, Rect, Response, Sense, Stroke, StrokeKind, TextureId, Vec2,
+    pos2, vec2,
+};
+use exrprobe_core::model::Window;
+
+use super::textures::Shown;
+
+/// Zoom at which each pixel shows its value as text (points per image pixel).
+pub const PIXEL_TEXT_MIN_ZOOM: f32 = 48.0;
+const MIN_ZOOM: f32 = 1.0 / 256.0;
+const MAX_ZOOM: f32 = 512.0;
+
+/// Pan and zoom shared by both views.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ViewState {
+    /// Screen points per image pixel.
+    pub zoom: f32,
+    /// The image point shown at the canvas centre.
+    pub center_in_image: Pos2,
+    /// Fit at the next frame (when the canvas size is known).
+    pub fit_pending: bool,
+    /// Size of one canvas in the last frame.
+    pub canvas_size: Vec2,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        Self {
+            zoom: 1.0,
+            center_in_image: Pos2::ZERO,
+            fit_pending: true,
+            canvas_size: Vec2::ZERO,
+        }
+    }
+}
+
+impl ViewState {
+    pub fn image_from_screen(&self, canvas: Rect, pos_on_screen: Pos2) -> Pos2 {
+        self.center_in_image + (pos_on_screen - canvas.center()) / self.zoom
+    }
+
+    pub fn screen_from_image(&self, canvas: Rect, pos_in_image: Pos2) -> Pos2 {
+        canvas.center() + (pos_in_image - self.center_in_image) * self.zoom
+    }
+
+    /// Screen rectangle of an image rectangle.
+    pub fn screen_rect(&self, canvas: Rect, rect_in_image: Rect) -> Rect {
+        Rect::from_min_max(
+            self.screen_from_image(canvas, rect_in_image.min),
+            self.screen_from_image(canvas, rect_in_image.max),
+        )
+    }
+
+    /// Fits `bounds_in_image` into a canvas of `canvas_size` with a small margin.
+    pub fn fit(&mut self, canvas_size: Vec2, bounds_in_image: Rect) {
+        let size = bounds_in_image.size();
+        if size.x <= 0.0 || size.y <= 0.0 || canvas_size.x <= 1.0 || canvas_size.y <= 1.0 {
+            return;
+        }
+        let zoom = ((canvas_size.x - 8.0) / size.x).min((canvas_size.y - 8.0) / size.y);
+        self.zoom = zoom.clamp(MIN_ZOOM, MAX_ZOOM);
+        self.center_in_image = bounds_in_image.center();
+        self.fit_pending = false;
+    }
+
+    /// Multiplies the zoom by `factor`, keeping the image point under `pos_on_screen` fixed.
+    pub fn zoom_about(&mut self, canvas: Rect, pos_on_screen: Pos2, factor: f32) {
+        let anchor = self.image_from_screen(canvas, pos_on_screen);
+        self.zoom = (self.zoom * factor).clamp(MIN_ZOOM, MAX_ZOOM);
+        // Keep `anchor` under the cursor.
+        self.center_in_image = anchor - (pos_on_screen - canvas.center()) / self.zoom;
+    }
+
+    /// Moves the image by `delta_on_screen` points.
+    pub fn pan(&mut self, delta_on_screen: Vec2) {
+        self.center_in_image -= delta_on_screen / self.zoom;
+    }
+}
+
+/// Rectangle of a window in image coordinates.
+pub fn window_rect(window: &Window) -> Rect {
+    Rect::from_min_size(
+        pos2(window.x as f32, window.y as f32),
+        vec2(window.width as f32, window.height as f32),
+    )
+}
+
+/// Allocates a canvas in `rect`, applies drag (pan) and wheel (zoom about the cursor) to `view`,
+/// and returns the response.
+pub fn canvas_interact(
+    ui: &mut egui::Ui,
+    rect: Rect,
+    label: &str,
+    view: &mut ViewState,
+) -> Response {
+    let response = ui.allocate_rect(rect, Sense::click_and_drag());
+    let label = label.to_owned();
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
+    if response.dragged_by(egui::PointerButton::Primary)
+        || response.dragged_by(egui::PointerButton::Middle)
+    {
+        view.pan(response.drag_delta());
+    }
+    if let Some(pos) = response.hover_pos() {
+        let (scroll, zoom_delta) = ui.input(|i| (i.smooth_scroll_delta, i.zoom_delta()));
+        let factor = zoom_delta * (scroll.y / 200.0).exp();
+        if (factor - 1.0).abs() > 1e-4 {
+            view.zoom_about(rect, pos, factor);
+        }
+    }
+    response
+}
+
+/// The absolute image pixel under `pos_on_screen`.
+pub fn pixel_at(view: &ViewState, canvas: Rect, pos_on_screen: Pos2) -> (i64, i64) {
+    let p = view.image_from_screen(canvas, pos_on_screen);
+    (p.x.floor() as i64, p.y.floor() as i64)
+}
+
+/// What one canvas draws.
+pub struct CanvasContent<'a> {
+    /// The image texture, if rendered.
+    pub shown: Option<&'a Shown>,
+    /// Where the channel's samples lie, in image coordinates (the part's data window).
+    pub data_window: Window,
+    /// The part's display window (outlined when it differs from the data window).
+    pub display_window: Window,
+    /// Draw a checkerboard under the image (for alpha).
+    pub checkerboard: Option<TextureId>,
+    /// Shown in the middle when there is no texture.
+    pub placeholder: Option<String>,
+    /// Value text for the pixel at absolute (x, y), when zoomed far in.
+    pub pixel_text: &'a dyn Fn(i64, i64) -> Option<String>,
+}
+
+/// Paints one canvas.
+pub fn paint_canvas(
+    ui: &egui::Ui,
+    rect: Rect,
+    view: &ViewState,
+    content: &CanvasContent<'_>,
+    crosshair: Option<(i64, i64)>,
+    pinned: Option<(i64, i64)>,
+) {
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 0.0, Color32::from_gray(24));
+    let data_rect = view.screen_rect(rect, window_rect(&content.data_window));
+
+    if let Some(checker) = content.checkerboard {
+        // One quad with a repeating 2×2 texture: 8-point squares.
+        let visible = data_rect.intersect(rect);
+        if visible.is_positive() {
+            let uv = Rect::from_min_max(
+                ((visible.min - rect.min) / 16.0).to_pos2(),
+                ((visible.max - rect.min) / 16.0).to_pos2(),
+            );
+            painter.image(checker, visible, uv, Color32::WHITE);
+        }
+    }
+
+    if let Some(shown) = content.shown {
+        painter.image(
+            shown.texture.id(),
+            data_rect,
+            Rect::from_min_max(Pos2::ZERO, pos2(1.0, 1.0)),
+            Color32::WHITE,
+        );
+    } else if let Some(text) = &content.placeholder {
+        painter.text(
+            rect.center(),
+            Align2::CENTER_CENTER,
+            text,
+            FontId::proportional(15.0),
+            Color32::from_gray(170),
+        );
+    }
+
+    // Data window outline, and the display window when it differs.
+    painter.rect_stroke(
+        data_rect,
+        0.0,
+        Stroke::new(1.0, Color32::from_gray(70)),
+        StrokeKind::Outside,
+    );
+    if content.display_window != content.data_window {
+        let display_rect = view.screen_rect(rect, window_rect(&content.display_window));
+        painter.rect_stroke(
+            display_rect,
+            0.0,
+            Stroke::new(1.0, Color32::from_rgb(240, 190, 60)),
+            StrokeKind::Outside,
+        );
+        painter.text(
+            display_rect.left_top() + vec2(2.0, -2.0),
+            Align2::LEFT_BOTTOM,
+            "display window",
+            FontId::proportional(11.0),
+            Color32::from_rgb(240, 190, 60),
+        );
+    }
+
+    if view.zoom >= PIXEL_TEXT_MIN_ZOOM {
+        paint_pixel_values(&painter, rect, view, content);
+    }
+
+    if let Some((x, y)) = pinned {
+        let r = view.screen_rect(
+            rect,
+            Rect::from_min_size(pos2(x as f32, y as f32), Vec2::splat(1.0)),
+        );
+        let r = if r.width() < 9.0 {
+            Rect::from_center_size(r.center(), Vec2::splat(9.0))
+        } else {
+            r
+        };
+        painter.rect_stroke(
+            r,
+            0.0,
+            Stroke::new(3.0, Color32::BLACK),
+            StrokeKind::Outside,
+        );
+        painter.rect_stroke(
+            r,
+            0.0,
+            Stroke::new(1.5, Color32::from_rgb(255, 210, 0)),
+            StrokeKind::Outside,
+        );
+    }
+    if let Some((x, y)) = crosshair {
+        let center = view.screen_from_image(rect, pos2(x as f32 + 0.5, y as f32 + 0.5));
+        let half = (view.zoom * 0.5).max(2.0);
+        let gap = half + 3.0;
+        let arm = 12.0 + gap;
+        for stroke in [
+            Stroke::new(3.0, Color32::from_black_alpha(200)),
+            Stroke::new(1.0, Color32::WHITE),
+        ] {
+            painter.line_segment([center - vec2(arm, 0.0), center - vec2(gap, 0.0)], stroke);
+            painter.line_segment([center + vec2(gap, 0.0), center + vec2(arm, 0.0)], stroke);
+            painter.line_segment([center - vec2(0.0, arm), center - vec2(0.0, gap)], stroke);
+            painter.line_segment([center + vec2(0.0, gap), center + vec2(0.0, arm)], stroke);
+        }
+    }
+}
+
+/// Writes each visible pixel's value on it (as tev does).
+fn paint_pixel_values(
+    painter: &egui::Painter,
+    rect: Rect,
+    view: &ViewState,
+    content: &CanvasContent<'_>,
+) {
+    let top_left = view.image_from_screen(rect, rect.min);
+    let bottom_right = view.image_from_screen(rect, rect.max);
+    let dw = &content.data_window;
+    let x0 = (top_left.x.floor() as i64).max(i64::from(dw.x));
+    let y0 = (top_left.y.floor() as i64).max(i64::from(dw.y));
+    let x1 = (bottom_right.x.ceil() as i64).min(i64::from(dw.x) + dw.width as i64);
+    let y1 = (bottom_right.y.ceil() as i64).min(i64::from(dw.y) + dw.height as i64);
+    // At ≥ 48 points per pixel a 4K screen shows at most ~80 × 45 pixels; guard anyway.
+    if (x1 - x0).saturating_mul(y1 - y0) > 20_000 {
+        return;
+    }
+    let font = FontId::monospace((view.zoom / 6.0).clamp(9.0, 14.0));
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let Some(text) = (content.pixel_text)(x, y) else {
+                continue;
+            };
+            let center = view.screen_from_image(rect, pos2(x as f32 + 0.5, y as f32 + 0.5));
+            let color = text_color_on(content.shown, dw, x, y);
+            painter.text(center, Align2::CENTER_CENTER, text, font.clone(), color);
+        }
+    }
+}
+
+/// Black or white, whichever reads better on the displayed pixel.
+fn text_color_on(shown: Option<&Shown>, dw: &Window, x: i64, y: i64) -> Color32 {
+    let Some(shown) = shown else {
+        return Color32::WHITE;
+    };
+    let [w, h] = shown.full_size;
+    if w == 0 || h == 0 || dw.width == 0 || dw.height == 0 {
+        return Color32::WHITE;
+    }
+    // Sample coordinates (the channel may be subsampled relative to the data window).
+    let col = (x - i64::from(dw.x)) as usize * w / dw.width;
+    let row = (y - i64::from(dw.y)) as usize * h / dw.height;
+    let f = shown.factor.max(1);
+    let [cw, _] = shown.cpu.size;
+    let c = shown
+        .cpu
+        .pixels
+        .get((row / f) * cw + col / f)
+        .copied()
+        .unwrap_or(Color32::BLACK);
+    let luma = 0.2126 * f32::from(c.r()) + 0.7152 * f32::from(c.g()) + 0.0722 * f32::from(c.b());
+    if luma > 140.0 {
+        Color32::BLACK
+    } else {
+        Color32::WHITE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zoom_about_keeps_the_point_under_the_cursor() {
+        let canvas = Rect::from_min_size(pos2(100.0, 50.0), vec2(400.0, 300.0));
+        let mut view = ViewState {
+            zoom: 2.0,
+            center_in_image: pos2(160.0, 120.0),
+            fit_pending: false,
+            canvas_size: canvas.size(),
+        };
+        let cursor = pos2(420.0, 90.0);
+        let before = view.image_from_screen(canvas, cursor);
+        view.zoom_about(canvas, cursor, 3.0);
+        let after = view.image_from_screen(canvas, cursor);
+        assert!((before - after).length() < 1e-3, "{before:?} → {after:?}");
+        assert_eq!(view.zoom, 6.0);
+    }
+
+    #[test]
+    fn fit_centres_and_fills_the_canvas() {
+        let mut view = ViewState::default();
+        view.fit(
+            vec2(648.0, 488.0),
+            Rect::from_min_size(pos2(10.0, 20.0), vec2(320.0, 240.0)),
+        );
+        assert_eq!(view.zoom, 2.0);
+        assert_eq!(view.center_in_image, pos2(170.0, 140.0));
+        assert!(!view.fit_pending);
+    }
+
+    #[test]
+    fn pixel_at_maps_screen_to_absolute_pixels() {
+        let canvas = Rect::from_min_size(Pos2::ZERO, vec2(100.0, 100.0));
+        let view = ViewState {
+            zoom: 10.0,
+            center_in_image: pos2(5.0, 5.0),
+            fit_pending: false,
+            canvas_size: canvas.size(),
+        };
+        assert_eq!(pixel_at(&view, canvas, pos2(0.5, 0.5)), (0, 0));
+        assert_eq!(pixel_at(&view, canvas, pos2(99.5, 35.0)), (9, 3));
+        assert_eq!(pixel_at(&view, canvas, pos2(-0.5, 0.0)), (-1, 0));
+    }
+}
