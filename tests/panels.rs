@@ -554,3 +554,42 @@ fn fixture_probe_shows_the_exact_depth_value() {
     harness.get_by_label("7.212733");
     harness.get_by_label(&format!("{}, {}", pos.col, pos.row));
 }
+
+#[test]
+fn probe_shows_display_window_coordinates_when_the_windows_differ() {
+    let mut image = multilayer();
+    image.parts[0].data_window = Window {
+        x: 10,
+        y: -5,
+        width: W,
+        height: H,
+    };
+    image.parts[0].display_window = Window {
+        x: 4,
+        y: -10,
+        width: 20,
+        height: 20,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 500.0))
+        .build_ui(move |ui| {
+            probe_ui(
+                ui,
+                &image,
+                Some(ProbePos {
+                    part: 0,
+                    col: 1,
+                    row: 1,
+                }),
+                false,
+            );
+        });
+    harness.run();
+    // Absolute (data window) coordinates, then relative to the display window's corner.
+    harness.get_by_label("11, -4");
+    harness.get_by_label("display x, y");
+    harness.get_by_label("7, 6");
+    assert!(harness.query_by_label("PINNED").is_none());
+    // Mist at (1, 1) = index 5 → 0.1 × 5 as f32.
+    harness.get_by_label(&(0.1f32 * 5.0).to_string());
+}
