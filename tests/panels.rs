@@ -338,6 +338,40 @@ fn channel_tree_lists_blender_depth_and_sets_it_as_depth() {
     );
 }
 
+#[test]
+fn channel_tree_lays_out_only_the_visible_rows_of_thousands_of_channels() {
+    // 3 000 channels: 100 layers × 30 components, like a large AOV dump.
+    let mut image = multilayer();
+    let channels: Vec<Channel> = (0..100)
+        .flat_map(|layer| {
+            (0..30).map(move |c| f32_channel(&format!("L{layer:03}.P.C{c:02}"), vec![0.5; W * H]))
+        })
+        .collect();
+    image.parts[0].channels = channels;
+    let analysis = analysis_of(&image, vec![]);
+    let selection = ChannelSelection::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(400.0, 400.0))
+        .build_ui(move |ui| {
+            // Inside a caller's scroll area, as the app's left panel does.
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let _ = channels_ui(ui, &image, &analysis, &selection);
+            });
+        });
+    harness.run();
+    harness.get_by_label("L000.P.C00");
+    assert!(
+        harness.query_by_label("L099.P.C29").is_none(),
+        "rows far below the visible area must not be laid out"
+    );
+    // Collapsing the first layer brings the next one into view.
+    assert!(harness.query_by_label("L001.P.C00").is_none());
+    harness.get_by_label("L000").click();
+    harness.run();
+    assert!(harness.query_by_label("L000.P.C00").is_none());
+    harness.get_by_label("L001.P.C00");
+}
+
 fn image_ref(image: &Image, name: &str) -> Option<ChannelRef> {
     image.find_channel(name)
 }
@@ -519,4 +553,43 @@ fn fixture_probe_shows_the_exact_depth_value() {
     harness.run();
     harness.get_by_label("7.212733");
     harness.get_by_label(&format!("{}, {}", pos.col, pos.row));
+}
+
+#[test]
+fn probe_shows_display_window_coordinates_when_the_windows_differ() {
+    let mut image = multilayer();
+    image.parts[0].data_window = Window {
+        x: 10,
+        y: -5,
+        width: W,
+        height: H,
+    };
+    image.parts[0].display_window = Window {
+        x: 4,
+        y: -10,
+        width: 20,
+        height: 20,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 500.0))
+        .build_ui(move |ui| {
+            probe_ui(
+                ui,
+                &image,
+                Some(ProbePos {
+                    part: 0,
+                    col: 1,
+                    row: 1,
+                }),
+                false,
+            );
+        });
+    harness.run();
+    // Absolute (data window) coordinates, then relative to the display window's corner.
+    harness.get_by_label("11, -4");
+    harness.get_by_label("display x, y");
+    harness.get_by_label("7, 6");
+    assert!(harness.query_by_label("PINNED").is_none());
+    // Mist at (1, 1) = index 5 → 0.1 × 5 as f32.
+    harness.get_by_label(&(0.1f32 * 5.0).to_string());
 }
