@@ -488,11 +488,14 @@ fn robust_range(analysis: &Analysis, channel: ChannelRef) -> (f64, f64) {
         .unwrap_or((0.0, 1.0))
 }
 
-/// The image bounds both views share: the union of all parts' data windows.
+/// The image bounds both views share: the union of all parts' data and display windows.
 fn bounds_of(image: &Image) -> egui::Rect {
     let mut rect = egui::Rect::NOTHING;
     for part in &image.parts {
         rect = rect.union(view::window_rect(&part.data_window));
+        if part.display_window.pixel_count() > 0 {
+            rect = rect.union(view::window_rect(&part.display_window));
+        }
     }
     if rect.is_positive() {
         rect
