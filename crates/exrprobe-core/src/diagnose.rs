@@ -12,6 +12,7 @@
 //! | `non_finite` | warning | a channel has NaN or ±Inf samples (one finding per channel) |
 //! | `rgb_black` | warning | R, G and B are 0 in every pixel |
 //! | `alpha_zero` | warning | alpha is 0 in every pixel |
+//! | `pixels_not_decoded` | warning | a part's pixels could not be decoded (deep data, subsampling, …) |
 //! | `depth_background` | info | some depth pixels are background sentinels, excluded from the range |
 
 use std::collections::BTreeMap;
@@ -63,6 +64,7 @@ pub fn diagnose(
     rgb: Option<&RgbLayer>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    findings.extend(not_decoded(image));
     match depth.channel() {
         Some(channel) => depth_findings(image, stats, channel, &mut findings),
         None => findings.push(depth_missing(image, depth)),
@@ -324,6 +326,36 @@ fn depth_missing(image: &Image, depth: &DepthDetection) -> Finding {
 // Colour
 
 /// True when every sample is a finite zero.
+/// One finding per part whose pixels were not decoded: its statistics are missing, so every other
+/// finding about it would be silent.
+fn not_decoded(image: &Image) -> impl Iterator<Item = Finding> + '_ {
+    image
+        .parts
+        .iter()
+        .enumerate()
+        .filter_map(move |(index, part)| {
+            let reason = part.pixel_error.as_deref()?;
+            let which = match (&part.name, image.is_multi_part()) {
+                (Some(name), _) => format!("part {name}"),
+                (None, true) => format!("part {index}"),
+                (None, false) => "this file".to_owned(),
+            };
+            Some(Finding {
+                code: "pixels_not_decoded",
+                severity: Severity::Warning,
+                title: format!("Pixels of {which} not decoded: {reason}"),
+                explanation: "Its header and channel list are shown, but it has no statistics, \
+                          preview or export, and nothing can be said about its values."
+                    .to_owned(),
+                fix:
+                    "Open the part in a tool that supports this feature, or write the render again \
+                  without it (flat scan-line or tiled data, full-resolution channels)."
+                        .to_owned(),
+                channel: None,
+            })
+        })
+}
+
 fn all_zero(stats: Option<&ChannelStats>) -> bool {
     stats.is_some_and(|s| {
         s.count > 0 && s.finite == s.count && s.min == Some(0.0) && s.max == Some(0.0)
@@ -692,6 +724,25 @@ mod tests {
             ("B", f32s(&[0.0; 8])),
         ]);
         assert!(!codes(&img).iter().any(|(c, _)| *c == "rgb_black"));
+    }
+
+    #[test]
+    fn parts_without_pixels_are_reported() {
+        let mut img = image(vec![("Z", f32s(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]))]);
+        img.parts[0].pixel_error =
+            Some("deep data (several samples per pixel) is not supported".into());
+        for channel in &mut img.parts[0].channels {
+            channel.samples = None;
+        }
+        let findings = analyze(&img).findings;
+        let finding = findings.iter().find(|f| f.code == "pixels_not_decoded");
+        assert_eq!(
+            finding.map(|f| (f.severity, f.title.as_str())),
+            Some((
+                Severity::Warning,
+                "Pixels of this file not decoded: deep data (several samples per pixel) is not supported"
+            ))
+        );
     }
 
     #[test]
