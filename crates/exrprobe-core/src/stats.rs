@@ -113,6 +113,9 @@ impl Histogram {
 /// Number of histogram bins [`channel_stats`] uses.
 pub const DEFAULT_BINS: usize = 256;
 
+/// Most bins [`histogram`] makes (larger requests are clamped; memory stays bounded).
+pub const MAX_BINS: usize = 1 << 20;
+
 /// Fewest samples per rayon work item.
 const MIN_PIECE: usize = 1 << 16;
 
@@ -141,7 +144,7 @@ pub fn channel_stats(samples: &Samples) -> ChannelStats {
 /// Histogram of `samples` over a caller-chosen range (the viewer re-bins for manual ranges).
 ///
 /// `lo > hi` is swapped; a NaN bound takes the other bound's value (both NaN: 0); infinite bounds
-/// are clamped to the largest finite f64; `bins == 0` is treated as 1.
+/// are clamped to the largest finite f64; `bins` is clamped to `1..=MAX_BINS`.
 pub fn histogram(samples: &Samples, lo: f64, hi: f64, bins: usize) -> Histogram {
     let binner = Binner::new(lo, hi, bins);
     match samples {
@@ -327,7 +330,7 @@ impl Binner {
         };
         let clamp = |v: f64| v.clamp(f64::MIN, f64::MAX);
         let (lo, hi) = (clamp(lo.min(hi)), clamp(lo.max(hi)));
-        let bins = bins.max(1);
+        let bins = bins.clamp(1, MAX_BINS);
         let width = hi - lo; // may be +Inf for the widest ranges; then everything lands in bin 0
         let scale = if width > 0.0 {
             bins as f64 / width
@@ -1159,6 +1162,7 @@ mod tests {
         let h = histogram(&v, 1.0, 0.0, 0);
         assert_eq!((h.lo, h.hi, h.bins.len()), (0.0, 1.0, 1));
         assert_eq!(h.bins, vec![6]);
+        assert_eq!(histogram(&v, 0.0, 1.0, usize::MAX).bins.len(), MAX_BINS);
         let h = histogram(&v, f64::NEG_INFINITY, f64::INFINITY, 3);
         assert_eq!(h.bins.iter().sum::<u64>(), 8);
         let h = histogram(&v, f64::NAN, 0.5, 3);
