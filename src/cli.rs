@@ -1048,6 +1048,20 @@ fn run_export(request: &ExportRequest<'_>) -> anyhow::Result<ExitCode> {
     let file = request.file;
     let image = load(file, request.memory_budget_bytes)?;
     let output = if request.all {
+        if image.channels().all(|(_, _, c)| c.samples.is_none()) {
+            let mut reasons: Vec<String> = image
+                .parts
+                .iter()
+                .filter_map(|p| p.pixel_error.clone())
+                .collect();
+            reasons.dedup();
+            let why = if reasons.is_empty() {
+                "no channel has decoded pixels".to_owned()
+            } else {
+                reasons.join("; ")
+            };
+            return Err(anyhow!("nothing to export ({why}): {}", file.display()));
+        }
         let output = request
             .output
             .map_or_else(|| default_output(file, ".npz"), Path::to_path_buf);
