@@ -640,3 +640,38 @@ fn channel_tree_exports_from_the_context_menu_and_picks_the_colour_layer() {
     harness.run();
     assert_eq!(*harness.state(), Some(ChannelAction::Solo(None)));
 }
+
+#[test]
+fn histogram_of_an_all_nan_channel_says_so_without_a_range() {
+    let stats = ChannelStats {
+        count: 4,
+        finite: 0,
+        min: None,
+        max: None,
+        mean: None,
+        nan: 4,
+        pos_inf: 0,
+        neg_inf: 0,
+        sentinel: 0,
+        constant: Some(f64::NAN),
+        robust_range: None,
+        histogram: Histogram {
+            lo: f64::NAN,
+            hi: f64::NAN,
+            bins: vec![0; 256],
+            nan: 4,
+            ..empty_histogram()
+        },
+    };
+    let mut settings = HistogramSettings::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(700.0, 300.0))
+        .build_ui(move |ui| {
+            let _ = histogram_ui(ui, "Z", &stats, (f64::NAN, f64::NAN), &mut settings);
+        });
+    harness.run();
+    harness.get_by_label("all 4 pixels = NaN");
+    harness.get_by_label("NaN");
+    // The NaN count and the total.
+    assert_eq!(harness.get_all_by_label("4").count(), 2);
+}

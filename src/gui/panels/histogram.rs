@@ -133,6 +133,8 @@ fn plot_ui(
     // a zero-width range: draw one visible bar at the value.
     let degenerate = bin_count == 0 || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater);
     let (view_lo, view_hi, bars) = if degenerate {
+        // An all-NaN / all-background channel may have no finite range at all: centre on 0.
+        let lo = if lo.is_finite() { lo } else { 0.0 };
         let half = (lo.abs() * 0.1).max(0.5);
         let total: u64 = histogram.bins.iter().sum();
         let bars = if total > 0 && lo.is_finite() {
