@@ -33,6 +33,7 @@ pub struct Args {
 pub enum Command {
     /// Header, channel table with statistics, detected RGB and depth, findings.
     Info {
+        /// EXR files to describe.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// One JSON object per file, one per line (see docs/CLI.md).
@@ -47,6 +48,7 @@ pub enum Command {
     /// Exit code: 0 when no file has an error-level finding, 1 when some file has one, 2 when
     /// some file could not be read (2 wins over 1).
     Check {
+        /// EXR files, and folders to search recursively for *.exr (any case).
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// One JSON object per file, one per line (see docs/CLI.md).
@@ -58,6 +60,7 @@ pub enum Command {
     },
     /// Exports the depth channel (or any channel, or all) to NumPy .npy / .npz.
     Export {
+        /// The EXR file to export from.
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Channel to export (default: the detected depth channel). Multi-part: PART/CHANNEL.
@@ -275,7 +278,7 @@ struct InfoRecord {
     /// Other depth candidates, best first.
     depth_candidates: Vec<NamedRule>,
     /// Z-like channels ruled out as depth, with the reason.
-    depth_rejected: Vec<NamedRule>,
+    depth_rejected: Vec<RejectedRecord>,
     rgb_channels: Option<RgbRecord>,
     findings: Vec<FindingRecord>,
 }
@@ -321,6 +324,12 @@ struct ChannelRecord {
 struct NamedRule {
     channel: String,
     rule: String,
+}
+
+#[derive(Debug, Serialize)]
+struct RejectedRecord {
+    channel: String,
+    reason: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -443,9 +452,9 @@ fn info_record(path: &Path, image: &Image, analysis: &Analysis) -> InfoRecord {
             .depth
             .rejected
             .iter()
-            .map(|r| NamedRule {
+            .map(|r| RejectedRecord {
                 channel: name_of(image, r.channel),
-                rule: r.reason.clone(),
+                reason: r.reason.clone(),
             })
             .collect(),
         rgb_channels,
@@ -603,7 +612,7 @@ fn write_info_text(out: &mut impl Write, record: &InfoRecord) -> io::Result<()> 
         )?;
     }
     for rejected in &record.depth_rejected {
-        writeln!(out, "         not depth: {}", rejected.rule)?;
+        writeln!(out, "         not depth: {}", rejected.reason)?;
     }
 
     if record.findings.is_empty() {
@@ -905,6 +914,14 @@ fn run_check(paths: &[PathBuf], json: bool, memory_budget_bytes: u64) -> anyhow:
                 let _alone = exclusive.write().unwrap_or_else(|e| e.into_inner());
                 check_file(path, memory_budget_bytes)
             }
+            // Name the budget the user gave, not the worker's share of it.
+            Err(LoadError::TooLarge {
+                needed_bytes, path, ..
+            }) => Err(LoadError::TooLarge {
+                needed_bytes,
+                budget_bytes: memory_budget_bytes,
+                path,
+            }),
             other => other,
         };
         result.unwrap_or_else(|err| CheckRecord::unreadable(path, err.to_string()))

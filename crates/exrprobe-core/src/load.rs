@@ -128,17 +128,21 @@ pub fn load_file(
     let file = File::open(path).map_err(io_error)?;
     let file_len = file.metadata().map_err(io_error)?.len();
 
-    let header = guarded(&source, || {
-        read_meta(BufReader::new(&file)).map_err(|error| invalid(&source, &error, Stage::Header))
+    // Header first, from the file, without reading the pixel data.
+    let (parts, decoded_bytes) = guarded(&source, || {
+        let header = read_meta(BufReader::new(&file))
+            .map_err(|error| invalid(&source, &error, Stage::Header))?;
+        Ok((
+            parts_from_meta(&header.meta, &source)?,
+            decoded_byte_size(&header.meta),
+        ))
     })?;
     if !options.decode_pixels {
-        let parts = parts_from_meta(&header.meta, &source)?;
         progress(1.0);
         return Ok(Image { source, parts });
     }
-    let needed_bytes = decoded_byte_size(&header.meta).saturating_add(file_len);
-    check_budget(needed_bytes, options, &source)?;
-    drop(header);
+    // The file is held in memory while decoding, so it counts against the budget too.
+    check_budget(decoded_bytes.saturating_add(file_len), options, &source)?;
 
     let mut file = file;
     file.seek(SeekFrom::Start(0)).map_err(io_error)?;
@@ -210,7 +214,7 @@ fn read_whole_file(
     let mut bytes = Vec::new();
     bytes
         .try_reserve_exact(capacity)
-        .map_err(|_| out_of_memory(file_len, source))?;
+        .map_err(|_| out_of_memory(source))?;
     let mut piece = vec![0u8; FILE_READ_PIECE_BYTES];
     loop {
         if cancel.load(Ordering::Relaxed) {
@@ -272,12 +276,43 @@ fn read_meta(read: impl Read) -> Result<MetaAndTables, exr::error::Error> {
     let is_multi_part = meta.headers.len() > 1;
     let mut long_names = false;
     for header in &meta.headers {
-        header.validate(is_multi_part, &mut long_names, false)?;
+        validate_header(header, is_multi_part, &mut long_names)?;
     }
     Ok(MetaAndTables {
         meta,
         offset_tables_start: counting.count,
     })
+}
+
+/// Validates one header like the exr crate does, except that subsampled channels are allowed
+/// (the exr crate refuses them as unsupported; we still want to show such a header).
+fn validate_header(
+    header: &Header,
+    is_multi_part: bool,
+    long_names: &mut bool,
+) -> Result<(), exr::error::Error> {
+    let subsampled = header
+        .channels
+        .list
+        .iter()
+        .any(|channel| channel.sampling != exr::math::Vec2(1, 1));
+    if !subsampled {
+        return header.validate(is_multi_part, long_names, false);
+    }
+    // The sampling-specific checks (non-zero factors dividing the data window) come first in the
+    // exr crate, so run them and accept only its "not supported" answer; then validate the rest
+    // of the header with the sampling factors set to 1.
+    for channel in &header.channels.list {
+        match channel.validate(true, header.data_window(), false) {
+            Ok(()) | Err(exr::error::Error::NotSupported(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let mut unsampled = header.clone();
+    for channel in unsampled.channels.list.iter_mut() {
+        channel.sampling = exr::math::Vec2(1, 1);
+    }
+    unsampled.validate(is_multi_part, long_names, false)
 }
 
 /// Where an `exr` error happened, to word the message.
@@ -324,12 +359,11 @@ fn invalid_reason(source: &str, reason: impl Into<String>) -> LoadError {
     }
 }
 
-fn out_of_memory(needed_bytes: u64, source: &str) -> LoadError {
-    LoadError::TooLarge {
-        needed_bytes,
-        // The allocator refused, so effectively nothing more was available.
-        budget_bytes: 0,
+/// The allocator refused memory the budget allowed (the machine has less free than assumed).
+fn out_of_memory(source: &str) -> LoadError {
+    LoadError::Io {
         path: source.to_owned(),
+        source: std::io::Error::from(std::io::ErrorKind::OutOfMemory),
     }
 }
 
@@ -675,6 +709,9 @@ fn decode_pixels(
     let meta = &header.meta;
     let offset_tables = read_offset_tables(bytes, header, source)?;
 
+    let tables_end = header
+        .offset_tables_start
+        .saturating_add(offset_tables.iter().map(Vec::len).sum::<usize>() * 8);
     let mut states = Vec::with_capacity(meta.headers.len());
     let mut work = Vec::new();
     for (part_index, (header, table)) in meta.headers.iter().zip(&offset_tables).enumerate() {
@@ -682,11 +719,19 @@ fn decode_pixels(
             if let Some(part) = parts.get_mut(part_index) {
                 part.pixel_error = Some(reason);
             }
+            // We do not decode these blocks, but a file whose offsets point outside of it is
+            // damaged all the same.
+            let outside = table
+                .iter()
+                .any(|&offset| offset < tables_end as u64 || offset >= bytes.len() as u64);
             states.push(PartState {
                 buffers: None,
                 blocks_seen: HashSet::new(),
                 blocks_expected: 0,
-                error: None,
+                error: outside.then(|| {
+                    "file ends early (truncated?): pixel block offsets point outside the file"
+                        .to_owned()
+                }),
             });
             continue;
         }
@@ -710,7 +755,7 @@ fn decode_pixels(
                     sample_type(channel.sample_type),
                     width.saturating_mul(height),
                 )
-                .ok_or_else(|| out_of_memory(decoded_byte_size(meta), source))
+                .ok_or_else(|| out_of_memory(source))
             })
             .collect::<Result<Vec<_>, _>>()?;
         states.push(PartState {
@@ -767,6 +812,13 @@ fn decode_pixels(
     let mut decoded_parts = 0;
     for ((part, state), header) in parts.iter_mut().zip(states).zip(&meta.headers) {
         let Some(buffers) = state.buffers else {
+            // A part we do not decode: keep its explanation, add the damage if any.
+            if let Some(reason) = state.error {
+                let unsupported = part.pixel_error.take().unwrap_or_default();
+                part.pixel_error =
+                    Some(format!("{unsupported}; the file is also damaged: {reason}"));
+                first_error.get_or_insert(reason);
+            }
             continue;
         };
         let error = state.error.or_else(|| {
@@ -853,7 +905,61 @@ fn read_chunk(bytes: &[u8], item: &Work, meta: &MetaData) -> Result<Chunk, Strin
             chunk.layer_index, item.part
         ));
     }
+    if let Some(header) = meta.headers.get(item.part)
+        && matches!(
+            header.compression,
+            Compression::DWAA(_) | Compression::DWAB(_)
+        )
+    {
+        check_dwa_counters(header, &chunk)?;
+    }
     Ok(chunk)
+}
+
+/// The DWA decoder of the exr crate allocates buffers of the sizes stored in each block's own
+/// header (eleven little-endian u64 counters) before inflating; a corrupt counter made it
+/// request a terabyte and abort the process. Refuse counters no valid block can have: section
+/// sizes beyond twice the block's raw size (plus slack for RLE expansion), coefficient counts
+/// beyond one per sample of the block padded to 8×8 DCT blocks.
+fn check_dwa_counters(header: &Header, chunk: &Chunk) -> Result<(), String> {
+    use exr::block::chunk::CompressedBlock;
+    let compressed = match &chunk.compressed_block {
+        CompressedBlock::ScanLine(block) => &block.compressed_pixels_le,
+        CompressedBlock::Tile(block) => &block.compressed_pixels_le,
+        _ => return Ok(()),
+    };
+    let bounds = header
+        .get_block_data_indices(&chunk.compressed_block)
+        .and_then(|tile| header.get_absolute_block_pixel_coordinates(tile))
+        .map_err(|error| describe(&error, Stage::Pixels))?;
+    let (width, height) = (bounds.size.0 as u64, bounds.size.1 as u64);
+    let raw_bytes = width
+        .saturating_mul(height)
+        .saturating_mul(header.channels.bytes_per_pixel as u64);
+    // Stored raw (or empty) when compression did not help: no DWA header to check.
+    if compressed.is_empty() || compressed.len() as u64 == raw_bytes {
+        return Ok(());
+    }
+    let (counters, _) = compressed.as_chunks::<8>();
+    let counter = |index: usize| counters.get(index).map(|c| u64::from_le_bytes(*c));
+    let size_limit = raw_bytes.saturating_mul(2).saturating_add(4096);
+    let count_limit = width
+        .saturating_add(7)
+        .saturating_mul(height.saturating_add(7))
+        .saturating_mul(header.channels.list.len() as u64);
+    // Counter order: version, unknown uncompressed, unknown compressed, AC compressed,
+    // DC compressed, RLE compressed, RLE uncompressed, RLE raw, AC count, DC count, AC mode.
+    let too_large = [1, 6, 7]
+        .iter()
+        .any(|&i| counter(i).is_some_and(|v| v > size_limit))
+        || [8, 9]
+            .iter()
+            .any(|&i| counter(i).is_some_and(|v| v > count_limit));
+    if too_large {
+        Err("corrupt compressed data: a DWA block declares impossible section sizes".into())
+    } else {
+        Ok(())
+    }
 }
 
 /// A zero-filled buffer of `count` samples, or `None` when the memory is not available.

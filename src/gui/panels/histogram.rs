@@ -126,6 +126,8 @@ fn plot_ui(
             vec![
                 Bar::new(lo, bar_height(total, log_counts))
                     .width(half * 0.2)
+                    .fill(bar_color)
+                    .stroke(egui::Stroke::new(1.0, bar_color))
                     .name(format!("{}: {} pixels", exact(lo), group_thousands(total))),
             ]
         } else {
@@ -143,6 +145,8 @@ fn plot_ui(
                 let start = lo + i as f64 * bin_width;
                 Bar::new(start + 0.5 * bin_width, bar_height(count, log_counts))
                     .width(bin_width)
+                    .fill(bar_color)
+                    .stroke(egui::Stroke::new(0.5, bar_color))
                     .name(format!(
                         "{} … {}: {} pixels",
                         compact(start),
@@ -186,10 +190,10 @@ fn plot_ui(
         .show_y(false)
         .show_grid([false, true])
         .x_axis_formatter(|mark, _| compact(mark.value))
-        .y_axis_min_width(28.0);
+        .y_axis_min_width(44.0);
     plot = if log_counts {
         plot.y_grid_spacer(|input| {
-            let top = input.bounds.1.ceil().max(1.0) as i64;
+            let top = input.bounds.1.floor().max(1.0) as i64;
             (1..=top)
                 .map(|k| GridMark {
                     value: k as f64,
@@ -207,12 +211,13 @@ fn plot_ui(
         })
     } else {
         plot.y_axis_formatter(|mark, _| {
-            if mark.value < 0.0 || mark.value.fract() != 0.0 {
+            let nearest = mark.value.round();
+            if nearest < 0.0 || (mark.value - nearest).abs() > 1e-6 * nearest.abs().max(1.0) {
                 String::new()
-            } else if mark.value >= 1e6 {
-                compact(mark.value)
+            } else if nearest >= 1e6 {
+                compact(nearest)
             } else {
-                group_thousands(mark.value as u64)
+                group_thousands(nearest as u64)
             }
         })
     };
@@ -222,7 +227,7 @@ fn plot_ui(
         plot_ui.set_plot_bounds(PlotBounds::from_min_max([view_lo, 0.0], [view_hi, y_top]));
         if r0.is_finite() && r1.is_finite() {
             plot_ui.span(
-                Span::new("normalisation range", r0..=r1)
+                Span::new("", r0..=r1)
                     .fill(range_color.gamma_multiply(0.12))
                     .border_width(0.0),
             );
@@ -242,12 +247,16 @@ fn plot_ui(
     // Dragging across the plot selects a new normalisation range.
     let plot_response = &response.response;
     let drag_id = plot_response.id.with("range_drag");
-    let pointer_x = plot_response
-        .interact_pointer_pos()
-        .or_else(|| plot_response.hover_pos())
-        .map(|pos| response.transform.value_from_position(pos).x);
+    // Events can coalesce between frames (slow renderers): the drag starts where the button went
+    // down and ends where the pointer was last seen, not where the frame happened to sample it.
+    let to_value_x = |pos: egui::Pos2| response.transform.value_from_position(pos).x;
+    let (press_origin, latest_pos) =
+        ui.input(|i| (i.pointer.press_origin(), i.pointer.latest_pos()));
+    let pointer_x = latest_pos
+        .or_else(|| plot_response.interact_pointer_pos())
+        .map(to_value_x);
     if plot_response.drag_started_by(egui::PointerButton::Primary)
-        && let Some(x) = pointer_x
+        && let Some(x) = press_origin.map(to_value_x).or(pointer_x)
     {
         ui.data_mut(|d| d.insert_temp(drag_id, DragStart { value_x: x }));
     }

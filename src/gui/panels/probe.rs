@@ -179,8 +179,12 @@ pub fn probe_ui_highlighted(
         let row_height = ui
             .text_style_height(&egui::TextStyle::Monospace)
             .max(ui.spacing().interact_size.y);
-        let name_width = 150.0_f32.min(ui.available_width() * 0.5);
+        // Names get whatever the type and value columns leave (values are at most ~15 characters).
         let type_width = 40.0;
+        let value_width = 110.0;
+        let name_width =
+            (ui.available_width() - type_width - value_width - 2.0 * ui.spacing().item_spacing.x)
+                .max(80.0);
         let strong_color = ui.visuals().strong_text_color();
         let depth_color = ui.visuals().selection.bg_fill;
         egui::ScrollArea::vertical()
