@@ -580,3 +580,39 @@ fn open_recent_is_persisted_across_restarts() {
         ]
     );
 }
+
+#[test]
+fn a_new_open_supersedes_a_load_in_flight() {
+    let mut h = harness();
+    h.run_ok();
+    // The multi-part file takes longest to load; the second open must win and the first load's
+    // result (or its cancellation) must not show up.
+    h.state_mut().execute(Command::Open(vec![fixture(
+        "openexr-images/Beachball/multipart.0001.exr",
+    )]));
+    h.state_mut()
+        .execute(Command::Open(vec![fixture(ZBUF_OFF)]));
+    settle(&mut h);
+    let doc = h.state().document().expect("loaded");
+    assert!(
+        doc.source.label().contains("single_zbuf_compositing_off"),
+        "{}",
+        doc.source.label()
+    );
+    assert!(
+        h.state().messages().is_empty(),
+        "{:?}",
+        h.state().messages()
+    );
+    // Give a late result of the first load every chance to arrive, then check again.
+    std::thread::sleep(Duration::from_millis(200));
+    settle(&mut h);
+    assert!(
+        h.state()
+            .document()
+            .expect("loaded")
+            .source
+            .label()
+            .contains("single_zbuf_compositing_off")
+    );
+}
