@@ -263,6 +263,12 @@ impl ExrProbeApp {
         }
     }
 
+    /// Size in texels of the texture shown in a view (smaller than the image when it had to be
+    /// downsampled to fit the GPU's `max_texture_side`).
+    pub fn shown_texture_size(&self, slot: Slot) -> Option<[usize; 2]> {
+        self.textures.shown(slot).map(|s| s.cpu.size)
+    }
+
     /// Number of texture uploads so far.
     pub fn texture_uploads(&self) -> u64 {
         self.textures.uploads
