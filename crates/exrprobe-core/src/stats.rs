@@ -180,11 +180,10 @@ trait Native: Copy + Send + Sync {
     #[inline(always)]
     fn key_class(key: u32) -> (bool, bool) {
         if Self::FLOAT {
-            let above_neg_inf = key > Self::KEY_NEG_INF;
-            (
-                above_neg_inf && key < Self::KEY_POS_INF,
-                above_neg_inf && key < Self::KEY_SENTINEL,
-            )
+            // Half has no sentinel key below +Inf (KEY_SENTINEL is u32::MAX), so "real" must
+            // require "finite" explicitly, or ±Inf/NaN halves would count as real samples.
+            let finite = key > Self::KEY_NEG_INF && key < Self::KEY_POS_INF;
+            (finite, finite && key < Self::KEY_SENTINEL)
         } else {
             (true, true)
         }
