@@ -160,7 +160,7 @@ fn constant_depth_finding() -> Finding {
         severity: Severity::Error,
         title: "Depth channel Z is 1 in every pixel".into(),
         explanation: "Blender's Composite node wrote its default Z of 1.0.".into(),
-        fix: "Untick Output Properties > Post Processing > Compositing.".into(),
+        fix: "Untick Output Properties ▸ Post Processing ▸ Compositing.".into(),
         channel: None,
     }
 }
@@ -338,6 +338,40 @@ fn channel_tree_lists_blender_depth_and_sets_it_as_depth() {
     );
 }
 
+#[test]
+fn channel_tree_lays_out_only_the_visible_rows_of_thousands_of_channels() {
+    // 3 000 channels: 100 layers × 30 components, like a large AOV dump.
+    let mut image = multilayer();
+    let channels: Vec<Channel> = (0..100)
+        .flat_map(|layer| {
+            (0..30).map(move |c| f32_channel(&format!("L{layer:03}.P.C{c:02}"), vec![0.5; W * H]))
+        })
+        .collect();
+    image.parts[0].channels = channels;
+    let analysis = analysis_of(&image, vec![]);
+    let selection = ChannelSelection::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(400.0, 400.0))
+        .build_ui(move |ui| {
+            // Inside a caller's scroll area, as the app's left panel does.
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let _ = channels_ui(ui, &image, &analysis, &selection);
+            });
+        });
+    harness.run();
+    harness.get_by_label("L000.P.C00");
+    assert!(
+        harness.query_by_label("L099.P.C29").is_none(),
+        "rows far below the visible area must not be laid out"
+    );
+    // Collapsing the first layer brings the next one into view.
+    assert!(harness.query_by_label("L001.P.C00").is_none());
+    harness.get_by_label("L000").click();
+    harness.run();
+    assert!(harness.query_by_label("L000.P.C00").is_none());
+    harness.get_by_label("L001.P.C00");
+}
+
 fn image_ref(image: &Image, name: &str) -> Option<ChannelRef> {
     image.find_channel(name)
 }
@@ -409,4 +443,235 @@ fn shortcuts_table_lists_every_shortcut() {
     harness.get_by_label("Ctrl+Shift+E");
     harness.get_by_label("F1");
     harness.get_by_label("Click");
+}
+
+// ---- On the real Blender fixtures (needs the core's loader and analysis) ----
+
+fn fixture(name: &str) -> (Image, Analysis) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/blender")
+        .join(name);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let image = exrprobe_core::load::load_file(
+        &path,
+        &exrprobe_core::load::LoadOptions::default(),
+        &mut |_| {},
+        &cancel,
+    )
+    .unwrap_or_else(|e| panic!("cannot load fixture: {e}"));
+    let analysis = exrprobe_core::analyze(&image);
+    (image, analysis)
+}
+
+#[test]
+fn fixture_constant_depth_histogram_and_banner() {
+    let (image, analysis) = fixture("single_zbuf_compositing_on.exr");
+    let depth = analysis.depth_channel();
+    assert_eq!(depth, image.find_channel("Z"));
+    let stats = depth
+        .and_then(|d| analysis.stats.get(&d))
+        .cloned()
+        .unwrap_or_else(|| panic!("no depth stats"));
+    let findings = analysis.findings.clone();
+    let banner_title = findings
+        .iter()
+        .find(|f| f.code == "depth_constant")
+        .map(|f| f.title.clone())
+        .unwrap_or_else(|| panic!("no depth_constant finding"));
+    let mut settings = HistogramSettings::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(800.0, 500.0))
+        .build_ui(move |ui| {
+            findings_ui(ui, &findings);
+            let _ = histogram_ui(ui, "Z", &stats, (1.0, 1.0), &mut settings);
+        });
+    harness.run();
+    harness.get_by_label("all 76 800 pixels = 1");
+    harness.get_by_label_contains(&banner_title).click();
+    harness.run();
+    // The fix, with Blender's menu path readable in egui's fonts.
+    harness.get_by_label_contains(
+        "In Blender, do one of these and render again: untick Output Properties > Post",
+    );
+}
+
+#[test]
+fn fixture_multilayer_tree_lists_depth_and_sets_it() {
+    let (image, analysis) = fixture("multilayer_zip_32.exr");
+    let depth = image.find_channel("ViewLayer.Depth.Z");
+    assert!(depth.is_some());
+    assert_eq!(analysis.depth_channel(), depth);
+    let selection = ChannelSelection {
+        rgb_layer: Some(0),
+        depth: None,
+        solo: None,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 700.0))
+        .build_ui_state(
+            move |ui, action: &mut Option<ChannelAction>| {
+                if let Some(a) = channels_ui(ui, &image, &analysis, &selection) {
+                    *action = Some(a);
+                }
+            },
+            None,
+        );
+    harness.run();
+    harness.get_by_label("ViewLayer.Depth.Z").click_secondary();
+    harness.run();
+    harness.get_by_label("Use as depth").click();
+    harness.run();
+    assert_eq!(*harness.state(), depth.map(ChannelAction::SetDepth));
+}
+
+#[test]
+fn fixture_probe_shows_the_exact_depth_value() {
+    let (image, _) = fixture("single_zbuf_compositing_off.exr");
+    let z = image
+        .find_channel("Z")
+        .and_then(|z| image.channel(z))
+        .unwrap_or_else(|| panic!("no Z"));
+    // The nearest point of the scene (the minimum), printed as the shortest exact text.
+    let (index, value) = match &z.samples {
+        Some(Samples::F32(v)) => v
+            .iter()
+            .copied()
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or_else(|| panic!("empty")),
+        _ => panic!("Z is not float"),
+    };
+    assert_eq!(value.to_string(), "7.212733");
+    let pos = ProbePos {
+        part: 0,
+        col: index % z.width,
+        row: index / z.width,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 400.0))
+        .build_ui(move |ui| probe_ui(ui, &image, Some(pos), false));
+    harness.run();
+    harness.get_by_label("7.212733");
+    harness.get_by_label(&format!("{}, {}", pos.col, pos.row));
+}
+
+#[test]
+fn probe_shows_display_window_coordinates_when_the_windows_differ() {
+    let mut image = multilayer();
+    image.parts[0].data_window = Window {
+        x: 10,
+        y: -5,
+        width: W,
+        height: H,
+    };
+    image.parts[0].display_window = Window {
+        x: 4,
+        y: -10,
+        width: 20,
+        height: 20,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 500.0))
+        .build_ui(move |ui| {
+            probe_ui(
+                ui,
+                &image,
+                Some(ProbePos {
+                    part: 0,
+                    col: 1,
+                    row: 1,
+                }),
+                false,
+            );
+        });
+    harness.run();
+    // Absolute (data window) coordinates, then relative to the display window's corner.
+    harness.get_by_label("11, -4");
+    harness.get_by_label("display x, y");
+    harness.get_by_label("7, 6");
+    assert!(harness.query_by_label("PINNED").is_none());
+    // Mist at (1, 1) = index 5 → 0.1 × 5 as f32.
+    harness.get_by_label(&(0.1f32 * 5.0).to_string());
+}
+
+#[test]
+fn channel_tree_exports_from_the_context_menu_and_picks_the_colour_layer() {
+    let image = multilayer();
+    let analysis = analysis_of(&image, vec![]);
+    let depth = image.find_channel("ViewLayer.Depth.Z");
+    let combined = analysis
+        .rgb_layers
+        .iter()
+        .position(|layer| layer.prefix.as_deref() == Some("ViewLayer.Combined"));
+    assert!(combined.is_some());
+    let selection = ChannelSelection {
+        rgb_layer: None,
+        depth,
+        solo: depth,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 500.0))
+        .build_ui_state(
+            move |ui, action: &mut Option<ChannelAction>| {
+                if let Some(a) = channels_ui(ui, &image, &analysis, &selection) {
+                    *action = Some(a);
+                }
+            },
+            None,
+        );
+    harness.run();
+    // Viewing Depth.Z alone: the tree offers the way back.
+    harness.get_by_label_contains("Viewing ViewLayer.Depth.Z alone");
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::Button, "ViewLayer.Depth.Z")
+        .click_secondary();
+    harness.run();
+    harness.get_by_label("Export as .npy…").click();
+    harness.run();
+    assert_eq!(*harness.state(), depth.map(ChannelAction::Export));
+
+    *harness.state_mut() = None;
+    harness.get_by_label("ViewLayer.Combined").click();
+    harness.run();
+    assert_eq!(*harness.state(), combined.map(ChannelAction::SetRgbLayer));
+
+    *harness.state_mut() = None;
+    harness.get_by_label("Back to RGB").click();
+    harness.run();
+    assert_eq!(*harness.state(), Some(ChannelAction::Solo(None)));
+}
+
+#[test]
+fn histogram_of_an_all_nan_channel_says_so_without_a_range() {
+    let stats = ChannelStats {
+        count: 4,
+        finite: 0,
+        min: None,
+        max: None,
+        mean: None,
+        nan: 4,
+        pos_inf: 0,
+        neg_inf: 0,
+        sentinel: 0,
+        constant: Some(f64::NAN),
+        robust_range: None,
+        histogram: Histogram {
+            lo: f64::NAN,
+            hi: f64::NAN,
+            bins: vec![0; 256],
+            nan: 4,
+            ..empty_histogram()
+        },
+    };
+    let mut settings = HistogramSettings::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(700.0, 300.0))
+        .build_ui(move |ui| {
+            let _ = histogram_ui(ui, "Z", &stats, (f64::NAN, f64::NAN), &mut settings);
+        });
+    harness.run();
+    harness.get_by_label("all 4 pixels = NaN");
+    harness.get_by_label("NaN");
+    // The NaN count and the total.
+    assert_eq!(harness.get_all_by_label("4").count(), 2);
 }

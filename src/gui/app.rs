@@ -12,7 +12,6 @@ use exrprobe_core::colormap::{
 };
 use exrprobe_core::export::NpyDtype;
 use exrprobe_core::model::{ChannelRef, Image, Window};
-use exrprobe_core::stats::SENTINEL_THRESHOLD;
 
 use super::command::{Command, ExportKind, LayoutMode};
 use super::loader::{Loaded, Source, Worker, WorkerMsg};
@@ -26,7 +25,7 @@ use super::textures::{RenderJob, RenderKey, RenderWhat, Slot, TextureCache, Want
 use super::view::{self, CanvasContent, ViewState};
 
 const MAX_RECENT: usize = 12;
-const EXPOSURE_STEP: f32 = 0.5;
+const EXPOSURE_STEP: f32 = 1.0;
 const PERSIST_KEY: &str = "exrprobe";
 
 /// A message shown in the window until dismissed.
@@ -126,6 +125,10 @@ pub struct ExrProbeApp {
     pub(super) checker_texture: Option<TextureHandle>,
     pub(super) colorbar: Option<(ScalarMapping, TextureHandle)>,
     pub(super) banner_height: f32,
+    /// Whether the views were stacked in the last frame (L toggles relative to it).
+    pub(super) last_stacked: bool,
+    /// Screen rectangles of the RGB and depth canvases in the last frame.
+    pub(super) canvas_rects: Option<(egui::Rect, egui::Rect)>,
     pub(super) title_generation: u64,
     /// Time of the first frame, for the start-to-image measurement.
     pub(super) started: Instant,
@@ -181,6 +184,8 @@ impl ExrProbeApp {
             checker_texture: None,
             colorbar: None,
             banner_height: 0.0,
+            last_stacked: false,
+            canvas_rects: None,
             title_generation: 0,
             started: Instant::now(),
             first_image_secs: None,
@@ -246,6 +251,22 @@ impl ExrProbeApp {
 
     pub fn is_pinned(&self) -> bool {
         self.pinned.is_some()
+    }
+
+    /// Screen rectangles of the RGB and depth canvases in the last frame (`None` before a
+    /// document was shown).
+    pub fn canvas_rects(&self) -> Option<(egui::Rect, egui::Rect)> {
+        if self.doc.is_some() {
+            self.canvas_rects
+        } else {
+            None
+        }
+    }
+
+    /// Size in texels of the texture shown in a view (smaller than the image when it had to be
+    /// downsampled to fit the GPU's `max_texture_side`).
+    pub fn shown_texture_size(&self, slot: Slot) -> Option<[usize; 2]> {
+        self.textures.shown(slot).map(|s| s.cpu.size)
     }
 
     /// Number of texture uploads so far.
@@ -473,11 +494,14 @@ fn robust_range(analysis: &Analysis, channel: ChannelRef) -> (f64, f64) {
         .unwrap_or((0.0, 1.0))
 }
 
-/// The image bounds both views share: the union of all parts' data windows.
+/// The image bounds both views share: the union of all parts' data and display windows.
 fn bounds_of(image: &Image) -> egui::Rect {
     let mut rect = egui::Rect::NOTHING;
     for part in &image.parts {
         rect = rect.union(view::window_rect(&part.data_window));
+        if part.display_window.pixel_count() > 0 {
+            rect = rect.union(view::window_rect(&part.display_window));
+        }
     }
     if rect.is_positive() {
         rect
@@ -573,9 +597,11 @@ impl ExrProbeApp {
                 egui::Panel::right("probe")
                     .default_size(280.0)
                     .show(ui, |ui| {
-                        egui::ScrollArea::vertical().show(ui, |ui| {
-                            probe_ui(ui, &doc.image, self.probe(), self.pinned.is_some());
-                        });
+                        egui::ScrollArea::both()
+                            .auto_shrink([false, false])
+                            .show(ui, |ui| {
+                                probe_ui(ui, &doc.image, self.probe(), self.pinned.is_some());
+                            });
                     });
             }
             if self.show_histogram {
@@ -874,8 +900,8 @@ impl ExrProbeApp {
     fn messages_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         for (i, message) in self.messages.iter().enumerate() {
             let (fill, icon) = match message.kind {
-                MessageKind::Error => (Color32::from_rgb(110, 30, 30), "⚠"),
-                MessageKind::Info => (Color32::from_rgb(30, 80, 45), "✔"),
+                MessageKind::Error => (Color32::from_rgb(110, 30, 30), "Error:"),
+                MessageKind::Info => (Color32::from_rgb(30, 80, 45), "Done:"),
             };
             egui::Frame::new()
                 .fill(fill)
@@ -884,7 +910,7 @@ impl ExrProbeApp {
                 .show(ui, |ui| {
                     ui.horizontal(|ui| {
                         if ui
-                            .button("✖")
+                            .button("×")
                             .on_hover_text("Dismiss this message")
                             .clicked()
                         {
@@ -998,6 +1024,7 @@ impl ExrProbeApp {
         ui.heading("Files");
         egui::ScrollArea::vertical()
             .id_salt("file_list")
+            .auto_shrink([false, true])
             .max_height(200.0)
             .show(ui, |ui| {
                 for (i, source) in self.files.iter().enumerate() {
@@ -1020,8 +1047,9 @@ impl ExrProbeApp {
         if self.files.len() > 1 {
             self.file_list(ui, commands);
         }
-        egui::ScrollArea::vertical()
+        egui::ScrollArea::both()
             .id_salt("channel_tree")
+            .auto_shrink([false, false])
             .show(ui, |ui| {
                 if let Some(action) = channels_ui(ui, &doc.image, &doc.analysis, &self.selection) {
                     commands.push(match action {
@@ -1169,6 +1197,8 @@ impl ExrProbeApp {
             let mut open = self.show_info;
             egui::Window::new("File info")
                 .open(&mut open)
+                .pivot(egui::Align2::CENTER_CENTER)
+                .default_pos(ctx.content_rect().center())
                 .default_size([560.0, 480.0])
                 .vscroll(true)
                 .show(ctx, |ui| info_ui(ui, &doc.image));
@@ -1177,12 +1207,16 @@ impl ExrProbeApp {
         let mut open = self.show_shortcuts;
         egui::Window::new("Keyboard shortcuts")
             .open(&mut open)
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .resizable(false)
             .show(ctx, shortcuts_ui);
         self.show_shortcuts = open;
         let mut open = self.show_about;
         egui::Window::new("About exrprobe")
             .open(&mut open)
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .resizable(false)
             .collapsible(false)
             .show(ctx, |ui| {
@@ -1262,7 +1296,7 @@ pub(super) fn colormap_name(map: Colormap) -> &'static str {
 // The two views.
 
 const HEADER_HEIGHT: f32 = 28.0;
-const FOOTER_HEIGHT: f32 = 48.0;
+const FOOTER_HEIGHT: f32 = 58.0;
 const GAP: f32 = 6.0;
 
 impl ExrProbeApp {
@@ -1395,6 +1429,11 @@ impl ExrProbeApp {
                 stack > side * 1.15
             }
         };
+        if stacked != self.last_stacked {
+            // The canvases changed shape: fit again.
+            self.view.fit_pending = true;
+        }
+        self.last_stacked = stacked;
         let max_banner = (area.height() * 0.4).max(40.0);
         let banner = if doc.analysis.findings.is_empty() {
             0.0
@@ -1451,6 +1490,7 @@ impl ExrProbeApp {
         );
 
         self.view.canvas_size = canvas_size;
+        self.canvas_rects = Some((rgb_canvas, depth_canvas));
         if self.view.fit_pending {
             self.view.fit(canvas_size, bounds);
         }
@@ -1461,6 +1501,8 @@ impl ExrProbeApp {
         if !doc.analysis.findings.is_empty() {
             let used = ui
                 .scope_builder(egui::UiBuilder::new().max_rect(banner_rect), |ui| {
+                    ui.set_clip_rect(banner_rect.intersect(ui.clip_rect()));
+                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
                     egui::ScrollArea::vertical()
                         .id_salt("findings_banner")
                         .max_height(max_banner)
@@ -1829,98 +1871,152 @@ impl ExrProbeApp {
             return;
         };
         let texture_id = texture.id();
+        let rect = rect.shrink2(egui::vec2(0.0, 3.0));
+        let (mut lo, mut hi) = (mapping.lo, mapping.hi);
+        let speed = ((hi - lo).abs() / 300.0).max(1e-6);
+        let mut range_changed = false;
+        // Row 1: min [gradient] max. Row 2 (left): Auto + the special colours.
+        let row1 = egui::Rect::from_min_size(rect.min, egui::vec2(rect.width(), 20.0));
         ui.scope_builder(
             egui::UiBuilder::new()
-                .max_rect(rect.shrink2(egui::vec2(0.0, 4.0)))
-                .layout(egui::Layout::left_to_right(egui::Align::Min)),
+                .max_rect(row1)
+                .layout(egui::Layout::left_to_right(egui::Align::Center)),
             |ui| {
-                let (mut lo, mut hi) = (mapping.lo, mapping.hi);
-                let speed = ((hi - lo).abs() / 300.0).max(1e-6);
                 let lo_label = ui.label("min");
-                let lo_changed = ui
+                range_changed |= ui
                     .add(egui::DragValue::new(&mut lo).speed(speed).max_decimals(6))
                     .labelled_by(lo_label.id)
                     .on_hover_text("Depth mapped to the low end of the colormap")
                     .changed();
-                // Reserve the right side for max + reset + special colours.
-                let right_w = 250.0;
-                let bar_w = (ui.available_width() - right_w).max(60.0);
-                let (bar_rect, bar_response) =
-                    ui.allocate_exact_size(egui::vec2(bar_w, 34.0), egui::Sense::hover());
-                let gradient = egui::Rect::from_min_size(bar_rect.min, egui::vec2(bar_w, 14.0));
-                ui.painter().image(
-                    texture_id,
-                    gradient,
-                    egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
-                    Color32::WHITE,
-                );
-                ui.painter().rect_stroke(
-                    gradient,
-                    0.0,
-                    egui::Stroke::new(1.0, Color32::from_gray(90)),
-                    egui::StrokeKind::Outside,
-                );
-                for k in 0..=4 {
-                    let t = f64::from(k) / 4.0;
-                    let x = gradient.left() + gradient.width() * t as f32;
-                    ui.painter().line_segment(
-                        [
-                            egui::pos2(x, gradient.bottom()),
-                            egui::pos2(x, gradient.bottom() + 4.0),
-                        ],
-                        egui::Stroke::new(1.0, Color32::from_gray(160)),
-                    );
-                    let anchor = match k {
-                        0 => egui::Align2::LEFT_TOP,
-                        4 => egui::Align2::RIGHT_TOP,
-                        _ => egui::Align2::CENTER_TOP,
-                    };
-                    ui.painter().text(
-                        egui::pos2(x, gradient.bottom() + 4.0),
-                        anchor,
-                        short_value(value_at_fraction(&mapping, t)),
-                        egui::FontId::proportional(11.0),
-                        Color32::from_gray(200),
-                    );
-                }
-                bar_response.on_hover_text(format!(
-                    "{} from {} to {}{}{}",
-                    colormap_name(mapping.colormap),
-                    mapping.lo,
-                    mapping.hi,
-                    if mapping.log { ", logarithmic" } else { "" },
-                    if mapping.invert { ", inverted" } else { "" }
-                ));
+            },
+        );
+        ui.scope_builder(
+            egui::UiBuilder::new()
+                .max_rect(row1)
+                .layout(egui::Layout::right_to_left(egui::Align::Center)),
+            |ui| {
                 let hi_label = ui.label("max");
-                let hi_changed = ui
+                range_changed |= ui
                     .add(egui::DragValue::new(&mut hi).speed(speed).max_decimals(6))
                     .labelled_by(hi_label.id)
                     .on_hover_text("Depth mapped to the high end of the colormap")
                     .changed();
-                if lo_changed || hi_changed {
-                    commands.push(Command::SetDepthRange(lo, hi));
-                }
+            },
+        );
+        if range_changed {
+            commands.push(Command::SetDepthRange(lo, hi));
+        }
+        let side = 110.0_f32.min(rect.width() * 0.3);
+        let gradient = egui::Rect::from_min_max(
+            egui::pos2(rect.left() + side, rect.top() + 3.0),
+            egui::pos2(rect.right() - side, rect.top() + 17.0),
+        );
+        let bar_response = ui.interact(
+            gradient,
+            ui.scope_id().with("colorbar"),
+            egui::Sense::hover(),
+        );
+        let painter = ui.painter();
+        painter.image(
+            texture_id,
+            gradient,
+            egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+            Color32::WHITE,
+        );
+        painter.rect_stroke(
+            gradient,
+            0.0,
+            egui::Stroke::new(1.0, Color32::from_gray(90)),
+            egui::StrokeKind::Outside,
+        );
+        let ticks = if mapping.hi == mapping.lo {
+            0 // constant: one label
+        } else if gradient.width() > 320.0 {
+            4
+        } else {
+            2
+        };
+        if ticks == 0 {
+            painter.text(
+                egui::pos2(gradient.center().x, gradient.bottom() + 4.0),
+                egui::Align2::CENTER_TOP,
+                format!("every value = {}", mapping.lo),
+                egui::FontId::proportional(11.0),
+                Color32::from_gray(210),
+            );
+        }
+        for k in (0..=ticks).filter(|_| ticks > 0) {
+            let t = f64::from(k) / f64::from(ticks);
+            let x = gradient.left() + gradient.width() * t as f32;
+            painter.line_segment(
+                [
+                    egui::pos2(x, gradient.bottom()),
+                    egui::pos2(x, gradient.bottom() + 4.0),
+                ],
+                egui::Stroke::new(1.0, Color32::from_gray(160)),
+            );
+            let anchor = if k == 0 {
+                egui::Align2::LEFT_TOP
+            } else if k == ticks {
+                egui::Align2::RIGHT_TOP
+            } else {
+                egui::Align2::CENTER_TOP
+            };
+            painter.text(
+                egui::pos2(x, gradient.bottom() + 4.0),
+                anchor,
+                short_value(value_at_fraction(&mapping, t)),
+                egui::FontId::proportional(11.0),
+                Color32::from_gray(210),
+            );
+        }
+        bar_response.on_hover_text(format!(
+            "{} from {} to {}{}{}",
+            colormap_name(mapping.colormap),
+            mapping.lo,
+            mapping.hi,
+            if mapping.log { ", logarithmic" } else { "" },
+            if mapping.invert {
+                ", inverted (near bright)"
+            } else {
+                ""
+            }
+        ));
+        let row2 = egui::Rect::from_min_max(egui::pos2(rect.left(), rect.top() + 34.0), rect.max);
+        ui.scope_builder(
+            egui::UiBuilder::new()
+                .max_rect(row2)
+                .layout(egui::Layout::left_to_right(egui::Align::Center)),
+            |ui| {
                 if ui
                     .add_enabled(
                         self.depth.range.is_some(),
-                        egui::Button::new("Auto").small(),
+                        egui::Button::new("Auto range").small(),
                     )
                     .on_hover_text("Back to the robust range (percentiles, background excluded)")
                     .clicked()
                 {
                     commands.push(Command::ResetDepthRange);
                 }
+                ui.add_space(8.0);
                 for (color, label, tip) in [
-                    (NAN_COLOR, "NaN", "NaN samples"),
-                    (POS_INF_COLOR, "+∞", "+Inf samples"),
-                    (NEG_INF_COLOR, "-∞", "-Inf samples"),
+                    (NAN_COLOR, "NaN", "NaN samples are drawn in this colour"),
+                    (
+                        POS_INF_COLOR,
+                        "+Inf",
+                        "+Inf samples are drawn in this colour",
+                    ),
+                    (
+                        NEG_INF_COLOR,
+                        "-Inf",
+                        "-Inf samples are drawn in this colour",
+                    ),
                     (
                         SENTINEL_COLOR,
-                        "bg",
-                        "Background: values ≥ 1e9 (Cycles writes 1e10 where no object was hit)",
+                        "background",
+                        "Background: values of 1e9 and above (Cycles writes 1e10 where no object was hit)",
                     ),
                 ] {
-                    let _ = SENTINEL_THRESHOLD;
                     let (r, resp) =
                         ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
                     ui.painter().rect_filled(
@@ -1936,6 +2032,7 @@ impl ExrProbeApp {
                     );
                     resp.on_hover_text(tip);
                     ui.label(RichText::new(label).small());
+                    ui.add_space(4.0);
                 }
             },
         );

@@ -345,3 +345,200 @@ pub fn rgb_to_rgba8(
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use half::f16;
+
+    fn gray(lo: f64, hi: f64) -> ScalarMapping {
+        ScalarMapping {
+            lo,
+            hi,
+            invert: false,
+            log: false,
+            colormap: Colormap::Gray,
+        }
+    }
+
+    fn one_pixel(r: f32, g: f32, b: f32, exposure_stops: f32) -> [u8; 4] {
+        let s = |v: f32| Samples::F32(vec![v]);
+        rgb_to_rgba8(&s(r), &s(g), &s(b), None, exposure_stops)[0]
+    }
+
+    #[test]
+    fn srgb_known_values() {
+        assert_eq!(one_pixel(0.0, 1.0, 0.5, 0.0), [0, 255, 188, 255]);
+        // Exposure +1 doubles the linear value: 0.25 → 0.5 → 188.
+        assert_eq!(one_pixel(0.25, 0.25, 0.25, 1.0), [188, 188, 188, 255]);
+        assert_eq!(
+            one_pixel(1.0, 1.0, 1.0, -1.0),
+            one_pixel(0.5, 0.5, 0.5, 0.0)
+        );
+        // Out of range clamps; ±Inf clamp too.
+        assert_eq!(one_pixel(-3.0, 7.0, f32::INFINITY, 0.0), [0, 255, 255, 255]);
+        assert_eq!(one_pixel(f32::NEG_INFINITY, 0.0, 0.0, 0.0), [0, 0, 0, 255]);
+        // NaN in any channel shows as the NaN colour.
+        assert_eq!(one_pixel(0.5, f32::NAN, 0.5, 0.0), NAN_COLOR);
+    }
+
+    #[test]
+    fn srgb_bytes_match_the_formula_everywhere() {
+        // Every 1/4096 step of [0, 1.1], and the exact byte boundaries' neighbourhoods.
+        let values: Vec<f32> = (0..=4506).map(|i| i as f32 / 4096.0).collect();
+        let samples = Samples::F32(values.clone());
+        let out = rgb_to_rgba8(&samples, &samples, &samples, None, 0.0);
+        for (v, pixel) in values.iter().zip(&out) {
+            let expected = (linear_to_srgb(f64::from(*v)) * 255.0).round() as u8;
+            assert_eq!(pixel[0], expected, "linear {v}");
+        }
+    }
+
+    #[test]
+    fn alpha_passes_through_and_types_mix() {
+        let r = Samples::F16(vec![f16::from_f32(1.0), f16::from_f32(0.0)]);
+        let g = Samples::F32(vec![0.0, 1.0]);
+        let b = Samples::U32(vec![0, 1]);
+        let a = Samples::F32(vec![0.5, 0.0]);
+        let out = rgb_to_rgba8(&r, &g, &b, Some(&a), 0.0);
+        assert_eq!(out, vec![[255, 0, 0, 128], [0, 255, 255, 0]]);
+        // Mismatched lengths: as many pixels as the shortest input, no panic.
+        let short = Samples::F32(vec![1.0]);
+        assert_eq!(rgb_to_rgba8(&r, &g, &short, None, 0.0).len(), 1);
+    }
+
+    #[test]
+    fn scalar_linear_gray_ends_and_middle() {
+        let m = gray(10.0, 20.0);
+        assert_eq!(scalar_color(10.0, &m), [0, 0, 0, 255]);
+        assert_eq!(scalar_color(20.0, &m), [255, 255, 255, 255]);
+        assert_eq!(scalar_color(5.0, &m), [0, 0, 0, 255], "clamped below");
+        assert_eq!(
+            scalar_color(25.0, &m),
+            [255, 255, 255, 255],
+            "clamped above"
+        );
+        let mid = scalar_color(15.0, &m)[0];
+        assert!((127..=128).contains(&mid), "{mid}");
+        let inverted = ScalarMapping { invert: true, ..m };
+        assert_eq!(scalar_color(10.0, &inverted), [255, 255, 255, 255]);
+        assert_eq!(scalar_color(20.0, &inverted), [0, 0, 0, 255]);
+    }
+
+    #[test]
+    fn special_values_have_their_own_colours() {
+        let m = gray(0.0, 100.0);
+        let samples = Samples::F32(vec![
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1e10,
+            1e9,
+            50.0,
+        ]);
+        let out = scalar_to_rgba8(&samples, &m);
+        assert_eq!(
+            out[..5],
+            [
+                NAN_COLOR,
+                POS_INF_COLOR,
+                NEG_INF_COLOR,
+                SENTINEL_COLOR,
+                SENTINEL_COLOR
+            ]
+        );
+        assert_ne!(out[5], SENTINEL_COLOR);
+        // Large uints are data, not background.
+        let ids = Samples::U32(vec![4_000_000_000]);
+        assert_eq!(
+            scalar_to_rgba8(&ids, &gray(0.0, 4e9)),
+            vec![[255, 255, 255, 255]]
+        );
+    }
+
+    #[test]
+    fn a_constant_range_maps_to_the_middle_colour() {
+        let samples = Samples::F32(vec![1.0; 4]);
+        for colormap in Colormap::ALL {
+            let m = ScalarMapping {
+                colormap,
+                ..gray(1.0, 1.0)
+            };
+            let out = scalar_to_rgba8(&samples, &m);
+            assert!(
+                out.iter().all(|&p| p == colormap.color_at(0.5)),
+                "{colormap:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn log_mapping_spreads_decades_and_handles_non_positive_values() {
+        let m = ScalarMapping {
+            log: true,
+            ..gray(1.0, 10_000.0)
+        };
+        // 10, 100, 1000 are a quarter, half, three quarters of the way on a log scale.
+        let v = |x: f64| scalar_color(x, &m)[0];
+        assert_eq!(v(1.0), 0);
+        assert_eq!(v(10_000.0), 255);
+        assert!((63..=64).contains(&v(10.0)), "{}", v(10.0));
+        assert!((127..=128).contains(&v(100.0)), "{}", v(100.0));
+        assert!((191..=192).contains(&v(1000.0)), "{}", v(1000.0));
+        assert_eq!(v(0.0), 0, "zero goes to the low end");
+        assert_eq!(v(-5.0), 0, "negatives go to the low end");
+        // lo ≤ 0: the scale starts four decades below hi.
+        let m = ScalarMapping {
+            log: true,
+            ..gray(0.0, 100.0)
+        };
+        assert_eq!(scalar_color(100.0 * LOG_FLOOR_RATIO, &m)[0], 0);
+        let middle = scalar_color(1.0, &m)[0]; // two of four decades above the floor
+        assert!((127..=128).contains(&middle), "{middle}");
+        assert_eq!(scalar_color(100.0, &m)[0], 255);
+        // hi ≤ 0: log is impossible, linear is used.
+        let m = ScalarMapping {
+            log: true,
+            ..gray(-10.0, 0.0)
+        };
+        assert_eq!(scalar_color(0.0, &m)[0], 255);
+        assert_eq!(scalar_color(-10.0, &m)[0], 0);
+    }
+
+    #[test]
+    fn colormap_ends_are_colorous_ends() {
+        let m = |colormap| ScalarMapping {
+            colormap,
+            ..gray(0.0, 1.0)
+        };
+        for (colormap, gradient) in [
+            (Colormap::Turbo, colorous::TURBO),
+            (Colormap::Viridis, colorous::VIRIDIS),
+            (Colormap::Inferno, colorous::INFERNO),
+        ] {
+            let end = |t: f64| {
+                let c = gradient.eval_continuous(t);
+                [c.r, c.g, c.b, 255]
+            };
+            assert_eq!(scalar_color(0.0, &m(colormap)), end(0.0), "{colormap:?}");
+            assert_eq!(scalar_color(1.0, &m(colormap)), end(1.0), "{colormap:?}");
+            assert_ne!(end(0.0), end(1.0));
+        }
+    }
+
+    #[test]
+    fn half_and_float_buffers_map_alike() {
+        let values = [0.0f32, 0.25, 0.5, 1.0, 2.0, f32::NAN];
+        let m = ScalarMapping {
+            colormap: Colormap::Viridis,
+            ..gray(0.0, 2.0)
+        };
+        let f = scalar_to_rgba8(&Samples::F32(values.to_vec()), &m);
+        let h = scalar_to_rgba8(
+            &Samples::F16(values.iter().map(|&v| f16::from_f32(v)).collect()),
+            &m,
+        );
+        assert_eq!(f, h);
+        assert_eq!(f.len(), values.len());
+    }
+}

@@ -12,6 +12,7 @@
 //! | `non_finite` | warning | a channel has NaN or ±Inf samples (one finding per channel) |
 //! | `rgb_black` | warning | R, G and B are 0 in every pixel |
 //! | `alpha_zero` | warning | alpha is 0 in every pixel |
+//! | `pixels_not_decoded` | warning | a part's pixels could not be decoded (deep data, subsampling, …) |
 //! | `depth_background` | info | some depth pixels are background sentinels, excluded from the range |
 
 use std::collections::BTreeMap;
@@ -63,6 +64,7 @@ pub fn diagnose(
     rgb: Option<&RgbLayer>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    findings.extend(not_decoded(image));
     match depth.channel() {
         Some(channel) => depth_findings(image, stats, channel, &mut findings),
         None => findings.push(depth_missing(image, depth)),
@@ -71,7 +73,8 @@ pub fn diagnose(
         rgb_findings(image, stats, layer, &mut findings);
     }
     for (&channel, channel_stats) in stats {
-        if let Some(finding) = non_finite(image, channel, channel_stats) {
+        let is_depth = depth.channel() == Some(channel);
+        if let Some(finding) = non_finite(image, channel, channel_stats, is_depth) {
             findings.push(finding);
         }
     }
@@ -128,6 +131,12 @@ pub fn format_value(value: f64) -> String {
     } else {
         format!("{}", value as f32)
     }
+}
+
+/// `"1 pixel"`, `"76 800 pixels"`.
+fn plural(n: usize, noun: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{s}", format_count(n))
 }
 
 fn channel_name(image: &Image, channel: ChannelRef) -> String {
@@ -213,9 +222,10 @@ fn depth_findings(
             code: "depth_background",
             severity: Severity::Info,
             title: format!(
-                "Depth channel {name}: {} pixels ({}) are background",
-                format_count(s.sentinel),
-                format_percent(s.sentinel, s.count)
+                "Depth channel {name}: {} ({}) {} background",
+                plural(s.sentinel, "pixel"),
+                format_percent(s.sentinel, s.count),
+                if s.sentinel == 1 { "is" } else { "are" }
             ),
             explanation: format!(
                 "These pixels saw no surface, and the renderer marked them with a huge distance \
@@ -316,6 +326,36 @@ fn depth_missing(image: &Image, depth: &DepthDetection) -> Finding {
 // Colour
 
 /// True when every sample is a finite zero.
+/// One finding per part whose pixels were not decoded: its statistics are missing, so every other
+/// finding about it would be silent.
+fn not_decoded(image: &Image) -> impl Iterator<Item = Finding> + '_ {
+    image
+        .parts
+        .iter()
+        .enumerate()
+        .filter_map(move |(index, part)| {
+            let reason = part.pixel_error.as_deref()?;
+            let which = match (&part.name, image.is_multi_part()) {
+                (Some(name), _) => format!("part {name}"),
+                (None, true) => format!("part {index}"),
+                (None, false) => "this file".to_owned(),
+            };
+            Some(Finding {
+                code: "pixels_not_decoded",
+                severity: Severity::Warning,
+                title: format!("Pixels of {which} not decoded: {reason}"),
+                explanation: "Its header and channel list are shown, but it has no statistics, \
+                          preview or export, and nothing can be said about its values."
+                    .to_owned(),
+                fix:
+                    "Open the part in a tool that supports this feature, or write the render again \
+                  without it (flat scan-line or tiled data, full-resolution channels)."
+                        .to_owned(),
+                channel: None,
+            })
+        })
+}
+
 fn all_zero(stats: Option<&ChannelStats>) -> bool {
     stats.is_some_and(|s| {
         s.count > 0 && s.finite == s.count && s.min == Some(0.0) && s.max == Some(0.0)
@@ -384,9 +424,36 @@ fn rgb_findings(
 // ---------------------------------------------------------------------------------------------
 // Any channel
 
-fn non_finite(image: &Image, channel: ChannelRef, s: &ChannelStats) -> Option<Finding> {
+fn non_finite(
+    image: &Image,
+    channel: ChannelRef,
+    s: &ChannelStats,
+    is_depth: bool,
+) -> Option<Finding> {
     if s.nan + s.pos_inf + s.neg_inf == 0 {
         return None;
+    }
+    if is_depth && s.nan == 0 && s.neg_inf == 0 {
+        // +Inf in depth is a background marker, not a computation error.
+        let name = channel_name(image, channel);
+        return Some(Finding {
+            code: "non_finite",
+            severity: Severity::Info,
+            title: format!(
+                "Depth channel {name}: {} ({}) {} +Inf",
+                plural(s.pos_inf, "pixel"),
+                format_percent(s.pos_inf, s.count),
+                if s.pos_inf == 1 { "is" } else { "are" }
+            ),
+            explanation: "An infinite depth marks background, where no surface was hit: some \
+                renderers write it directly, and Cycles' background value 1e10 becomes +Inf when \
+                depth is stored as half float. These pixels are excluded from the display range."
+                .to_owned(),
+            fix: "Nothing to fix. When you use the depth, mask these pixels out instead of \
+                treating them as distances."
+                .to_owned(),
+            channel: Some(channel),
+        });
     }
     let mut parts = Vec::new();
     if s.nan > 0 {
@@ -408,8 +475,9 @@ fn non_finite(image: &Image, channel: ChannelRef, s: &ChannelStats) -> Option<Fi
         code: "non_finite",
         severity: Severity::Warning,
         title: format!(
-            "Channel {} has {listed} samples",
-            channel_name(image, channel)
+            "Channel {} has {listed} {}",
+            channel_name(image, channel),
+            if bad == 1 { "sample" } else { "samples" }
         ),
         explanation: format!(
             "{} of {} samples ({}) are not finite numbers. NaN (not a number) and infinities \
@@ -426,4 +494,274 @@ fn non_finite(image: &Image, channel: ChannelRef, s: &ChannelStats) -> Option<Fi
             .to_owned(),
         channel: Some(channel),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::analyze;
+    use crate::model::{Channel, Part, Samples, Storage, Window};
+    use half::f16;
+
+    /// A one-part 4×2 image from (name, samples) pairs.
+    fn image(channels: Vec<(&str, Samples)>) -> Image {
+        let window = Window {
+            x: 0,
+            y: 0,
+            width: 4,
+            height: 2,
+        };
+        Image {
+            source: "test".into(),
+            parts: vec![Part {
+                name: None,
+                data_window: window,
+                display_window: window,
+                pixel_aspect: 1.0,
+                compression: "none".into(),
+                line_order: "increasing Y".into(),
+                storage: Storage::ScanLines,
+                deep: false,
+                attributes: vec![],
+                channels: channels
+                    .into_iter()
+                    .map(|(name, samples)| Channel {
+                        name: name.to_owned(),
+                        sample_type: samples.sample_type(),
+                        sampling: (1, 1),
+                        quantize_linearly: false,
+                        width: 4,
+                        height: 2,
+                        samples: Some(samples),
+                    })
+                    .collect(),
+                pixel_error: None,
+            }],
+        }
+    }
+
+    fn f32s(values: &[f32]) -> Samples {
+        Samples::F32(values.to_vec())
+    }
+
+    fn codes(image: &Image) -> Vec<(&'static str, Severity)> {
+        analyze(image)
+            .findings
+            .iter()
+            .map(|f| (f.code, f.severity))
+            .collect()
+    }
+
+    const RAMP: [f32; 8] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+    const DEPTH: [f32; 8] = [3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 1e10];
+
+    #[test]
+    fn formats_numbers_for_people() {
+        assert_eq!(format_count(0), "0");
+        assert_eq!(format_count(999), "999");
+        assert_eq!(format_count(76_800), "76 800");
+        assert_eq!(format_count(1_234_567), "1 234 567");
+        assert_eq!(format_percent(5_095, 76_800), "6.6 %");
+        assert_eq!(format_percent(1, 100_000), "< 0.1 %");
+        assert_eq!(format_percent(99_999, 100_000), "> 99.9 %");
+        assert_eq!(format_percent(3, 3), "100.0 %");
+        assert_eq!(format_value(1.0), "1.0");
+        assert_eq!(format_value(f64::from(7.212_733_f32)), "7.212733");
+        assert_eq!(format_value(1e10), "1e10");
+        assert_eq!(format_value(-0.5), "-0.5");
+        assert_eq!(format_value(f64::NAN), "NaN");
+        assert_eq!(format_value(f64::NEG_INFINITY), "-Inf");
+    }
+
+    #[test]
+    fn a_healthy_render_has_only_the_background_note() {
+        let img = image(vec![
+            ("R", f32s(&RAMP)),
+            ("G", f32s(&RAMP)),
+            ("B", f32s(&RAMP)),
+            ("A", f32s(&[1.0; 8])),
+            ("Z", f32s(&DEPTH)),
+        ]);
+        let analysis = analyze(&img);
+        assert_eq!(codes(&img), vec![("depth_background", Severity::Info)]);
+        assert_eq!(
+            analysis.findings[0].title,
+            "Depth channel Z: 1 pixel (12.5 %) is background"
+        );
+        assert!(analysis.findings[0].explanation.contains("3.0 to 9.0"));
+    }
+
+    #[test]
+    fn other_constant_depth_gets_the_generic_text() {
+        let img = image(vec![
+            ("R", f32s(&RAMP)),
+            ("G", f32s(&RAMP)),
+            ("B", f32s(&RAMP)),
+            ("Z", f32s(&[0.0; 8])),
+        ]);
+        let analysis = analyze(&img);
+        let finding = &analysis.findings[0];
+        assert_eq!(
+            (finding.code, finding.severity),
+            ("depth_constant", Severity::Error)
+        );
+        assert_eq!(finding.title, "Depth channel Z is 0.0 in every pixel");
+        assert!(!finding.explanation.contains("Composite node"));
+        assert!(finding.fix.contains("Passes ▸ Data ▸ Z"));
+    }
+
+    #[test]
+    fn depth_of_only_background_is_an_error() {
+        let mut all_background = [1e10f32; 8];
+        all_background[3] = f32::INFINITY;
+        let img = image(vec![("Z", f32s(&all_background))]);
+        let found = codes(&img);
+        assert_eq!(
+            found.first(),
+            Some(&("depth_all_background", Severity::Error))
+        );
+        assert!(
+            !found
+                .iter()
+                .any(|(c, _)| *c == "depth_constant" || *c == "depth_background")
+        );
+        // The +Inf is noted as background too.
+        assert!(found.contains(&("non_finite", Severity::Info)), "{found:?}");
+    }
+
+    #[test]
+    fn missing_depth_names_the_near_misses() {
+        let img = image(vec![
+            ("ViewLayer.Combined.R", f32s(&RAMP)),
+            ("ViewLayer.Combined.G", f32s(&RAMP)),
+            ("ViewLayer.Combined.B", f32s(&RAMP)),
+            ("ViewLayer.Mist.Z", f32s(&RAMP)),
+        ]);
+        let analysis = analyze(&img);
+        assert_eq!(codes(&img), vec![("depth_missing", Severity::Warning)]);
+        let finding = &analysis.findings[0];
+        assert_eq!(finding.channel, None);
+        assert!(
+            finding
+                .explanation
+                .contains("ViewLayer.Mist.Z is mist, a 0..1 fog falloff, not depth"),
+            "{}",
+            finding.explanation
+        );
+        assert!(
+            finding
+                .fix
+                .contains("View Layer Properties ▸ Passes ▸ Data ▸ Z")
+        );
+    }
+
+    #[test]
+    fn half_and_negative_depth_are_warned_about() {
+        let half_depth: Vec<f16> = DEPTH.iter().map(|&v| f16::from_f32(v)).collect();
+        let img = image(vec![("Z", Samples::F16(half_depth))]);
+        let found = codes(&img);
+        assert!(
+            found.contains(&("depth_half_precision", Severity::Warning)),
+            "{found:?}"
+        );
+        // 1e10 does not fit in a half: it became +Inf, which in depth is background.
+        assert!(found.contains(&("non_finite", Severity::Info)), "{found:?}");
+        let analysis = analyze(&img);
+        assert!(
+            analysis
+                .findings
+                .iter()
+                .any(|f| f.title == "Depth channel Z: 1 pixel (12.5 %) is +Inf"),
+            "{:?}",
+            analysis.findings
+        );
+
+        let img = image(vec![(
+            "depth",
+            f32s(&[-2.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]),
+        )]);
+        let analysis = analyze(&img);
+        assert_eq!(codes(&img), vec![("depth_negative", Severity::Warning)]);
+        assert_eq!(
+            analysis.findings[0].title,
+            "Depth channel depth has negative values (down to -2.0)"
+        );
+    }
+
+    #[test]
+    fn black_colour_and_zero_alpha_are_warned_about() {
+        let img = image(vec![
+            ("R", f32s(&[0.0; 8])),
+            ("G", f32s(&[0.0; 8])),
+            ("B", f32s(&[-0.0; 8])),
+            ("A", f32s(&[0.0; 8])),
+            ("Z", f32s(&DEPTH)),
+        ]);
+        let analysis = analyze(&img);
+        let found = codes(&img);
+        assert_eq!(
+            found,
+            vec![
+                ("rgb_black", Severity::Warning),
+                ("alpha_zero", Severity::Warning),
+                ("depth_background", Severity::Info),
+            ]
+        );
+        assert_eq!(
+            analysis.findings[0].title,
+            "Colour layer RGBA is black in every pixel"
+        );
+        assert_eq!(
+            analysis.findings[1].title,
+            "Alpha channel A is 0 in every pixel"
+        );
+        // One non-zero sample is enough to make it an image.
+        let mut almost = [0.0f32; 8];
+        almost[5] = 0.01;
+        let img = image(vec![
+            ("R", f32s(&almost)),
+            ("G", f32s(&[0.0; 8])),
+            ("B", f32s(&[0.0; 8])),
+        ]);
+        assert!(!codes(&img).iter().any(|(c, _)| *c == "rgb_black"));
+    }
+
+    #[test]
+    fn parts_without_pixels_are_reported() {
+        let mut img = image(vec![("Z", f32s(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]))]);
+        img.parts[0].pixel_error =
+            Some("deep data (several samples per pixel) is not supported".into());
+        for channel in &mut img.parts[0].channels {
+            channel.samples = None;
+        }
+        let findings = analyze(&img).findings;
+        let finding = findings.iter().find(|f| f.code == "pixels_not_decoded");
+        assert_eq!(
+            finding.map(|f| (f.severity, f.title.as_str())),
+            Some((
+                Severity::Warning,
+                "Pixels of this file not decoded: deep data (several samples per pixel) is not supported"
+            ))
+        );
+    }
+
+    #[test]
+    fn findings_are_sorted_most_severe_first() {
+        let img = image(vec![
+            ("R", f32s(&[f32::NAN, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])),
+            ("G", f32s(&RAMP)),
+            ("B", f32s(&RAMP)),
+            ("Z", f32s(&[1.0; 8])),
+        ]);
+        let analysis = analyze(&img);
+        let severities: Vec<Severity> = analysis.findings.iter().map(|f| f.severity).collect();
+        assert_eq!(severities, vec![Severity::Error, Severity::Warning]);
+        assert_eq!(analysis.findings[1].title, "Channel R has 1 NaN sample");
+        // Header-only images (no statistics) still get name-based findings, without a panic.
+        let mut header_only = img.clone();
+        for channel in &mut header_only.parts[0].channels {
+            channel.samples = None;
+        }
+        assert!(analyze(&header_only).findings.is_empty());
+    }
 }

@@ -32,6 +32,16 @@ pub fn severity_word(severity: Severity) -> &'static str {
     }
 }
 
+/// Text with the few symbols the core's messages use (menu paths `A ▸ B`, arrows) replaced by
+/// ASCII: egui's bundled fonts have no glyph for them.
+pub fn displayable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['▸', '→', '►', '▶']) {
+        text.replace(['▸', '►', '▶'], ">").replace('→', "->").into()
+    } else {
+        text.into()
+    }
+}
+
 /// Draws the banner (nothing when there are no findings).
 pub fn findings_ui(ui: &mut egui::Ui, findings: &[Finding]) {
     if findings.is_empty() {
@@ -57,19 +67,28 @@ fn finding_row_ui(ui: &mut egui::Ui, index: usize, finding: &Finding) {
             let header = RichText::new(format!(
                 "{}: {}",
                 severity_word(finding.severity),
-                finding.title
+                displayable(&finding.title)
             ))
             .color(color)
             .strong();
+            // CollapsingHeader never wraps its text; lay it out ourselves so a long title wraps
+            // in a narrow view instead of being clipped.
+            let wrap_width = (ui.available_width() - ui.spacing().indent).max(40.0);
+            let header = egui::WidgetText::from(header).into_galley(
+                ui,
+                Some(egui::TextWrapMode::Wrap),
+                wrap_width,
+                egui::TextStyle::Button,
+            );
             egui::CollapsingHeader::new(header)
                 .id_salt(("finding", index, finding.code))
                 .default_open(false)
                 .show(ui, |ui| {
-                    ui.add(egui::Label::new(finding.explanation.as_str()).wrap());
+                    ui.add(egui::Label::new(displayable(&finding.explanation)).wrap());
                     ui.add_space(2.0);
                     ui.horizontal_wrapped(|ui| {
                         ui.label(RichText::new("Fix:").strong());
-                        ui.add(egui::Label::new(finding.fix.as_str()).wrap());
+                        ui.add(egui::Label::new(displayable(&finding.fix)).wrap());
                     });
                     ui.label(
                         RichText::new(format!("code: {}", finding.code))

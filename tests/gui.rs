@@ -1,0 +1,618 @@
+//! Viewer tests with egui_kittest (no GPU): the whole app is driven through its frame function,
+//! the command path and synthetic input events, on real fixture files.
+
+// Tests fail loudly on purpose.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use egui::{Key, pos2, vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use exrprobe::gui::app::MessageKind;
+use exrprobe::gui::panels::probe::ProbePos;
+use exrprobe::gui::{Command, ExportKind, ExrProbeApp, Slot};
+
+fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative)
+}
+
+const ZBUF_OFF: &str = "blender/single_zbuf_compositing_off.exr";
+const ZBUF_ON: &str = "blender/single_zbuf_compositing_on.exr";
+const MULTI_ZIP: &str = "blender/multilayer_zip_32.exr";
+const MULTI_PIZ: &str = "blender/multilayer_piz_16.exr";
+
+fn harness() -> Harness<'static, ExrProbeApp> {
+    Harness::builder()
+        .with_size(vec2(1400.0, 900.0))
+        .with_max_steps(32)
+        // The kittest context has only egui's bundled fonts; the real window adds the system fonts
+        // (egui_system_font_provider) that draw the panels' symbols such as ⏷ and 📌.
+        .allow_missing_glyphs()
+        .build_ui_state(
+            |ui, app: &mut ExrProbeApp| app.show(ui),
+            ExrProbeApp::new(None),
+        )
+}
+
+/// Runs frames and waits for loads, renders and exports until everything has settled.
+fn settle(h: &mut Harness<'static, ExrProbeApp>) {
+    for _ in 0..8 {
+        h.step();
+        assert!(
+            h.state_mut()
+                .wait_for_background_work(Duration::from_secs(120)),
+            "background work did not finish"
+        );
+    }
+    h.run_ok();
+}
+
+fn open(h: &mut Harness<'static, ExrProbeApp>, files: &[&str]) {
+    h.state_mut()
+        .execute(Command::Open(files.iter().map(|f| fixture(f)).collect()));
+    settle(h);
+}
+
+/// Screen position of the centre of absolute pixel (x, y) in the depth view.
+fn depth_view_pos(h: &Harness<'static, ExrProbeApp>, x: usize, y: usize) -> egui::Pos2 {
+    let app = h.state();
+    let (_, depth_rect) = app.canvas_rects().expect("views are shown");
+    app.view_state()
+        .screen_from_image(depth_rect, pos2(x as f32 + 0.5, y as f32 + 0.5))
+}
+
+#[test]
+fn hovering_a_pixel_shows_its_exact_depth_value() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    assert!(h.state().document().is_some(), "{:?}", h.state().messages());
+
+    // Read independently with the OpenEXR Python bindings: Z at x=100, y=120 is 10.998737f32
+    // (bits 0x412FFAD4).
+    let pos = depth_view_pos(&h, 100, 120);
+    h.hover_at(pos);
+    h.run_ok();
+    assert_eq!(
+        h.state().probe(),
+        Some(ProbePos {
+            part: 0,
+            col: 100,
+            row: 120
+        })
+    );
+    let doc = h.state().document().expect("document");
+    let z = doc.image.find_channel("Z").expect("Z channel");
+    let value = doc
+        .image
+        .channel(z)
+        .and_then(|c| c.value_at(100, 120))
+        .expect("Z at (100, 120)");
+    assert_eq!(value.to_f32().to_bits(), 0x412F_FAD4);
+    assert_eq!(value.to_string(), "10.998737");
+    // The probe panel shows the shortest round-trip text of the f32.
+    let _ = h.get_by_label("10.998737");
+    // Also in the status bar summary.
+    let _ = h.get_by_label_contains("Z = 10.998737");
+}
+
+#[test]
+fn clicking_pins_the_probe_and_escape_releases_it() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    let pos = depth_view_pos(&h, 10, 20);
+    h.hover_at(pos);
+    h.run_ok();
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_ok();
+    assert!(h.state().is_pinned());
+    // Moving away keeps the pinned pixel.
+    h.hover_at(depth_view_pos(&h, 200, 200));
+    h.run_ok();
+    assert_eq!(
+        h.state().probe(),
+        Some(ProbePos {
+            part: 0,
+            col: 10,
+            row: 20
+        })
+    );
+    h.key_press(Key::Escape);
+    h.run_ok();
+    assert!(!h.state().is_pinned());
+    assert_eq!(
+        h.state().probe(),
+        Some(ProbePos {
+            part: 0,
+            col: 200,
+            row: 200
+        })
+    );
+}
+
+/// A file handle as the native integration would deliver it.
+#[derive(Debug)]
+struct DroppedPath(PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn dropped_files_form_a_sequence_that_keeps_view_settings_when_stepping() {
+    let mut h = harness();
+    for name in [MULTI_ZIP, MULTI_PIZ] {
+        h.input_mut()
+            .dropped_files
+            .push(Arc::new(DroppedPath(fixture(name))));
+    }
+    settle(&mut h);
+    assert_eq!(h.state().files().len(), 2);
+    assert_eq!(h.state().current_file(), Some(0));
+    let first = h.state().document().expect("first frame loaded");
+    let depth_name = first
+        .image
+        .qualified_name(h.state().selection().depth.expect("depth detected"))
+        .expect("name");
+    assert!(
+        first.source.label().contains("multilayer_zip_32"),
+        "{}",
+        first.source.label()
+    );
+
+    // Change zoom, pan and the depth range, then step to the next file with the keyboard.
+    h.state_mut().execute(Command::SetDepthRange(5.0, 15.0));
+    h.state_mut().execute(Command::Zoom(2.0));
+    h.run_ok();
+    let zoom = h.state().view_state().zoom;
+    let center = h.state().view_state().center_in_image;
+    h.key_press(Key::ArrowDown);
+    settle(&mut h);
+
+    let app = h.state();
+    assert_eq!(app.current_file(), Some(1));
+    let second = app.document().expect("second frame loaded");
+    assert!(second.source.label().contains("multilayer_piz_16"));
+    assert_eq!(
+        second
+            .image
+            .qualified_name(app.selection().depth.expect("depth kept")),
+        Some(depth_name)
+    );
+    assert_eq!(app.depth_range(), Some((5.0, 15.0)));
+    assert_eq!(app.view_state().zoom, zoom);
+    assert_eq!(app.view_state().center_in_image, center);
+
+    // PageUp goes back.
+    h.key_press(Key::PageUp);
+    settle(&mut h);
+    assert_eq!(h.state().current_file(), Some(0));
+}
+
+#[test]
+fn choosing_a_channel_shows_it_on_its_own() {
+    let mut h = harness();
+    open(&mut h, &[MULTI_ZIP]);
+    let doc = h.state().document().expect("loaded").clone();
+    let (channel, _, ch) = doc
+        .image
+        .channels()
+        .find(|(_, _, c)| c.name.ends_with("Normal.X"))
+        .expect("a Normal.X channel");
+    let name = doc.image.qualified_name(channel).expect("name");
+    assert!(!ch.name.is_empty());
+    h.state_mut().execute(Command::Solo(Some(channel)));
+    settle(&mut h);
+    assert_eq!(h.state().selection().solo, Some(channel));
+    let _ = h.get_by_label(&format!("Channel {name}"));
+    // The histogram follows the channel viewed on its own.
+    let _ = h.get_by_label(&format!("Histogram: {name}"));
+    h.state_mut().execute(Command::Solo(None));
+    settle(&mut h);
+    assert_eq!(h.state().selection().solo, None);
+}
+
+#[test]
+fn constant_depth_shows_the_banner_and_the_histogram_says_so() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_ON]);
+    let doc = h.state().document().expect("loaded").clone();
+    let finding = doc
+        .analysis
+        .findings
+        .iter()
+        .find(|f| f.code == "depth_constant")
+        .expect("the core reports depth_constant");
+    let _ = h.get_by_label_contains(&finding.title);
+    // 320 × 240 = 76 800 pixels, every one 1.0.
+    let _ = h.get_by_label_contains("all 76 800 pixels = 1");
+}
+
+/// Reads a little-endian `<f4` `.npy` file: (shape, values).
+fn read_npy_f32(path: &Path) -> (Vec<usize>, Vec<f32>) {
+    let bytes = std::fs::read(path).expect("npy exists");
+    assert_eq!(&bytes[..6], b"\x93NUMPY", "npy magic");
+    let (header_len, start) = match bytes[6] {
+        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
+        _ => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+    };
+    let header = std::str::from_utf8(&bytes[start..start + header_len]).expect("ascii header");
+    assert!(header.contains("'descr': '<f4'"), "{header}");
+    assert!(header.contains("'fortran_order': False"), "{header}");
+    let shape_text = header
+        .split("'shape': (")
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .expect("shape");
+    let shape: Vec<usize> = shape_text
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse().expect("dimension"))
+        .collect();
+    let data = &bytes[start + header_len..];
+    let values = data
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    (shape, values)
+}
+
+#[test]
+fn exporting_depth_writes_a_bit_exact_npy_and_confirms_the_path() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("frame.depth.npy");
+    h.state_mut().execute(Command::Export {
+        kind: ExportKind::Depth,
+        path: Some(path.clone()),
+    });
+    settle(&mut h);
+
+    let (shape, values) = read_npy_f32(&path);
+    assert_eq!(shape, vec![240, 320]);
+    let doc = h.state().document().expect("loaded");
+    let z = doc.image.find_channel("Z").expect("Z");
+    let samples = doc
+        .image
+        .channel(z)
+        .and_then(|c| c.samples.as_ref())
+        .expect("decoded Z")
+        .to_f32_vec();
+    assert_eq!(values.len(), samples.len());
+    assert!(
+        values
+            .iter()
+            .zip(&samples)
+            .all(|(a, b)| a.to_bits() == b.to_bits()),
+        "exported values differ from the decoded channel"
+    );
+    // Independent check (OpenEXR Python bindings): Z[120, 100] = 10.998737.
+    assert_eq!(values[120 * 320 + 100].to_bits(), 0x412F_FAD4);
+
+    let confirmation = h
+        .state()
+        .messages()
+        .iter()
+        .find(|m| m.kind == MessageKind::Info)
+        .expect("a confirmation");
+    assert!(
+        confirmation.text.contains(&path.display().to_string()),
+        "{}",
+        confirmation.text
+    );
+    let _ = h.get_by_label_contains(&path.display().to_string());
+    // No temporary file is left beside it.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
+
+#[test]
+fn save_view_as_png_writes_both_views_side_by_side() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("view.png");
+    h.state_mut().execute(Command::SavePng(Some(path.clone())));
+    settle(&mut h);
+
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&path).expect("png exists"),
+    ));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("png data");
+    // RGB view (320) + 8 px gap + depth view (320), 240 high.
+    assert_eq!((info.width, info.height), (648, 240));
+    // The depth half shows Z through the current mapping.
+    let app = h.state();
+    let (lo, hi) = app.depth_range().expect("range");
+    let settings = app.depth_settings();
+    let mapping = exrprobe::core::colormap::ScalarMapping {
+        lo,
+        hi,
+        invert: settings.invert,
+        log: settings.log,
+        colormap: settings.colormap,
+    };
+    let expected = exrprobe::core::colormap::scalar_color(f64::from(10.998_737_f32), &mapping);
+    let at = ((120 * 648 + 328 + 100) * 4) as usize;
+    assert_eq!(&buf[at..at + 4], &expected);
+}
+
+#[test]
+fn a_damaged_file_shows_an_error_and_the_app_keeps_working() {
+    let mut h = harness();
+    // A real render cut short.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let truncated = dir.path().join("truncated.exr");
+    let bytes = std::fs::read(fixture(ZBUF_OFF)).expect("fixture");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).expect("write");
+
+    for damaged in [
+        truncated,
+        fixture(
+            "openexr-images/Damaged/asan_heap-oob_7f4d5072b39d_561_5f5e4ef49a581edaf7bf0858fbfcfdd1_exr",
+        ),
+    ] {
+        h.state_mut().execute(Command::Open(vec![damaged.clone()]));
+        settle(&mut h);
+        let error = h
+            .state()
+            .messages()
+            .iter()
+            .rev()
+            .find(|m| m.kind == MessageKind::Error)
+            .expect("an error message")
+            .clone();
+        assert!(
+            error.text.contains(&damaged.display().to_string()),
+            "{}",
+            error.text
+        );
+        // Shown in the window (the newest message is last).
+        assert!(
+            h.query_all_by_label_contains(&error.text).next().is_some(),
+            "the error is not shown"
+        );
+    }
+    // Dismiss the messages and open a good file.
+    while !h.state().messages().is_empty() {
+        h.state_mut().execute(Command::DismissMessage(0));
+    }
+    open(&mut h, &[ZBUF_OFF]);
+    assert!(
+        h.state().messages().is_empty(),
+        "{:?}",
+        h.state().messages()
+    );
+    assert!(h.state().document().is_some());
+}
+
+#[test]
+fn fit_and_one_to_one_shortcuts_change_the_zoom() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    let fitted = h.state().view_state().zoom;
+    assert!(
+        fitted > 1.0,
+        "a 320×240 image is magnified to fit: {fitted}"
+    );
+    h.key_press(Key::Num1);
+    h.run_ok();
+    assert_eq!(h.state().view_state().zoom, 1.0);
+    h.key_press(Key::F);
+    h.run_ok();
+    assert_eq!(h.state().view_state().zoom, fitted);
+}
+
+#[test]
+fn welcome_view_offers_open_and_examples() {
+    let mut h = harness();
+    h.run_ok();
+    let _ = h.get_by_label("Open…");
+    let _ = h.get_by_label("Open example render");
+    let _ = h.get_by_label_contains("Drop .exr files here");
+}
+
+#[test]
+fn ctrl_c_copies_the_pinned_probe_with_exact_values() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    h.state_mut().execute(Command::Unpin);
+    let pos = depth_view_pos(&h, 100, 120);
+    h.hover_at(pos);
+    h.run_ok();
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_ok();
+    assert!(h.state().is_pinned());
+    // One frame with Ctrl+C going down: the copy lands in that frame's output.
+    h.input_mut().events.push(egui::Event::Key {
+        key: Key::C,
+        pressed: true,
+        modifiers: egui::Modifiers::COMMAND,
+        repeat: false,
+        physical_key: None,
+    });
+    h.step();
+    let copied: Vec<String> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(text) => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    assert!(copied[0].contains("10.998737"), "{}", copied[0]);
+}
+
+#[test]
+fn exposure_keys_step_by_one_stop() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    h.key_press(Key::E);
+    h.run_ok();
+    assert_eq!(h.state().exposure(), 1.0);
+    h.key_press_modifiers(egui::Modifiers::SHIFT, Key::E);
+    h.key_press_modifiers(egui::Modifiers::SHIFT, Key::E);
+    settle(&mut h);
+    assert_eq!(h.state().exposure(), -1.0);
+}
+
+#[test]
+fn images_larger_than_the_texture_limit_are_downsampled_but_probed_at_full_resolution() {
+    // egui needs at least 1024 texels for its font atlas; a 2100 × 120 render exceeds that.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("wide.exr");
+    let bytes = exrprobe::core::synth::spheres_multilayer_exr(2100, 120).expect("synth");
+    std::fs::write(&path, bytes).expect("write");
+
+    let mut h = harness();
+    h.input_mut().max_texture_side = Some(1024);
+    h.step();
+    h.state_mut().execute(Command::Open(vec![path]));
+    settle(&mut h);
+    // Every third sample: ceil(2100 / 3) × ceil(120 / 3).
+    assert_eq!(h.state().shown_texture_size(Slot::Depth), Some([700, 40]));
+    assert_eq!(h.state().shown_texture_size(Slot::Rgb), Some([700, 40]));
+
+    // The probe reads the full-resolution model: pixel 1001 is not a multiple of 3.
+    let pos = depth_view_pos(&h, 1001, 61);
+    h.hover_at(pos);
+    h.run_ok();
+    assert_eq!(
+        h.state().probe(),
+        Some(ProbePos {
+            part: 0,
+            col: 1001,
+            row: 61
+        })
+    );
+    let doc = h.state().document().expect("loaded");
+    let depth = h.state().selection().depth.expect("depth");
+    let value = doc
+        .image
+        .channel(depth)
+        .and_then(|c| c.value_at(1001, 61))
+        .expect("value");
+    let _ = h.get_by_label_contains(&format!("= {value}"));
+}
+
+/// In-memory eframe storage.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn open_recent_is_persisted_across_restarts() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    open(&mut h, &[ZBUF_ON]);
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(h.state_mut(), &mut storage);
+
+    let mut cc = eframe::CreationContext::_new_kittest(egui::Context::default());
+    cc.storage = Some(&storage);
+    let restarted = ExrProbeApp::new(Some(&cc));
+    let recent: Vec<String> = restarted
+        .recent()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    // Most recent first.
+    assert_eq!(
+        recent,
+        vec![
+            "single_zbuf_compositing_on.exr".to_owned(),
+            "single_zbuf_compositing_off.exr".to_owned()
+        ]
+    );
+}
+
+#[test]
+fn a_new_open_supersedes_a_load_in_flight() {
+    let mut h = harness();
+    h.run_ok();
+    // The multi-part file takes longest to load; the second open must win and the first load's
+    // result (or its cancellation) must not show up.
+    h.state_mut().execute(Command::Open(vec![fixture(
+        "openexr-images/Beachball/multipart.0001.exr",
+    )]));
+    h.state_mut()
+        .execute(Command::Open(vec![fixture(ZBUF_OFF)]));
+    settle(&mut h);
+    let doc = h.state().document().expect("loaded");
+    assert!(
+        doc.source.label().contains("single_zbuf_compositing_off"),
+        "{}",
+        doc.source.label()
+    );
+    assert!(
+        h.state().messages().is_empty(),
+        "{:?}",
+        h.state().messages()
+    );
+    // Give a late result of the first load every chance to arrive, then check again.
+    std::thread::sleep(Duration::from_millis(200));
+    settle(&mut h);
+    assert!(
+        h.state()
+            .document()
+            .expect("loaded")
+            .source
+            .label()
+            .contains("single_zbuf_compositing_off")
+    );
+}
