@@ -766,8 +766,11 @@ fn decode_pixels(
         });
     }
 
+    // Pipeline: while the pool reads and decompresses one batch of blocks, the previous batch is
+    // copied into the channel buffers (the only step that needs `&mut states`).
     let total = work.len();
     let mut done = 0usize;
+    let mut pending: Vec<(usize, Result<UncompressedBlock, String>)> = Vec::new();
     progress(0.0);
     for batch in work.chunks(batch_size()) {
         if cancel.load(Ordering::Relaxed) {
@@ -775,38 +778,24 @@ fn decode_pixels(
                 path: source.to_owned(),
             });
         }
-        // Read the compressed chunks (cheap, sequential), skipping parts that already failed.
-        let chunks: Vec<(usize, Result<Chunk, String>)> = batch
-            .iter()
-            .filter(|item| states.get(item.part).is_some_and(|s| s.error.is_none()))
-            .map(|item| (item.part, read_chunk(bytes, item, meta)))
-            .collect();
-        // Decompress in parallel.
-        let blocks: Vec<(usize, Result<UncompressedBlock, String>)> = chunks
-            .into_par_iter()
-            .map(|(part, chunk)| {
-                let block = chunk.and_then(|chunk| {
-                    UncompressedBlock::decompress_chunk(chunk, meta, false)
-                        .map_err(|error| describe(&error, Stage::Pixels))
-                });
-                (part, block)
-            })
-            .collect();
-        for (part, block) in blocks {
-            let (Some(state), Some(header)) = (states.get_mut(part), meta.headers.get(part)) else {
-                continue;
-            };
-            if state.error.is_some() {
-                continue;
-            }
-            let result = block.and_then(|block| insert_block(header, &block, state));
-            if let Err(reason) = result {
-                state.error = Some(reason);
-            }
-        }
+        // Skip parts that already failed (as of the blocks inserted so far).
+        let failed: Vec<bool> = states.iter().map(|s| s.error.is_some()).collect();
+        let (decoded, ()) = rayon::join(
+            || {
+                batch
+                    .par_iter()
+                    .filter(|item| failed.get(item.part) == Some(&false))
+                    .map(|item| (item.part, decode_block(bytes, item, meta)))
+                    .collect()
+            },
+            || insert_blocks(std::mem::take(&mut pending), meta, &mut states),
+        );
+        pending = decoded;
+        // Progress counts blocks read and decompressed; the last batch is copied right after.
         done += batch.len();
         progress(done as f64 / total.max(1) as f64);
     }
+    insert_blocks(pending, meta, &mut states);
 
     let mut first_error = None;
     let mut decoded_parts = 0;
@@ -887,6 +876,33 @@ fn read_offset_tables(
         position = end;
     }
     Ok(tables)
+}
+
+/// Reads and decompresses one block.
+fn decode_block(bytes: &[u8], item: &Work, meta: &MetaData) -> Result<UncompressedBlock, String> {
+    let chunk = read_chunk(bytes, item, meta)?;
+    UncompressedBlock::decompress_chunk(chunk, meta, false)
+        .map_err(|error| describe(&error, Stage::Pixels))
+}
+
+/// Copies decompressed blocks into their parts' buffers; the first failure of a part is kept
+/// and its later blocks are ignored.
+fn insert_blocks(
+    blocks: Vec<(usize, Result<UncompressedBlock, String>)>,
+    meta: &MetaData,
+    states: &mut [PartState],
+) {
+    for (part, block) in blocks {
+        let (Some(state), Some(header)) = (states.get_mut(part), meta.headers.get(part)) else {
+            continue;
+        };
+        if state.error.is_some() {
+            continue;
+        }
+        if let Err(reason) = block.and_then(|block| insert_block(header, &block, state)) {
+            state.error = Some(reason);
+        }
+    }
 }
 
 /// Reads one compressed chunk at its offset and checks it belongs to the expected part.

@@ -131,7 +131,10 @@ fn plot_ui(
 
     // Bars (≤ 256 per frame, no per-sample work). A constant buffer puts every sample in one bin of
     // a zero-width range: draw one visible bar at the value.
-    let degenerate = bin_count == 0 || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater);
+    let degenerate = bin_count == 0
+        || !lo.is_finite()
+        || !hi.is_finite()
+        || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater);
     let (view_lo, view_hi, bars) = if degenerate {
         // An all-NaN / all-background channel may have no finite range at all: centre on 0.
         let lo = if lo.is_finite() { lo } else { 0.0 };

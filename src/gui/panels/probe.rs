@@ -207,12 +207,23 @@ pub fn probe_ui_highlighted(
         let row_height = ui
             .text_style_height(&egui::TextStyle::Monospace)
             .max(ui.spacing().interact_size.y);
-        // Names get whatever the type and value columns leave (values are at most ~15 characters).
-        let type_width = 40.0;
-        let value_width = 110.0;
-        let name_width =
-            (ui.available_width() - type_width - value_width - 2.0 * ui.spacing().item_spacing.x)
-                .max(80.0);
+        // Column widths in monospace characters: values are usually ≤ 12 characters
+        // (`0.031425893`); names get the rest. In a narrow panel the type column goes (the type
+        // stays in the name's tooltip) so that names like `ViewLayer.Combined.R` still fit.
+        let font_id = egui::TextStyle::Monospace.resolve(ui.style());
+        let char_width = ui.fonts_mut(|f| f.glyph_width(&font_id, '0'));
+        let char_width = if char_width > 0.0 { char_width } else { 7.0 };
+        let spacing = ui.spacing().item_spacing.x;
+        let value_width = 12.0 * char_width;
+        let type_width = 5.0 * char_width;
+        let available = ui.available_width();
+        let show_type = available >= 20.0 * char_width + type_width + value_width + 2.0 * spacing;
+        let name_width = if show_type {
+            available - type_width - value_width - 2.0 * spacing
+        } else {
+            available - value_width - spacing
+        }
+        .max(8.0 * char_width);
         let strong_color = ui.visuals().strong_text_color();
         let depth_color = ui.visuals().selection.bg_fill;
         egui::ScrollArea::vertical()
@@ -245,27 +256,33 @@ pub fn probe_ui_highlighted(
                             Layout::left_to_right(Align::Center),
                             |ui| {
                                 ui.set_min_width(name_width);
-                                let hint = if is_depth {
-                                    format!("{} (depth channel)", channel.name)
+                                let role = if is_depth {
+                                    ", the depth channel"
                                 } else if is_rgb {
-                                    format!("{} (feeds the RGB view)", channel.name)
+                                    ", feeds the RGB view"
                                 } else {
-                                    channel.name.clone()
+                                    ""
                                 };
+                                let hint =
+                                    format!("{} ({}{role})", channel.name, channel.sample_type);
                                 ui.add(egui::Label::new(name).truncate())
                                     .on_hover_text(hint);
                             },
                         );
-                        ui.allocate_ui_with_layout(
-                            egui::vec2(type_width, row_height),
-                            Layout::left_to_right(Align::Center),
-                            |ui| {
-                                ui.set_min_width(type_width);
-                                ui.label(
-                                    RichText::new(channel.sample_type.name()).weak().monospace(),
-                                );
-                            },
-                        );
+                        if show_type {
+                            ui.allocate_ui_with_layout(
+                                egui::vec2(type_width, row_height),
+                                Layout::left_to_right(Align::Center),
+                                |ui| {
+                                    ui.set_min_width(type_width);
+                                    ui.label(
+                                        RichText::new(channel.sample_type.name())
+                                            .weak()
+                                            .monospace(),
+                                    );
+                                },
+                            );
+                        }
                         let mut value_text = RichText::new(value.as_str()).monospace();
                         if is_depth || is_rgb {
                             value_text = value_text.strong();
