@@ -33,7 +33,12 @@ const PERSIST_KEY: &str = "exrprobe";
 pub struct Message {
     pub kind: MessageKind,
     pub text: String,
+    /// When it was posted (confirmations fade out after [`INFO_MESSAGE_SECS`]).
+    pub posted: Instant,
 }
+
+/// Confirmations disappear after this many seconds; errors stay until dismissed.
+pub const INFO_MESSAGE_SECS: f32 = 10.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageKind {
@@ -471,6 +476,7 @@ impl ExrProbeApp {
         self.messages.push(Message {
             kind: MessageKind::Error,
             text,
+            posted: Instant::now(),
         });
     }
 
@@ -479,6 +485,7 @@ impl ExrProbeApp {
         self.messages.push(Message {
             kind: MessageKind::Info,
             text,
+            posted: Instant::now(),
         });
     }
 }
@@ -576,6 +583,7 @@ impl ExrProbeApp {
         self.worker.set_context(&ctx);
         self.drain_worker();
 
+        self.expire_messages(&ctx);
         let mut commands: Vec<Command> = std::mem::take(&mut self.pending);
         self.keyboard_shortcuts(&ctx, &mut commands);
 
@@ -628,6 +636,22 @@ impl ExrProbeApp {
         }
         self.request_textures(&ctx);
         self.update_title(&ctx);
+    }
+
+    /// Drops confirmations older than [`INFO_MESSAGE_SECS`] and schedules a repaint for the next.
+    fn expire_messages(&mut self, ctx: &egui::Context) {
+        let lifetime = Duration::from_secs_f32(INFO_MESSAGE_SECS);
+        self.messages
+            .retain(|m| m.kind == MessageKind::Error || m.posted.elapsed() < lifetime);
+        if let Some(next) = self
+            .messages
+            .iter()
+            .filter(|m| m.kind == MessageKind::Info)
+            .map(|m| lifetime.saturating_sub(m.posted.elapsed()))
+            .min()
+        {
+            ctx.request_repaint_after(next);
+        }
     }
 
     fn keyboard_shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
