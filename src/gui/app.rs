@@ -1542,6 +1542,24 @@ impl ExrProbeApp {
             }
         }
         self.rgb_footer(ui, rgb_footer, commands);
+        if !stacked && banner > 0.0 {
+            // Beside the findings banner: why this colour layer was chosen.
+            let note = egui::Rect::from_min_size(
+                rgb_header.left_bottom(),
+                egui::vec2(rgb_col.width(), banner.min(20.0)),
+            );
+            let text = match (self.selection.solo, self.selection.rgb_layer) {
+                (Some(_), _) => None,
+                (None, Some(i)) => doc.analysis.rgb_layers.get(i).map(|l| l.rule.clone()),
+                (None, None) => None,
+            };
+            if let Some(text) = text {
+                ui.scope_builder(egui::UiBuilder::new().max_rect(note), |ui| {
+                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+                    ui.label(RichText::new(text).weak().small());
+                });
+            }
+        }
         self.depth_footer(ui, depth_footer, doc, commands);
 
         // Canvases: interact with both first, so the crosshair is known before painting.
@@ -1741,7 +1759,16 @@ impl ExrProbeApp {
                 } else {
                     "RGB".to_owned()
                 };
-                ui.label(RichText::new(title).strong());
+                let rule = if self.selection.solo.is_some() {
+                    "Shown on its own as grey over its robust range".to_owned()
+                } else {
+                    self.selection
+                        .rgb_layer
+                        .and_then(|i| doc.analysis.rgb_layers.get(i))
+                        .map(|l| format!("Chosen because: {}", l.rule))
+                        .unwrap_or_else(|| "No colour layer in this file".to_owned())
+                };
+                ui.label(RichText::new(title).strong()).on_hover_text(rule);
                 if self.selection.solo.is_some()
                     && ui
                         .small_button("Back to RGB")
