@@ -647,8 +647,9 @@ fn severity_text(severity: Severity) -> &'static str {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 enum Status {
+    // The discriminants index `Printer::counts`.
     #[serde(rename = "OK")]
-    Ok,
+    Ok = 0,
     #[serde(rename = "WARN")]
     Warn,
     #[serde(rename = "FAIL")]
@@ -829,11 +830,16 @@ fn check_file(path: &Path, memory_budget_bytes: u64) -> Result<CheckRecord, Load
 const PROGRESS_MIN_FILES: usize = 8;
 
 /// Prints records in input order as soon as all earlier ones are done, with a progress line.
+/// A record is dropped once printed (only the counts stay), so memory does not grow with the
+/// number of files beyond one slot each.
 struct Printer<W: Write> {
     out: W,
     json: bool,
+    /// `Some` between being done and being printed.
     records: Vec<Option<CheckRecord>>,
     next_to_print: usize,
+    /// Printed records per status: OK, WARN, FAIL, ERROR.
+    counts: [usize; 4],
     done: usize,
     progress: bool,
     error: Option<io::Error>,
@@ -858,13 +864,18 @@ impl<W: Write> Printer<W> {
         if self.progress {
             write!(stderr, "\r\x1b[K")?;
         }
-        while let Some(Some(record)) = self.records.get(self.next_to_print) {
+        while let Some(record) = self
+            .records
+            .get_mut(self.next_to_print)
+            .and_then(Option::take)
+        {
             if self.json {
-                serde_json::to_writer(&mut self.out, record)?;
+                serde_json::to_writer(&mut self.out, &record)?;
                 writeln!(self.out)?;
             } else {
                 writeln!(self.out, "{}", record.line())?;
             }
+            self.counts[record.status as usize] += 1;
             self.next_to_print += 1;
         }
         self.out.flush()?;
@@ -892,6 +903,7 @@ fn run_check(paths: &[PathBuf], json: bool, memory_budget_bytes: u64) -> anyhow:
         json,
         records: inputs.iter().map(|_| None).collect(),
         next_to_print: 0,
+        counts: [0; 4],
         done: 0,
         progress: inputs.len() >= PROGRESS_MIN_FILES && io::stderr().is_terminal(),
         error: None,
@@ -965,20 +977,7 @@ fn run_check(paths: &[PathBuf], json: bool, memory_budget_bytes: u64) -> anyhow:
     if let Some(err) = printer.error.take() {
         return Err(anyhow!(err));
     }
-    let count = |status: Status| {
-        printer
-            .records
-            .iter()
-            .flatten()
-            .filter(|r| r.status == status)
-            .count()
-    };
-    let (ok, warn, fail, error) = (
-        count(Status::Ok),
-        count(Status::Warn),
-        count(Status::Fail),
-        count(Status::Error),
-    );
+    let [ok, warn, fail, error] = printer.counts;
     if !json {
         let total = printer.records.len();
         writeln!(
@@ -1048,6 +1047,20 @@ fn run_export(request: &ExportRequest<'_>) -> anyhow::Result<ExitCode> {
     let file = request.file;
     let image = load(file, request.memory_budget_bytes)?;
     let output = if request.all {
+        if image.channels().all(|(_, _, c)| c.samples.is_none()) {
+            let mut reasons: Vec<String> = image
+                .parts
+                .iter()
+                .filter_map(|p| p.pixel_error.clone())
+                .collect();
+            reasons.dedup();
+            let why = if reasons.is_empty() {
+                "no channel has decoded pixels".to_owned()
+            } else {
+                reasons.join("; ")
+            };
+            return Err(anyhow!("nothing to export ({why}): {}", file.display()));
+        }
         let output = request
             .output
             .map_or_else(|| default_output(file, ".npz"), Path::to_path_buf);

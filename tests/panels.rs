@@ -593,3 +593,85 @@ fn probe_shows_display_window_coordinates_when_the_windows_differ() {
     // Mist at (1, 1) = index 5 → 0.1 × 5 as f32.
     harness.get_by_label(&(0.1f32 * 5.0).to_string());
 }
+
+#[test]
+fn channel_tree_exports_from_the_context_menu_and_picks_the_colour_layer() {
+    let image = multilayer();
+    let analysis = analysis_of(&image, vec![]);
+    let depth = image.find_channel("ViewLayer.Depth.Z");
+    let combined = analysis
+        .rgb_layers
+        .iter()
+        .position(|layer| layer.prefix.as_deref() == Some("ViewLayer.Combined"));
+    assert!(combined.is_some());
+    let selection = ChannelSelection {
+        rgb_layer: None,
+        depth,
+        solo: depth,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 500.0))
+        .build_ui_state(
+            move |ui, action: &mut Option<ChannelAction>| {
+                if let Some(a) = channels_ui(ui, &image, &analysis, &selection) {
+                    *action = Some(a);
+                }
+            },
+            None,
+        );
+    harness.run();
+    // Viewing Depth.Z alone: the tree offers the way back.
+    harness.get_by_label_contains("Viewing ViewLayer.Depth.Z alone");
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::Button, "ViewLayer.Depth.Z")
+        .click_secondary();
+    harness.run();
+    harness.get_by_label("Export as .npy…").click();
+    harness.run();
+    assert_eq!(*harness.state(), depth.map(ChannelAction::Export));
+
+    *harness.state_mut() = None;
+    harness.get_by_label("ViewLayer.Combined").click();
+    harness.run();
+    assert_eq!(*harness.state(), combined.map(ChannelAction::SetRgbLayer));
+
+    *harness.state_mut() = None;
+    harness.get_by_label("Back to RGB").click();
+    harness.run();
+    assert_eq!(*harness.state(), Some(ChannelAction::Solo(None)));
+}
+
+#[test]
+fn histogram_of_an_all_nan_channel_says_so_without_a_range() {
+    let stats = ChannelStats {
+        count: 4,
+        finite: 0,
+        min: None,
+        max: None,
+        mean: None,
+        nan: 4,
+        pos_inf: 0,
+        neg_inf: 0,
+        sentinel: 0,
+        constant: Some(f64::NAN),
+        robust_range: None,
+        histogram: Histogram {
+            lo: f64::NAN,
+            hi: f64::NAN,
+            bins: vec![0; 256],
+            nan: 4,
+            ..empty_histogram()
+        },
+    };
+    let mut settings = HistogramSettings::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(700.0, 300.0))
+        .build_ui(move |ui| {
+            let _ = histogram_ui(ui, "Z", &stats, (f64::NAN, f64::NAN), &mut settings);
+        });
+    harness.run();
+    harness.get_by_label("all 4 pixels = NaN");
+    harness.get_by_label("NaN");
+    // The NaN count and the total.
+    assert_eq!(harness.get_all_by_label("4").count(), 2);
+}

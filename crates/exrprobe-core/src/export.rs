@@ -263,6 +263,10 @@ fn write_atomically(
         path: path_text(),
         source,
     };
+    // A folder is never replaced, with or without `overwrite`.
+    if path.is_dir() {
+        return Err(io_error(io::Error::from(io::ErrorKind::IsADirectory)));
+    }
     // Refuse early (before writing gigabytes); the no-clobber rename below closes the race.
     if !overwrite && path.symlink_metadata().is_ok() {
         return Err(ExportError::Exists { path: path_text() });
@@ -510,6 +514,22 @@ mod tests {
         write_npy(&ch, NpyDtype::F32, &path, true).unwrap();
         let (_, shape, data) = parse_npy(&std::fs::read(&path).unwrap());
         assert_eq!((shape, data), (vec![1, 1], 2.0f32.to_le_bytes().to_vec()));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_folder_as_target_is_refused_even_with_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.npy");
+        std::fs::create_dir(&target).unwrap();
+        let ch = channel("Z", 1, 1, Samples::F32(vec![2.0]));
+        for overwrite in [false, true] {
+            let text = write_npy(&ch, NpyDtype::F32, &target, overwrite)
+                .unwrap_err()
+                .to_string();
+            assert!(text.contains("the target is a folder"), "{text}");
+        }
+        assert!(target.is_dir());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

@@ -113,6 +113,9 @@ impl Histogram {
 /// Number of histogram bins [`channel_stats`] uses.
 pub const DEFAULT_BINS: usize = 256;
 
+/// Most bins [`histogram`] makes (larger requests are clamped; memory stays bounded).
+pub const MAX_BINS: usize = 1 << 20;
+
 /// Fewest samples per rayon work item.
 const MIN_PIECE: usize = 1 << 16;
 
@@ -141,13 +144,13 @@ pub fn channel_stats(samples: &Samples) -> ChannelStats {
 /// Histogram of `samples` over a caller-chosen range (the viewer re-bins for manual ranges).
 ///
 /// `lo > hi` is swapped; a NaN bound takes the other bound's value (both NaN: 0); infinite bounds
-/// are clamped to the largest finite f64; `bins == 0` is treated as 1.
+/// are clamped to the largest finite f64; `bins` is clamped to `1..=MAX_BINS`.
 pub fn histogram(samples: &Samples, lo: f64, hi: f64, bins: usize) -> Histogram {
     let binner = Binner::new(lo, hi, bins);
     match samples {
-        Samples::F16(values) => binned(values, &binner),
-        Samples::F32(values) => binned(values, &binner),
-        Samples::U32(values) => binned(values, &binner),
+        Samples::F16(values) => binned::<_, true>(values, &binner),
+        Samples::F32(values) => binned::<_, true>(values, &binner),
+        Samples::U32(values) => binned::<_, true>(values, &binner),
     }
 }
 
@@ -177,11 +180,10 @@ trait Native: Copy + Send + Sync {
     #[inline(always)]
     fn key_class(key: u32) -> (bool, bool) {
         if Self::FLOAT {
-            let above_neg_inf = key > Self::KEY_NEG_INF;
-            (
-                above_neg_inf && key < Self::KEY_POS_INF,
-                above_neg_inf && key < Self::KEY_SENTINEL,
-            )
+            // Half has no sentinel key below +Inf (KEY_SENTINEL is u32::MAX), so "real" must
+            // require "finite" explicitly, or ±Inf/NaN halves would count as real samples.
+            let finite = key > Self::KEY_NEG_INF && key < Self::KEY_POS_INF;
+            (finite, finite && key < Self::KEY_SENTINEL)
         } else {
             (true, true)
         }
@@ -327,7 +329,7 @@ impl Binner {
         };
         let clamp = |v: f64| v.clamp(f64::MIN, f64::MAX);
         let (lo, hi) = (clamp(lo.min(hi)), clamp(lo.max(hi)));
-        let bins = bins.max(1);
+        let bins = bins.clamp(1, MAX_BINS);
         let width = hi - lo; // may be +Inf for the widest ranges; then everything lands in bin 0
         let scale = if width > 0.0 {
             bins as f64 / width
@@ -400,8 +402,9 @@ struct BinCounts {
     count: u64,
 }
 
-/// One parallel pass binning native samples.
-fn binned<T: Native>(values: &[T], binner: &Binner) -> Histogram {
+/// One parallel pass binning native samples. With `SPECIALS` false the sentinel, NaN and ±Inf
+/// counts are left at 0 (the caller knows them already).
+fn binned<T: Native, const SPECIALS: bool>(values: &[T], binner: &Binner) -> Histogram {
     let bins = binner.bins;
     let (under, over, discard) = (bins, bins + 1, bins + 2);
     let (lo, hi, scale) = (binner.lo, binner.hi, binner.scale);
@@ -423,15 +426,17 @@ fn binned<T: Native>(values: &[T], binner: &Binner) -> Histogram {
             let (mut finite, mut real, mut pos_inf, mut neg_inf) = (0u64, 0u64, 0u64, 0u64);
             let slots = c.slots.as_mut_slice();
             for &v in chunk {
-                let key = v.order_key();
-                let (is_finite, is_real) = T::key_class(key);
-                finite += u64::from(is_finite);
-                real += u64::from(is_real);
-                if T::FLOAT {
-                    pos_inf += u64::from(key == T::KEY_POS_INF);
-                    neg_inf += u64::from(key == T::KEY_NEG_INF);
-                }
                 let x = v.to_f64();
+                // NaN fails every comparison; 1e9 is exact in f32, so this matches the key test.
+                let is_real = !T::FLOAT || (-f64::MAX..SENTINEL_THRESHOLD).contains(&x);
+                real += u64::from(is_real);
+                if SPECIALS && T::FLOAT {
+                    finite += u64::from(x.abs() <= f64::MAX);
+                    pos_inf += u64::from(x == f64::INFINITY);
+                    neg_inf += u64::from(x == f64::NEG_INFINITY);
+                } else {
+                    finite += u64::from(is_real);
+                }
                 // Clamped in floating point first, so the integer conversion is a plain one
                 // (NaN → 0); the last bin includes `hi`.
                 let bin = base + ((x - lo) * scale).clamp(0.0, last_f) as u32 as usize;
@@ -721,7 +726,14 @@ fn wide_stats<T: Native>(values: &[T]) -> ChannelStats {
             .map(|percentiles| robust_range(percentiles, real_min, real_max))
     };
     let histogram = match robust {
-        Some((lo, hi)) => binned(values, &Binner::new(lo, hi, DEFAULT_BINS)),
+        Some((lo, hi)) => {
+            let mut h = binned::<_, false>(values, &Binner::new(lo, hi, DEFAULT_BINS));
+            h.sentinel = sentinel;
+            h.nan = p.nan;
+            h.pos_inf = p.pos_inf;
+            h.neg_inf = p.neg_inf;
+            h
+        }
         None => {
             let mut h = Binner::new(0.0, 0.0, DEFAULT_BINS).empty();
             h.sentinel = sentinel;
@@ -1149,6 +1161,7 @@ mod tests {
         let h = histogram(&v, 1.0, 0.0, 0);
         assert_eq!((h.lo, h.hi, h.bins.len()), (0.0, 1.0, 1));
         assert_eq!(h.bins, vec![6]);
+        assert_eq!(histogram(&v, 0.0, 1.0, usize::MAX).bins.len(), MAX_BINS);
         let h = histogram(&v, f64::NEG_INFINITY, f64::INFINITY, 3);
         assert_eq!(h.bins.iter().sum::<u64>(), 8);
         let h = histogram(&v, f64::NAN, 0.5, 3);

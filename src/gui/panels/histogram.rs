@@ -37,6 +37,19 @@ fn bar_height(count: u64, log_counts: bool) -> f64 {
     }
 }
 
+/// The count a bar of height `height` stands for (inverse of [`bar_height`]).
+fn bar_count(height: f64, log_counts: bool) -> u64 {
+    if log_counts {
+        if height <= 0.0 {
+            0
+        } else {
+            10f64.powf(height - 1.0).round() as u64
+        }
+    } else {
+        height.round() as u64
+    }
+}
+
 /// Memory of an ongoing drag across the plot: the x value (in data units) where it started.
 #[derive(Clone, Copy, Debug)]
 struct DragStart {
@@ -120,6 +133,8 @@ fn plot_ui(
     // a zero-width range: draw one visible bar at the value.
     let degenerate = bin_count == 0 || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater);
     let (view_lo, view_hi, bars) = if degenerate {
+        // An all-NaN / all-background channel may have no finite range at all: centre on 0.
+        let lo = if lo.is_finite() { lo } else { 0.0 };
         let half = (lo.abs() * 0.1).max(0.5);
         let total: u64 = histogram.bins.iter().sum();
         let bars = if total > 0 && lo.is_finite() {
@@ -127,8 +142,7 @@ fn plot_ui(
                 Bar::new(lo, bar_height(total, log_counts))
                     .width(half * 0.2)
                     .fill(bar_color)
-                    .stroke(egui::Stroke::new(1.0, bar_color))
-                    .name(format!("{}: {} pixels", exact(lo), group_thousands(total))),
+                    .stroke(egui::Stroke::new(1.0, bar_color)),
             ]
         } else {
             Vec::new()
@@ -147,12 +161,6 @@ fn plot_ui(
                     .width(bin_width)
                     .fill(bar_color)
                     .stroke(egui::Stroke::new(0.5, bar_color))
-                    .name(format!(
-                        "{} … {}: {} pixels",
-                        compact(start),
-                        compact(start + bin_width),
-                        group_thousands(count)
-                    ))
             })
             .collect();
         // Show the normalisation range too when it is near the data (not the 1e10 sentinel).
@@ -235,7 +243,21 @@ fn plot_ui(
         plot_ui.bar_chart(
             BarChart::new("histogram", bars)
                 .color(bar_color)
-                .element_formatter(Box::new(|bar, _| bar.name.clone())),
+                // The hover text is built only for the hovered bar, not for every bar each frame.
+                .element_formatter(Box::new(move |bar, _| {
+                    let count = bar_count(bar.value, log_counts);
+                    let pixels = group_thousands(count);
+                    if degenerate {
+                        format!("{}: {pixels} pixels", exact(bar.argument))
+                    } else {
+                        let half = 0.5 * bar.bar_width;
+                        format!(
+                            "{} … {}: {pixels} pixels",
+                            compact(bar.argument - half),
+                            compact(bar.argument + half)
+                        )
+                    }
+                })),
         );
         for (name, value) in [("min", r0), ("max", r1)] {
             if value.is_finite() {
@@ -351,4 +373,31 @@ fn counts_ui(ui: &mut egui::Ui, stats: &ChannelStats) {
             ui.label(RichText::new(group_thousands(stats.count as u64)).monospace());
             ui.end_row();
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bar_heights_map_back_to_exact_counts() {
+        for count in [0u64, 1, 2, 9, 10, 999, 1000, 76_800, 8_294_400, 123_456_789] {
+            for log_counts in [false, true] {
+                assert_eq!(
+                    bar_count(bar_height(count, log_counts), log_counts),
+                    count,
+                    "count {count}, log {log_counts}"
+                );
+            }
+        }
+        assert_eq!(bar_height(1, true), 1.0);
+        assert_eq!(bar_height(0, true), 0.0);
+    }
+
+    #[test]
+    fn constant_label_groups_thousands() {
+        assert_eq!(constant_label(76_800, 1.0), "all 76 800 pixels = 1");
+        assert_eq!(constant_label(1, 0.5), "all 1 pixel = 0.5");
+        assert_eq!(constant_label(4, f64::NAN), "all 4 pixels = NaN");
+    }
 }
