@@ -616,3 +616,76 @@ fn a_new_open_supersedes_a_load_in_flight() {
             .contains("single_zbuf_compositing_off")
     );
 }
+
+/// Every text painted in the last frame.
+fn painted_texts(h: &Harness<'static, ExrProbeApp>) -> Vec<String> {
+    h.output()
+        .shapes
+        .iter()
+        .filter_map(|clipped| match &clipped.shape {
+            egui::Shape::Text(text) => Some(text.galley.text().to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn dragging_files_over_the_window_shows_the_drop_overlay() {
+    let mut h = harness();
+    h.run_ok();
+    assert!(
+        !painted_texts(&h)
+            .iter()
+            .any(|t| t.starts_with("Drop to open"))
+    );
+    for name in [MULTI_ZIP, MULTI_PIZ] {
+        h.input_mut().hovered_files.push(egui::HoveredFile {
+            path: Some(fixture(name)),
+            mime: String::new(),
+        });
+    }
+    h.step();
+    assert!(
+        painted_texts(&h)
+            .iter()
+            .any(|t| t == "Drop to open these 2 files as a sequence"),
+        "{:?}",
+        painted_texts(&h)
+    );
+}
+
+#[test]
+fn zoomed_far_in_each_pixel_shows_its_value() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    // At 1:1, drag pixel (100, 120) to the middle of the depth view, then zoom to 64 points per
+    // pixel about the middle.
+    h.state_mut().execute(Command::OneToOne);
+    h.run_ok();
+    let from = depth_view_pos(&h, 100, 120);
+    let (_, depth_rect) = h.state().canvas_rects().expect("views");
+    let to = depth_rect.center() + vec2(0.5, 0.5);
+    h.hover_at(from);
+    h.drag_at(from);
+    h.hover_at(from + vec2(10.0, 0.0));
+    h.hover_at(to);
+    h.drop_at(to);
+    h.run_ok();
+    h.state_mut().execute(Command::Zoom(64.0));
+    h.run_ok();
+    let pos = depth_view_pos(&h, 100, 120);
+    assert!(depth_rect.contains(pos), "{pos:?} outside {depth_rect:?}");
+    h.hover_at(pos);
+    h.run_ok();
+    let texts = painted_texts(&h);
+    // The overlay uses 4 decimals: Z = 10.998737 → "10.9987".
+    assert!(texts.iter().any(|t| t == "10.9987"), "{texts:?}");
+    assert_eq!(
+        h.state().probe(),
+        Some(ProbePos {
+            part: 0,
+            col: 100,
+            row: 120
+        })
+    );
+}

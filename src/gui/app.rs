@@ -33,7 +33,12 @@ const PERSIST_KEY: &str = "exrprobe";
 pub struct Message {
     pub kind: MessageKind,
     pub text: String,
+    /// When it was posted (confirmations fade out after [`INFO_MESSAGE_SECS`]).
+    pub posted: Instant,
 }
+
+/// Confirmations disappear after this many seconds; errors stay until dismissed.
+pub const INFO_MESSAGE_SECS: f32 = 10.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageKind {
@@ -471,6 +476,7 @@ impl ExrProbeApp {
         self.messages.push(Message {
             kind: MessageKind::Error,
             text,
+            posted: Instant::now(),
         });
     }
 
@@ -479,6 +485,7 @@ impl ExrProbeApp {
         self.messages.push(Message {
             kind: MessageKind::Info,
             text,
+            posted: Instant::now(),
         });
     }
 }
@@ -576,6 +583,7 @@ impl ExrProbeApp {
         self.worker.set_context(&ctx);
         self.drain_worker();
 
+        self.expire_messages(&ctx);
         let mut commands: Vec<Command> = std::mem::take(&mut self.pending);
         self.keyboard_shortcuts(&ctx, &mut commands);
 
@@ -628,6 +636,22 @@ impl ExrProbeApp {
         }
         self.request_textures(&ctx);
         self.update_title(&ctx);
+    }
+
+    /// Drops confirmations older than [`INFO_MESSAGE_SECS`] and schedules a repaint for the next.
+    fn expire_messages(&mut self, ctx: &egui::Context) {
+        let lifetime = Duration::from_secs_f32(INFO_MESSAGE_SECS);
+        self.messages
+            .retain(|m| m.kind == MessageKind::Error || m.posted.elapsed() < lifetime);
+        if let Some(next) = self
+            .messages
+            .iter()
+            .filter(|m| m.kind == MessageKind::Info)
+            .map(|m| lifetime.saturating_sub(m.posted.elapsed()))
+            .min()
+        {
+            ctx.request_repaint_after(next);
+        }
     }
 
     fn keyboard_shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
@@ -1518,6 +1542,24 @@ impl ExrProbeApp {
             }
         }
         self.rgb_footer(ui, rgb_footer, commands);
+        if !stacked && banner > 0.0 {
+            // Beside the findings banner: why this colour layer was chosen.
+            let note = egui::Rect::from_min_size(
+                rgb_header.left_bottom(),
+                egui::vec2(rgb_col.width(), banner.min(20.0)),
+            );
+            let text = match (self.selection.solo, self.selection.rgb_layer) {
+                (Some(_), _) => None,
+                (None, Some(i)) => doc.analysis.rgb_layers.get(i).map(|l| l.rule.clone()),
+                (None, None) => None,
+            };
+            if let Some(text) = text {
+                ui.scope_builder(egui::UiBuilder::new().max_rect(note), |ui| {
+                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+                    ui.label(RichText::new(text).weak().small());
+                });
+            }
+        }
         self.depth_footer(ui, depth_footer, doc, commands);
 
         // Canvases: interact with both first, so the crosshair is known before painting.
@@ -1717,7 +1759,16 @@ impl ExrProbeApp {
                 } else {
                     "RGB".to_owned()
                 };
-                ui.label(RichText::new(title).strong());
+                let rule = if self.selection.solo.is_some() {
+                    "Shown on its own as grey over its robust range".to_owned()
+                } else {
+                    self.selection
+                        .rgb_layer
+                        .and_then(|i| doc.analysis.rgb_layers.get(i))
+                        .map(|l| format!("Chosen because: {}", l.rule))
+                        .unwrap_or_else(|| "No colour layer in this file".to_owned())
+                };
+                ui.label(RichText::new(title).strong()).on_hover_text(rule);
                 if self.selection.solo.is_some()
                     && ui
                         .small_button("Back to RGB")
