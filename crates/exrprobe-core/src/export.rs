@@ -560,6 +560,19 @@ mod tests {
     }
 
     #[test]
+    fn samples_that_do_not_fill_the_shape_are_refused_without_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z.npy");
+        // 3 × 2 declared, 5 samples held: never write an array numpy would misread.
+        let ch = channel("Z", 3, 2, Samples::F32(vec![0.0; 5]));
+        let text = write_npy(&ch, NpyDtype::F32, &path, false)
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("5 samples"), "{text}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
     fn a_folder_as_target_is_refused_even_with_overwrite() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out.npy");
