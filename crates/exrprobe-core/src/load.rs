@@ -126,7 +126,12 @@ pub fn load_file(
         source: error,
     };
     let file = File::open(path).map_err(io_error)?;
-    let file_len = file.metadata().map_err(io_error)?.len();
+    let metadata = file.metadata().map_err(io_error)?;
+    // Opening a folder succeeds on Unix; say so instead of failing later as "not an EXR".
+    if metadata.is_dir() {
+        return Err(io_error(std::io::ErrorKind::IsADirectory.into()));
+    }
+    let file_len = metadata.len();
 
     // Header first, from the file, without reading the pixel data.
     let (parts, decoded_bytes) = guarded(&source, || {
@@ -389,7 +394,7 @@ fn unsupported_reason(header: &Header) -> Option<String> {
         .list
         .iter()
         .filter(|channel| channel.sampling != exr::math::Vec2(1, 1))
-        .map(|channel| channel.name.to_string())
+        .map(|channel| text_string(&channel.name))
         .collect();
     if subsampled.is_empty() {
         None
@@ -512,7 +517,7 @@ fn part_from_header(header: &Header, source: &str) -> Result<Part, LoadError> {
         .map(|channel| {
             let (width, height) = channel_size(header, channel);
             Channel {
-                name: channel.name.to_string(),
+                name: text_string(&channel.name),
                 sample_type: sample_type(channel.sample_type),
                 sampling: (channel.sampling.0, channel.sampling.1),
                 quantize_linearly: channel.quantize_linearly,
@@ -533,11 +538,7 @@ fn part_from_header(header: &Header, source: &str) -> Result<Part, LoadError> {
     };
 
     Ok(Part {
-        name: header
-            .own_attributes
-            .layer_name
-            .as_ref()
-            .map(ToString::to_string),
+        name: header.own_attributes.layer_name.as_ref().map(text_string),
         data_window: window(header.data_window()),
         display_window: window(header.shared_attributes.display_window),
         pixel_aspect: header.shared_attributes.pixel_aspect,
@@ -566,15 +567,24 @@ fn matrix_text(values: &[f32], columns: usize) -> String {
     format!("[{}]", rows.join(", "))
 }
 
+/// A name or text attribute as a `String`. OpenEXR (and Blender through it) writes UTF-8 bytes;
+/// the `exr` crate's `Display` maps each byte to one char (Latin-1), which garbles every
+/// non-ASCII name (`Tiefe Ω` became `Tiefe Î©`). Bytes that are not UTF-8 keep that Latin-1
+/// reading, so no name is lost.
+fn text_string(text: &exr::meta::attribute::Text) -> String {
+    match std::str::from_utf8(text.as_slice()) {
+        Ok(utf8) => utf8.to_owned(),
+        Err(_) => text.to_string(),
+    }
+}
+
 /// Renders an attribute value as readable text.
 fn attribute_text(value: &AttributeValue) -> String {
     match value {
-        AttributeValue::Text(text) => text.to_string(),
-        AttributeValue::TextVector(texts) => texts
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
+        AttributeValue::Text(text) => text_string(text),
+        AttributeValue::TextVector(texts) => {
+            texts.iter().map(text_string).collect::<Vec<_>>().join(", ")
+        }
         AttributeValue::F32(v) => v.to_string(),
         AttributeValue::F64(v) => v.to_string(),
         AttributeValue::I32(v) => v.to_string(),
@@ -602,7 +612,11 @@ fn attribute_text(value: &AttributeValue) -> String {
             .list
             .iter()
             .map(|channel| {
-                let mut text = format!("{} ({})", channel.name, sample_type(channel.sample_type));
+                let mut text = format!(
+                    "{} ({})",
+                    text_string(&channel.name),
+                    sample_type(channel.sample_type)
+                );
                 if channel.sampling != exr::math::Vec2(1, 1) {
                     text.push_str(&format!(
                         ", sampling {}x{}",
