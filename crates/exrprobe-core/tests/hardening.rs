@@ -2,7 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 use std::io::Cursor;
-use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use exr::prelude::{
