@@ -698,7 +698,11 @@ struct Work {
 
 /// Decoding state of one part.
 struct PartState {
-    /// One buffer per channel (`None` for parts we do not decode).
+    /// False for parts we do not decode (deep, subsampled).
+    decodable: bool,
+    /// One buffer per channel, allocated when the part's first block has been decompressed (a
+    /// crafted header can declare hundreds of MB within the budget while its one block is
+    /// garbage: the file is then refused without ever touching that memory).
     buffers: Option<Vec<Samples>>,
     /// Pixel positions (within the data window) of the blocks written so far.
     blocks_seen: HashSet<(usize, usize)>,
@@ -739,6 +743,7 @@ fn decode_pixels(
                 .iter()
                 .any(|&offset| offset < tables_end as u64 || offset >= bytes.len() as u64);
             states.push(PartState {
+                decodable: false,
                 buffers: None,
                 blocks_seen: HashSet::new(),
                 blocks_expected: 0,
@@ -759,21 +764,9 @@ fn decode_pixels(
                 });
             }
         }
-        let buffers = header
-            .channels
-            .list
-            .iter()
-            .map(|channel| {
-                let (width, height) = channel_size(header, channel);
-                zeroed_samples(
-                    sample_type(channel.sample_type),
-                    width.saturating_mul(height),
-                )
-                .ok_or_else(|| out_of_memory(source))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         states.push(PartState {
-            buffers: Some(buffers),
+            decodable: true,
+            buffers: None,
             blocks_seen: HashSet::new(),
             blocks_expected,
             error: None,
@@ -813,6 +806,9 @@ fn decode_pixels(
             if state.error.is_some() {
                 continue;
             }
+            if block.is_ok() && state.buffers.is_none() {
+                state.buffers = Some(zeroed_buffers(header, source)?);
+            }
             let result = block.and_then(|block| insert_block(header, &block, state));
             if let Err(reason) = result {
                 state.error = Some(reason);
@@ -825,7 +821,7 @@ fn decode_pixels(
     let mut first_error = None;
     let mut decoded_parts = 0;
     for ((part, state), header) in parts.iter_mut().zip(states).zip(&meta.headers) {
-        let Some(buffers) = state.buffers else {
+        if !state.decodable {
             // A part we do not decode: keep its explanation, add the damage if any.
             if let Some(reason) = state.error {
                 let unsupported = part.pixel_error.take().unwrap_or_default();
@@ -834,7 +830,7 @@ fn decode_pixels(
                 first_error.get_or_insert(reason);
             }
             continue;
-        };
+        }
         let error = state.error.or_else(|| {
             (state.blocks_seen.len() != state.blocks_expected).then(|| {
                 format!(
@@ -851,6 +847,10 @@ fn decode_pixels(
             part.pixel_error = Some(reason);
             continue;
         }
+        let buffers = match state.buffers {
+            Some(buffers) => buffers,
+            None => zeroed_buffers(header, source)?,
+        };
         decoded_parts += 1;
         for (channel, samples) in part.channels.iter_mut().zip(buffers) {
             channel.samples = Some(samples);
@@ -977,6 +977,23 @@ fn check_dwa_counters(header: &Header, chunk: &Chunk) -> Result<(), String> {
 }
 
 /// A zero-filled buffer of `count` samples, or `None` when the memory is not available.
+/// Zeroed sample buffers for every channel of a part.
+fn zeroed_buffers(header: &Header, source: &str) -> Result<Vec<Samples>, LoadError> {
+    header
+        .channels
+        .list
+        .iter()
+        .map(|channel| {
+            let (width, height) = channel_size(header, channel);
+            zeroed_samples(
+                sample_type(channel.sample_type),
+                width.saturating_mul(height),
+            )
+            .ok_or_else(|| out_of_memory(source))
+        })
+        .collect()
+}
+
 fn zeroed_samples(sample_type: SampleType, count: usize) -> Option<Samples> {
     fn zeroed<T: Clone>(zero: T, count: usize) -> Option<Vec<T>> {
         let mut v = Vec::new();
