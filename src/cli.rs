@@ -33,6 +33,7 @@ pub struct Args {
 pub enum Command {
     /// Header, channel table with statistics, detected RGB and depth, findings.
     Info {
+        /// EXR files to describe.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// One JSON object per file, one per line (see docs/CLI.md).
@@ -47,6 +48,7 @@ pub enum Command {
     /// Exit code: 0 when no file has an error-level finding, 1 when some file has one, 2 when
     /// some file could not be read (2 wins over 1).
     Check {
+        /// EXR files, and folders to search recursively for *.exr (any case).
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// One JSON object per file, one per line (see docs/CLI.md).
@@ -58,6 +60,7 @@ pub enum Command {
     },
     /// Exports the depth channel (or any channel, or all) to NumPy .npy / .npz.
     Export {
+        /// The EXR file to export from.
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Channel to export (default: the detected depth channel). Multi-part: PART/CHANNEL.
@@ -275,7 +278,7 @@ struct InfoRecord {
     /// Other depth candidates, best first.
     depth_candidates: Vec<NamedRule>,
     /// Z-like channels ruled out as depth, with the reason.
-    depth_rejected: Vec<NamedRule>,
+    depth_rejected: Vec<RejectedRecord>,
     rgb_channels: Option<RgbRecord>,
     findings: Vec<FindingRecord>,
 }
@@ -321,6 +324,12 @@ struct ChannelRecord {
 struct NamedRule {
     channel: String,
     rule: String,
+}
+
+#[derive(Debug, Serialize)]
+struct RejectedRecord {
+    channel: String,
+    reason: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -443,9 +452,9 @@ fn info_record(path: &Path, image: &Image, analysis: &Analysis) -> InfoRecord {
             .depth
             .rejected
             .iter()
-            .map(|r| NamedRule {
+            .map(|r| RejectedRecord {
                 channel: name_of(image, r.channel),
-                rule: r.reason.clone(),
+                reason: r.reason.clone(),
             })
             .collect(),
         rgb_channels,
@@ -603,7 +612,7 @@ fn write_info_text(out: &mut impl Write, record: &InfoRecord) -> io::Result<()> 
         )?;
     }
     for rejected in &record.depth_rejected {
-        writeln!(out, "         not depth: {}", rejected.rule)?;
+        writeln!(out, "         not depth: {}", rejected.reason)?;
     }
 
     if record.findings.is_empty() {
@@ -638,8 +647,9 @@ fn severity_text(severity: Severity) -> &'static str {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 enum Status {
+    // The discriminants index `Printer::counts`.
     #[serde(rename = "OK")]
-    Ok,
+    Ok = 0,
     #[serde(rename = "WARN")]
     Warn,
     #[serde(rename = "FAIL")]
@@ -820,11 +830,16 @@ fn check_file(path: &Path, memory_budget_bytes: u64) -> Result<CheckRecord, Load
 const PROGRESS_MIN_FILES: usize = 8;
 
 /// Prints records in input order as soon as all earlier ones are done, with a progress line.
+/// A record is dropped once printed (only the counts stay), so memory does not grow with the
+/// number of files beyond one slot each.
 struct Printer<W: Write> {
     out: W,
     json: bool,
+    /// `Some` between being done and being printed.
     records: Vec<Option<CheckRecord>>,
     next_to_print: usize,
+    /// Printed records per status: OK, WARN, FAIL, ERROR.
+    counts: [usize; 4],
     done: usize,
     progress: bool,
     error: Option<io::Error>,
@@ -849,13 +864,18 @@ impl<W: Write> Printer<W> {
         if self.progress {
             write!(stderr, "\r\x1b[K")?;
         }
-        while let Some(Some(record)) = self.records.get(self.next_to_print) {
+        while let Some(record) = self
+            .records
+            .get_mut(self.next_to_print)
+            .and_then(Option::take)
+        {
             if self.json {
-                serde_json::to_writer(&mut self.out, record)?;
+                serde_json::to_writer(&mut self.out, &record)?;
                 writeln!(self.out)?;
             } else {
                 writeln!(self.out, "{}", record.line())?;
             }
+            self.counts[record.status as usize] += 1;
             self.next_to_print += 1;
         }
         self.out.flush()?;
@@ -883,6 +903,7 @@ fn run_check(paths: &[PathBuf], json: bool, memory_budget_bytes: u64) -> anyhow:
         json,
         records: inputs.iter().map(|_| None).collect(),
         next_to_print: 0,
+        counts: [0; 4],
         done: 0,
         progress: inputs.len() >= PROGRESS_MIN_FILES && io::stderr().is_terminal(),
         error: None,
@@ -905,6 +926,14 @@ fn run_check(paths: &[PathBuf], json: bool, memory_budget_bytes: u64) -> anyhow:
                 let _alone = exclusive.write().unwrap_or_else(|e| e.into_inner());
                 check_file(path, memory_budget_bytes)
             }
+            // Name the budget the user gave, not the worker's share of it.
+            Err(LoadError::TooLarge {
+                needed_bytes, path, ..
+            }) => Err(LoadError::TooLarge {
+                needed_bytes,
+                budget_bytes: memory_budget_bytes,
+                path,
+            }),
             other => other,
         };
         result.unwrap_or_else(|err| CheckRecord::unreadable(path, err.to_string()))
@@ -948,20 +977,7 @@ fn run_check(paths: &[PathBuf], json: bool, memory_budget_bytes: u64) -> anyhow:
     if let Some(err) = printer.error.take() {
         return Err(anyhow!(err));
     }
-    let count = |status: Status| {
-        printer
-            .records
-            .iter()
-            .flatten()
-            .filter(|r| r.status == status)
-            .count()
-    };
-    let (ok, warn, fail, error) = (
-        count(Status::Ok),
-        count(Status::Warn),
-        count(Status::Fail),
-        count(Status::Error),
-    );
+    let [ok, warn, fail, error] = printer.counts;
     if !json {
         let total = printer.records.len();
         writeln!(
@@ -1031,6 +1047,20 @@ fn run_export(request: &ExportRequest<'_>) -> anyhow::Result<ExitCode> {
     let file = request.file;
     let image = load(file, request.memory_budget_bytes)?;
     let output = if request.all {
+        if image.channels().all(|(_, _, c)| c.samples.is_none()) {
+            let mut reasons: Vec<String> = image
+                .parts
+                .iter()
+                .filter_map(|p| p.pixel_error.clone())
+                .collect();
+            reasons.dedup();
+            let why = if reasons.is_empty() {
+                "no channel has decoded pixels".to_owned()
+            } else {
+                reasons.join("; ")
+            };
+            return Err(anyhow!("nothing to export ({why}): {}", file.display()));
+        }
         let output = request
             .output
             .map_or_else(|| default_output(file, ".npz"), Path::to_path_buf);

@@ -55,4 +55,50 @@ mod tests {
         }
         assert_ne!(examples[0].name, examples[1].name);
     }
+
+    fn analyse(example: &Example) -> (exrprobe_core::model::Image, exrprobe_core::Analysis) {
+        use exrprobe_core::load::{LoadOptions, load_bytes};
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        let image = load_bytes(
+            example.bytes,
+            example.file_name,
+            &LoadOptions::default(),
+            &mut |_| {},
+            &cancel,
+        )
+        .unwrap_or_else(|err| panic!("{}: {err}", example.file_name));
+        let analysis = exrprobe_core::analyze(&image);
+        (image, analysis)
+    }
+
+    #[test]
+    fn spheres_example_has_real_depth_with_a_no_hit_background() {
+        use exrprobe_core::diagnose::Severity;
+        let (image, analysis) = analyse(&examples()[0]);
+        let depth = analysis
+            .depth_channel()
+            .and_then(|c| image.qualified_name(c));
+        assert_eq!(depth.as_deref(), Some("ViewLayer.Depth.Z"));
+        let codes: Vec<_> = analysis.findings.iter().map(|f| f.code).collect();
+        assert!(codes.contains(&"depth_background"), "{codes:?}");
+        assert!(
+            analysis
+                .findings
+                .iter()
+                .all(|f| f.severity != Severity::Error),
+            "{codes:?}"
+        );
+    }
+
+    #[test]
+    fn z_trap_example_is_diagnosed_as_the_compositing_trap() {
+        use exrprobe_core::diagnose::Severity;
+        let (image, analysis) = analyse(&examples()[1]);
+        let depth = analysis
+            .depth_channel()
+            .and_then(|c| image.qualified_name(c));
+        assert_eq!(depth.as_deref(), Some("Z"));
+        let first = analysis.findings.first().map(|f| (f.code, f.severity));
+        assert_eq!(first, Some(("depth_constant", Severity::Error)));
+    }
 }

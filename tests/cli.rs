@@ -17,7 +17,10 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    Command::new(env!("CARGO_BIN_EXE_exrprobe"))
+    // EXRPROBE_TEST_BIN runs the tests against another build (e.g. a release binary).
+    let binary = std::env::var_os("EXRPROBE_TEST_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_exrprobe").into());
+    Command::new(binary)
         .args(args)
         .output()
         .expect("the exrprobe binary runs")
@@ -504,4 +507,49 @@ fn missing_file_is_a_clean_error_ending_with_the_path() {
             "{command}: {err}"
         );
     }
+}
+
+#[test]
+fn check_memory_budget_refuses_big_files_and_decodes_a_file_over_a_worker_share_alone() {
+    // Far too small: every file is refused before decoding, with a hint how to raise it.
+    let output = exrprobe([
+        "check".as_ref(),
+        "--json".as_ref(),
+        "--memory-budget".as_ref(),
+        "64k".as_ref(),
+        fixture("blender").as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_clean_stderr(&output);
+    let records: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 4);
+    for record in &records {
+        assert_eq!(record["status"], "ERROR", "{record}");
+        assert!(
+            record["error"]
+                .as_str()
+                .unwrap()
+                .contains("--memory-budget"),
+            "{record}"
+        );
+    }
+
+    // The 32-bit multilayer render needs about 3.2 MiB (9 × 320 × 240 × 4 bytes and the
+    // loader's working memory): more than a worker's share of 4 MiB on a machine with two or
+    // more cores, but within the whole budget, so it is checked alone instead of failing.
+    let output = exrprobe([
+        "check".as_ref(),
+        "--memory-budget".as_ref(),
+        "4M".as_ref(),
+        fixture("blender").as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stdout(&output).ends_with("4 files: 3 OK, 0 WARN, 1 FAIL, 0 ERROR\n"),
+        "{}",
+        stdout(&output)
+    );
 }

@@ -12,7 +12,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use exrprobe::gui::app::MessageKind;
 use exrprobe::gui::panels::probe::ProbePos;
-use exrprobe::gui::{Command, ExportKind, ExrProbeApp};
+use exrprobe::gui::{Command, ExportKind, ExrProbeApp, Slot};
 
 fn fixture(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -439,4 +439,180 @@ fn welcome_view_offers_open_and_examples() {
     let _ = h.get_by_label("Open…");
     let _ = h.get_by_label("Open example render");
     let _ = h.get_by_label_contains("Drop .exr files here");
+}
+
+#[test]
+fn ctrl_c_copies_the_pinned_probe_with_exact_values() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    h.state_mut().execute(Command::Unpin);
+    let pos = depth_view_pos(&h, 100, 120);
+    h.hover_at(pos);
+    h.run_ok();
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_ok();
+    assert!(h.state().is_pinned());
+    // One frame with Ctrl+C going down: the copy lands in that frame's output.
+    h.input_mut().events.push(egui::Event::Key {
+        key: Key::C,
+        pressed: true,
+        modifiers: egui::Modifiers::COMMAND,
+        repeat: false,
+        physical_key: None,
+    });
+    h.step();
+    let copied: Vec<String> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(text) => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    assert!(copied[0].contains("10.998737"), "{}", copied[0]);
+}
+
+#[test]
+fn exposure_keys_step_by_one_stop() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    h.key_press(Key::E);
+    h.run_ok();
+    assert_eq!(h.state().exposure(), 1.0);
+    h.key_press_modifiers(egui::Modifiers::SHIFT, Key::E);
+    h.key_press_modifiers(egui::Modifiers::SHIFT, Key::E);
+    settle(&mut h);
+    assert_eq!(h.state().exposure(), -1.0);
+}
+
+#[test]
+fn images_larger_than_the_texture_limit_are_downsampled_but_probed_at_full_resolution() {
+    // egui needs at least 1024 texels for its font atlas; a 2100 × 120 render exceeds that.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("wide.exr");
+    let bytes = exrprobe::core::synth::spheres_multilayer_exr(2100, 120).expect("synth");
+    std::fs::write(&path, bytes).expect("write");
+
+    let mut h = harness();
+    h.input_mut().max_texture_side = Some(1024);
+    h.step();
+    h.state_mut().execute(Command::Open(vec![path]));
+    settle(&mut h);
+    // Every third sample: ceil(2100 / 3) × ceil(120 / 3).
+    assert_eq!(h.state().shown_texture_size(Slot::Depth), Some([700, 40]));
+    assert_eq!(h.state().shown_texture_size(Slot::Rgb), Some([700, 40]));
+
+    // The probe reads the full-resolution model: pixel 1001 is not a multiple of 3.
+    let pos = depth_view_pos(&h, 1001, 61);
+    h.hover_at(pos);
+    h.run_ok();
+    assert_eq!(
+        h.state().probe(),
+        Some(ProbePos {
+            part: 0,
+            col: 1001,
+            row: 61
+        })
+    );
+    let doc = h.state().document().expect("loaded");
+    let depth = h.state().selection().depth.expect("depth");
+    let value = doc
+        .image
+        .channel(depth)
+        .and_then(|c| c.value_at(1001, 61))
+        .expect("value");
+    let _ = h.get_by_label_contains(&format!("= {value}"));
+}
+
+/// In-memory eframe storage.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn open_recent_is_persisted_across_restarts() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    open(&mut h, &[ZBUF_ON]);
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(h.state_mut(), &mut storage);
+
+    let mut cc = eframe::CreationContext::_new_kittest(egui::Context::default());
+    cc.storage = Some(&storage);
+    let restarted = ExrProbeApp::new(Some(&cc));
+    let recent: Vec<String> = restarted
+        .recent()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    // Most recent first.
+    assert_eq!(
+        recent,
+        vec![
+            "single_zbuf_compositing_on.exr".to_owned(),
+            "single_zbuf_compositing_off.exr".to_owned()
+        ]
+    );
+}
+
+#[test]
+fn a_new_open_supersedes_a_load_in_flight() {
+    let mut h = harness();
+    h.run_ok();
+    // The multi-part file takes longest to load; the second open must win and the first load's
+    // result (or its cancellation) must not show up.
+    h.state_mut().execute(Command::Open(vec![fixture(
+        "openexr-images/Beachball/multipart.0001.exr",
+    )]));
+    h.state_mut()
+        .execute(Command::Open(vec![fixture(ZBUF_OFF)]));
+    settle(&mut h);
+    let doc = h.state().document().expect("loaded");
+    assert!(
+        doc.source.label().contains("single_zbuf_compositing_off"),
+        "{}",
+        doc.source.label()
+    );
+    assert!(
+        h.state().messages().is_empty(),
+        "{:?}",
+        h.state().messages()
+    );
+    // Give a late result of the first load every chance to arrive, then check again.
+    std::thread::sleep(Duration::from_millis(200));
+    settle(&mut h);
+    assert!(
+        h.state()
+            .document()
+            .expect("loaded")
+            .source
+            .label()
+            .contains("single_zbuf_compositing_off")
+    );
 }

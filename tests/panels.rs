@@ -338,6 +338,40 @@ fn channel_tree_lists_blender_depth_and_sets_it_as_depth() {
     );
 }
 
+#[test]
+fn channel_tree_lays_out_only_the_visible_rows_of_thousands_of_channels() {
+    // 3 000 channels: 100 layers × 30 components, like a large AOV dump.
+    let mut image = multilayer();
+    let channels: Vec<Channel> = (0..100)
+        .flat_map(|layer| {
+            (0..30).map(move |c| f32_channel(&format!("L{layer:03}.P.C{c:02}"), vec![0.5; W * H]))
+        })
+        .collect();
+    image.parts[0].channels = channels;
+    let analysis = analysis_of(&image, vec![]);
+    let selection = ChannelSelection::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(400.0, 400.0))
+        .build_ui(move |ui| {
+            // Inside a caller's scroll area, as the app's left panel does.
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let _ = channels_ui(ui, &image, &analysis, &selection);
+            });
+        });
+    harness.run();
+    harness.get_by_label("L000.P.C00");
+    assert!(
+        harness.query_by_label("L099.P.C29").is_none(),
+        "rows far below the visible area must not be laid out"
+    );
+    // Collapsing the first layer brings the next one into view.
+    assert!(harness.query_by_label("L001.P.C00").is_none());
+    harness.get_by_label("L000").click();
+    harness.run();
+    assert!(harness.query_by_label("L000.P.C00").is_none());
+    harness.get_by_label("L001.P.C00");
+}
+
 fn image_ref(image: &Image, name: &str) -> Option<ChannelRef> {
     image.find_channel(name)
 }
@@ -519,4 +553,125 @@ fn fixture_probe_shows_the_exact_depth_value() {
     harness.run();
     harness.get_by_label("7.212733");
     harness.get_by_label(&format!("{}, {}", pos.col, pos.row));
+}
+
+#[test]
+fn probe_shows_display_window_coordinates_when_the_windows_differ() {
+    let mut image = multilayer();
+    image.parts[0].data_window = Window {
+        x: 10,
+        y: -5,
+        width: W,
+        height: H,
+    };
+    image.parts[0].display_window = Window {
+        x: 4,
+        y: -10,
+        width: 20,
+        height: 20,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 500.0))
+        .build_ui(move |ui| {
+            probe_ui(
+                ui,
+                &image,
+                Some(ProbePos {
+                    part: 0,
+                    col: 1,
+                    row: 1,
+                }),
+                false,
+            );
+        });
+    harness.run();
+    // Absolute (data window) coordinates, then relative to the display window's corner.
+    harness.get_by_label("11, -4");
+    harness.get_by_label("display x, y");
+    harness.get_by_label("7, 6");
+    assert!(harness.query_by_label("PINNED").is_none());
+    // Mist at (1, 1) = index 5 → 0.1 × 5 as f32.
+    harness.get_by_label(&(0.1f32 * 5.0).to_string());
+}
+
+#[test]
+fn channel_tree_exports_from_the_context_menu_and_picks_the_colour_layer() {
+    let image = multilayer();
+    let analysis = analysis_of(&image, vec![]);
+    let depth = image.find_channel("ViewLayer.Depth.Z");
+    let combined = analysis
+        .rgb_layers
+        .iter()
+        .position(|layer| layer.prefix.as_deref() == Some("ViewLayer.Combined"));
+    assert!(combined.is_some());
+    let selection = ChannelSelection {
+        rgb_layer: None,
+        depth,
+        solo: depth,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(500.0, 500.0))
+        .build_ui_state(
+            move |ui, action: &mut Option<ChannelAction>| {
+                if let Some(a) = channels_ui(ui, &image, &analysis, &selection) {
+                    *action = Some(a);
+                }
+            },
+            None,
+        );
+    harness.run();
+    // Viewing Depth.Z alone: the tree offers the way back.
+    harness.get_by_label_contains("Viewing ViewLayer.Depth.Z alone");
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::Button, "ViewLayer.Depth.Z")
+        .click_secondary();
+    harness.run();
+    harness.get_by_label("Export as .npy…").click();
+    harness.run();
+    assert_eq!(*harness.state(), depth.map(ChannelAction::Export));
+
+    *harness.state_mut() = None;
+    harness.get_by_label("ViewLayer.Combined").click();
+    harness.run();
+    assert_eq!(*harness.state(), combined.map(ChannelAction::SetRgbLayer));
+
+    *harness.state_mut() = None;
+    harness.get_by_label("Back to RGB").click();
+    harness.run();
+    assert_eq!(*harness.state(), Some(ChannelAction::Solo(None)));
+}
+
+#[test]
+fn histogram_of_an_all_nan_channel_says_so_without_a_range() {
+    let stats = ChannelStats {
+        count: 4,
+        finite: 0,
+        min: None,
+        max: None,
+        mean: None,
+        nan: 4,
+        pos_inf: 0,
+        neg_inf: 0,
+        sentinel: 0,
+        constant: Some(f64::NAN),
+        robust_range: None,
+        histogram: Histogram {
+            lo: f64::NAN,
+            hi: f64::NAN,
+            bins: vec![0; 256],
+            nan: 4,
+            ..empty_histogram()
+        },
+    };
+    let mut settings = HistogramSettings::default();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(700.0, 300.0))
+        .build_ui(move |ui| {
+            let _ = histogram_ui(ui, "Z", &stats, (f64::NAN, f64::NAN), &mut settings);
+        });
+    harness.run();
+    harness.get_by_label("all 4 pixels = NaN");
+    harness.get_by_label("NaN");
+    // The NaN count and the total.
+    assert_eq!(harness.get_all_by_label("4").count(), 2);
 }

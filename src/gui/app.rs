@@ -125,6 +125,8 @@ pub struct ExrProbeApp {
     pub(super) checker_texture: Option<TextureHandle>,
     pub(super) colorbar: Option<(ScalarMapping, TextureHandle)>,
     pub(super) banner_height: f32,
+    /// Whether the views were stacked in the last frame (L toggles relative to it).
+    pub(super) last_stacked: bool,
     /// Screen rectangles of the RGB and depth canvases in the last frame.
     pub(super) canvas_rects: Option<(egui::Rect, egui::Rect)>,
     pub(super) title_generation: u64,
@@ -182,6 +184,7 @@ impl ExrProbeApp {
             checker_texture: None,
             colorbar: None,
             banner_height: 0.0,
+            last_stacked: false,
             canvas_rects: None,
             title_generation: 0,
             started: Instant::now(),
@@ -258,6 +261,12 @@ impl ExrProbeApp {
         } else {
             None
         }
+    }
+
+    /// Size in texels of the texture shown in a view (smaller than the image when it had to be
+    /// downsampled to fit the GPU's `max_texture_side`).
+    pub fn shown_texture_size(&self, slot: Slot) -> Option<[usize; 2]> {
+        self.textures.shown(slot).map(|s| s.cpu.size)
     }
 
     /// Number of texture uploads so far.
@@ -485,11 +494,14 @@ fn robust_range(analysis: &Analysis, channel: ChannelRef) -> (f64, f64) {
         .unwrap_or((0.0, 1.0))
 }
 
-/// The image bounds both views share: the union of all parts' data windows.
+/// The image bounds both views share: the union of all parts' data and display windows.
 fn bounds_of(image: &Image) -> egui::Rect {
     let mut rect = egui::Rect::NOTHING;
     for part in &image.parts {
         rect = rect.union(view::window_rect(&part.data_window));
+        if part.display_window.pixel_count() > 0 {
+            rect = rect.union(view::window_rect(&part.display_window));
+        }
     }
     if rect.is_positive() {
         rect
@@ -1185,6 +1197,8 @@ impl ExrProbeApp {
             let mut open = self.show_info;
             egui::Window::new("File info")
                 .open(&mut open)
+                .pivot(egui::Align2::CENTER_CENTER)
+                .default_pos(ctx.content_rect().center())
                 .default_size([560.0, 480.0])
                 .vscroll(true)
                 .show(ctx, |ui| info_ui(ui, &doc.image));
@@ -1193,12 +1207,16 @@ impl ExrProbeApp {
         let mut open = self.show_shortcuts;
         egui::Window::new("Keyboard shortcuts")
             .open(&mut open)
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .resizable(false)
             .show(ctx, shortcuts_ui);
         self.show_shortcuts = open;
         let mut open = self.show_about;
         egui::Window::new("About exrprobe")
             .open(&mut open)
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .resizable(false)
             .collapsible(false)
             .show(ctx, |ui| {
@@ -1411,6 +1429,11 @@ impl ExrProbeApp {
                 stack > side * 1.15
             }
         };
+        if stacked != self.last_stacked {
+            // The canvases changed shape: fit again.
+            self.view.fit_pending = true;
+        }
+        self.last_stacked = stacked;
         let max_banner = (area.height() * 0.4).max(40.0);
         let banner = if doc.analysis.findings.is_empty() {
             0.0
@@ -1478,6 +1501,8 @@ impl ExrProbeApp {
         if !doc.analysis.findings.is_empty() {
             let used = ui
                 .scope_builder(egui::UiBuilder::new().max_rect(banner_rect), |ui| {
+                    ui.set_clip_rect(banner_rect.intersect(ui.clip_rect()));
+                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
                     egui::ScrollArea::vertical()
                         .id_salt("findings_banner")
                         .max_height(max_banner)
@@ -1904,8 +1929,23 @@ impl ExrProbeApp {
             egui::Stroke::new(1.0, Color32::from_gray(90)),
             egui::StrokeKind::Outside,
         );
-        let ticks = if gradient.width() > 320.0 { 4 } else { 2 };
-        for k in 0..=ticks {
+        let ticks = if mapping.hi == mapping.lo {
+            0 // constant: one label
+        } else if gradient.width() > 320.0 {
+            4
+        } else {
+            2
+        };
+        if ticks == 0 {
+            painter.text(
+                egui::pos2(gradient.center().x, gradient.bottom() + 4.0),
+                egui::Align2::CENTER_TOP,
+                format!("every value = {}", mapping.lo),
+                egui::FontId::proportional(11.0),
+                Color32::from_gray(210),
+            );
+        }
+        for k in (0..=ticks).filter(|_| ticks > 0) {
             let t = f64::from(k) / f64::from(ticks);
             let x = gradient.left() + gradient.width() * t as f32;
             painter.line_segment(

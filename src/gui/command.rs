@@ -226,9 +226,11 @@ impl ExrProbeApp {
             }
             Command::SetLayout(mode) => self.layout = mode,
             Command::ToggleLayout => {
-                self.layout = match self.layout {
-                    LayoutMode::Auto | LayoutMode::Stacked => LayoutMode::SideBySide,
-                    LayoutMode::SideBySide => LayoutMode::Stacked,
+                // Flip what is on screen now (Auto may show either).
+                self.layout = if self.last_stacked {
+                    LayoutMode::SideBySide
+                } else {
+                    LayoutMode::Stacked
                 };
             }
             Command::ToggleHistogram => self.show_histogram = !self.show_histogram,

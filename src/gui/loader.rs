@@ -162,8 +162,6 @@ impl Worker {
         let spawned = std::thread::Builder::new()
             .name("exrprobe-load".into())
             .spawn(move || {
-                let source = thread_source;
-                let started = Instant::now();
                 let progress_tx = tx.clone();
                 let progress_ctx = ctx.clone();
                 let mut last_sent = -1.0_f64;
@@ -178,47 +176,19 @@ impl Worker {
                         repaint(progress_ctx.as_ref());
                     }
                 };
-                let options = exrprobe_core::load::LoadOptions::default();
-                let result = match &source {
-                    Source::File(path) => {
-                        exrprobe_core::load::load_file(path, &options, &mut progress, &cancel)
-                    }
-                    Source::Example(i) => match crate::examples::examples().get(*i) {
-                        Some(example) => exrprobe_core::load::load_bytes(
-                            example.bytes,
-                            &format!("example: {}", example.file_name),
-                            &options,
-                            &mut progress,
-                            &cancel,
-                        ),
-                        None => {
-                            let _ = tx.send(WorkerMsg::LoadFailed {
-                                generation,
-                                source: source.clone(),
-                                message: format!("there is no built-in example number {i}"),
-                            });
-                            repaint(ctx.as_ref());
-                            return;
-                        }
-                    },
-                };
-                let msg = match result {
-                    Ok(image) => {
-                        let analysis = analyze(&image);
-                        WorkerMsg::Loaded(Box::new(Loaded {
-                            generation,
-                            source,
-                            image: Arc::new(image),
-                            analysis: Arc::new(analysis),
-                            load_duration: started.elapsed(),
-                        }))
-                    }
-                    Err(err) => WorkerMsg::LoadFailed {
-                        generation,
-                        source,
-                        message: err.to_string(),
-                    },
-                };
+                let source = thread_source;
+                let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    load_and_analyze(generation, &source, &mut progress, &cancel)
+                }))
+                .unwrap_or_else(|panic| WorkerMsg::LoadFailed {
+                    generation,
+                    source: source.clone(),
+                    message: format!(
+                        "internal error while loading ({}), please report it: {}",
+                        panic_text(panic.as_ref()),
+                        source.label()
+                    ),
+                });
                 let _ = tx.send(msg);
                 repaint(ctx.as_ref());
             });
@@ -246,7 +216,13 @@ impl Worker {
         let spawned = std::thread::Builder::new()
             .name("exrprobe-task".into())
             .spawn(move || {
-                let result = work();
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                    .unwrap_or_else(|panic| {
+                        Err(format!(
+                            "internal error ({}), please report it",
+                            panic_text(panic.as_ref())
+                        ))
+                    });
                 let _ = tx.send(WorkerMsg::TaskDone { task_id, result });
                 repaint(ctx.as_ref());
             });
@@ -266,7 +242,16 @@ impl Worker {
         let spawned = std::thread::Builder::new()
             .name("exrprobe-render".into())
             .spawn(move || {
-                let rendered = job.run(key);
+                let key_for_error = key.clone();
+                let rendered =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(key)))
+                        .unwrap_or_else(|panic| Rendered {
+                            key: key_for_error,
+                            result: Err(format!(
+                                "internal error while drawing ({}), please report it",
+                                panic_text(panic.as_ref())
+                            )),
+                        });
                 let _ = tx.send(WorkerMsg::Rendered(Box::new(rendered)));
                 repaint(ctx.as_ref());
             });
@@ -321,4 +306,60 @@ impl Worker {
             _ => false,
         }
     }
+}
+
+/// Loads `source` and analyses it (runs on the loader thread).
+fn load_and_analyze(
+    generation: u64,
+    source: &Source,
+    progress: &mut (dyn FnMut(f64) + Send),
+    cancel: &AtomicBool,
+) -> WorkerMsg {
+    let started = Instant::now();
+    let options = exrprobe_core::load::LoadOptions::default();
+    let result = match source {
+        Source::File(path) => exrprobe_core::load::load_file(path, &options, progress, cancel),
+        Source::Example(i) => match crate::examples::examples().get(*i) {
+            Some(example) => exrprobe_core::load::load_bytes(
+                example.bytes,
+                &format!("example: {}", example.file_name),
+                &options,
+                progress,
+                cancel,
+            ),
+            None => {
+                return WorkerMsg::LoadFailed {
+                    generation,
+                    source: source.clone(),
+                    message: format!("there is no built-in example number {i}"),
+                };
+            }
+        },
+    };
+    match result {
+        Ok(image) => {
+            let analysis = analyze(&image);
+            WorkerMsg::Loaded(Box::new(Loaded {
+                generation,
+                source: source.clone(),
+                image: Arc::new(image),
+                analysis: Arc::new(analysis),
+                load_duration: started.elapsed(),
+            }))
+        }
+        Err(err) => WorkerMsg::LoadFailed {
+            generation,
+            source: source.clone(),
+            message: err.to_string(),
+        },
+    }
+}
+
+/// The message of a caught panic.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
 }

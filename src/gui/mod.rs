@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 pub use app::ExrProbeApp;
 pub use command::{Command, ExportKind, LayoutMode};
+pub use textures::Slot;
 
 /// Opens the viewer window with `files` (none: the welcome view).
 pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {

@@ -235,18 +235,41 @@ pub fn paint_canvas(
         );
     }
     if let Some((x, y)) = crosshair {
-        let center = view.screen_from_image(rect, pos2(x as f32 + 0.5, y as f32 + 0.5));
-        let half = (view.zoom * 0.5).max(2.0);
-        let gap = half + 3.0;
-        let arm = 12.0 + gap;
-        for stroke in [
-            Stroke::new(3.0, Color32::from_black_alpha(200)),
-            Stroke::new(1.0, Color32::WHITE),
-        ] {
-            painter.line_segment([center - vec2(arm, 0.0), center - vec2(gap, 0.0)], stroke);
-            painter.line_segment([center + vec2(gap, 0.0), center + vec2(arm, 0.0)], stroke);
-            painter.line_segment([center - vec2(0.0, arm), center - vec2(0.0, gap)], stroke);
-            painter.line_segment([center + vec2(0.0, gap), center + vec2(0.0, arm)], stroke);
+        let pixel = view.screen_rect(
+            rect,
+            Rect::from_min_size(pos2(x as f32, y as f32), Vec2::splat(1.0)),
+        );
+        if view.zoom >= 8.0 {
+            // Zoomed in: outline the pixel itself.
+            painter.rect_stroke(
+                pixel,
+                0.0,
+                Stroke::new(3.0, Color32::from_black_alpha(200)),
+                StrokeKind::Inside,
+            );
+            painter.rect_stroke(
+                pixel,
+                0.0,
+                Stroke::new(1.0, Color32::WHITE),
+                StrokeKind::Inside,
+            );
+        } else {
+            let center = pixel.center();
+            let gap = (view.zoom * 0.5).max(2.0) + 3.0;
+            let arm = 12.0 + gap;
+            for stroke in [
+                Stroke::new(3.0, Color32::from_black_alpha(200)),
+                Stroke::new(1.0, Color32::WHITE),
+            ] {
+                for dir in [
+                    vec2(1.0, 0.0),
+                    vec2(-1.0, 0.0),
+                    vec2(0.0, 1.0),
+                    vec2(0.0, -1.0),
+                ] {
+                    painter.line_segment([center + dir * gap, center + dir * arm], stroke);
+                }
+            }
         }
     }
 }

@@ -1,5 +1,11 @@
 //! Rough throughput check of `channel_stats` on a 3840×2160 image with 33 channels (run with
 //! optimisations: `cargo run --release -p exrprobe-core --example stats_bench`).
+//!
+//! Wall-clock times are only meaningful on an otherwise idle machine. To measure CPU time of one
+//! float channel instead, loop it N times under `perf stat -e task-clock`:
+//! `STATS_BENCH_PROFILE=20 RAYON_NUM_THREADS=1 perf stat -e task-clock <binary>` (and
+//! `STATS_BENCH_PROFILE=0` for the set-up cost); add `STATS_BENCH_HISTOGRAM=1` to time only the
+//! `histogram()` pass.
 
 use std::time::Instant;
 
@@ -41,8 +47,13 @@ fn main() {
         .and_then(|n| n.parse::<usize>().ok())
     {
         // A clean loop to profile (e.g. under `perf stat` / `perf record`).
+        let histogram_only = std::env::var_os("STATS_BENCH_HISTOGRAM").is_some();
         for _ in 0..iterations {
-            std::hint::black_box(channel_stats(&one));
+            if histogram_only {
+                std::hint::black_box(histogram(&one, 7.0, 1000.0, 256));
+            } else {
+                std::hint::black_box(channel_stats(&one));
+            }
         }
         return;
     }

@@ -73,7 +73,8 @@ pub fn diagnose(
         rgb_findings(image, stats, layer, &mut findings);
     }
     for (&channel, channel_stats) in stats {
-        if let Some(finding) = non_finite(image, channel, channel_stats) {
+        let is_depth = depth.channel() == Some(channel);
+        if let Some(finding) = non_finite(image, channel, channel_stats, is_depth) {
             findings.push(finding);
         }
     }
@@ -423,9 +424,36 @@ fn rgb_findings(
 // ---------------------------------------------------------------------------------------------
 // Any channel
 
-fn non_finite(image: &Image, channel: ChannelRef, s: &ChannelStats) -> Option<Finding> {
+fn non_finite(
+    image: &Image,
+    channel: ChannelRef,
+    s: &ChannelStats,
+    is_depth: bool,
+) -> Option<Finding> {
     if s.nan + s.pos_inf + s.neg_inf == 0 {
         return None;
+    }
+    if is_depth && s.nan == 0 && s.neg_inf == 0 {
+        // +Inf in depth is a background marker, not a computation error.
+        let name = channel_name(image, channel);
+        return Some(Finding {
+            code: "non_finite",
+            severity: Severity::Info,
+            title: format!(
+                "Depth channel {name}: {} ({}) {} +Inf",
+                plural(s.pos_inf, "pixel"),
+                format_percent(s.pos_inf, s.count),
+                if s.pos_inf == 1 { "is" } else { "are" }
+            ),
+            explanation: "An infinite depth marks background, where no surface was hit: some \
+                renderers write it directly, and Cycles' background value 1e10 becomes +Inf when \
+                depth is stored as half float. These pixels are excluded from the display range."
+                .to_owned(),
+            fix: "Nothing to fix. When you use the depth, mask these pixels out instead of \
+                treating them as distances."
+                .to_owned(),
+            channel: Some(channel),
+        });
     }
     let mut parts = Vec::new();
     if s.nan > 0 {
@@ -597,8 +625,8 @@ mod tests {
                 .iter()
                 .any(|(c, _)| *c == "depth_constant" || *c == "depth_background")
         );
-        // The +Inf is also reported as non-finite.
-        assert!(found.contains(&("non_finite", Severity::Warning)));
+        // The +Inf is noted as background too.
+        assert!(found.contains(&("non_finite", Severity::Info)), "{found:?}");
     }
 
     #[test]
@@ -636,10 +664,16 @@ mod tests {
             found.contains(&("depth_half_precision", Severity::Warning)),
             "{found:?}"
         );
-        // 1e10 does not fit in a half: it became +Inf.
+        // 1e10 does not fit in a half: it became +Inf, which in depth is background.
+        assert!(found.contains(&("non_finite", Severity::Info)), "{found:?}");
+        let analysis = analyze(&img);
         assert!(
-            found.contains(&("non_finite", Severity::Warning)),
-            "{found:?}"
+            analysis
+                .findings
+                .iter()
+                .any(|f| f.title == "Depth channel Z: 1 pixel (12.5 %) is +Inf"),
+            "{:?}",
+            analysis.findings
         );
 
         let img = image(vec![(

@@ -145,7 +145,7 @@ fn write_npz_entry<W: Write + Seek>(
             npz.array::<f32>(name, options)?,
             "<f4",
             &shape,
-            v.iter().map(|h| h.to_f32()),
+            v.iter().map(|&h| widen_half(h)),
         ),
         (Samples::F32(v), _) => write_array(
             npz.array::<f32>(name, options)?,
@@ -165,6 +165,17 @@ fn write_npz_entry<W: Write + Seek>(
             &shape,
             v.iter().map(|&u| u as f32),
         ),
+    }
+}
+
+/// Widens a half to f32 exactly as numpy's `astype(np.float32)` does: every number exactly, and a
+/// NaN keeps its sign and payload bits as they are (the `half` crate would set the quiet bit).
+fn widen_half(h: f16) -> f32 {
+    if h.is_nan() {
+        let bits = u32::from(h.to_bits());
+        f32::from_bits(((bits & 0x8000) << 16) | 0x7f80_0000 | ((bits & 0x03ff) << 13))
+    } else {
+        h.to_f32()
     }
 }
 
@@ -191,7 +202,7 @@ fn write_npy_to<W: Write>(
             npyz::WriteOptions::<f32>::new().writer(out),
             "<f4",
             &shape,
-            v.iter().map(|h| h.to_f32()),
+            v.iter().map(|&h| widen_half(h)),
         ),
         (Samples::F32(v), _) => write_array(
             npyz::WriteOptions::<f32>::new().writer(out),
@@ -252,6 +263,10 @@ fn write_atomically(
         path: path_text(),
         source,
     };
+    // A folder is never replaced, with or without `overwrite`.
+    if path.is_dir() {
+        return Err(io_error(io::Error::from(io::ErrorKind::IsADirectory)));
+    }
     // Refuse early (before writing gigabytes); the no-clobber rename below closes the race.
     if !overwrite && path.symlink_metadata().is_ok() {
         return Err(ExportError::Exists { path: path_text() });
@@ -388,9 +403,11 @@ mod tests {
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
         let expected: Vec<u32> = halves.iter().map(|h| h.to_f32().to_bits()).collect();
-        assert_eq!(got, expected);
-        // The NaN payload survives widening (quiet NaN with the payload shifted, not a canonical NaN).
+        assert_eq!(got[1..], expected[1..]);
+        // The NaN payload survives widening (shifted, not a canonical NaN), as in numpy.
         assert_eq!(got[0], 0x7fc0_2000);
+        assert_eq!(widen_half(f16::from_bits(0x7c01)).to_bits(), 0x7f80_2000); // signalling stays
+        assert_eq!(widen_half(f16::from_bits(0xfe00)).to_bits(), 0xffc0_0000);
 
         let ids = vec![0u32, 1, 16_777_217, u32::MAX];
         let path = dir.path().join("id_native.npy");
@@ -497,6 +514,22 @@ mod tests {
         write_npy(&ch, NpyDtype::F32, &path, true).unwrap();
         let (_, shape, data) = parse_npy(&std::fs::read(&path).unwrap());
         assert_eq!((shape, data), (vec![1, 1], 2.0f32.to_le_bytes().to_vec()));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_folder_as_target_is_refused_even_with_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.npy");
+        std::fs::create_dir(&target).unwrap();
+        let ch = channel("Z", 1, 1, Samples::F32(vec![2.0]));
+        for overwrite in [false, true] {
+            let text = write_npy(&ch, NpyDtype::F32, &target, overwrite)
+                .unwrap_err()
+                .to_string();
+            assert!(text.contains("the target is a folder"), "{text}");
+        }
+        assert!(target.is_dir());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

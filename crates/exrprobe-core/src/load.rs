@@ -773,8 +773,11 @@ fn decode_pixels(
         });
     }
 
+    // Pipeline: while the pool reads and decompresses one batch of blocks, the previous batch is
+    // copied into the channel buffers (the only step that needs `&mut states`).
     let total = work.len();
     let mut done = 0usize;
+    let mut pending: Vec<(usize, Result<UncompressedBlock, String>)> = Vec::new();
     progress(0.0);
     for batch in work.chunks(batch_size()) {
         if cancel.load(Ordering::Relaxed) {
@@ -782,41 +785,24 @@ fn decode_pixels(
                 path: source.to_owned(),
             });
         }
-        // Read the compressed chunks (cheap, sequential), skipping parts that already failed.
-        let chunks: Vec<(usize, Result<Chunk, String>)> = batch
-            .iter()
-            .filter(|item| states.get(item.part).is_some_and(|s| s.error.is_none()))
-            .map(|item| (item.part, read_chunk(bytes, item, meta)))
-            .collect();
-        // Decompress in parallel.
-        let blocks: Vec<(usize, Result<UncompressedBlock, String>)> = chunks
-            .into_par_iter()
-            .map(|(part, chunk)| {
-                let block = chunk.and_then(|chunk| {
-                    UncompressedBlock::decompress_chunk(chunk, meta, false)
-                        .map_err(|error| describe(&error, Stage::Pixels))
-                });
-                (part, block)
-            })
-            .collect();
-        for (part, block) in blocks {
-            let (Some(state), Some(header)) = (states.get_mut(part), meta.headers.get(part)) else {
-                continue;
-            };
-            if state.error.is_some() {
-                continue;
-            }
-            if block.is_ok() && state.buffers.is_none() {
-                state.buffers = Some(zeroed_buffers(header, source)?);
-            }
-            let result = block.and_then(|block| insert_block(header, &block, state));
-            if let Err(reason) = result {
-                state.error = Some(reason);
-            }
-        }
+        // Skip parts that already failed (as of the blocks inserted so far).
+        let failed: Vec<bool> = states.iter().map(|s| s.error.is_some()).collect();
+        let (decoded, ()) = rayon::join(
+            || {
+                batch
+                    .par_iter()
+                    .filter(|item| failed.get(item.part) == Some(&false))
+                    .map(|item| (item.part, decode_block(bytes, item, meta)))
+                    .collect()
+            },
+            || insert_blocks(std::mem::take(&mut pending), meta, &mut states),
+        );
+        pending = decoded;
+        // Progress counts blocks read and decompressed; the last batch is copied right after.
         done += batch.len();
         progress(done as f64 / total.max(1) as f64);
     }
+    insert_blocks(pending, meta, &mut states);
 
     let mut first_error = None;
     let mut decoded_parts = 0;
@@ -843,13 +829,16 @@ fn decode_pixels(
             })
         });
         if let Some(reason) = error {
+            if reason == OUT_OF_MEMORY {
+                return Err(out_of_memory(source));
+            }
             first_error.get_or_insert_with(|| reason.clone());
             part.pixel_error = Some(reason);
             continue;
         }
         let buffers = match state.buffers {
             Some(buffers) => buffers,
-            None => zeroed_buffers(header, source)?,
+            None => zeroed_buffers(header).ok_or_else(|| out_of_memory(source))?,
         };
         decoded_parts += 1;
         for (channel, samples) in part.channels.iter_mut().zip(buffers) {
@@ -901,6 +890,42 @@ fn read_offset_tables(
         position = end;
     }
     Ok(tables)
+}
+
+/// Reads and decompresses one block.
+fn decode_block(bytes: &[u8], item: &Work, meta: &MetaData) -> Result<UncompressedBlock, String> {
+    let chunk = read_chunk(bytes, item, meta)?;
+    UncompressedBlock::decompress_chunk(chunk, meta, false)
+        .map_err(|error| describe(&error, Stage::Pixels))
+}
+
+/// Copies decompressed blocks into their parts' buffers; the first failure of a part is kept
+/// and its later blocks are ignored.
+fn insert_blocks(
+    blocks: Vec<(usize, Result<UncompressedBlock, String>)>,
+    meta: &MetaData,
+    states: &mut [PartState],
+) {
+    for (part, block) in blocks {
+        let (Some(state), Some(header)) = (states.get_mut(part), meta.headers.get(part)) else {
+            continue;
+        };
+        if state.error.is_some() {
+            continue;
+        }
+        if block.is_ok() && state.buffers.is_none() {
+            match zeroed_buffers(header) {
+                Some(buffers) => state.buffers = Some(buffers),
+                None => {
+                    state.error = Some(OUT_OF_MEMORY.to_owned());
+                    continue;
+                }
+            }
+        }
+        if let Err(reason) = block.and_then(|block| insert_block(header, &block, state)) {
+            state.error = Some(reason);
+        }
+    }
 }
 
 /// Reads one compressed chunk at its offset and checks it belongs to the expected part.
@@ -977,8 +1002,12 @@ fn check_dwa_counters(header: &Header, chunk: &Chunk) -> Result<(), String> {
 }
 
 /// A zero-filled buffer of `count` samples, or `None` when the memory is not available.
-/// Zeroed sample buffers for every channel of a part.
-fn zeroed_buffers(header: &Header, source: &str) -> Result<Vec<Samples>, LoadError> {
+/// `PartState::error` when the allocator refused a part's buffers (reported as
+/// [`out_of_memory`], not as damage).
+const OUT_OF_MEMORY: &str = "out of memory";
+
+/// Zeroed sample buffers for every channel of a part; `None` when the allocator refuses.
+fn zeroed_buffers(header: &Header) -> Option<Vec<Samples>> {
     header
         .channels
         .list
@@ -989,7 +1018,6 @@ fn zeroed_buffers(header: &Header, source: &str) -> Result<Vec<Samples>, LoadErr
                 sample_type(channel.sample_type),
                 width.saturating_mul(height),
             )
-            .ok_or_else(|| out_of_memory(source))
         })
         .collect()
 }

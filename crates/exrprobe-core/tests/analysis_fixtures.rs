@@ -209,3 +209,40 @@ fn nan_and_inf_are_counted_per_channel() {
     // No depth in this file: that is reported, after nothing more severe.
     assert_eq!(with_code(&analysis, "depth_missing").len(), 1);
 }
+
+#[test]
+fn every_half_value_is_classified_and_ranked_exactly() {
+    let image = load("openexr-images/TestImages/AllHalfValues.exr");
+    let analysis = analyze(&image);
+    for name in ["B", "G", "R"] {
+        let s = stats(&image, &analysis, name);
+        assert_eq!(s.count, 65_536, "{name}");
+        assert_eq!((s.nan, s.pos_inf, s.neg_inf), (2_046, 1, 1), "{name}");
+        assert_eq!(s.sentinel, 0, "{name}");
+        assert_eq!((s.min, s.max), (Some(-65_504.0), Some(65_504.0)), "{name}");
+        // Every finite half, each sign once: the sum is exact in f64 and cancels.
+        assert_eq!(s.mean, Some(0.0), "{name}");
+        assert_eq!(s.robust_range, Some((-63_488.0, 63_488.0)), "{name}");
+        let h = &s.histogram;
+        assert_eq!((h.underflow, h.overflow), (63, 63), "{name}");
+        assert_eq!(h.total(), 65_536, "{name}");
+    }
+}
+
+#[test]
+fn wide_float_range_percentiles_are_exact() {
+    let image = load("openexr-images/TestImages/WideFloatRange.exr");
+    let analysis = analyze(&image);
+    let g = stats(&image, &analysis, "G");
+    assert_eq!(g.count, 250_000);
+    assert_eq!(g.sentinel, 47_787, "values ≥ 1e9 count as sentinels");
+    assert_eq!(g.min, Some(-1.701_411_834_604_692_3e38));
+    assert_eq!(g.max, Some(1.701_411_834_604_692_3e38));
+    assert_eq!(
+        g.robust_range,
+        Some((-1.280_108_867_503_176_4e38, 751_894_528.0))
+    );
+    assert_eq!((g.histogram.underflow, g.histogram.overflow), (202, 202));
+    let mean = g.mean.unwrap_or(f64::NAN);
+    assert!(mean.abs() <= 1e-6 * 1.7e38, "{mean}");
+}

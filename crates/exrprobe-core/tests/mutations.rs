@@ -85,6 +85,9 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     for relative in [
         "openexr-images/TestImages/stripes.exr",
         "openexr-images/DisplayWindow/t09.exr",
+        "openexr-images/MultiResolution/ColorCodedLevels.exr",
+        "openexr-images/v2/deep_Balls.exr",
+        "blender/multilayer_piz_16.exr",
     ] {
         let bytes = std::fs::read(fixture(relative)).unwrap_or_else(|e| panic!("{e}"));
         seeds.push((relative.to_owned(), bytes));

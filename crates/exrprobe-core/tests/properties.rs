@@ -364,11 +364,19 @@ proptest! {
             _ => {
                 let got: Vec<f32> = npy.into_vec().unwrap();
                 let got: Vec<u32> = got.iter().map(|v| v.to_bits()).collect();
-                // F32: every half widens exactly (NaN payloads included as f16 → f32 does);
-                // uint converts like `as f32`.
+                // F32: every half widens exactly; a NaN keeps sign and payload without the quiet
+                // bit being set, as numpy's `astype(np.float32)` does; uint converts like `as f32`.
+                let numpy_widen = |h: &f16| {
+                    if h.is_nan() {
+                        let bits = u32::from(h.to_bits());
+                        ((bits & 0x8000) << 16) | 0x7f80_0000 | ((bits & 0x03ff) << 13)
+                    } else {
+                        h.to_f32().to_bits()
+                    }
+                };
                 let want: Vec<u32> = match &samples {
                     Samples::F32(v) => v.iter().map(|x| x.to_bits()).collect(),
-                    Samples::F16(v) => v.iter().map(|x| x.to_f32().to_bits()).collect(),
+                    Samples::F16(v) => v.iter().map(numpy_widen).collect(),
                     Samples::U32(v) => v.iter().map(|&x| (x as f32).to_bits()).collect(),
                 };
                 prop_assert_eq!(got, want);

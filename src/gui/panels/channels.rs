@@ -71,14 +71,18 @@ enum Row<'a> {
     },
 }
 
-/// Display order of components inside a group: R G B A (and X Y Z) first, then file order.
+/// Display order of components inside a group: R G B A, then X Y Z W, then file order.
 fn component_rank(component: &str) -> u8 {
     match component.to_ascii_lowercase().as_str() {
-        "r" | "x" => 0,
-        "g" | "y" => 1,
-        "b" | "z" => 2,
-        "a" | "w" => 3,
-        _ => 4,
+        "r" => 0,
+        "g" => 1,
+        "b" => 2,
+        "a" => 3,
+        "x" | "u" => 4,
+        "y" | "v" => 5,
+        "z" => 6,
+        "w" => 7,
+        _ => 8,
     }
 }
 
@@ -103,7 +107,7 @@ fn flatten<'a>(
     leaves.sort_by_key(|&i| {
         let rank = channels
             .get(i)
-            .map_or(4, |c| component_rank(split_name(&c.name).component));
+            .map_or(8, |c| component_rank(split_name(&c.name).component));
         (rank, i)
     });
     for index in leaves {
@@ -248,9 +252,15 @@ pub fn channels_ui(
         let rows = build_rows(image, analysis, &collapsed.0);
         let mut toggle: Option<String> = None;
         let row_height = ui.spacing().interact_size.y;
+        // Bound the list to what is visible even when the caller put us inside another scroll
+        // area (whose height is unbounded), so that only the visible rows are laid out.
+        let visible_height = (ui.clip_rect().bottom() - ui.cursor().top())
+            .min(ui.available_height())
+            .max(4.0 * row_height);
         egui::ScrollArea::both()
             .id_salt("channel_rows")
             .auto_shrink([false, false])
+            .max_height(visible_height)
             .show_rows(ui, row_height, rows.len(), |ui, visible| {
                 for row in rows.get(visible).unwrap_or_default() {
                     match row {

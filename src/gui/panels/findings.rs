@@ -71,6 +71,15 @@ fn finding_row_ui(ui: &mut egui::Ui, index: usize, finding: &Finding) {
             ))
             .color(color)
             .strong();
+            // CollapsingHeader never wraps its text; lay it out ourselves so a long title wraps
+            // in a narrow view instead of being clipped.
+            let wrap_width = (ui.available_width() - ui.spacing().indent).max(40.0);
+            let header = egui::WidgetText::from(header).into_galley(
+                ui,
+                Some(egui::TextWrapMode::Wrap),
+                wrap_width,
+                egui::TextStyle::Button,
+            );
             egui::CollapsingHeader::new(header)
                 .id_salt(("finding", index, finding.code))
                 .default_open(false)

@@ -37,6 +37,19 @@ fn bar_height(count: u64, log_counts: bool) -> f64 {
     }
 }
 
+/// The count a bar of height `height` stands for (inverse of [`bar_height`]).
+fn bar_count(height: f64, log_counts: bool) -> u64 {
+    if log_counts {
+        if height <= 0.0 {
+            0
+        } else {
+            10f64.powf(height - 1.0).round() as u64
+        }
+    } else {
+        height.round() as u64
+    }
+}
+
 /// Memory of an ongoing drag across the plot: the x value (in data units) where it started.
 #[derive(Clone, Copy, Debug)]
 struct DragStart {
@@ -118,15 +131,21 @@ fn plot_ui(
 
     // Bars (≤ 256 per frame, no per-sample work). A constant buffer puts every sample in one bin of
     // a zero-width range: draw one visible bar at the value.
-    let degenerate = bin_count == 0 || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater);
+    let degenerate = bin_count == 0
+        || !lo.is_finite()
+        || !hi.is_finite()
+        || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater);
     let (view_lo, view_hi, bars) = if degenerate {
+        // An all-NaN / all-background channel may have no finite range at all: centre on 0.
+        let lo = if lo.is_finite() { lo } else { 0.0 };
         let half = (lo.abs() * 0.1).max(0.5);
         let total: u64 = histogram.bins.iter().sum();
         let bars = if total > 0 && lo.is_finite() {
             vec![
                 Bar::new(lo, bar_height(total, log_counts))
                     .width(half * 0.2)
-                    .name(format!("{}: {} pixels", exact(lo), group_thousands(total))),
+                    .fill(bar_color)
+                    .stroke(egui::Stroke::new(1.0, bar_color)),
             ]
         } else {
             Vec::new()
@@ -143,12 +162,8 @@ fn plot_ui(
                 let start = lo + i as f64 * bin_width;
                 Bar::new(start + 0.5 * bin_width, bar_height(count, log_counts))
                     .width(bin_width)
-                    .name(format!(
-                        "{} … {}: {} pixels",
-                        compact(start),
-                        compact(start + bin_width),
-                        group_thousands(count)
-                    ))
+                    .fill(bar_color)
+                    .stroke(egui::Stroke::new(0.5, bar_color))
             })
             .collect();
         // Show the normalisation range too when it is near the data (not the 1e10 sentinel).
@@ -186,10 +201,10 @@ fn plot_ui(
         .show_y(false)
         .show_grid([false, true])
         .x_axis_formatter(|mark, _| compact(mark.value))
-        .y_axis_min_width(28.0);
+        .y_axis_min_width(44.0);
     plot = if log_counts {
         plot.y_grid_spacer(|input| {
-            let top = input.bounds.1.ceil().max(1.0) as i64;
+            let top = input.bounds.1.floor().max(1.0) as i64;
             (1..=top)
                 .map(|k| GridMark {
                     value: k as f64,
@@ -207,12 +222,13 @@ fn plot_ui(
         })
     } else {
         plot.y_axis_formatter(|mark, _| {
-            if mark.value < 0.0 || mark.value.fract() != 0.0 {
+            let nearest = mark.value.round();
+            if nearest < 0.0 || (mark.value - nearest).abs() > 1e-6 * nearest.abs().max(1.0) {
                 String::new()
-            } else if mark.value >= 1e6 {
-                compact(mark.value)
+            } else if nearest >= 1e6 {
+                compact(nearest)
             } else {
-                group_thousands(mark.value as u64)
+                group_thousands(nearest as u64)
             }
         })
     };
@@ -222,7 +238,7 @@ fn plot_ui(
         plot_ui.set_plot_bounds(PlotBounds::from_min_max([view_lo, 0.0], [view_hi, y_top]));
         if r0.is_finite() && r1.is_finite() {
             plot_ui.span(
-                Span::new("normalisation range", r0..=r1)
+                Span::new("", r0..=r1)
                     .fill(range_color.gamma_multiply(0.12))
                     .border_width(0.0),
             );
@@ -230,7 +246,21 @@ fn plot_ui(
         plot_ui.bar_chart(
             BarChart::new("histogram", bars)
                 .color(bar_color)
-                .element_formatter(Box::new(|bar, _| bar.name.clone())),
+                // The hover text is built only for the hovered bar, not for every bar each frame.
+                .element_formatter(Box::new(move |bar, _| {
+                    let count = bar_count(bar.value, log_counts);
+                    let pixels = group_thousands(count);
+                    if degenerate {
+                        format!("{}: {pixels} pixels", exact(bar.argument))
+                    } else {
+                        let half = 0.5 * bar.bar_width;
+                        format!(
+                            "{} … {}: {pixels} pixels",
+                            compact(bar.argument - half),
+                            compact(bar.argument + half)
+                        )
+                    }
+                })),
         );
         for (name, value) in [("min", r0), ("max", r1)] {
             if value.is_finite() {
@@ -242,12 +272,16 @@ fn plot_ui(
     // Dragging across the plot selects a new normalisation range.
     let plot_response = &response.response;
     let drag_id = plot_response.id.with("range_drag");
-    let pointer_x = plot_response
-        .interact_pointer_pos()
-        .or_else(|| plot_response.hover_pos())
-        .map(|pos| response.transform.value_from_position(pos).x);
+    // Events can coalesce between frames (slow renderers): the drag starts where the button went
+    // down and ends where the pointer was last seen, not where the frame happened to sample it.
+    let to_value_x = |pos: egui::Pos2| response.transform.value_from_position(pos).x;
+    let (press_origin, latest_pos) =
+        ui.input(|i| (i.pointer.press_origin(), i.pointer.latest_pos()));
+    let pointer_x = latest_pos
+        .or_else(|| plot_response.interact_pointer_pos())
+        .map(to_value_x);
     if plot_response.drag_started_by(egui::PointerButton::Primary)
-        && let Some(x) = pointer_x
+        && let Some(x) = press_origin.map(to_value_x).or(pointer_x)
     {
         ui.data_mut(|d| d.insert_temp(drag_id, DragStart { value_x: x }));
     }
@@ -342,4 +376,31 @@ fn counts_ui(ui: &mut egui::Ui, stats: &ChannelStats) {
             ui.label(RichText::new(group_thousands(stats.count as u64)).monospace());
             ui.end_row();
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bar_heights_map_back_to_exact_counts() {
+        for count in [0u64, 1, 2, 9, 10, 999, 1000, 76_800, 8_294_400, 123_456_789] {
+            for log_counts in [false, true] {
+                assert_eq!(
+                    bar_count(bar_height(count, log_counts), log_counts),
+                    count,
+                    "count {count}, log {log_counts}"
+                );
+            }
+        }
+        assert_eq!(bar_height(1, true), 1.0);
+        assert_eq!(bar_height(0, true), 0.0);
+    }
+
+    #[test]
+    fn constant_label_groups_thousands() {
+        assert_eq!(constant_label(76_800, 1.0), "all 76 800 pixels = 1");
+        assert_eq!(constant_label(1, 0.5), "all 1 pixel = 0.5");
+        assert_eq!(constant_label(4, f64::NAN), "all 4 pixels = NaN");
+    }
 }

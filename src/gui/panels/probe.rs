@@ -104,9 +104,37 @@ pub fn probe_text(image: &Image, pos: ProbePos) -> String {
 
 /// Draws x, y (data window; display window too when they differ) and every channel's raw value at
 /// `pos` with full precision. `pinned` tells the panel to say the probe is pinned.
+///
+/// The depth and RGB channels found by the core's detection are highlighted (computed once per
+/// image and kept in egui's memory); use [`probe_ui_highlighted`] to highlight the user's choice.
 pub fn probe_ui(ui: &mut egui::Ui, image: &Image, pos: Option<ProbePos>, pinned: bool) {
-    let highlight = ProbeHighlight::detected(image);
+    let key = image_key(image);
+    let id = ui.make_persistent_id("probe_detected_highlight");
+    let cached = ui.data(|d| d.get_temp::<(u64, ProbeHighlight)>(id));
+    let highlight = match cached {
+        Some((cached_key, highlight)) if cached_key == key => highlight,
+        _ => {
+            let highlight = ProbeHighlight::detected(image);
+            ui.data_mut(|d| d.insert_temp(id, (key, highlight.clone())));
+            highlight
+        }
+    };
     probe_ui_highlighted(ui, image, pos, pinned, &highlight);
+}
+
+/// A cheap fingerprint of an image's identity and channel layout (no pixel data is read).
+fn image_key(image: &Image) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    image.source.hash(&mut hasher);
+    for part in &image.parts {
+        part.channels.len().hash(&mut hasher);
+        for channel in &part.channels {
+            channel.name.hash(&mut hasher);
+            channel.samples.as_ref().map(|s| s.len()).hash(&mut hasher);
+        }
+    }
+    hasher.finish()
 }
 
 /// [`probe_ui`] with the depth and RGB channels the user chose highlighted.
@@ -179,12 +207,23 @@ pub fn probe_ui_highlighted(
         let row_height = ui
             .text_style_height(&egui::TextStyle::Monospace)
             .max(ui.spacing().interact_size.y);
-        // Names get whatever the type and value columns leave (values are at most ~15 characters).
-        let type_width = 40.0;
-        let value_width = 110.0;
-        let name_width =
-            (ui.available_width() - type_width - value_width - 2.0 * ui.spacing().item_spacing.x)
-                .max(80.0);
+        // Column widths in monospace characters: values are usually ≤ 12 characters
+        // (`0.031425893`); names get the rest. In a narrow panel the type column goes (the type
+        // stays in the name's tooltip) so that names like `ViewLayer.Combined.R` still fit.
+        let font_id = egui::TextStyle::Monospace.resolve(ui.style());
+        let char_width = ui.fonts_mut(|f| f.glyph_width(&font_id, '0'));
+        let char_width = if char_width > 0.0 { char_width } else { 7.0 };
+        let spacing = ui.spacing().item_spacing.x;
+        let value_width = 12.0 * char_width;
+        let type_width = 5.0 * char_width;
+        let available = ui.available_width();
+        let show_type = available >= 20.0 * char_width + type_width + value_width + 2.0 * spacing;
+        let name_width = if show_type {
+            available - type_width - value_width - 2.0 * spacing
+        } else {
+            available - value_width - spacing
+        }
+        .max(8.0 * char_width);
         let strong_color = ui.visuals().strong_text_color();
         let depth_color = ui.visuals().selection.bg_fill;
         egui::ScrollArea::vertical()
@@ -217,27 +256,33 @@ pub fn probe_ui_highlighted(
                             Layout::left_to_right(Align::Center),
                             |ui| {
                                 ui.set_min_width(name_width);
-                                let hint = if is_depth {
-                                    format!("{} (depth channel)", channel.name)
+                                let role = if is_depth {
+                                    ", the depth channel"
                                 } else if is_rgb {
-                                    format!("{} (feeds the RGB view)", channel.name)
+                                    ", feeds the RGB view"
                                 } else {
-                                    channel.name.clone()
+                                    ""
                                 };
+                                let hint =
+                                    format!("{} ({}{role})", channel.name, channel.sample_type);
                                 ui.add(egui::Label::new(name).truncate())
                                     .on_hover_text(hint);
                             },
                         );
-                        ui.allocate_ui_with_layout(
-                            egui::vec2(type_width, row_height),
-                            Layout::left_to_right(Align::Center),
-                            |ui| {
-                                ui.set_min_width(type_width);
-                                ui.label(
-                                    RichText::new(channel.sample_type.name()).weak().monospace(),
-                                );
-                            },
-                        );
+                        if show_type {
+                            ui.allocate_ui_with_layout(
+                                egui::vec2(type_width, row_height),
+                                Layout::left_to_right(Align::Center),
+                                |ui| {
+                                    ui.set_min_width(type_width);
+                                    ui.label(
+                                        RichText::new(channel.sample_type.name())
+                                            .weak()
+                                            .monospace(),
+                                    );
+                                },
+                            );
+                        }
                         let mut value_text = RichText::new(value.as_str()).monospace();
                         if is_depth || is_rgb {
                             value_text = value_text.strong();

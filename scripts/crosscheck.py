@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Cross-check exrprobe's export against the official OpenEXR Python bindings.
+
+For every readable fixture under tests/fixtures (not Damaged/), every channel is read with
+`OpenEXR.File(path, separate_channels=True)` and compared bit for bit (`.view(uint)`, so NaN
+payloads count) with what `exrprobe export` writes:
+
+  * `export FILE --all --dtype native -o all.npz`: every channel in its own type (<f2/<f4/<u4);
+  * `export FILE --all -o all_f32.npz`: every channel as f32, against numpy's `astype(float32)`;
+  * `export FILE --channel DEPTH -o depth.npy`: the detected depth channel as f32.
+
+Files with deep data or subsampled channels are skipped with a note (the bindings and exrprobe
+do not represent them the same way). Prints one line per file and `N passed, N failed`; exits
+non-zero on any mismatch.
+
+Usage: python3 scripts/crosscheck.py PATH/TO/exrprobe [FIXTURES_DIR]
+Requires: pip install numpy OpenEXR
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import OpenEXR
+
+UINT_OF = {2: np.uint16, 4: np.uint32}
+
+
+def run(binary: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=600)
+
+
+def expected_channels(path: Path) -> dict[str, np.ndarray]:
+    """Every channel read by the OpenEXR bindings, keyed like exrprobe's qualified names."""
+    exr = OpenEXR.File(str(path), separate_channels=True)
+    multi_part = len(exr.parts) > 1
+    arrays = {}
+    for index, part in enumerate(exr.parts):
+        part_name = part.name() or str(index)
+        for name, channel in part.channels.items():
+            key = f"{part_name}/{name}" if multi_part else name
+            arrays[key] = np.ascontiguousarray(channel.pixels)
+    return arrays
+
+
+def same_bits(got: np.ndarray, want: np.ndarray) -> str | None:
+    """None when identical in dtype, shape and every bit; else what differs."""
+    if got.dtype != want.dtype:
+        return f"dtype {got.dtype} != {want.dtype}"
+    if got.shape != want.shape:
+        return f"shape {got.shape} != {want.shape}"
+    uint = UINT_OF[got.dtype.itemsize]
+    differ = got.view(uint) != want.view(uint)
+    if differ.any():
+        row, col = np.argwhere(differ)[0]
+        return (
+            f"{int(differ.sum())} samples differ, first at row {row} col {col}: "
+            f"{got[row, col]!r} != {want[row, col]!r}"
+        )
+    return None
+
+
+def as_f32(array: np.ndarray) -> np.ndarray:
+    return array.astype(np.float32)
+
+
+def compare_npz(npz_path: Path, expected: dict[str, np.ndarray], convert) -> list[str]:
+    problems = []
+    with np.load(npz_path) as npz:
+        got_names, want_names = set(npz.files), set(expected)
+        if got_names != want_names:
+            problems.append(
+                f"channels differ: only in exrprobe {sorted(got_names - want_names)}, "
+                f"only in OpenEXR {sorted(want_names - got_names)}"
+            )
+        for name in sorted(got_names & want_names):
+            difference = same_bits(npz[name], convert(expected[name]))
+            if difference:
+                problems.append(f"{name}: {difference}")
+    return problems
+
+
+def check_file(binary: str, path: Path, scratch: Path) -> tuple[str, list[str]]:
+    """Returns ("PASS" | "FAIL" | "SKIP", details)."""
+    info = run(binary, "info", "--json", str(path))
+    if info.returncode != 0:
+        return "FAIL", [f"exrprobe info failed: {info.stderr.strip()}"]
+    record = json.loads(info.stdout)
+    if any(part["deep"] for part in record["parts"]):
+        return "SKIP", ["deep data (not compared)"]
+    if any(tuple(channel["sampling"]) != (1, 1) for channel in record["channels"]):
+        return "SKIP", ["subsampled channels (not compared)"]
+
+    expected = expected_channels(path)
+    problems = []
+
+    native = scratch / "all.npz"
+    result = run(binary, "export", str(path), "--all", "--dtype", "native", "-o", str(native))
+    if result.returncode != 0:
+        problems.append(f"export --all --dtype native failed: {result.stderr.strip()}")
+    else:
+        problems += [f"native {p}" for p in compare_npz(native, expected, lambda a: a)]
+
+    widened = scratch / "all_f32.npz"
+    result = run(binary, "export", str(path), "--all", "-o", str(widened))
+    if result.returncode != 0:
+        problems.append(f"export --all failed: {result.stderr.strip()}")
+    else:
+        problems += [f"f32 {p}" for p in compare_npz(widened, expected, as_f32)]
+
+    depth = record.get("depth_channel")
+    if depth is not None:
+        depth_npy = scratch / "depth.npy"
+        result = run(binary, "export", str(path), "--channel", depth, "-o", str(depth_npy))
+        if result.returncode != 0:
+            problems.append(f"export --channel {depth} failed: {result.stderr.strip()}")
+        elif depth not in expected:
+            problems.append(f"depth channel {depth} is not among OpenEXR's channels")
+        else:
+            difference = same_bits(np.load(depth_npy), as_f32(expected[depth]))
+            if difference:
+                problems.append(f"depth {depth}: {difference}")
+
+    note = f"{len(expected)} channels" + (f", depth {depth}" if depth else ", no depth")
+    return ("FAIL", problems) if problems else ("PASS", [note])
+
+
+def main() -> int:
+    if len(sys.argv) not in (2, 3):
+        print(__doc__.strip().splitlines()[-2], file=sys.stderr)
+        return 2
+    binary = str(Path(sys.argv[1]).resolve())
+    root = Path(sys.argv[2]) if len(sys.argv) == 3 else Path(__file__).parent.parent / "tests" / "fixtures"
+    files = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix.lower() == ".exr" and "Damaged" not in p.relative_to(root).parts
+    )
+    if not files:
+        print(f"no .exr fixtures under {root}", file=sys.stderr)
+        return 2
+
+    passed = failed = skipped = 0
+    for path in files:
+        with tempfile.TemporaryDirectory() as scratch:
+            try:
+                status, details = check_file(binary, path, Path(scratch))
+            except Exception as error:  # a crash in one file must not hide the others
+                status, details = "FAIL", [f"{type(error).__name__}: {error}"]
+        shown = path.relative_to(root)
+        if status == "FAIL":
+            failed += 1
+            print(f"FAIL {shown}")
+            for detail in details:
+                print(f"     {detail}")
+        else:
+            passed += status == "PASS"
+            skipped += status == "SKIP"
+            print(f"{status} {shown}: {'; '.join(details)}")
+    print(f"{passed} passed, {failed} failed" + (f" ({skipped} skipped)" if skipped else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+//! Frame-time benchmark (not a timed test: it asserts nothing about time, it reports).
+//!
+//! Loads a 3840×2160, 33-channel Blender-style render and measures the CPU time of UI frames while
+//! the pointer moves over the depth view (probe, crosshair, status bar and probe panel update every
+//! frame). Run it with
+//!
+//! ```sh
+//! cargo test -p exrprobe --test gui_bench -- --ignored --nocapture
+//! ```
+//!
+//! `EXRPROBE_BENCH_FILE=path.exr` uses an existing file instead of generating one with
+//! `exrprobe_core::synth` (`cargo run -p exrprobe-core --example make_bench_file -- DIR`).
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use egui::{pos2, vec2};
+use egui_kittest::Harness;
+use exrprobe::gui::{Command, ExrProbeApp};
+
+fn summary(label: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let n = samples.len();
+    let mean = samples.iter().map(|d| ms(*d)).sum::<f64>() / n as f64;
+    eprintln!(
+        "{label}: n={n} mean={mean:.3} ms median={:.3} ms p90={:.3} ms max={:.3} ms",
+        ms(samples[n / 2]),
+        ms(samples[n * 9 / 10]),
+        ms(samples[n - 1]),
+    );
+}
+
+#[test]
+#[ignore = "benchmark: generates a 4K 33-channel file; run with --ignored --nocapture"]
+fn frame_time_while_hovering_a_4k_33_channel_image() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = match std::env::var_os("EXRPROBE_BENCH_FILE") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let path = dir.path().join("bench_4k.exr");
+            let started = Instant::now();
+            exrprobe::core::synth::write_bench_file(
+                &path,
+                exrprobe::core::synth::BenchEncoding::ZipFloat,
+            )
+            .expect("write the benchmark file");
+            eprintln!(
+                "generated {} in {:.1} s",
+                path.display(),
+                started.elapsed().as_secs_f64()
+            );
+            path
+        }
+    };
+
+    let show_times = Rc::new(RefCell::new(Vec::new()));
+    let recorder = Rc::clone(&show_times);
+    let mut h = Harness::builder()
+        .with_size(vec2(1400.0, 900.0))
+        .with_max_steps(64)
+        .allow_missing_glyphs()
+        .with_accessibility_check(false)
+        .build_ui_state(
+            move |ui, app: &mut ExrProbeApp| {
+                let started = Instant::now();
+                app.show(ui);
+                recorder.borrow_mut().push(started.elapsed());
+            },
+            ExrProbeApp::new(None),
+        );
+
+    let load_started = Instant::now();
+    h.state_mut().execute(Command::Open(vec![path.clone()]));
+    for _ in 0..6 {
+        h.step();
+        assert!(
+            h.state_mut()
+                .wait_for_background_work(Duration::from_secs(600)),
+            "loading took too long"
+        );
+    }
+    h.step();
+    let doc = h.state().document().expect("loaded");
+    let channels = doc.image.channels().count();
+    let part = doc.image.part(0).expect("part");
+    eprintln!(
+        "loaded {}×{} with {channels} channels ({:.0} MB decoded) in {:.2} s (decode + analysis {:.2} s); image on screen after {:.2} s",
+        part.data_window.width,
+        part.data_window.height,
+        doc.image.decoded_byte_size() as f64 / 1e6,
+        load_started.elapsed().as_secs_f64(),
+        doc.load_duration.as_secs_f64(),
+        h.state().first_image_secs.unwrap_or(f64::NAN),
+    );
+    assert_eq!(channels, 33);
+
+    // Hover across the depth view, one new pixel per frame.
+    let (_, depth_rect) = h.state().canvas_rects().expect("views shown");
+    let uploads_before = h.state().texture_uploads();
+    show_times.borrow_mut().clear();
+    let mut step_times = Vec::new();
+    let frames = 300;
+    for i in 0..frames {
+        let t = i as f32 / frames as f32;
+        let pos = pos2(
+            depth_rect.left() + depth_rect.width() * (0.1 + 0.8 * t),
+            depth_rect.top() + depth_rect.height() * (0.5 + 0.3 * (t * 12.0).sin()),
+        );
+        h.hover_at(pos);
+        let started = Instant::now();
+        h.step();
+        step_times.push(started.elapsed());
+    }
+    assert!(h.state().probe().is_some(), "the probe follows the pointer");
+    assert_eq!(
+        h.state().texture_uploads(),
+        uploads_before,
+        "hovering must not upload textures"
+    );
+    summary(
+        "app.show() per frame while hovering",
+        show_times.borrow().clone(),
+    );
+    summary("whole kittest step (incl. accesskit)", step_times);
+}
