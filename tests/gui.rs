@@ -689,3 +689,50 @@ fn zoomed_far_in_each_pixel_shows_its_value() {
         })
     );
 }
+
+/// Whether any text exactly `text` painted in the last frame has a background colour (the probe
+/// panel's depth highlight); `None` when no such text was painted.
+fn painted_with_background(h: &Harness<'static, ExrProbeApp>, text: &str) -> Option<bool> {
+    let mut found = None;
+    for clipped in &h.output().shapes {
+        if let egui::Shape::Text(shape) = &clipped.shape
+            && shape.galley.text() == text
+        {
+            let highlighted = shape
+                .galley
+                .job
+                .sections
+                .iter()
+                .any(|s| s.format.background != egui::Color32::TRANSPARENT);
+            found = Some(found.unwrap_or(false) || highlighted);
+        }
+    }
+    found
+}
+
+#[test]
+fn the_probe_highlights_the_depth_channel_the_user_chose() {
+    let mut h = harness();
+    open(&mut h, &[MULTI_ZIP]);
+    let doc = h.state().document().expect("loaded").clone();
+    let detected = doc
+        .image
+        .find_channel("ViewLayer.Depth.Z")
+        .expect("Depth.Z");
+    let mist = doc.image.find_channel("ViewLayer.Mist.Z").expect("Mist.Z");
+    assert_eq!(h.state().selection().depth, Some(detected));
+    h.hover_at(depth_view_pos(&h, 10, 10));
+    h.run_ok();
+    assert_eq!(painted_with_background(&h, "ViewLayer.Depth.Z"), Some(true));
+    assert_eq!(painted_with_background(&h, "ViewLayer.Mist.Z"), Some(false));
+
+    h.state_mut().execute(Command::SetDepth(mist));
+    settle(&mut h);
+    h.hover_at(depth_view_pos(&h, 11, 10));
+    h.run_ok();
+    assert_eq!(painted_with_background(&h, "ViewLayer.Mist.Z"), Some(true));
+    assert_eq!(
+        painted_with_background(&h, "ViewLayer.Depth.Z"),
+        Some(false)
+    );
+}

@@ -8,7 +8,7 @@ use exrprobe::gui::panels::channels::{ChannelAction, ChannelSelection, channels_
 use exrprobe::gui::panels::findings::findings_ui;
 use exrprobe::gui::panels::histogram::{HistogramSettings, histogram_ui};
 use exrprobe::gui::panels::info::info_ui;
-use exrprobe::gui::panels::probe::{ProbePos, probe_ui};
+use exrprobe::gui::panels::probe::{ProbeHighlight, ProbePos, probe_ui_highlighted};
 use exrprobe::gui::panels::shortcuts::shortcuts_ui;
 use exrprobe_core::Analysis;
 use exrprobe_core::diagnose::{Finding, Severity};
@@ -163,6 +163,12 @@ fn constant_depth_finding() -> Finding {
         fix: "Untick Output Properties ▸ Post Processing ▸ Compositing.".into(),
         channel: None,
     }
+}
+
+/// The probe panel highlighting what the core detects (what the app shows before the user
+/// chooses).
+fn probe_ui(ui: &mut egui::Ui, image: &Image, pos: Option<ProbePos>, pinned: bool) {
+    probe_ui_highlighted(ui, image, pos, pinned, &ProbeHighlight::detected(image));
 }
 
 #[test]

@@ -19,7 +19,7 @@ use super::panels::channels::{ChannelAction, ChannelSelection, channels_ui};
 use super::panels::findings::findings_ui;
 use super::panels::histogram::{HistogramSettings, histogram_ui};
 use super::panels::info::info_ui;
-use super::panels::probe::{ProbePos, probe_ui};
+use super::panels::probe::{ProbeHighlight, ProbePos, probe_ui_highlighted};
 use super::panels::shortcuts::shortcuts_ui;
 use super::textures::{RenderJob, RenderKey, RenderWhat, Slot, TextureCache, Wanted};
 use super::view::{self, CanvasContent, ViewState};
@@ -608,7 +608,14 @@ impl ExrProbeApp {
                         egui::ScrollArea::both()
                             .auto_shrink([false, false])
                             .show(ui, |ui| {
-                                probe_ui(ui, &doc.image, self.probe(), self.pinned.is_some());
+                                let highlight = self.probe_highlight(&doc);
+                                probe_ui_highlighted(
+                                    ui,
+                                    &doc.image,
+                                    self.probe(),
+                                    self.pinned.is_some(),
+                                    &highlight,
+                                );
                             });
                     });
             }
@@ -1325,6 +1332,28 @@ const GAP: f32 = 6.0;
 
 impl ExrProbeApp {
     /// Part, display window and data window the RGB view shows.
+    /// The channels the probe panel highlights: the user's depth channel and the channels that
+    /// feed the RGB view (the solo channel when one is viewed on its own, else the chosen layer).
+    pub fn probe_highlight(&self, doc: &Document) -> ProbeHighlight {
+        let rgb = if let Some(solo) = self.selection.solo {
+            vec![solo]
+        } else {
+            self.selection
+                .rgb_layer
+                .and_then(|i| doc.analysis.rgb_layers.get(i))
+                .map(|layer| {
+                    let mut refs = vec![layer.r, layer.g, layer.b];
+                    refs.extend(layer.a);
+                    refs
+                })
+                .unwrap_or_default()
+        };
+        ProbeHighlight {
+            depth: self.selection.depth,
+            rgb,
+        }
+    }
+
     fn rgb_part(&self, doc: &Document) -> Option<usize> {
         if let Some(solo) = self.selection.solo {
             return Some(solo.part);
