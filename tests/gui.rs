@@ -736,3 +736,27 @@ fn the_probe_highlights_the_depth_channel_the_user_chose() {
         Some(false)
     );
 }
+
+/// Whether the last frame asked for another frame right away.
+fn repaint_requested(h: &Harness<'static, ExrProbeApp>) -> bool {
+    h.output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .is_some_and(|v| v.repaint_delay.is_zero())
+}
+
+#[test]
+fn a_frame_that_runs_commands_asks_for_the_next_frame() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    h.step();
+    assert!(!repaint_requested(&h), "an idle frame should not repaint");
+    // What a histogram drag produces: the result must show without waiting for input.
+    h.state_mut().push_command(Command::SetDepthRange(2.0, 8.0));
+    h.step();
+    assert!(repaint_requested(&h));
+    h.run_ok();
+    h.state_mut().push_command(Command::ShowShortcuts);
+    h.step();
+    assert!(repaint_requested(&h));
+}

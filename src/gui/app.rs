@@ -638,6 +638,11 @@ impl ExrProbeApp {
         self.windows(&ctx);
         self.drag_and_drop(&ctx, &mut commands);
 
+        // Commands change what the next frame shows (a histogram drag's range, a window opened
+        // from a menu): draw it now, not at the next input event.
+        if !commands.is_empty() {
+            ctx.request_repaint();
+        }
         for command in commands {
             self.execute(command);
         }
