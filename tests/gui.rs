@@ -760,3 +760,56 @@ fn a_frame_that_runs_commands_asks_for_the_next_frame() {
     h.step();
     assert!(repaint_requested(&h));
 }
+
+#[test]
+fn without_a_dialog_backend_open_says_so_and_export_offers_the_default_path() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let exr = dir.path().join("frame_0001.exr");
+    std::fs::copy(fixture(ZBUF_OFF), &exr).expect("copy fixture");
+    let mut h = harness();
+    h.state_mut()
+        .set_dialogs(exrprobe::gui::Dialogs::Unavailable);
+
+    // Open…: a message in the window instead of nothing.
+    h.state_mut().push_command(Command::OpenDialog);
+    h.run_ok();
+    assert!(
+        h.state()
+            .messages()
+            .iter()
+            .any(|m| m.kind == MessageKind::Error && m.text.contains("No file dialog")),
+        "{:?}",
+        h.state().messages()
+    );
+    let _ = h.get_by_label_contains("xdg-desktop-portal or zenity is needed");
+    h.state_mut().execute(Command::DismissMessage(0));
+
+    h.state_mut().execute(Command::Open(vec![exr.clone()]));
+    settle(&mut h);
+    h.state_mut().push_command(Command::Export {
+        kind: ExportKind::Depth,
+        path: None,
+    });
+    h.run_ok();
+    let expected = dir.path().join("frame_0001.depth.npy");
+    assert_eq!(
+        h.state().save_offer().map(|o| o.path.clone()),
+        Some(expected.clone())
+    );
+    assert!(
+        !expected.exists(),
+        "nothing is written before the user agrees"
+    );
+    h.get_by_label("Save as frame_0001.depth.npy").click();
+    settle(&mut h);
+    assert!(h.state().save_offer().is_none());
+    let (shape, _) = read_npy_f32(&expected);
+    assert_eq!(shape, vec![240, 320]);
+    assert!(
+        h.state().messages().iter().any(
+            |m| m.kind == MessageKind::Info && m.text.contains(&expected.display().to_string())
+        ),
+        "{:?}",
+        h.state().messages()
+    );
+}

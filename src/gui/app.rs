@@ -13,7 +13,7 @@ use exrprobe_core::colormap::{
 use exrprobe_core::export::NpyDtype;
 use exrprobe_core::model::{ChannelRef, Image, Window};
 
-use super::command::{Command, ExportKind, LayoutMode};
+use super::command::{Command, Dialogs, ExportKind, LayoutMode, NO_DIALOG_MESSAGE, SaveOffer};
 use super::loader::{Loaded, Source, Worker, WorkerMsg};
 use super::panels::channels::{ChannelAction, ChannelSelection, channels_ui};
 use super::panels::findings::findings_ui;
@@ -125,6 +125,10 @@ pub struct ExrProbeApp {
     pub(super) pinned: Option<ProbePos>,
     pub(super) pinned_pixel: Option<(i64, i64)>,
     pub(super) messages: Vec<Message>,
+    /// Offer to save to the default path, when no save dialog could be shown.
+    pub(super) save_offer: Option<SaveOffer>,
+    /// Native dialogs, or none (tests).
+    pub(super) dialogs: Dialogs,
     pub(super) recent: Vec<PathBuf>,
     pub(super) pending: Vec<Command>,
     pub(super) checker_texture: Option<TextureHandle>,
@@ -184,6 +188,8 @@ impl ExrProbeApp {
             pinned: None,
             pinned_pixel: None,
             messages: Vec::new(),
+            save_offer: None,
+            dialogs: Dialogs::Native,
             recent: persisted.recent,
             pending: Vec::new(),
             checker_texture: None,
@@ -293,6 +299,16 @@ impl ExrProbeApp {
                 .range
                 .unwrap_or_else(|| robust_range(&doc.analysis, channel)),
         )
+    }
+
+    /// Chooses native file dialogs or none (tests simulate a system without a dialog backend).
+    pub fn set_dialogs(&mut self, dialogs: Dialogs) {
+        self.dialogs = dialogs;
+    }
+
+    /// The pending offer to save to the default path (no save dialog was available).
+    pub fn save_offer(&self) -> Option<&SaveOffer> {
+        self.save_offer.as_ref()
     }
 
     /// Queues a command for the end of the current (or next) frame.
@@ -591,7 +607,7 @@ impl ExrProbeApp {
             egui::MenuBar::new().ui(ui, |ui| self.menu_bar(ui, &mut commands));
         });
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
-        if !self.messages.is_empty() {
+        if !self.messages.is_empty() || self.save_offer.is_some() {
             egui::Panel::top("messages").show(ui, |ui| self.messages_ui(ui, &mut commands));
         }
 
@@ -934,6 +950,42 @@ impl ExrProbeApp {
     }
 
     fn messages_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        if let Some(offer) = &self.save_offer {
+            egui::Frame::new()
+                .fill(Color32::from_rgb(110, 85, 20))
+                .inner_margin(6.0)
+                .corner_radius(4.0)
+                .show(ui, |ui| {
+                    ui.horizontal_wrapped(|ui| {
+                        let name = offer
+                            .path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_else(|| offer.path.display().to_string());
+                        let text = format!(
+                            "{NO_DIALOG_MESSAGE} Save to the default file beside the EXR instead: \
+                             {}{}?",
+                            offer.path.display(),
+                            if offer.replaces_existing {
+                                " (it exists and will be replaced)"
+                            } else {
+                                ""
+                            }
+                        );
+                        ui.label(RichText::new(text).color(Color32::WHITE));
+                        if ui
+                            .button(format!("Save as {name}"))
+                            .on_hover_text(offer.path.display().to_string())
+                            .clicked()
+                        {
+                            commands.push(offer.command.clone());
+                        }
+                        if ui.button("Cancel").clicked() {
+                            commands.push(Command::DismissSaveOffer);
+                        }
+                    });
+                });
+        }
         for (i, message) in self.messages.iter().enumerate() {
             let (fill, icon) = match message.kind {
                 MessageKind::Error => (Color32::from_rgb(110, 30, 30), "Error:"),
