@@ -29,9 +29,6 @@ fn harness() -> Harness<'static, ExrProbeApp> {
     Harness::builder()
         .with_size(vec2(1400.0, 900.0))
         .with_max_steps(32)
-        // The kittest context has only egui's bundled fonts; the real window adds the system fonts
-        // (egui_system_font_provider) that draw the panels' symbols such as ⏷ and 📌.
-        .allow_missing_glyphs()
         .build_ui_state(
             |ui, app: &mut ExrProbeApp| app.show(ui),
             ExrProbeApp::new(None),

@@ -681,3 +681,61 @@ fn histogram_of_an_all_nan_channel_says_so_without_a_range() {
     // The NaN count and the total.
     assert_eq!(harness.get_all_by_label("4").count(), 2);
 }
+
+/// Every non-ASCII character inside a string or char literal of `source` (comments skipped).
+fn literal_symbols(source: &str) -> BTreeMap<char, usize> {
+    let mut symbols = BTreeMap::new();
+    for line in source.lines() {
+        let code = line.trim_start();
+        if code.starts_with("//") {
+            continue;
+        }
+        let mut in_literal = false;
+        let mut prev = ' ';
+        let mut chars = code.chars().peekable();
+        while let Some(c) = chars.next() {
+            if !in_literal && c == '/' && chars.peek() == Some(&'/') {
+                break;
+            }
+            if (c == '"' || c == '\'') && prev != '\\' {
+                in_literal = !in_literal;
+            } else if in_literal && !c.is_ascii() {
+                *symbols.entry(c).or_insert(0) += 1;
+            }
+            prev = c;
+        }
+    }
+    symbols
+}
+
+#[test]
+fn every_symbol_the_viewer_draws_is_in_eguis_bundled_fonts() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gui");
+    let mut files = vec![dir.clone()];
+    let mut symbols = BTreeMap::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            for (c, n) in literal_symbols(&std::fs::read_to_string(&path).unwrap()) {
+                *symbols.entry(c).or_insert(0) += n;
+            }
+        }
+    }
+    assert!(
+        symbols.contains_key(&'…'),
+        "the scan finds literals: {symbols:?}"
+    );
+    // findings::displayable maps these to ASCII before drawing.
+    for mapped in ['▸', '►', '▶', '→'] {
+        symbols.remove(&mapped);
+    }
+    let text: String = symbols.keys().collect();
+    // The harness panics on a glyph missing from egui's bundled fonts (no allow_missing_glyphs).
+    let mut harness = Harness::builder().build_ui(move |ui| {
+        ui.label(text.as_str());
+        ui.label(egui::RichText::new(text.as_str()).monospace());
+        ui.label(egui::RichText::new(text.as_str()).strong());
+    });
+    harness.run();
+}
