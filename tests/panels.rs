@@ -715,9 +715,11 @@ fn every_symbol_the_viewer_draws_is_in_eguis_bundled_fonts() {
     let mut symbols = BTreeMap::new();
     while let Some(path) = files.pop() {
         if path.is_dir() {
-            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            let entries = std::fs::read_dir(&path).unwrap_or_else(|e| panic!("{e}: {path:?}"));
+            files.extend(entries.flatten().map(|e| e.path()));
         } else if path.extension().is_some_and(|e| e == "rs") {
-            for (c, n) in literal_symbols(&std::fs::read_to_string(&path).unwrap()) {
+            let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}: {path:?}"));
+            for (c, n) in literal_symbols(&source) {
                 *symbols.entry(c).or_insert(0) += n;
             }
         }
