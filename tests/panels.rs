@@ -741,3 +741,53 @@ fn every_symbol_the_viewer_draws_is_in_eguis_bundled_fonts() {
     });
     harness.run();
 }
+
+#[test]
+fn a_channel_row_in_a_narrow_panel_keeps_its_badges_inside_the_panel() {
+    let image = multilayer();
+    let analysis = exrprobe_core::analyze(&image);
+    let selection = ChannelSelection {
+        rgb_layer: Some(0),
+        depth: image.find_channel("ViewLayer.Depth.Z"),
+        solo: None,
+    };
+    let width = 190.0;
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(width, 500.0))
+        .build_ui(move |ui| {
+            // As the app's left panel: inside a caller's scroll area.
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let _ = channels_ui(ui, &image, &analysis, &selection);
+            });
+        });
+    harness.run();
+    // Depth.Z holds one 1e10 sentinel: its row ends with the "bg 1" badge.
+    let depth_marker = harness.get_by_label(" depth ").rect();
+    let bg = harness.get_by_label("bg 1").rect();
+    assert!(
+        bg.right() <= width && depth_marker.right() <= width,
+        "cut off at the panel edge {width}: depth {depth_marker:?}, bg {bg:?}"
+    );
+    assert!(
+        (bg.center().y - depth_marker.center().y).abs() < 2.0,
+        "same row"
+    );
+}
+
+#[test]
+fn a_long_finding_title_wraps_inside_a_narrow_banner() {
+    let mut finding = constant_depth_finding();
+    finding.title = "Depth channel ViewLayer.Depth.Z is 1.0 in every one of the 76 800 pixels \
+                     of this render"
+        .into();
+    let width = 260.0;
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(width, 300.0))
+        .build_ui(move |ui| findings_ui(ui, std::slice::from_ref(&finding)));
+    harness.run();
+    let header = harness
+        .get_by_label_contains("is 1.0 in every one of the 76 800 pixels")
+        .rect();
+    assert!(header.right() <= width, "{header:?} is wider than {width}");
+    assert!(header.height() > 30.0, "the title should wrap: {header:?}");
+}

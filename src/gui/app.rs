@@ -1611,8 +1611,6 @@ impl ExrProbeApp {
         if !doc.analysis.findings.is_empty() {
             let used = ui
                 .scope_builder(egui::UiBuilder::new().max_rect(banner_rect), |ui| {
-                    ui.set_clip_rect(banner_rect.intersect(ui.clip_rect()));
-                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
                     egui::ScrollArea::vertical()
                         .id_salt("findings_banner")
                         .max_height(max_banner)
