@@ -810,3 +810,18 @@ fn without_a_dialog_backend_open_says_so_and_export_offers_the_default_path() {
         h.state().messages()
     );
 }
+
+#[test]
+fn a_constant_depth_channel_is_labelled_on_the_depth_view() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_ON]);
+    let label = "constant 1 — no depth";
+    assert!(
+        painted_texts(&h).iter().any(|t| t == label),
+        "{:?}",
+        painted_texts(&h)
+    );
+    // A real depth map carries no such label.
+    open(&mut h, &[ZBUF_OFF]);
+    assert!(!painted_texts(&h).iter().any(|t| t.ends_with("no depth")));
+}

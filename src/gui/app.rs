@@ -1780,6 +1780,12 @@ impl ExrProbeApp {
             pinned,
         );
 
+        if let Some(depth) = self.selection.depth
+            && let Some(value) = doc.analysis.stats.get(&depth).and_then(|s| s.constant)
+        {
+            constant_depth_label(ui, depth_canvas, value);
+        }
+
         if self.first_image_secs.is_none()
             && (self.textures.shown(Slot::Rgb).is_some()
                 || self.textures.shown(Slot::Depth).is_some())
@@ -2175,6 +2181,21 @@ impl ExrProbeApp {
 }
 
 /// The value at fraction `t` (0..=1) of the colour bar under `mapping` (log-spaced for log maps).
+/// Says on the depth view that the depth channel holds one value everywhere, so its flat colour
+/// cannot be mistaken for a depth map.
+fn constant_depth_label(ui: &egui::Ui, canvas: egui::Rect, value: f64) {
+    let painter = ui.painter_at(canvas);
+    let text = format!("constant {} — no depth", short_value(value));
+    let galley = painter.layout_no_wrap(text, egui::FontId::proportional(18.0), Color32::WHITE);
+    let pos = egui::pos2(
+        canvas.center().x - galley.size().x / 2.0,
+        canvas.top() + 10.0,
+    );
+    let rect = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(8.0, 4.0));
+    painter.rect_filled(rect, 4.0, Color32::from_black_alpha(200));
+    painter.galley(pos, galley, Color32::WHITE);
+}
+
 fn value_at_fraction(mapping: &ScalarMapping, t: f64) -> f64 {
     if mapping.log && mapping.lo > 0.0 && mapping.hi > 0.0 {
         (mapping.lo.ln() + t * (mapping.hi.ln() - mapping.lo.ln())).exp()
