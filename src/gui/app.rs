@@ -1783,7 +1783,21 @@ impl ExrProbeApp {
         if let Some(depth) = self.selection.depth
             && let Some(value) = doc.analysis.stats.get(&depth).and_then(|s| s.constant)
         {
-            constant_depth_label(ui, depth_canvas, value);
+            // On the image where it is in view, else at the top of the canvas.
+            let image_in_image = egui::Rect::from_min_size(
+                egui::pos2(depth_dw.x as f32, depth_dw.y as f32),
+                egui::vec2(depth_dw.width as f32, depth_dw.height as f32),
+            );
+            let on_screen = self
+                .view
+                .screen_rect(depth_canvas, image_in_image)
+                .intersect(depth_canvas);
+            let area = if on_screen.height() >= 40.0 && on_screen.width() >= 40.0 {
+                on_screen
+            } else {
+                depth_canvas
+            };
+            constant_depth_label(ui, depth_canvas, area.center_top(), value);
         }
 
         if self.first_image_secs.is_none()
@@ -2183,14 +2197,12 @@ impl ExrProbeApp {
 /// The value at fraction `t` (0..=1) of the colour bar under `mapping` (log-spaced for log maps).
 /// Says on the depth view that the depth channel holds one value everywhere, so its flat colour
 /// cannot be mistaken for a depth map.
-fn constant_depth_label(ui: &egui::Ui, canvas: egui::Rect, value: f64) {
+/// `top_center` is where its top edge is centred (screen points).
+fn constant_depth_label(ui: &egui::Ui, canvas: egui::Rect, top_center: egui::Pos2, value: f64) {
     let painter = ui.painter_at(canvas);
     let text = format!("constant {} — no depth", short_value(value));
     let galley = painter.layout_no_wrap(text, egui::FontId::proportional(18.0), Color32::WHITE);
-    let pos = egui::pos2(
-        canvas.center().x - galley.size().x / 2.0,
-        canvas.top() + 10.0,
-    );
+    let pos = egui::pos2(top_center.x - galley.size().x / 2.0, top_center.y + 10.0);
     let rect = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(8.0, 4.0));
     painter.rect_filled(rect, 4.0, Color32::from_black_alpha(200));
     painter.galley(pos, galley, Color32::WHITE);
