@@ -126,7 +126,12 @@ pub fn load_file(
         source: error,
     };
     let file = File::open(path).map_err(io_error)?;
-    let file_len = file.metadata().map_err(io_error)?.len();
+    let metadata = file.metadata().map_err(io_error)?;
+    // Opening a folder succeeds on Unix; say so instead of failing later as "not an EXR".
+    if metadata.is_dir() {
+        return Err(io_error(std::io::ErrorKind::IsADirectory.into()));
+    }
+    let file_len = metadata.len();
 
     // Header first, from the file, without reading the pixel data.
     let (parts, decoded_bytes) = guarded(&source, || {
@@ -389,7 +394,7 @@ fn unsupported_reason(header: &Header) -> Option<String> {
         .list
         .iter()
         .filter(|channel| channel.sampling != exr::math::Vec2(1, 1))
-        .map(|channel| channel.name.to_string())
+        .map(|channel| text_string(&channel.name))
         .collect();
     if subsampled.is_empty() {
         None
@@ -512,7 +517,7 @@ fn part_from_header(header: &Header, source: &str) -> Result<Part, LoadError> {
         .map(|channel| {
             let (width, height) = channel_size(header, channel);
             Channel {
-                name: channel.name.to_string(),
+                name: text_string(&channel.name),
                 sample_type: sample_type(channel.sample_type),
                 sampling: (channel.sampling.0, channel.sampling.1),
                 quantize_linearly: channel.quantize_linearly,
@@ -533,11 +538,7 @@ fn part_from_header(header: &Header, source: &str) -> Result<Part, LoadError> {
     };
 
     Ok(Part {
-        name: header
-            .own_attributes
-            .layer_name
-            .as_ref()
-            .map(ToString::to_string),
+        name: header.own_attributes.layer_name.as_ref().map(text_string),
         data_window: window(header.data_window()),
         display_window: window(header.shared_attributes.display_window),
         pixel_aspect: header.shared_attributes.pixel_aspect,
@@ -566,15 +567,24 @@ fn matrix_text(values: &[f32], columns: usize) -> String {
     format!("[{}]", rows.join(", "))
 }
 
+/// A name or text attribute as a `String`. OpenEXR (and Blender through it) writes UTF-8 bytes;
+/// the `exr` crate's `Display` maps each byte to one char (Latin-1), which garbles every
+/// non-ASCII name (`Tiefe Ω` became `Tiefe Î©`). Bytes that are not UTF-8 keep that Latin-1
+/// reading, so no name is lost.
+fn text_string(text: &exr::meta::attribute::Text) -> String {
+    match std::str::from_utf8(text.as_slice()) {
+        Ok(utf8) => utf8.to_owned(),
+        Err(_) => text.to_string(),
+    }
+}
+
 /// Renders an attribute value as readable text.
 fn attribute_text(value: &AttributeValue) -> String {
     match value {
-        AttributeValue::Text(text) => text.to_string(),
-        AttributeValue::TextVector(texts) => texts
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
+        AttributeValue::Text(text) => text_string(text),
+        AttributeValue::TextVector(texts) => {
+            texts.iter().map(text_string).collect::<Vec<_>>().join(", ")
+        }
         AttributeValue::F32(v) => v.to_string(),
         AttributeValue::F64(v) => v.to_string(),
         AttributeValue::I32(v) => v.to_string(),
@@ -602,7 +612,11 @@ fn attribute_text(value: &AttributeValue) -> String {
             .list
             .iter()
             .map(|channel| {
-                let mut text = format!("{} ({})", channel.name, sample_type(channel.sample_type));
+                let mut text = format!(
+                    "{} ({})",
+                    text_string(&channel.name),
+                    sample_type(channel.sample_type)
+                );
                 if channel.sampling != exr::math::Vec2(1, 1) {
                     text.push_str(&format!(
                         ", sampling {}x{}",
@@ -684,7 +698,11 @@ struct Work {
 
 /// Decoding state of one part.
 struct PartState {
-    /// One buffer per channel (`None` for parts we do not decode).
+    /// False for parts we do not decode (deep, subsampled).
+    decodable: bool,
+    /// One buffer per channel, allocated when the part's first block has been decompressed (a
+    /// crafted header can declare hundreds of MB within the budget while its one block is
+    /// garbage: the file is then refused without ever touching that memory).
     buffers: Option<Vec<Samples>>,
     /// Pixel positions (within the data window) of the blocks written so far.
     blocks_seen: HashSet<(usize, usize)>,
@@ -725,6 +743,7 @@ fn decode_pixels(
                 .iter()
                 .any(|&offset| offset < tables_end as u64 || offset >= bytes.len() as u64);
             states.push(PartState {
+                decodable: false,
                 buffers: None,
                 blocks_seen: HashSet::new(),
                 blocks_expected: 0,
@@ -745,21 +764,9 @@ fn decode_pixels(
                 });
             }
         }
-        let buffers = header
-            .channels
-            .list
-            .iter()
-            .map(|channel| {
-                let (width, height) = channel_size(header, channel);
-                zeroed_samples(
-                    sample_type(channel.sample_type),
-                    width.saturating_mul(height),
-                )
-                .ok_or_else(|| out_of_memory(source))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         states.push(PartState {
-            buffers: Some(buffers),
+            decodable: true,
+            buffers: None,
             blocks_seen: HashSet::new(),
             blocks_expected,
             error: None,
@@ -800,7 +807,7 @@ fn decode_pixels(
     let mut first_error = None;
     let mut decoded_parts = 0;
     for ((part, state), header) in parts.iter_mut().zip(states).zip(&meta.headers) {
-        let Some(buffers) = state.buffers else {
+        if !state.decodable {
             // A part we do not decode: keep its explanation, add the damage if any.
             if let Some(reason) = state.error {
                 let unsupported = part.pixel_error.take().unwrap_or_default();
@@ -809,7 +816,7 @@ fn decode_pixels(
                 first_error.get_or_insert(reason);
             }
             continue;
-        };
+        }
         let error = state.error.or_else(|| {
             (state.blocks_seen.len() != state.blocks_expected).then(|| {
                 format!(
@@ -822,10 +829,17 @@ fn decode_pixels(
             })
         });
         if let Some(reason) = error {
+            if reason == OUT_OF_MEMORY {
+                return Err(out_of_memory(source));
+            }
             first_error.get_or_insert_with(|| reason.clone());
             part.pixel_error = Some(reason);
             continue;
         }
+        let buffers = match state.buffers {
+            Some(buffers) => buffers,
+            None => zeroed_buffers(header).ok_or_else(|| out_of_memory(source))?,
+        };
         decoded_parts += 1;
         for (channel, samples) in part.channels.iter_mut().zip(buffers) {
             channel.samples = Some(samples);
@@ -898,6 +912,15 @@ fn insert_blocks(
         };
         if state.error.is_some() {
             continue;
+        }
+        if block.is_ok() && state.buffers.is_none() {
+            match zeroed_buffers(header) {
+                Some(buffers) => state.buffers = Some(buffers),
+                None => {
+                    state.error = Some(OUT_OF_MEMORY.to_owned());
+                    continue;
+                }
+            }
         }
         if let Err(reason) = block.and_then(|block| insert_block(header, &block, state)) {
             state.error = Some(reason);
@@ -979,6 +1002,26 @@ fn check_dwa_counters(header: &Header, chunk: &Chunk) -> Result<(), String> {
 }
 
 /// A zero-filled buffer of `count` samples, or `None` when the memory is not available.
+/// `PartState::error` when the allocator refused a part's buffers (reported as
+/// [`out_of_memory`], not as damage).
+const OUT_OF_MEMORY: &str = "out of memory";
+
+/// Zeroed sample buffers for every channel of a part; `None` when the allocator refuses.
+fn zeroed_buffers(header: &Header) -> Option<Vec<Samples>> {
+    header
+        .channels
+        .list
+        .iter()
+        .map(|channel| {
+            let (width, height) = channel_size(header, channel);
+            zeroed_samples(
+                sample_type(channel.sample_type),
+                width.saturating_mul(height),
+            )
+        })
+        .collect()
+}
+
 fn zeroed_samples(sample_type: SampleType, count: usize) -> Option<Samples> {
     fn zeroed<T: Clone>(zero: T, count: usize) -> Option<Vec<T>> {
         let mut v = Vec::new();

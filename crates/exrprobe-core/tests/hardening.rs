@@ -1,0 +1,71 @@
+//! Regressions found while hardening: non-ASCII names, folders passed as files, fuzzing finds.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
+use std::io::Cursor;
+use std::sync::atomic::AtomicBool;
+
+use exr::prelude::{
+    AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage, Layer,
+    LayerAttributes, LineOrder, SmallVec, Text, WritableImage,
+};
+use exrprobe_core::load::{LoadError, LoadOptions, load_bytes, load_file};
+
+fn options() -> LoadOptions {
+    LoadOptions {
+        memory_budget_bytes: 64 << 20,
+        decode_pixels: true,
+    }
+}
+
+/// OpenEXR (and Blender) store names as UTF-8 bytes; they must come back as the same text, not
+/// one char per byte.
+#[test]
+fn utf8_channel_and_part_names_are_decoded_as_utf8() {
+    let utf8 = |s: &str| Text::from_slice_unchecked(s.as_bytes());
+    let list: SmallVec<[AnyChannel<FlatSamples>; 4]> = SmallVec::from_vec(vec![
+        AnyChannel::new(utf8("Tiefe Ω.Z"), FlatSamples::F32(vec![1.5; 6])),
+        AnyChannel::new(utf8("Farbe é.R"), FlatSamples::F32(vec![0.5; 6])),
+    ]);
+    let attributes = LayerAttributes {
+        layer_name: Some(utf8("Ebene ü")),
+        ..LayerAttributes::default()
+    };
+    let layer = Layer::new(
+        (3, 2),
+        attributes,
+        Encoding {
+            compression: Compression::Uncompressed,
+            blocks: Blocks::ScanLines,
+            line_order: LineOrder::Increasing,
+        },
+        AnyChannels::sort(list),
+    );
+    let mut bytes = Vec::new();
+    ExrImage::from_layer(layer)
+        .write()
+        .to_buffered(Cursor::new(&mut bytes))
+        .unwrap();
+    let cancel = AtomicBool::new(false);
+    let image = load_bytes(&bytes, "names.exr", &options(), &mut |_| {}, &cancel).unwrap();
+    let part = &image.parts[0];
+    let names: Vec<&str> = part.channels.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Farbe é.R", "Tiefe Ω.Z"]);
+    assert_eq!(part.name.as_deref(), Some("Ebene ü"));
+    assert!(image.find_channel("Tiefe Ω.Z").is_some());
+}
+
+#[test]
+fn a_folder_is_reported_as_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let cancel = AtomicBool::new(false);
+    let error = load_file(dir.path(), &options(), &mut |_| {}, &cancel).unwrap_err();
+    assert!(matches!(error, LoadError::Io { .. }), "{error:?}");
+    let message = error.to_string();
+    assert_eq!(
+        message,
+        format!(
+            "cannot read the file (is a directory): {}",
+            dir.path().display()
+        )
+    );
+}

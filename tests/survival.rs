@@ -1,0 +1,451 @@
+//! Process-level survival tests: whatever a user points `exrprobe` at (not an EXR, an unreadable
+//! path, a render still being written, odd images, odd names, a file above the memory budget),
+//! the binary ends with a clear one-line message that ends with the path, the documented exit
+//! code, and no panic.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use exr::prelude::{
+    AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage, Layer,
+    LayerAttributes, LineOrder, SmallVec, Text, WritableImage, f16,
+};
+use serde_json::Value;
+
+/// Exit code when a file could not be read.
+const EXIT_UNREADABLE: i32 = 2;
+
+fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative)
+}
+
+fn exrprobe<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_exrprobe"))
+        .args(args)
+        .output()
+        .expect("the exrprobe binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// `info` on one unreadable file: exit 2, nothing on stdout, one `exrprobe: …` line on stderr
+/// that ends with the path. Returns that line.
+fn assert_refused(path: &Path, extra_args: &[&str]) -> String {
+    let mut args: Vec<std::ffi::OsString> = vec!["info".into()];
+    args.extend(extra_args.iter().map(Into::into));
+    args.push(path.into());
+    let output = exrprobe(args);
+    let err = stderr(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(EXIT_UNREADABLE),
+        "{}: stdout {}\nstderr {err}",
+        path.display(),
+        stdout(&output)
+    );
+    assert!(!err.contains("panicked"), "panic in stderr:\n{err}");
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "one message line expected:\n{err}");
+    let line = lines[0];
+    assert!(line.starts_with("exrprobe: "), "{line}");
+    assert!(
+        line.ends_with(&path.display().to_string()),
+        "message must end with the path: {line}"
+    );
+    line.to_owned()
+}
+
+/// An EXR written by the exr crate: one part, the given channels over `width × height`.
+fn exr_bytes(
+    width: usize,
+    height: usize,
+    channels: Vec<(Text, FlatSamples)>,
+    compression: Compression,
+) -> Vec<u8> {
+    let list: SmallVec<[AnyChannel<FlatSamples>; 4]> = channels
+        .into_iter()
+        .map(|(name, samples)| AnyChannel::new(name, samples))
+        .collect();
+    let layer = Layer::new(
+        (width, height),
+        LayerAttributes::default(),
+        Encoding {
+            compression,
+            blocks: Blocks::ScanLines,
+            line_order: LineOrder::Increasing,
+        },
+        AnyChannels::sort(list),
+    );
+    let mut bytes = Vec::new();
+    ExrImage::from_layer(layer)
+        .write()
+        .to_buffered(Cursor::new(&mut bytes))
+        .unwrap();
+    bytes
+}
+
+/// A channel name as OpenEXR writes it: UTF-8 bytes (the exr crate's `From<&str>` only takes
+/// Latin-1).
+fn name(text: &str) -> Text {
+    Text::from_slice_unchecked(text.as_bytes())
+}
+
+fn info_json(path: &Path) -> Value {
+    let output = exrprobe(["info".as_ref(), "--json".as_ref(), path.as_os_str()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+    serde_json::from_str(stdout(&output).trim()).unwrap()
+}
+
+/// The channel record named `name` in an `info --json` record.
+fn channel<'a>(record: &'a Value, name: &str) -> &'a Value {
+    let channels = record["channels"].as_array().expect("channels array");
+    channels
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no channel {name} in {record}"))
+}
+
+#[test]
+fn files_that_are_not_exr_are_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    // A real PNG (1×1 grey), a text file, an empty file.
+    let png = dir.path().join("photo.png");
+    let mut png_bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut png_bytes, 1, 1);
+        encoder.set_color(png::ColorType::Grayscale);
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_image_data(&[128]).unwrap();
+    }
+    std::fs::write(&png, &png_bytes).unwrap();
+    let text = dir.path().join("notes.exr");
+    std::fs::write(&text, "render notes: frame 12 looks odd\n").unwrap();
+    let empty = dir.path().join("empty.exr");
+    std::fs::write(&empty, b"").unwrap();
+    // Only the magic number, then nothing: the smallest "render still being written".
+    let magic_only = dir.path().join("magic_only.exr");
+    std::fs::write(&magic_only, [0x76, 0x2f, 0x31, 0x01]).unwrap();
+
+    for (path, wanted) in [
+        (&png, "not a valid OpenEXR file"),
+        (&text, "not a valid OpenEXR file"),
+        (&empty, "not a valid OpenEXR file"),
+        (&magic_only, "not a valid OpenEXR file"),
+    ] {
+        let line = assert_refused(path, &[]);
+        assert!(line.contains(wanted), "{line}");
+    }
+}
+
+#[test]
+fn unreadable_paths_are_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("renders");
+    std::fs::create_dir(&folder).unwrap();
+    let line = assert_refused(&folder, &[]);
+    assert!(
+        line.contains("cannot read the file (is a directory)"),
+        "{line}"
+    );
+
+    let missing = dir.path().join("gone.exr");
+    let line = assert_refused(&missing, &[]);
+    assert!(line.contains("No such file"), "{line}");
+
+    #[cfg(unix)]
+    {
+        let dangling = dir.path().join("latest.exr");
+        std::os::unix::fs::symlink(dir.path().join("deleted_render.exr"), &dangling).unwrap();
+        let line = assert_refused(&dangling, &[]);
+        assert!(line.contains("No such file"), "{line}");
+
+        // No read permission (root reads anything, so only check the message when refused).
+        use std::os::unix::fs::PermissionsExt as _;
+        let locked = dir.path().join("locked.exr");
+        std::fs::copy(fixture("openexr-images/TestImages/stripes.exr"), &locked).unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        if std::fs::File::open(&locked).is_err() {
+            let line = assert_refused(&locked, &[]);
+            assert!(line.contains("Permission denied"), "{line}");
+        }
+    }
+
+    // `check` goes on after each of them, one ERROR line each, exit 2.
+    let output = exrprobe([
+        "check".as_ref(),
+        "--json".as_ref(),
+        missing.as_os_str(),
+        fixture("openexr-images/TestImages/stripes.exr").as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(EXIT_UNREADABLE));
+    assert!(!stderr(&output).contains("panicked"));
+    let statuses: Vec<String> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["status"].to_string())
+        .collect();
+    assert_eq!(statuses.len(), 2, "{statuses:?}");
+    assert_eq!(statuses[0], "\"ERROR\"");
+    assert_ne!(statuses[1], "\"ERROR\"");
+}
+
+/// Where each block of a single-part file starts: its offset table, right after the header.
+fn block_offsets(bytes: &[u8]) -> (usize, Vec<usize>) {
+    let mut cursor = Cursor::new(bytes);
+    let meta = exr::meta::MetaData::read_from_buffered(&mut cursor, false).unwrap();
+    let header_end = cursor.position() as usize;
+    let count = meta.headers[0].chunk_count;
+    let offsets = (0..count)
+        .map(|i| {
+            let at = header_end + 8 * i;
+            u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize
+        })
+        .collect();
+    (header_end, offsets)
+}
+
+#[test]
+fn a_render_still_being_written_is_refused_at_every_block_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fixture("blender/multilayer_zip_32.exr")).unwrap();
+    let (header_end, offsets) = block_offsets(&bytes);
+    assert!(offsets.len() >= 10, "{offsets:?}");
+    // Cut inside the header, at its end, inside the offset table, at every block start, in the
+    // middle of every block, and one byte before the end.
+    let mut cuts: Vec<usize> = vec![8, header_end / 2, header_end, header_end + 4];
+    for (i, &offset) in offsets.iter().enumerate() {
+        cuts.push(offset);
+        let next = offsets.get(i + 1).copied().unwrap_or(bytes.len());
+        cuts.push((offset + next) / 2);
+    }
+    cuts.push(bytes.len() - 1);
+    cuts.sort_unstable();
+    cuts.dedup();
+    let paths: Vec<PathBuf> = cuts
+        .iter()
+        .map(|&cut| {
+            let path = dir.path().join(format!("frame_{cut:07}.exr"));
+            std::fs::write(&path, &bytes[..cut]).unwrap();
+            path
+        })
+        .collect();
+    let mut args: Vec<std::ffi::OsString> = vec!["check".into(), "--json".into()];
+    args.extend(paths.iter().map(|p| p.clone().into_os_string()));
+    let output = exrprobe(args);
+    assert_eq!(output.status.code(), Some(EXIT_UNREADABLE));
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+    let records: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), paths.len());
+    for (record, path) in records.iter().zip(&paths) {
+        assert_eq!(record["path"], path.display().to_string().as_str());
+        assert_eq!(record["status"], "ERROR", "{record}");
+        let message = record["error"].as_str().unwrap();
+        assert!(message.ends_with(&path.display().to_string()), "{message}");
+        // Cut after the header: the loader knows the file ends early.
+        let cut = std::fs::metadata(path).unwrap().len() as usize;
+        if cut >= header_end {
+            assert!(message.contains("truncated"), "{message}");
+        }
+    }
+    // Each truncated copy alone through `info`, too (the viewer's and info's code path).
+    for path in paths.iter().step_by(7) {
+        assert_refused(path, &[]);
+    }
+}
+
+#[test]
+fn one_pixel_and_non_finite_channels_load_with_their_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one pixel.exr");
+    std::fs::write(
+        &one,
+        exr_bytes(
+            1,
+            1,
+            vec![(name("Z"), FlatSamples::F32(vec![4.5]))],
+            Compression::Uncompressed,
+        ),
+    )
+    .unwrap();
+    let record = info_json(&one);
+    let z = channel(&record, "Z");
+    assert_eq!(
+        (z["width"].as_u64(), z["height"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(z["min"], 4.5, "{z}");
+    assert_eq!(z["constant"], 4.5, "{z}");
+
+    let n = 16 * 8;
+    let special = dir.path().join("special.exr");
+    std::fs::write(
+        &special,
+        exr_bytes(
+            16,
+            8,
+            vec![
+                (name("Z"), FlatSamples::F32(vec![f32::NAN; n])),
+                (name("R"), FlatSamples::F32(vec![f32::INFINITY; n])),
+                (name("G"), FlatSamples::F16(vec![f16::NEG_INFINITY; n])),
+                (name("B"), FlatSamples::F16(vec![f16::NAN; n])),
+            ],
+            Compression::ZIP16,
+        ),
+    )
+    .unwrap();
+    let record = info_json(&special);
+    assert_eq!(channel(&record, "Z")["nan"], n, "{record}");
+    assert_eq!(channel(&record, "R")["pos_inf"], n, "{record}");
+    assert_eq!(channel(&record, "G")["neg_inf"], n, "{record}");
+    assert_eq!(channel(&record, "B")["nan"], n, "{record}");
+    // `check` flags the NaN depth and still exits normally (1: an error-level finding).
+    let output = exrprobe(["check".as_ref(), special.as_os_str()]);
+    assert!(!stderr(&output).contains("panicked"));
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+}
+
+/// A minimal scan-line header with an empty channel list and a 1×1 data window, followed by the
+/// offset table of its one block (pointing just past the table, to an empty chunk).
+fn zero_channel_exr() -> Vec<u8> {
+    let mut b: Vec<u8> = vec![0x76, 0x2f, 0x31, 0x01, 2, 0, 0, 0];
+    let mut attribute = |name: &str, kind: &str, value: &[u8]| {
+        b.extend_from_slice(name.as_bytes());
+        b.push(0);
+        b.extend_from_slice(kind.as_bytes());
+        b.push(0);
+        b.extend_from_slice(&(value.len() as i32).to_le_bytes());
+        b.extend_from_slice(value);
+    };
+    let window: Vec<u8> = [0i32, 0, 0, 0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    attribute("channels", "chlist", &[0]);
+    attribute("compression", "compression", &[0]);
+    attribute("dataWindow", "box2i", &window);
+    attribute("displayWindow", "box2i", &window);
+    attribute("lineOrder", "lineOrder", &[0]);
+    attribute("pixelAspectRatio", "float", &1f32.to_le_bytes());
+    attribute("screenWindowCenter", "v2f", &[0; 8]);
+    attribute("screenWindowWidth", "float", &1f32.to_le_bytes());
+    b.push(0);
+    let chunk_at = b.len() as u64 + 8;
+    b.extend_from_slice(&chunk_at.to_le_bytes());
+    b.extend_from_slice(&0i32.to_le_bytes()); // y
+    b.extend_from_slice(&0i32.to_le_bytes()); // data size
+    b
+}
+
+#[test]
+fn a_file_without_channels_is_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no channels.exr");
+    std::fs::write(&path, zero_channel_exr()).unwrap();
+    // OpenEXR requires at least one channel; the exr crate refuses the header.
+    let line = assert_refused(&path, &[]);
+    assert!(line.contains("not a valid OpenEXR file"), "{line}");
+    assert!(line.contains("channel"), "{line}");
+}
+
+#[test]
+fn names_with_spaces_and_non_ascii_characters_work_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("Rendus d'été 2026");
+    std::fs::create_dir(&folder).unwrap();
+    let path = folder.join("Szene 01 – Tiefe ü.exr");
+    let depth: Vec<f32> = (0..12 * 9).map(|i| 1.0 + i as f32 * 0.5).collect();
+    std::fs::write(
+        &path,
+        exr_bytes(
+            12,
+            9,
+            vec![
+                (name("Tiefe Ω.Z"), FlatSamples::F32(depth.clone())),
+                (name("Farbe é.R"), FlatSamples::F16(vec![f16::ONE; 12 * 9])),
+            ],
+            Compression::ZIP1,
+        ),
+    )
+    .unwrap();
+    let record = info_json(&path);
+    assert_eq!(record["path"], path.display().to_string().as_str());
+    let z = channel(&record, "Tiefe Ω.Z");
+    assert_eq!(z["max"], 54.5, "{z}");
+
+    let out = folder.join("Ausgabe ü").join("tiefe ω.npy");
+    std::fs::create_dir(out.parent().unwrap()).unwrap();
+    let output = exrprobe([
+        "export".as_ref(),
+        path.as_os_str(),
+        "--channel".as_ref(),
+        "Tiefe Ω.Z".as_ref(),
+        "--output".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let npy = npyz::NpyFile::new(std::fs::File::open(&out).unwrap()).unwrap();
+    assert_eq!(npy.shape(), &[9, 12]);
+    let values: Vec<f32> = npy.into_vec().unwrap();
+    assert_eq!(values, depth);
+}
+
+#[test]
+fn a_valid_file_above_the_memory_budget_is_refused_with_both_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big render.exr");
+    // 2048 × 2048 × 2 float channels = 32 MiB decoded; constant, so tiny on disk.
+    let n = 2048 * 2048;
+    std::fs::write(
+        &path,
+        exr_bytes(
+            2048,
+            2048,
+            vec![
+                (name("Z"), FlatSamples::F32(vec![3.0; n])),
+                (name("Y"), FlatSamples::F32(vec![0.5; n])),
+            ],
+            Compression::ZIP16,
+        ),
+    )
+    .unwrap();
+    let file_len = std::fs::metadata(&path).unwrap().len();
+    assert!(file_len < 1 << 20, "{file_len}");
+    let budget: u64 = 8 << 20;
+    let line = assert_refused(&path, &["--memory-budget", "8M"]);
+    let needed = 2048 * 2048 * 4 * 2 + file_len;
+    assert!(
+        line.contains(&format!("decoding would need {needed} bytes")),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("memory budget of {budget} bytes")),
+        "{line}"
+    );
+    assert!(line.contains("--memory-budget"), "{line}");
+    // With enough budget the same file loads.
+    let output = exrprobe([
+        "info".as_ref(),
+        "--memory-budget".as_ref(),
+        "64M".as_ref(),
+        path.as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
