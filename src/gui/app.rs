@@ -656,7 +656,17 @@ impl ExrProbeApp {
 
         // Commands change what the next frame shows (a histogram drag's range, a window opened
         // from a menu): draw it now, not at the next input event.
-        if !commands.is_empty() {
+        // Likewise for what a click or key press opens that egui only draws from the next frame
+        // on (a context menu): one extra frame per button or key event.
+        let pressed = ctx.input(|i| {
+            i.events.iter().any(|e| {
+                matches!(
+                    e,
+                    egui::Event::PointerButton { .. } | egui::Event::Key { .. }
+                )
+            })
+        });
+        if !commands.is_empty() || pressed {
             ctx.request_repaint();
         }
         for command in commands {
