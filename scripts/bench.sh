@@ -59,13 +59,24 @@ peak_rss_bytes() {
     rm -f "$log"
 }
 
-# Mean time in seconds of a named command in hyperfine's JSON.
+# Mean wall time in seconds of a named command in hyperfine's JSON.
 mean_secs() {
     python3 - "$1" "$2" <<'PY'
 import json, sys
 with open(sys.argv[1]) as f:
     results = json.load(f)["results"]
 print(next(r["mean"] for r in results if r["command"] == sys.argv[2]))
+PY
+}
+
+# Mean CPU time (user + system, all threads) in seconds: on a shared machine wall time mostly
+# measures the other load, CPU time the work done.
+cpu_secs() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+with open(sys.argv[1]) as f:
+    results = json.load(f)["results"]
+print(next(r["user"] + r["system"] for r in results if r["command"] == sys.argv[2]))
 PY
 }
 
@@ -103,6 +114,11 @@ for file in "${files[@]}"; do
     py_check=$(mean_secs "$json" "python check")
     py_export=$(mean_secs "$json" "python export")
     oiio=$(mean_secs "$json" "oiiotool --stats")
+    cpu_ours_check=$(cpu_secs "$json" "exrprobe check")
+    cpu_ours_export=$(cpu_secs "$json" "exrprobe export")
+    cpu_py_check=$(cpu_secs "$json" "python check")
+    cpu_py_export=$(cpu_secs "$json" "python export")
+    cpu_oiio=$(cpu_secs "$json" "oiiotool --stats")
 
     decoded=$($peer decoded-size "$file")
     rss_check=$(peak_rss_bytes "$exrprobe" check "$file")
@@ -112,14 +128,16 @@ for file in "${files[@]}"; do
 
     summary+=("$(printf '%s\n' \
         "$name: decoded size $(awk -v b="$decoded" 'BEGIN { printf "%.0f MB", b / 1e6 }')" \
-        "  time, mean of $runs     exrprobe check $(printf '%.3f' "$ours_check") s, export $(printf '%.3f' "$ours_export") s; python check $(printf '%.3f' "$py_check") s, export $(printf '%.3f' "$py_export") s; oiiotool --stats $(printf '%.3f' "$oiio") s" \
+        "  wall, mean of $runs     exrprobe check $(printf '%.3f' "$ours_check") s, export $(printf '%.3f' "$ours_export") s; python check $(printf '%.3f' "$py_check") s, export $(printf '%.3f' "$py_export") s; oiiotool --stats $(printf '%.3f' "$oiio") s" \
         "  ratio ours/peer        check/python-check $(ratio "$ours_check" "$py_check"), check/oiiotool $(ratio "$ours_check" "$oiio"), export/python-export $(ratio "$ours_export" "$py_export"), export/oiiotool $(ratio "$ours_export" "$oiio")   (target <= 0.30)" \
+        "  CPU (user+sys)         exrprobe check $(printf '%.3f' "$cpu_ours_check") s, export $(printf '%.3f' "$cpu_ours_export") s; python check $(printf '%.3f' "$cpu_py_check") s, export $(printf '%.3f' "$cpu_py_export") s; oiiotool --stats $(printf '%.3f' "$cpu_oiio") s" \
+        "  CPU ratio ours/peer    check/python-check $(ratio "$cpu_ours_check" "$cpu_py_check"), check/oiiotool $(ratio "$cpu_ours_check" "$cpu_oiio"), export/python-export $(ratio "$cpu_ours_export" "$cpu_py_export"), export/oiiotool $(ratio "$cpu_ours_export" "$cpu_oiio")" \
         "  peak RSS / decoded     exrprobe check $(ratio "$rss_check" "$decoded"), export $(ratio "$rss_export" "$decoded"); python check $(ratio "$rss_py_check" "$decoded"); oiiotool $(ratio "$rss_oiio" "$decoded")   (target for exrprobe <= 1.10)" \
         "  peak RSS (MB)          exrprobe check $(( rss_check / 1000000 )), export $(( rss_export / 1000000 )); python check $(( rss_py_check / 1000000 )); oiiotool $(( rss_oiio / 1000000 ))")")
 done
 
 echo
 echo "=================================================================================="
-echo "== Summary ($(nproc) cores; $(uname -m))"
+echo "== Summary ($(nproc) cores; $(uname -m); load average $(cut -d" " -f1-3 /proc/loadavg))"
 echo "=================================================================================="
 printf '%s\n' "${summary[@]}"

@@ -553,3 +553,29 @@ fn check_memory_budget_refuses_big_files_and_decodes_a_file_over_a_worker_share_
         stdout(&output)
     );
 }
+
+#[test]
+fn info_reports_an_unreadable_file_and_still_describes_the_others() {
+    let missing = fixture("blender/missing.exr");
+    let good = fixture("blender/single_zbuf_compositing_off.exr");
+    let output = exrprobe([
+        "info".as_ref(),
+        "--json".as_ref(),
+        missing.as_os_str(),
+        good.as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_clean_stderr(&output);
+    assert!(
+        stderr(&output)
+            .trim_end()
+            .ends_with(&missing.display().to_string())
+    );
+    let records: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["path"], good.display().to_string().as_str());
+    assert_eq!(records[0]["depth_channel"], "Z");
+}

@@ -29,9 +29,6 @@ fn harness() -> Harness<'static, ExrProbeApp> {
     Harness::builder()
         .with_size(vec2(1400.0, 900.0))
         .with_max_steps(32)
-        // The kittest context has only egui's bundled fonts; the real window adds the system fonts
-        // (egui_system_font_provider) that draw the panels' symbols such as ⏷ and 📌.
-        .allow_missing_glyphs()
         .build_ui_state(
             |ui, app: &mut ExrProbeApp| app.show(ui),
             ExrProbeApp::new(None),
@@ -615,4 +612,216 @@ fn a_new_open_supersedes_a_load_in_flight() {
             .label()
             .contains("single_zbuf_compositing_off")
     );
+}
+
+/// Every text painted in the last frame.
+fn painted_texts(h: &Harness<'static, ExrProbeApp>) -> Vec<String> {
+    h.output()
+        .shapes
+        .iter()
+        .filter_map(|clipped| match &clipped.shape {
+            egui::Shape::Text(text) => Some(text.galley.text().to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn dragging_files_over_the_window_shows_the_drop_overlay() {
+    let mut h = harness();
+    h.run_ok();
+    assert!(
+        !painted_texts(&h)
+            .iter()
+            .any(|t| t.starts_with("Drop to open"))
+    );
+    for name in [MULTI_ZIP, MULTI_PIZ] {
+        h.input_mut().hovered_files.push(egui::HoveredFile {
+            path: Some(fixture(name)),
+            mime: String::new(),
+        });
+    }
+    h.step();
+    assert!(
+        painted_texts(&h)
+            .iter()
+            .any(|t| t == "Drop to open these 2 files as a sequence"),
+        "{:?}",
+        painted_texts(&h)
+    );
+}
+
+#[test]
+fn zoomed_far_in_each_pixel_shows_its_value() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    // At 1:1, drag pixel (100, 120) to the middle of the depth view, then zoom to 64 points per
+    // pixel about the middle.
+    h.state_mut().execute(Command::OneToOne);
+    h.run_ok();
+    let from = depth_view_pos(&h, 100, 120);
+    let (_, depth_rect) = h.state().canvas_rects().expect("views");
+    let to = depth_rect.center() + vec2(0.5, 0.5);
+    h.hover_at(from);
+    h.drag_at(from);
+    h.hover_at(from + vec2(10.0, 0.0));
+    h.hover_at(to);
+    h.drop_at(to);
+    h.run_ok();
+    h.state_mut().execute(Command::Zoom(64.0));
+    h.run_ok();
+    let pos = depth_view_pos(&h, 100, 120);
+    assert!(depth_rect.contains(pos), "{pos:?} outside {depth_rect:?}");
+    h.hover_at(pos);
+    h.run_ok();
+    let texts = painted_texts(&h);
+    // The overlay uses 4 decimals: Z = 10.998737 → "10.9987".
+    assert!(texts.iter().any(|t| t == "10.9987"), "{texts:?}");
+    assert_eq!(
+        h.state().probe(),
+        Some(ProbePos {
+            part: 0,
+            col: 100,
+            row: 120
+        })
+    );
+}
+
+/// Whether any text exactly `text` painted in the last frame has a background colour (the probe
+/// panel's depth highlight); `None` when no such text was painted.
+fn painted_with_background(h: &Harness<'static, ExrProbeApp>, text: &str) -> Option<bool> {
+    let mut found = None;
+    for clipped in &h.output().shapes {
+        if let egui::Shape::Text(shape) = &clipped.shape
+            && shape.galley.text() == text
+        {
+            let highlighted = shape
+                .galley
+                .job
+                .sections
+                .iter()
+                .any(|s| s.format.background != egui::Color32::TRANSPARENT);
+            found = Some(found.unwrap_or(false) || highlighted);
+        }
+    }
+    found
+}
+
+#[test]
+fn the_probe_highlights_the_depth_channel_the_user_chose() {
+    let mut h = harness();
+    open(&mut h, &[MULTI_ZIP]);
+    let doc = h.state().document().expect("loaded").clone();
+    let detected = doc
+        .image
+        .find_channel("ViewLayer.Depth.Z")
+        .expect("Depth.Z");
+    let mist = doc.image.find_channel("ViewLayer.Mist.Z").expect("Mist.Z");
+    assert_eq!(h.state().selection().depth, Some(detected));
+    h.hover_at(depth_view_pos(&h, 10, 10));
+    h.run_ok();
+    assert_eq!(painted_with_background(&h, "ViewLayer.Depth.Z"), Some(true));
+    assert_eq!(painted_with_background(&h, "ViewLayer.Mist.Z"), Some(false));
+
+    h.state_mut().execute(Command::SetDepth(mist));
+    settle(&mut h);
+    h.hover_at(depth_view_pos(&h, 11, 10));
+    h.run_ok();
+    assert_eq!(painted_with_background(&h, "ViewLayer.Mist.Z"), Some(true));
+    assert_eq!(
+        painted_with_background(&h, "ViewLayer.Depth.Z"),
+        Some(false)
+    );
+}
+
+/// Whether the last frame asked for another frame right away.
+fn repaint_requested(h: &Harness<'static, ExrProbeApp>) -> bool {
+    h.output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .is_some_and(|v| v.repaint_delay.is_zero())
+}
+
+#[test]
+fn a_frame_that_runs_commands_asks_for_the_next_frame() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    h.step();
+    assert!(!repaint_requested(&h), "an idle frame should not repaint");
+    // What a histogram drag produces: the result must show without waiting for input.
+    h.state_mut().push_command(Command::SetDepthRange(2.0, 8.0));
+    h.step();
+    assert!(repaint_requested(&h));
+    h.run_ok();
+    h.state_mut().push_command(Command::ShowShortcuts);
+    h.step();
+    assert!(repaint_requested(&h));
+}
+
+#[test]
+fn without_a_dialog_backend_open_says_so_and_export_offers_the_default_path() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let exr = dir.path().join("frame_0001.exr");
+    std::fs::copy(fixture(ZBUF_OFF), &exr).expect("copy fixture");
+    let mut h = harness();
+    h.state_mut()
+        .set_dialogs(exrprobe::gui::Dialogs::Unavailable);
+
+    // Open…: a message in the window instead of nothing.
+    h.state_mut().push_command(Command::OpenDialog);
+    h.run_ok();
+    assert!(
+        h.state()
+            .messages()
+            .iter()
+            .any(|m| m.kind == MessageKind::Error && m.text.contains("No file dialog")),
+        "{:?}",
+        h.state().messages()
+    );
+    let _ = h.get_by_label_contains("xdg-desktop-portal or zenity is needed");
+    h.state_mut().execute(Command::DismissMessage(0));
+
+    h.state_mut().execute(Command::Open(vec![exr.clone()]));
+    settle(&mut h);
+    h.state_mut().push_command(Command::Export {
+        kind: ExportKind::Depth,
+        path: None,
+    });
+    h.run_ok();
+    let expected = dir.path().join("frame_0001.depth.npy");
+    assert_eq!(
+        h.state().save_offer().map(|o| o.path.clone()),
+        Some(expected.clone())
+    );
+    assert!(
+        !expected.exists(),
+        "nothing is written before the user agrees"
+    );
+    h.get_by_label("Save as frame_0001.depth.npy").click();
+    settle(&mut h);
+    assert!(h.state().save_offer().is_none());
+    let (shape, _) = read_npy_f32(&expected);
+    assert_eq!(shape, vec![240, 320]);
+    assert!(
+        h.state().messages().iter().any(
+            |m| m.kind == MessageKind::Info && m.text.contains(&expected.display().to_string())
+        ),
+        "{:?}",
+        h.state().messages()
+    );
+}
+
+#[test]
+fn a_constant_depth_channel_is_labelled_on_the_depth_view() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_ON]);
+    let label = "constant 1 — no depth";
+    assert!(
+        painted_texts(&h).iter().any(|t| t == label),
+        "{:?}",
+        painted_texts(&h)
+    );
+    // A real depth map carries no such label.
+    open(&mut h, &[ZBUF_OFF]);
+    assert!(!painted_texts(&h).iter().any(|t| t.ends_with("no depth")));
 }

@@ -63,7 +63,6 @@ fn frame_time_while_hovering_a_4k_33_channel_image() {
     let mut h = Harness::builder()
         .with_size(vec2(1400.0, 900.0))
         .with_max_steps(64)
-        .allow_missing_glyphs()
         .with_accessibility_check(false)
         .build_ui_state(
             move |ui, app: &mut ExrProbeApp| {

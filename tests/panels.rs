@@ -8,7 +8,7 @@ use exrprobe::gui::panels::channels::{ChannelAction, ChannelSelection, channels_
 use exrprobe::gui::panels::findings::findings_ui;
 use exrprobe::gui::panels::histogram::{HistogramSettings, histogram_ui};
 use exrprobe::gui::panels::info::info_ui;
-use exrprobe::gui::panels::probe::{ProbePos, probe_ui};
+use exrprobe::gui::panels::probe::{ProbeHighlight, ProbePos, probe_ui_highlighted};
 use exrprobe::gui::panels::shortcuts::shortcuts_ui;
 use exrprobe_core::Analysis;
 use exrprobe_core::diagnose::{Finding, Severity};
@@ -163,6 +163,12 @@ fn constant_depth_finding() -> Finding {
         fix: "Untick Output Properties ▸ Post Processing ▸ Compositing.".into(),
         channel: None,
     }
+}
+
+/// The probe panel highlighting what the core detects (what the app shows before the user
+/// chooses).
+fn probe_ui(ui: &mut egui::Ui, image: &Image, pos: Option<ProbePos>, pinned: bool) {
+    probe_ui_highlighted(ui, image, pos, pinned, &ProbeHighlight::detected(image));
 }
 
 #[test]
@@ -674,4 +680,114 @@ fn histogram_of_an_all_nan_channel_says_so_without_a_range() {
     harness.get_by_label("NaN");
     // The NaN count and the total.
     assert_eq!(harness.get_all_by_label("4").count(), 2);
+}
+
+/// Every non-ASCII character inside a string or char literal of `source` (comments skipped).
+fn literal_symbols(source: &str) -> BTreeMap<char, usize> {
+    let mut symbols = BTreeMap::new();
+    for line in source.lines() {
+        let code = line.trim_start();
+        if code.starts_with("//") {
+            continue;
+        }
+        let mut in_literal = false;
+        let mut prev = ' ';
+        let mut chars = code.chars().peekable();
+        while let Some(c) = chars.next() {
+            if !in_literal && c == '/' && chars.peek() == Some(&'/') {
+                break;
+            }
+            if (c == '"' || c == '\'') && prev != '\\' {
+                in_literal = !in_literal;
+            } else if in_literal && !c.is_ascii() {
+                *symbols.entry(c).or_insert(0) += 1;
+            }
+            prev = c;
+        }
+    }
+    symbols
+}
+
+#[test]
+fn every_symbol_the_viewer_draws_is_in_eguis_bundled_fonts() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gui");
+    let mut files = vec![dir.clone()];
+    let mut symbols = BTreeMap::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(&path).unwrap_or_else(|e| panic!("{e}: {path:?}"));
+            files.extend(entries.flatten().map(|e| e.path()));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}: {path:?}"));
+            for (c, n) in literal_symbols(&source) {
+                *symbols.entry(c).or_insert(0) += n;
+            }
+        }
+    }
+    assert!(
+        symbols.contains_key(&'…'),
+        "the scan finds literals: {symbols:?}"
+    );
+    // findings::displayable maps these to ASCII before drawing.
+    for mapped in ['▸', '►', '▶', '→'] {
+        symbols.remove(&mapped);
+    }
+    let text: String = symbols.keys().collect();
+    // The harness panics on a glyph missing from egui's bundled fonts (no allow_missing_glyphs).
+    let mut harness = Harness::builder().build_ui(move |ui| {
+        ui.label(text.as_str());
+        ui.label(egui::RichText::new(text.as_str()).monospace());
+        ui.label(egui::RichText::new(text.as_str()).strong());
+    });
+    harness.run();
+}
+
+#[test]
+fn a_channel_row_in_a_narrow_panel_keeps_its_badges_inside_the_panel() {
+    let image = multilayer();
+    let analysis = exrprobe_core::analyze(&image);
+    let selection = ChannelSelection {
+        rgb_layer: Some(0),
+        depth: image.find_channel("ViewLayer.Depth.Z"),
+        solo: None,
+    };
+    let width = 190.0;
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(width, 500.0))
+        .build_ui(move |ui| {
+            // As the app's left panel: inside a caller's scroll area.
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let _ = channels_ui(ui, &image, &analysis, &selection);
+            });
+        });
+    harness.run();
+    // Depth.Z holds one 1e10 sentinel: its row ends with the "bg 1" badge.
+    let depth_marker = harness.get_by_label(" depth ").rect();
+    let bg = harness.get_by_label("bg 1").rect();
+    assert!(
+        bg.right() <= width && depth_marker.right() <= width,
+        "cut off at the panel edge {width}: depth {depth_marker:?}, bg {bg:?}"
+    );
+    assert!(
+        (bg.center().y - depth_marker.center().y).abs() < 2.0,
+        "same row"
+    );
+}
+
+#[test]
+fn a_long_finding_title_wraps_inside_a_narrow_banner() {
+    let mut finding = constant_depth_finding();
+    finding.title = "Depth channel ViewLayer.Depth.Z is 1.0 in every one of the 76 800 pixels \
+                     of this render"
+        .into();
+    let width = 260.0;
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(width, 300.0))
+        .build_ui(move |ui| findings_ui(ui, std::slice::from_ref(&finding)));
+    harness.run();
+    let header = harness
+        .get_by_label_contains("is 1.0 in every one of the 76 800 pixels")
+        .rect();
+    assert!(header.right() <= width, "{header:?} is wider than {width}");
+    assert!(header.height() > 30.0, "the title should wrap: {header:?}");
 }

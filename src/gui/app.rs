@@ -13,13 +13,13 @@ use exrprobe_core::colormap::{
 use exrprobe_core::export::NpyDtype;
 use exrprobe_core::model::{ChannelRef, Image, Window};
 
-use super::command::{Command, ExportKind, LayoutMode};
+use super::command::{Command, Dialogs, ExportKind, LayoutMode, NO_DIALOG_MESSAGE, SaveOffer};
 use super::loader::{Loaded, Source, Worker, WorkerMsg};
 use super::panels::channels::{ChannelAction, ChannelSelection, channels_ui};
 use super::panels::findings::findings_ui;
 use super::panels::histogram::{HistogramSettings, histogram_ui};
 use super::panels::info::info_ui;
-use super::panels::probe::{ProbePos, probe_ui};
+use super::panels::probe::{ProbeHighlight, ProbePos, probe_ui_highlighted};
 use super::panels::shortcuts::shortcuts_ui;
 use super::textures::{RenderJob, RenderKey, RenderWhat, Slot, TextureCache, Wanted};
 use super::view::{self, CanvasContent, ViewState};
@@ -33,7 +33,12 @@ const PERSIST_KEY: &str = "exrprobe";
 pub struct Message {
     pub kind: MessageKind,
     pub text: String,
+    /// When it was posted (confirmations fade out after [`INFO_MESSAGE_SECS`]).
+    pub posted: Instant,
 }
+
+/// Confirmations disappear after this many seconds; errors stay until dismissed.
+pub const INFO_MESSAGE_SECS: f32 = 10.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageKind {
@@ -120,6 +125,10 @@ pub struct ExrProbeApp {
     pub(super) pinned: Option<ProbePos>,
     pub(super) pinned_pixel: Option<(i64, i64)>,
     pub(super) messages: Vec<Message>,
+    /// Offer to save to the default path, when no save dialog could be shown.
+    pub(super) save_offer: Option<SaveOffer>,
+    /// Native dialogs, or none (tests).
+    pub(super) dialogs: Dialogs,
     pub(super) recent: Vec<PathBuf>,
     pub(super) pending: Vec<Command>,
     pub(super) checker_texture: Option<TextureHandle>,
@@ -179,6 +188,8 @@ impl ExrProbeApp {
             pinned: None,
             pinned_pixel: None,
             messages: Vec::new(),
+            save_offer: None,
+            dialogs: Dialogs::Native,
             recent: persisted.recent,
             pending: Vec::new(),
             checker_texture: None,
@@ -288,6 +299,16 @@ impl ExrProbeApp {
                 .range
                 .unwrap_or_else(|| robust_range(&doc.analysis, channel)),
         )
+    }
+
+    /// Chooses native file dialogs or none (tests simulate a system without a dialog backend).
+    pub fn set_dialogs(&mut self, dialogs: Dialogs) {
+        self.dialogs = dialogs;
+    }
+
+    /// The pending offer to save to the default path (no save dialog was available).
+    pub fn save_offer(&self) -> Option<&SaveOffer> {
+        self.save_offer.as_ref()
     }
 
     /// Queues a command for the end of the current (or next) frame.
@@ -471,6 +492,7 @@ impl ExrProbeApp {
         self.messages.push(Message {
             kind: MessageKind::Error,
             text,
+            posted: Instant::now(),
         });
     }
 
@@ -479,6 +501,7 @@ impl ExrProbeApp {
         self.messages.push(Message {
             kind: MessageKind::Info,
             text,
+            posted: Instant::now(),
         });
     }
 }
@@ -576,6 +599,7 @@ impl ExrProbeApp {
         self.worker.set_context(&ctx);
         self.drain_worker();
 
+        self.expire_messages(&ctx);
         let mut commands: Vec<Command> = std::mem::take(&mut self.pending);
         self.keyboard_shortcuts(&ctx, &mut commands);
 
@@ -583,7 +607,7 @@ impl ExrProbeApp {
             egui::MenuBar::new().ui(ui, |ui| self.menu_bar(ui, &mut commands));
         });
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
-        if !self.messages.is_empty() {
+        if !self.messages.is_empty() || self.save_offer.is_some() {
             egui::Panel::top("messages").show(ui, |ui| self.messages_ui(ui, &mut commands));
         }
 
@@ -600,7 +624,14 @@ impl ExrProbeApp {
                         egui::ScrollArea::both()
                             .auto_shrink([false, false])
                             .show(ui, |ui| {
-                                probe_ui(ui, &doc.image, self.probe(), self.pinned.is_some());
+                                let highlight = self.probe_highlight(&doc);
+                                probe_ui_highlighted(
+                                    ui,
+                                    &doc.image,
+                                    self.probe(),
+                                    self.pinned.is_some(),
+                                    &highlight,
+                                );
                             });
                     });
             }
@@ -623,11 +654,32 @@ impl ExrProbeApp {
         self.windows(&ctx);
         self.drag_and_drop(&ctx, &mut commands);
 
+        // Commands change what the next frame shows (a histogram drag's range, a window opened
+        // from a menu): draw it now, not at the next input event.
+        if !commands.is_empty() {
+            ctx.request_repaint();
+        }
         for command in commands {
             self.execute(command);
         }
         self.request_textures(&ctx);
         self.update_title(&ctx);
+    }
+
+    /// Drops confirmations older than [`INFO_MESSAGE_SECS`] and schedules a repaint for the next.
+    fn expire_messages(&mut self, ctx: &egui::Context) {
+        let lifetime = Duration::from_secs_f32(INFO_MESSAGE_SECS);
+        self.messages
+            .retain(|m| m.kind == MessageKind::Error || m.posted.elapsed() < lifetime);
+        if let Some(next) = self
+            .messages
+            .iter()
+            .filter(|m| m.kind == MessageKind::Info)
+            .map(|m| lifetime.saturating_sub(m.posted.elapsed()))
+            .min()
+        {
+            ctx.request_repaint_after(next);
+        }
     }
 
     fn keyboard_shortcuts(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
@@ -898,6 +950,42 @@ impl ExrProbeApp {
     }
 
     fn messages_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        if let Some(offer) = &self.save_offer {
+            egui::Frame::new()
+                .fill(Color32::from_rgb(110, 85, 20))
+                .inner_margin(6.0)
+                .corner_radius(4.0)
+                .show(ui, |ui| {
+                    ui.horizontal_wrapped(|ui| {
+                        let name = offer
+                            .path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_else(|| offer.path.display().to_string());
+                        let text = format!(
+                            "{NO_DIALOG_MESSAGE} Save to the default file beside the EXR instead: \
+                             {}{}?",
+                            offer.path.display(),
+                            if offer.replaces_existing {
+                                " (it exists and will be replaced)"
+                            } else {
+                                ""
+                            }
+                        );
+                        ui.label(RichText::new(text).color(Color32::WHITE));
+                        if ui
+                            .button(format!("Save as {name}"))
+                            .on_hover_text(offer.path.display().to_string())
+                            .clicked()
+                        {
+                            commands.push(offer.command.clone());
+                        }
+                        if ui.button("Cancel").clicked() {
+                            commands.push(Command::DismissSaveOffer);
+                        }
+                    });
+                });
+        }
         for (i, message) in self.messages.iter().enumerate() {
             let (fill, icon) = match message.kind {
                 MessageKind::Error => (Color32::from_rgb(110, 30, 30), "Error:"),
@@ -1301,6 +1389,28 @@ const GAP: f32 = 6.0;
 
 impl ExrProbeApp {
     /// Part, display window and data window the RGB view shows.
+    /// The channels the probe panel highlights: the user's depth channel and the channels that
+    /// feed the RGB view (the solo channel when one is viewed on its own, else the chosen layer).
+    pub fn probe_highlight(&self, doc: &Document) -> ProbeHighlight {
+        let rgb = if let Some(solo) = self.selection.solo {
+            vec![solo]
+        } else {
+            self.selection
+                .rgb_layer
+                .and_then(|i| doc.analysis.rgb_layers.get(i))
+                .map(|layer| {
+                    let mut refs = vec![layer.r, layer.g, layer.b];
+                    refs.extend(layer.a);
+                    refs
+                })
+                .unwrap_or_default()
+        };
+        ProbeHighlight {
+            depth: self.selection.depth,
+            rgb,
+        }
+    }
+
     fn rgb_part(&self, doc: &Document) -> Option<usize> {
         if let Some(solo) = self.selection.solo {
             return Some(solo.part);
@@ -1501,8 +1611,6 @@ impl ExrProbeApp {
         if !doc.analysis.findings.is_empty() {
             let used = ui
                 .scope_builder(egui::UiBuilder::new().max_rect(banner_rect), |ui| {
-                    ui.set_clip_rect(banner_rect.intersect(ui.clip_rect()));
-                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
                     egui::ScrollArea::vertical()
                         .id_salt("findings_banner")
                         .max_height(max_banner)
@@ -1518,6 +1626,24 @@ impl ExrProbeApp {
             }
         }
         self.rgb_footer(ui, rgb_footer, commands);
+        if !stacked && banner > 0.0 {
+            // Beside the findings banner: why this colour layer was chosen.
+            let note = egui::Rect::from_min_size(
+                rgb_header.left_bottom(),
+                egui::vec2(rgb_col.width(), banner.min(20.0)),
+            );
+            let text = match (self.selection.solo, self.selection.rgb_layer) {
+                (Some(_), _) => None,
+                (None, Some(i)) => doc.analysis.rgb_layers.get(i).map(|l| l.rule.clone()),
+                (None, None) => None,
+            };
+            if let Some(text) = text {
+                ui.scope_builder(egui::UiBuilder::new().max_rect(note), |ui| {
+                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+                    ui.label(RichText::new(text).weak().small());
+                });
+            }
+        }
         self.depth_footer(ui, depth_footer, doc, commands);
 
         // Canvases: interact with both first, so the crosshair is known before painting.
@@ -1654,6 +1780,26 @@ impl ExrProbeApp {
             pinned,
         );
 
+        if let Some(depth) = self.selection.depth
+            && let Some(value) = doc.analysis.stats.get(&depth).and_then(|s| s.constant)
+        {
+            // On the image where it is in view, else at the top of the canvas.
+            let image_in_image = egui::Rect::from_min_size(
+                egui::pos2(depth_dw.x as f32, depth_dw.y as f32),
+                egui::vec2(depth_dw.width as f32, depth_dw.height as f32),
+            );
+            let on_screen = self
+                .view
+                .screen_rect(depth_canvas, image_in_image)
+                .intersect(depth_canvas);
+            let area = if on_screen.height() >= 40.0 && on_screen.width() >= 40.0 {
+                on_screen
+            } else {
+                depth_canvas
+            };
+            constant_depth_label(ui, depth_canvas, area.center_top(), value);
+        }
+
         if self.first_image_secs.is_none()
             && (self.textures.shown(Slot::Rgb).is_some()
                 || self.textures.shown(Slot::Depth).is_some())
@@ -1717,7 +1863,16 @@ impl ExrProbeApp {
                 } else {
                     "RGB".to_owned()
                 };
-                ui.label(RichText::new(title).strong());
+                let rule = if self.selection.solo.is_some() {
+                    "Shown on its own as grey over its robust range".to_owned()
+                } else {
+                    self.selection
+                        .rgb_layer
+                        .and_then(|i| doc.analysis.rgb_layers.get(i))
+                        .map(|l| format!("Chosen because: {}", l.rule))
+                        .unwrap_or_else(|| "No colour layer in this file".to_owned())
+                };
+                ui.label(RichText::new(title).strong()).on_hover_text(rule);
                 if self.selection.solo.is_some()
                     && ui
                         .small_button("Back to RGB")
@@ -2040,6 +2195,19 @@ impl ExrProbeApp {
 }
 
 /// The value at fraction `t` (0..=1) of the colour bar under `mapping` (log-spaced for log maps).
+/// Says on the depth view that the depth channel holds one value everywhere, so its flat colour
+/// cannot be mistaken for a depth map.
+/// `top_center` is where its top edge is centred (screen points).
+fn constant_depth_label(ui: &egui::Ui, canvas: egui::Rect, top_center: egui::Pos2, value: f64) {
+    let painter = ui.painter_at(canvas);
+    let text = format!("constant {} — no depth", short_value(value));
+    let galley = painter.layout_no_wrap(text, egui::FontId::proportional(18.0), Color32::WHITE);
+    let pos = egui::pos2(top_center.x - galley.size().x / 2.0, top_center.y + 10.0);
+    let rect = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(8.0, 4.0));
+    painter.rect_filled(rect, 4.0, Color32::from_black_alpha(200));
+    painter.galley(pos, galley, Color32::WHITE);
+}
+
 fn value_at_fraction(mapping: &ScalarMapping, t: f64) -> f64 {
     if mapping.log && mapping.lo > 0.0 && mapping.hi > 0.0 {
         (mapping.lo.ln() + t * (mapping.hi.ln() - mapping.lo.ln())).exp()

@@ -2,6 +2,7 @@
 //! *produce* commands; the app runs them at the end of the frame (`ExrProbeApp::execute`).
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use exrprobe_core::colormap::Colormap;
 use exrprobe_core::model::ChannelRef;
@@ -91,7 +92,68 @@ pub enum Command {
     ShowAbout,
     /// Remove the message with this index from the message list.
     DismissMessage(usize),
+    /// Close the offer to save to the default path (shown when no save dialog is available).
+    DismissSaveOffer,
     Quit,
+}
+
+/// Which file dialogs the app uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dialogs {
+    /// rfd's native dialogs (xdg-desktop-portal, else zenity, on Linux).
+    #[default]
+    Native,
+    /// Behave as on a system without any dialog backend (tests; never shows a dialog).
+    Unavailable,
+}
+
+/// Shown when a file dialog could not be opened.
+pub const NO_DIALOG_MESSAGE: &str = "No file dialog is available on this system \
+    (xdg-desktop-portal or zenity is needed). Drop files onto the window or pass them on the \
+    command line.";
+
+/// A dialog that returns nothing sooner than this was never shown: rfd's blocking dialogs return
+/// `None` both on cancel and when neither xdg-desktop-portal nor zenity works (rfd 0.17.2 only
+/// logs the zenity error), and no person cancels a dialog this fast.
+pub const MIN_PLAUSIBLE_DIALOG: Duration = Duration::from_millis(150);
+
+/// What came of a file dialog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DialogOutcome<T> {
+    Chosen(T),
+    Cancelled,
+    /// No dialog could be shown.
+    Unavailable,
+}
+
+/// Tells a cancelled dialog from one that was never shown, by how long it was open.
+pub fn classify_dialog<T>(result: Option<T>, open_duration: Duration) -> DialogOutcome<T> {
+    match result {
+        Some(value) => DialogOutcome::Chosen(value),
+        None if open_duration < MIN_PLAUSIBLE_DIALOG => DialogOutcome::Unavailable,
+        None => DialogOutcome::Cancelled,
+    }
+}
+
+fn run_dialog<T>(dialogs: Dialogs, show: impl FnOnce() -> Option<T>) -> DialogOutcome<T> {
+    match dialogs {
+        Dialogs::Unavailable => DialogOutcome::Unavailable,
+        Dialogs::Native => {
+            let started = Instant::now();
+            let result = show();
+            classify_dialog(result, started.elapsed())
+        }
+    }
+}
+
+/// Offered instead of a save dialog when none is available: write to the default path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SaveOffer {
+    /// The export or PNG command with the default path filled in.
+    pub command: Command,
+    pub path: PathBuf,
+    /// Whether a file is already at `path` (checked once, when the offer is made).
+    pub replaces_existing: bool,
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -133,8 +195,10 @@ impl ExrProbeApp {
                 {
                     dialog = dialog.set_directory(dir);
                 }
-                if let Some(paths) = dialog.pick_files() {
-                    self.execute(Command::Open(paths));
+                match run_dialog(self.dialogs, || dialog.pick_files()) {
+                    DialogOutcome::Chosen(paths) => self.execute(Command::Open(paths)),
+                    DialogOutcome::Cancelled => {}
+                    DialogOutcome::Unavailable => self.error(NO_DIALOG_MESSAGE.to_owned()),
                 }
             }
             Command::OpenExample(i) => {
@@ -256,6 +320,7 @@ impl ExrProbeApp {
             }
             Command::ShowShortcuts => self.show_shortcuts = !self.show_shortcuts,
             Command::ShowAbout => self.show_about = true,
+            Command::DismissSaveOffer => self.save_offer = None,
             Command::DismissMessage(i) => {
                 if i < self.messages.len() {
                     self.messages.remove(i);
@@ -318,11 +383,23 @@ impl ExrProbeApp {
         };
         let path = match path {
             Some(p) => p,
-            None => match save_dialog(&default_path, filter) {
-                Some(p) => p,
-                None => return,
+            None => match run_dialog(self.dialogs, || save_dialog(&default_path, filter)) {
+                DialogOutcome::Chosen(p) => p,
+                DialogOutcome::Cancelled => return,
+                DialogOutcome::Unavailable => {
+                    self.save_offer = Some(SaveOffer {
+                        command: Command::Export {
+                            kind,
+                            path: Some(default_path.clone()),
+                        },
+                        replaces_existing: default_path.exists(),
+                        path: default_path,
+                    });
+                    return;
+                }
             },
         };
+        self.save_offer = None;
         let image = Arc::clone(&doc.image);
         let what = match channel {
             Some(c) => image
@@ -358,11 +435,23 @@ impl ExrProbeApp {
         }
         let path = match path {
             Some(p) => p,
-            None => match save_dialog(&default_export_path(&doc.source, "view.png"), "png") {
-                Some(p) => p,
-                None => return,
-            },
+            None => {
+                let default_path = default_export_path(&doc.source, "view.png");
+                match run_dialog(self.dialogs, || save_dialog(&default_path, "png")) {
+                    DialogOutcome::Chosen(p) => p,
+                    DialogOutcome::Cancelled => return,
+                    DialogOutcome::Unavailable => {
+                        self.save_offer = Some(SaveOffer {
+                            command: Command::SavePng(Some(default_path.clone())),
+                            replaces_existing: default_path.exists(),
+                            path: default_path,
+                        });
+                        return;
+                    }
+                }
+            }
         };
+        self.save_offer = None;
         self.worker.start_task("Saving PNG…".to_owned(), move || {
             let (width, height, rgba) = compose_side_by_side(rgb.as_deref(), depth.as_deref());
             write_png_atomic(&path, width, height, &rgba)
@@ -442,4 +531,25 @@ pub fn write_png_atomic(
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(|e| format!("{e}: {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_none_faster_than_a_person_can_cancel_means_no_dialog() {
+        assert_eq!(
+            classify_dialog::<u8>(None, Duration::from_millis(3)),
+            DialogOutcome::Unavailable
+        );
+        assert_eq!(
+            classify_dialog::<u8>(None, Duration::from_millis(900)),
+            DialogOutcome::Cancelled
+        );
+        assert_eq!(
+            classify_dialog(Some(7u8), Duration::from_millis(3)),
+            DialogOutcome::Chosen(7)
+        );
+    }
 }

@@ -14,7 +14,7 @@ pub mod view;
 use std::path::PathBuf;
 
 pub use app::ExrProbeApp;
-pub use command::{Command, ExportKind, LayoutMode};
+pub use command::{Command, Dialogs, ExportKind, LayoutMode};
 pub use textures::Slot;
 
 /// Opens the viewer window with `files` (none: the welcome view).

@@ -303,30 +303,72 @@ fn write_npy_to<W: Write>(
     }
 }
 
-/// Writes header and elements through an npyz builder that already has its output stream.
+/// An element type written as little-endian bytes.
+trait LittleEndian: Copy {
+    fn append_le(self, out: &mut Vec<u8>);
+}
+
+impl LittleEndian for f16 {
+    fn append_le(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+}
+
+impl LittleEndian for f32 {
+    fn append_le(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+}
+
+impl LittleEndian for u32 {
+    fn append_le(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+}
+
+/// Bytes of element data handed to the output at once (few large writes, not one per sample).
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// Writes the header through an npyz builder that already has its output stream, then the
+/// elements in large little-endian chunks.
 fn write_array<T, B>(
     builder: B,
     type_str: &str,
     shape: &[u64],
-    values: impl Iterator<Item = T>,
+    values: impl ExactSizeIterator<Item = T>,
 ) -> io::Result<()>
 where
-    T: npyz::Serialize,
+    T: LittleEndian,
     B: npyz::WriterBuilder<T> + npyz::write_options::HasWriter,
     B::Writer: Write,
 {
+    let expected = shape.iter().product::<u64>();
+    if values.len() as u64 != expected {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "the channel has {} samples but its size {shape:?} needs {expected}",
+                values.len()
+            ),
+        ));
+    }
     let type_str: npyz::TypeStr = type_str
         .parse()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{e}")))?;
-    let mut writer = builder
+    let mut out = builder
         .dtype(npyz::DType::new_scalar(type_str))
         .shape(shape)
-        .begin_nd()?;
+        .write_header_only()?;
+    let mut chunk = Vec::with_capacity(CHUNK_BYTES + 8);
     for value in values {
-        writer.push(&value)?;
+        value.append_le(&mut chunk);
+        if chunk.len() >= CHUNK_BYTES {
+            out.write_all(&chunk)?;
+            chunk.clear();
+        }
     }
-    // Checks that exactly `shape`'s product of elements was written, and flushes.
-    writer.finish()
+    out.write_all(&chunk)?;
+    out.flush()
 }
 
 /// Writes `path` atomically: `write` fills a temporary file in the same folder, which is synced
@@ -593,6 +635,19 @@ mod tests {
         let (_, shape, data) = parse_npy(&std::fs::read(&path).unwrap());
         assert_eq!((shape, data), (vec![1, 1], 2.0f32.to_le_bytes().to_vec()));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn samples_that_do_not_fill_the_shape_are_refused_without_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z.npy");
+        // 3 × 2 declared, 5 samples held: never write an array numpy would misread.
+        let ch = channel("Z", 3, 2, Samples::F32(vec![0.0; 5]));
+        let text = write_npy(&ch, NpyDtype::F32, &path, false)
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("5 samples"), "{text}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]

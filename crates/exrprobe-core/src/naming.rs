@@ -265,7 +265,12 @@ pub fn rgb_layers(image: &Image) -> Vec<RgbLayer> {
             let alpha = at("a");
             let (r, g, b, gray) = match (at("r"), at("g"), at("b"), at("y")) {
                 (Some(r), Some(g), Some(b), _) => (r, g, b, false),
-                (_, _, _, Some(y)) => (y, y, y, true),
+                // Y is luminance only when it is not the axis of a vector (X/Y/Z, U/V/W).
+                (_, _, _, Some(y))
+                    if !["x", "z", "u", "v", "w"].iter().any(|c| at(c).is_some()) =>
+                {
+                    (y, y, y, true)
+                }
                 _ => continue,
             };
             let pass = prefix.map(|p| split_name(p).component.to_ascii_lowercase());
@@ -486,6 +491,24 @@ mod tests {
 
         let gray = image_with(&[&[("Y", SampleType::Half)]]);
         assert!(detect_rgb(&gray).is_some_and(|l| l.gray));
+        let luma_chroma = image_with(&[&[
+            ("BY", SampleType::Half),
+            ("RY", SampleType::Half),
+            ("Y", SampleType::Half),
+        ]]);
+        assert!(detect_rgb(&luma_chroma).is_some_and(|l| l.gray));
+        // The Y axis of a vector pass is not luminance.
+        let normal = image_with(&[&[
+            ("ViewLayer.Normal.X", SampleType::Float),
+            ("ViewLayer.Normal.Y", SampleType::Float),
+            ("ViewLayer.Normal.Z", SampleType::Float),
+        ]]);
+        assert_eq!(detect_rgb(&normal), None);
+        let disparity = image_with(&[&[
+            ("disparityL.X", SampleType::Float),
+            ("disparityL.Y", SampleType::Float),
+        ]]);
+        assert_eq!(detect_rgb(&disparity), None);
         let none = image_with(&[&[("Z", SampleType::Float)]]);
         assert_eq!(detect_rgb(&none), None);
     }

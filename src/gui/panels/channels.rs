@@ -445,9 +445,21 @@ fn group_row_ui(
     clicked
 }
 
-fn badge(ui: &mut egui::Ui, text: String, color: Color32, hint: String) {
-    ui.label(RichText::new(text).small().strong().color(color))
-        .on_hover_text(hint);
+/// One item after a channel's name: a marker, the type, the range or a badge.
+struct Trailing {
+    text: RichText,
+    hint: String,
+    /// What goes first when the row is too wide: 0 (the type) … 5 (the depth marker); items of
+    /// priority 4 and above (NaN, Inf, constant, not decoded, depth) always stay.
+    priority: u8,
+}
+
+fn badge(text: String, color: Color32, hint: String, priority: u8) -> Trailing {
+    Trailing {
+        text: RichText::new(text).small().strong().color(color),
+        hint,
+        priority,
+    }
 }
 
 #[expect(
@@ -499,6 +511,191 @@ fn channel_row_ui(
         } else {
             "\nClick: view this channel alone. Right-click: use as depth, export."
         });
+
+        // What follows the name, in screen order; `priority` decides what goes first when the
+        // row is too wide for the panel (lowest first; what is dropped moves to the tooltip).
+        let mut items: Vec<Trailing> = Vec::new();
+        let detection = &analysis.depth;
+        if is_depth {
+            let hint = match &detection.chosen {
+                Some(chosen) if chosen.channel == channel_ref => {
+                    format!(
+                        "Depth channel, detected automatically.\nRule: {}",
+                        chosen.rule
+                    )
+                }
+                _ => "Depth channel, chosen by you.".to_owned(),
+            };
+            items.push(Trailing {
+                text: RichText::new(" depth ")
+                    .small()
+                    .strong()
+                    .color(palette.depth_fg)
+                    .background_color(palette.depth_bg),
+                hint,
+                priority: 5,
+            });
+        } else if let Some(chosen) = detection
+            .chosen
+            .as_ref()
+            .filter(|c| c.channel == channel_ref)
+        {
+            items.push(Trailing {
+                text: RichText::new("detected depth").small().weak(),
+                hint: format!(
+                    "Detected as depth by the rule: {}\nRight-click > Use as depth to show it.",
+                    chosen.rule
+                ),
+                priority: 2,
+            });
+        } else if let Some(other) = detection.others.iter().find(|c| c.channel == channel_ref) {
+            items.push(Trailing {
+                text: RichText::new("depth?").small().weak(),
+                hint: format!(
+                    "Also looks like depth: {}\nRight-click > Use as depth to show it.",
+                    other.rule
+                ),
+                priority: 1,
+            });
+        } else if let Some(rejected) = detection.rejected.iter().find(|r| r.channel == channel_ref)
+        {
+            items.push(Trailing {
+                text: RichText::new("not depth").small().weak(),
+                hint: format!("Not used as depth: {}", rejected.reason),
+                priority: 1,
+            });
+        }
+
+        items.push(Trailing {
+            text: RichText::new(channel.sample_type.name())
+                .small()
+                .monospace()
+                .weak(),
+            hint: match channel.sample_type {
+                exrprobe_core::model::SampleType::Half => {
+                    "16-bit float (half): max 65504, ~3 digits"
+                }
+                exrprobe_core::model::SampleType::Float => "32-bit float: ~7 digits",
+                exrprobe_core::model::SampleType::Uint => "32-bit unsigned integer (IDs, masks)",
+            }
+            .to_owned(),
+            priority: 0,
+        });
+
+        if !decoded {
+            let reason = image
+                .part(channel_ref.part)
+                .and_then(|p| p.pixel_error.clone())
+                .unwrap_or_else(|| "The pixels of this channel were not decoded.".to_owned());
+            items.push(badge("not decoded".to_owned(), palette.warn, reason, 4));
+        } else if let Some(stats) = stats {
+            if stats.nan > 0 {
+                items.push(badge(
+                    format!("NaN {}", group_thousands(stats.nan as u64)),
+                    palette.error,
+                    format!(
+                        "{} samples are NaN (not a number)",
+                        group_thousands(stats.nan as u64)
+                    ),
+                    4,
+                ));
+            }
+            let inf = stats.pos_inf + stats.neg_inf;
+            if inf > 0 {
+                items.push(badge(
+                    format!("Inf {}", group_thousands(inf as u64)),
+                    palette.error,
+                    format!(
+                        "{} samples are +Inf, {} are -Inf",
+                        group_thousands(stats.pos_inf as u64),
+                        group_thousands(stats.neg_inf as u64)
+                    ),
+                    4,
+                ));
+            }
+            match stats.constant {
+                Some(value) => items.push(badge(
+                    format!("constant {}", compact(value)),
+                    palette.warn,
+                    format!(
+                        "Every one of the {} samples is {}",
+                        group_thousands(stats.count as u64),
+                        exact(value)
+                    ),
+                    4,
+                )),
+                None => {
+                    if let (Some(min), Some(max)) = (stats.min, stats.max) {
+                        items.push(Trailing {
+                            text: RichText::new(format!("{} … {}", compact(min), compact(max)))
+                                .small()
+                                .monospace(),
+                            hint: format!(
+                                "min {}\nmax {}\nmean {}\n(finite samples, background sentinels \
+                                 included)",
+                                exact(min),
+                                exact(max),
+                                stats.mean.map(exact).unwrap_or_default()
+                            ),
+                            priority: 2,
+                        });
+                    }
+                }
+            }
+            if stats.sentinel > 0 && stats.constant.is_none() {
+                items.push(badge(
+                    format!("bg {}", group_thousands(stats.sentinel as u64)),
+                    palette.info,
+                    format!(
+                        "{} background samples (≥ 1e9, e.g. Cycles writes 1e10 where a ray hit \
+                         nothing)",
+                        group_thousands(stats.sentinel as u64)
+                    ),
+                    3,
+                ));
+            }
+        }
+
+        // Fit the row into the visible width of the panel (the list may scroll sideways, but a
+        // badge cut off at the edge is easy to miss).
+        let visible_width = ui.clip_rect().right() - ui.cursor().left();
+        let spacing = ui.spacing().item_spacing.x;
+        let mut widths: Vec<f32> = items
+            .iter()
+            .map(|item| {
+                egui::WidgetText::from(item.text.clone())
+                    .into_galley(
+                        ui,
+                        Some(egui::TextWrapMode::Extend),
+                        f32::INFINITY,
+                        egui::TextStyle::Body,
+                    )
+                    .size()
+                    .x
+                    + spacing
+            })
+            .collect();
+        let mut hidden: Vec<String> = Vec::new();
+        while widths.iter().sum::<f32>() > visible_width {
+            let Some(drop) = items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| item.priority < 4)
+                .min_by_key(|(i, item)| (item.priority, usize::MAX - i))
+                .map(|(i, _)| i)
+            else {
+                break;
+            };
+            let item = items.remove(drop);
+            widths.remove(drop);
+            hidden.push(item.text.text().trim().to_owned());
+        }
+        if !hidden.is_empty() {
+            hint.push_str(&format!(
+                "\nNot shown for lack of width (widen the panel): {}",
+                hidden.join(", ")
+            ));
+        }
         let response = response.on_hover_text(hint);
         if response.clicked() {
             action = Some(ChannelAction::Solo(if is_solo {
@@ -512,126 +709,8 @@ fn channel_row_ui(
                 action = Some(a);
             }
         });
-
-        // Depth marker / candidates / rejections.
-        let detection = &analysis.depth;
-        if is_depth {
-            let hint = match &detection.chosen {
-                Some(chosen) if chosen.channel == channel_ref => {
-                    format!("Depth channel, detected automatically.\nRule: {}", chosen.rule)
-                }
-                _ => "Depth channel, chosen by you.".to_owned(),
-            };
-            ui.label(
-                RichText::new(" depth ")
-                    .small()
-                    .strong()
-                    .color(palette.depth_fg)
-                    .background_color(palette.depth_bg),
-            )
-            .on_hover_text(hint);
-        } else if let Some(chosen) = detection
-            .chosen
-            .as_ref()
-            .filter(|c| c.channel == channel_ref)
-        {
-            ui.label(RichText::new("detected depth").small().weak()).on_hover_text(format!(
-                "Detected as depth by the rule: {}\nRight-click > Use as depth to show it.",
-                chosen.rule
-            ));
-        } else if let Some(other) = detection.others.iter().find(|c| c.channel == channel_ref) {
-            ui.label(RichText::new("depth?").small().weak()).on_hover_text(format!(
-                "Also looks like depth: {}\nRight-click > Use as depth to show it.",
-                other.rule
-            ));
-        } else if let Some(rejected) = detection
-            .rejected
-            .iter()
-            .find(|r| r.channel == channel_ref)
-        {
-            ui.label(RichText::new("not depth").small().weak())
-                .on_hover_text(format!("Not used as depth: {}", rejected.reason));
-        }
-
-        ui.label(RichText::new(channel.sample_type.name()).small().monospace().weak())
-            .on_hover_text(match channel.sample_type {
-                exrprobe_core::model::SampleType::Half => "16-bit float (half): max 65504, ~3 digits",
-                exrprobe_core::model::SampleType::Float => "32-bit float: ~7 digits",
-                exrprobe_core::model::SampleType::Uint => "32-bit unsigned integer (IDs, masks)",
-            });
-
-        if !decoded {
-            let reason = image
-                .part(channel_ref.part)
-                .and_then(|p| p.pixel_error.clone())
-                .unwrap_or_else(|| "The pixels of this channel were not decoded.".to_owned());
-            badge(ui, "not decoded".to_owned(), palette.warn, reason);
-            return;
-        }
-        let Some(stats) = stats else {
-            return;
-        };
-        if stats.nan > 0 {
-            badge(
-                ui,
-                format!("NaN {}", group_thousands(stats.nan as u64)),
-                palette.error,
-                format!(
-                    "{} samples are NaN (not a number)",
-                    group_thousands(stats.nan as u64)
-                ),
-            );
-        }
-        let inf = stats.pos_inf + stats.neg_inf;
-        if inf > 0 {
-            badge(
-                ui,
-                format!("Inf {}", group_thousands(inf as u64)),
-                palette.error,
-                format!(
-                    "{} samples are +Inf, {} are -Inf",
-                    group_thousands(stats.pos_inf as u64),
-                    group_thousands(stats.neg_inf as u64)
-                ),
-            );
-        }
-        match stats.constant {
-            Some(value) => badge(
-                ui,
-                format!("constant {}", compact(value)),
-                palette.warn,
-                format!(
-                    "Every one of the {} samples is {}",
-                    group_thousands(stats.count as u64),
-                    exact(value)
-                ),
-            ),
-            None => {
-                if let (Some(min), Some(max)) = (stats.min, stats.max) {
-                    ui.label(
-                        RichText::new(format!("{} … {}", compact(min), compact(max)))
-                            .small()
-                            .monospace(),
-                    )
-                    .on_hover_text(format!(
-                        "min {}\nmax {}\nmean {}\n(finite samples, background sentinels included)",
-                        exact(min),
-                        exact(max),
-                        stats.mean.map(exact).unwrap_or_default()
-                    ));
-                }
-            }
-        }
-        if stats.sentinel > 0 && stats.constant.is_none() {
-            badge(
-                ui,
-                format!("bg {}", group_thousands(stats.sentinel as u64)),
-                palette.info,
-                format!(
-                    "{} background samples (≥ 1e9, e.g. Cycles writes 1e10 where a ray hit nothing)",
-                    group_thousands(stats.sentinel as u64)
-                ),
-            );
+        for item in items {
+            ui.label(item.text).on_hover_text(item.hint);
         }
     });
     action

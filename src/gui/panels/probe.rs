@@ -103,41 +103,9 @@ pub fn probe_text(image: &Image, pos: ProbePos) -> String {
 }
 
 /// Draws x, y (data window; display window too when they differ) and every channel's raw value at
-/// `pos` with full precision. `pinned` tells the panel to say the probe is pinned.
-///
-/// The depth and RGB channels found by the core's detection are highlighted (computed once per
-/// image and kept in egui's memory); use [`probe_ui_highlighted`] to highlight the user's choice.
-pub fn probe_ui(ui: &mut egui::Ui, image: &Image, pos: Option<ProbePos>, pinned: bool) {
-    let key = image_key(image);
-    let id = ui.make_persistent_id("probe_detected_highlight");
-    let cached = ui.data(|d| d.get_temp::<(u64, ProbeHighlight)>(id));
-    let highlight = match cached {
-        Some((cached_key, highlight)) if cached_key == key => highlight,
-        _ => {
-            let highlight = ProbeHighlight::detected(image);
-            ui.data_mut(|d| d.insert_temp(id, (key, highlight.clone())));
-            highlight
-        }
-    };
-    probe_ui_highlighted(ui, image, pos, pinned, &highlight);
-}
-
-/// A cheap fingerprint of an image's identity and channel layout (no pixel data is read).
-fn image_key(image: &Image) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    image.source.hash(&mut hasher);
-    for part in &image.parts {
-        part.channels.len().hash(&mut hasher);
-        for channel in &part.channels {
-            channel.name.hash(&mut hasher);
-            channel.samples.as_ref().map(|s| s.len()).hash(&mut hasher);
-        }
-    }
-    hasher.finish()
-}
-
-/// [`probe_ui`] with the depth and RGB channels the user chose highlighted.
+/// `pos` with full precision, highlighting the depth channel and the channels feeding RGB as given
+/// by `highlight` (the app passes the user's choice). `pinned` tells the panel to say the probe is
+/// pinned.
 pub fn probe_ui_highlighted(
     ui: &mut egui::Ui,
     image: &Image,
