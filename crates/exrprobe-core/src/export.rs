@@ -107,7 +107,7 @@ pub fn write_npz(
         });
     }
     write_atomically(path, overwrite, |file| {
-        let out = BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+        let out = StopAfterError::new(BufWriter::with_capacity(WRITE_BUFFER_BYTES, file));
         let mut npz = NpzWriter::new(out);
         for (name, channel, samples) in &arrays {
             write_npz_entry(&mut npz, name, channel, samples, dtype)?;
@@ -115,6 +115,84 @@ pub fn write_npz(
         let mut out = npz.zip_writer().finish().map_err(io::Error::from)?;
         out.flush()
     })
+}
+
+/// Passes everything through until the first error; afterwards writes and seeks succeed
+/// without touching the file (on a virtual position, so the caller's bookkeeping stays
+/// consistent). The zip writer finalises the archive in its `Drop` and prints
+/// `ZipWriter drop failed: …` to stderr when that fails (disk full); once our error has been
+/// returned the temporary file is deleted anyway, so nothing is worth writing.
+struct StopAfterError<W> {
+    inner: W,
+    failed: bool,
+    /// Stream position and length as the caller sees them.
+    position: u64,
+    len: u64,
+}
+
+impl<W> StopAfterError<W> {
+    fn new(inner: W) -> Self {
+        Self {
+            inner,
+            failed: false,
+            position: 0,
+            len: 0,
+        }
+    }
+
+    fn note<T>(&mut self, result: io::Result<T>) -> io::Result<T> {
+        if let Err(error) = &result
+            && error.kind() != io::ErrorKind::Interrupted
+        {
+            self.failed = true;
+        }
+        result
+    }
+
+    fn advance(&mut self, count: usize) {
+        self.position = self.position.saturating_add(count as u64);
+        self.len = self.len.max(self.position);
+    }
+}
+
+impl<W: Write> Write for StopAfterError<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let count = if self.failed {
+            buf.len()
+        } else {
+            let result = self.inner.write(buf);
+            self.note(result)?
+        };
+        self.advance(count);
+        Ok(count)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.failed {
+            return Ok(());
+        }
+        let result = self.inner.flush();
+        self.note(result)
+    }
+}
+
+impl<W: Seek> Seek for StopAfterError<W> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        if self.failed {
+            let target = match pos {
+                io::SeekFrom::Start(offset) => Some(offset),
+                io::SeekFrom::End(delta) => self.len.checked_add_signed(delta),
+                io::SeekFrom::Current(delta) => self.position.checked_add_signed(delta),
+            };
+            self.position = target.ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+            return Ok(self.position);
+        }
+        let result = self.inner.seek(pos);
+        let position = self.note(result)?;
+        self.position = position;
+        self.len = self.len.max(position);
+        Ok(position)
+    }
 }
 
 fn write_npz_entry<W: Write + Seek>(
