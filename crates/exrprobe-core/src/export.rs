@@ -34,6 +34,11 @@ pub enum ExportError {
     /// `path` is the file that was to be written.
     #[error("channel {channel} has no decoded pixels, nothing to export: {path}")]
     NoPixels { channel: String, path: String },
+    /// A device, pipe or socket: renaming over it would replace it with a regular file.
+    #[error(
+        "the target is not a regular file (a device, pipe or socket), refusing to replace it: {path}"
+    )]
+    NotAFile { path: String },
     #[error("cannot write, {}: {path}", describe_io_error(.source))]
     Io {
         path: String,
@@ -387,6 +392,11 @@ fn write_atomically(
     if path.is_dir() {
         return Err(io_error(io::Error::from(io::ErrorKind::IsADirectory)));
     }
+    // Never rename over a device, pipe or socket (as root, `--force -o /dev/null` would otherwise
+    // replace the device node with a regular file).
+    if path.metadata().is_ok_and(|m| !m.is_file()) {
+        return Err(ExportError::NotAFile { path: path_text() });
+    }
     // Refuse early (before writing gigabytes); the no-clobber rename below closes the race.
     if !overwrite && path.symlink_metadata().is_ok() {
         return Err(ExportError::Exists { path: path_text() });
@@ -648,6 +658,26 @@ mod tests {
             .to_string();
         assert!(text.contains("5 samples"), "{text}");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_as_target_is_never_replaced() {
+        use std::os::unix::fs::FileTypeExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("pipe.npy");
+        let made = std::process::Command::new("mkfifo").arg(&target).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo is not available: skipped");
+            return;
+        }
+        let ch = channel("Z", 1, 1, Samples::F32(vec![2.0]));
+        for overwrite in [false, true] {
+            let error = write_npy(&ch, NpyDtype::F32, &target, overwrite).unwrap_err();
+            assert!(matches!(error, ExportError::NotAFile { .. }), "{error}");
+        }
+        assert!(std::fs::metadata(&target).unwrap().file_type().is_fifo());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]
