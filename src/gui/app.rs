@@ -506,6 +506,24 @@ impl ExrProbeApp {
     }
 }
 
+/// A menu entry that pushes `command` when clicked; `hint` is its tooltip (shortcut first).
+fn menu_item(
+    ui: &mut egui::Ui,
+    enabled: bool,
+    label: &str,
+    hint: &str,
+    command: Command,
+    commands: &mut Vec<Command>,
+) {
+    if ui
+        .add_enabled(enabled, egui::Button::new(label))
+        .on_hover_text(hint)
+        .clicked()
+    {
+        commands.push(command);
+    }
+}
+
 // ----------------------------------------------------------------------------------------------
 // Helpers on the analysis.
 
@@ -767,9 +785,7 @@ impl ExrProbeApp {
     fn menu_bar(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         let has_doc = self.doc.is_some();
         ui.menu_button("File", |ui| {
-            if ui.button("Open…").on_hover_text("Ctrl+O").clicked() {
-                commands.push(Command::OpenDialog);
-            }
+            menu_item(ui, true, "Open…", "Ctrl+O", Command::OpenDialog, commands);
             ui.menu_button("Open Recent", |ui| {
                 if self.recent.is_empty() {
                     ui.label(RichText::new("No recent files").weak());
@@ -809,76 +825,72 @@ impl ExrProbeApp {
                     }
                 }
             });
-            if ui
-                .add_enabled(!self.files.is_empty(), egui::Button::new("Reload"))
-                .on_hover_text("F5 — read the current file again from disk")
-                .clicked()
-            {
-                commands.push(Command::Reload);
-            }
+            menu_item(
+                ui,
+                !self.files.is_empty(),
+                "Reload",
+                "F5 — read the current file again from disk",
+                Command::Reload,
+                commands,
+            );
             ui.separator();
             let depth_ok = has_doc && self.selection.depth.is_some();
-            if ui
-                .add_enabled(depth_ok, egui::Button::new("Export depth as .npy…"))
-                .on_hover_text("Ctrl+E — float32 array (height, width), bit-exact")
-                .clicked()
-            {
-                commands.push(Command::Export {
+            menu_item(
+                ui,
+                depth_ok,
+                "Export depth as .npy…",
+                "Ctrl+E — float32 array (height, width), bit-exact",
+                Command::Export {
                     kind: ExportKind::Depth,
                     path: None,
-                });
-            }
-            if ui
-                .add_enabled(has_doc, egui::Button::new("Export channel as .npy…"))
-                .on_hover_text(
-                    "Ctrl+Shift+E — the channel shown on its own, else the depth channel",
-                )
-                .clicked()
-            {
-                commands.push(Command::Export {
+                },
+                commands,
+            );
+            menu_item(
+                ui,
+                has_doc,
+                "Export channel as .npy…",
+                "Ctrl+Shift+E — the channel shown on its own, else the depth channel",
+                Command::Export {
                     kind: ExportKind::Channel(None),
                     path: None,
-                });
-            }
-            if ui
-                .add_enabled(has_doc, egui::Button::new("Export all channels as .npz…"))
-                .on_hover_text("Every decoded channel, keyed by its name")
-                .clicked()
-            {
-                commands.push(Command::Export {
+                },
+                commands,
+            );
+            menu_item(
+                ui,
+                has_doc,
+                "Export all channels as .npz…",
+                "Every decoded channel, keyed by its name",
+                Command::Export {
                     kind: ExportKind::AllChannels,
                     path: None,
-                });
-            }
-            if ui
-                .add_enabled(has_doc, egui::Button::new("Save view as PNG…"))
-                .on_hover_text("Ctrl+S — the RGB and depth views side by side, full resolution")
-                .clicked()
-            {
-                commands.push(Command::SavePng(None));
-            }
+                },
+                commands,
+            );
+            menu_item(
+                ui,
+                has_doc,
+                "Save view as PNG…",
+                "Ctrl+S — the RGB and depth views side by side, full resolution",
+                Command::SavePng(None),
+                commands,
+            );
             ui.separator();
-            if ui.button("Quit").on_hover_text("Ctrl+Q").clicked() {
-                commands.push(Command::Quit);
-            }
+            menu_item(ui, true, "Quit", "Ctrl+Q", Command::Quit, commands);
         });
         ui.menu_button("View", |ui| {
-            if ui.button("Fit").on_hover_text("F").clicked() {
-                commands.push(Command::Fit);
-            }
-            if ui
-                .button("1:1")
-                .on_hover_text("1 — one image pixel per screen pixel")
-                .clicked()
-            {
-                commands.push(Command::OneToOne);
-            }
-            if ui.button("Zoom in").on_hover_text("+").clicked() {
-                commands.push(Command::Zoom(2.0));
-            }
-            if ui.button("Zoom out").on_hover_text("-").clicked() {
-                commands.push(Command::Zoom(0.5));
-            }
+            menu_item(ui, true, "Fit", "F", Command::Fit, commands);
+            menu_item(
+                ui,
+                true,
+                "1:1",
+                "1 — one image pixel per screen pixel",
+                Command::OneToOne,
+                commands,
+            );
+            menu_item(ui, true, "Zoom in", "+", Command::Zoom(2.0), commands);
+            menu_item(ui, true, "Zoom out", "-", Command::Zoom(0.5), commands);
             ui.separator();
             ui.menu_button("Layout", |ui| {
                 for (mode, label) in [
@@ -937,22 +949,24 @@ impl ExrProbeApp {
             if ui.checkbox(&mut hist, "Histogram (H)").changed() {
                 commands.push(Command::ToggleHistogram);
             }
-            if ui
-                .add_enabled(has_doc, egui::Button::new("File info…"))
-                .on_hover_text("I — header attributes")
-                .clicked()
-            {
-                commands.push(Command::ShowInfo);
-            }
+            menu_item(
+                ui,
+                has_doc,
+                "File info…",
+                "I — header attributes",
+                Command::ShowInfo,
+                commands,
+            );
         });
         ui.menu_button("Help", |ui| {
-            if ui
-                .button("Keyboard shortcuts")
-                .on_hover_text("F1")
-                .clicked()
-            {
-                commands.push(Command::ShowShortcuts);
-            }
+            menu_item(
+                ui,
+                true,
+                "Keyboard shortcuts",
+                "F1",
+                Command::ShowShortcuts,
+                commands,
+            );
             if ui.button("About exrprobe").clicked() {
                 commands.push(Command::ShowAbout);
             }
