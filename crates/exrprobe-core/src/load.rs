@@ -1154,4 +1154,45 @@ mod tests {
     fn default_budget_is_positive() {
         assert!(default_memory_budget() > 0);
     }
+
+    /// `load_file` reads blocks from the file; `load_bytes` from memory: damaged files must give
+    /// the same result either way.
+    #[test]
+    fn reading_blocks_from_the_file_matches_reading_them_from_memory() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/blender/multilayer_zip_32.exr"
+        );
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{e}: {path}"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cancel = AtomicBool::new(false);
+        let options = LoadOptions::default();
+        let mut compared = 0;
+        // Whole, cut inside the pixel blocks, cut inside the offset table.
+        for len in [bytes.len(), bytes.len() * 2 / 3, bytes.len() - 1, 400] {
+            let data = bytes.get(..len).unwrap_or_default();
+            let file = dir.path().join(format!("cut_{len}.exr"));
+            std::fs::write(&file, data).unwrap_or_else(|e| panic!("{e}"));
+            let from_file = load_file(&file, &options, &mut |_| {}, &cancel);
+            let from_bytes = load_bytes(data, "mem", &options, &mut |_| {}, &cancel);
+            match (from_file, from_bytes) {
+                (Ok(a), Ok(b)) => assert_eq!(a.parts, b.parts, "cut at {len}"),
+                (
+                    Err(LoadError::Invalid { reason: a, .. }),
+                    Err(LoadError::Invalid { reason: b, .. }),
+                ) => {
+                    assert_eq!(a, b, "cut at {len}");
+                }
+                (a, b) => panic!("cut at {len}: {a:?} vs {b:?}"),
+            }
+            compared += 1;
+        }
+        assert_eq!(compared, 4);
+        // A cut inside the pixel data is reported on the parts, not silently zero-filled.
+        let cut = dir.path().join(format!("cut_{}.exr", bytes.len() * 2 / 3));
+        match load_file(&cut, &options, &mut |_| {}, &cancel) {
+            Ok(image) => assert!(image.parts.iter().any(|p| p.pixel_error.is_some())),
+            Err(error) => assert!(error.to_string().contains("truncated"), "{error}"),
+        }
+    }
 }
