@@ -739,9 +739,23 @@ struct PartState {
     error: Option<String>,
 }
 
-/// How many chunks are read and then decompressed together (in parallel).
-fn batch_size() -> usize {
-    rayon::current_num_threads().max(1) * 4
+/// Decompressed bytes one batch may hold: two batches are in flight (one being decoded, the
+/// previous one being copied), so this bounds the memory held besides the channel buffers.
+const BATCH_DECODED_BYTES: usize = 32 << 20;
+
+/// How many chunks are read and then decompressed together (in parallel): enough to keep every
+/// thread busy, few enough that the batch's decompressed blocks stay within
+/// [`BATCH_DECODED_BYTES`] when blocks are large.
+fn batch_size(meta: &MetaData) -> usize {
+    let threads = rayon::current_num_threads().max(1);
+    let block_bytes = meta
+        .headers
+        .iter()
+        .map(Header::max_block_byte_size)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    (BATCH_DECODED_BYTES / block_bytes).clamp(threads, threads * 4)
 }
 
 /// Decodes the pixels of every part we can decode into `parts`.
@@ -819,7 +833,7 @@ fn decode_pixels(
     let mut done = 0usize;
     let mut pending: Vec<(usize, Result<UncompressedBlock, String>)> = Vec::new();
     progress(0.0);
-    for batch in work.chunks(batch_size()) {
+    for batch in work.chunks(batch_size(meta)) {
         if cancel.load(Ordering::Relaxed) {
             return Err(LoadError::Cancelled {
                 path: source.to_owned(),
