@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -103,17 +103,12 @@ fn mem_available_bytes(meminfo: &str) -> Option<u64> {
     }
 }
 
-/// Share of the progress bar spent reading the file into memory (`load_file` only).
-const FILE_READ_PROGRESS_SHARE: f64 = 0.2;
-
-/// Bytes read from the file between two cancellation checks / progress reports.
-const FILE_READ_PIECE_BYTES: usize = 4 << 20;
-
 /// Loads a file. `cancel` is polled between blocks; when it becomes true the load stops with
 /// [`LoadError::Cancelled`].
 ///
-/// The headers are read and checked first; only then is the file read into memory (its size
-/// counts against the memory budget) and decoded by the same code as [`load_bytes`].
+/// The headers are read and checked first; only then are the pixel blocks read from the file,
+/// a batch at a time, and decoded by the same code as [`load_bytes`] (the file is never held in
+/// memory as a whole; the offset tables count against the memory budget).
 pub fn load_file(
     path: &Path,
     options: &LoadOptions,
@@ -134,28 +129,35 @@ pub fn load_file(
     let file_len = metadata.len();
 
     // Header first, from the file, without reading the pixel data.
-    let (parts, decoded_bytes) = guarded(&source, || {
+    let (header, mut parts) = guarded(&source, || {
         let header = read_meta(BufReader::new(&file))
             .map_err(|error| invalid(&source, &error, Stage::Header))?;
-        Ok((
-            parts_from_meta(&header.meta, &source)?,
-            decoded_byte_size(&header.meta),
-        ))
+        let parts = parts_from_meta(&header.meta, &source)?;
+        Ok((header, parts))
     })?;
     if !options.decode_pixels {
         progress(1.0);
         return Ok(Image { source, parts });
     }
-    // The file is held in memory while decoding, so it counts against the budget too.
-    check_budget(decoded_bytes.saturating_add(file_len), options, &source)?;
-
-    let mut file = file;
-    file.seek(SeekFrom::Start(0)).map_err(io_error)?;
-    let bytes = read_whole_file(file, file_len, &source, progress, cancel)?;
-    let mut scaled = |fraction: f64| {
-        progress(FILE_READ_PROGRESS_SHARE + (1.0 - FILE_READ_PROGRESS_SHARE) * fraction);
-    };
-    load_from_bytes(&bytes, source.clone(), options, &mut scaled, cancel)
+    // Compressed blocks are read from the file as they are decoded (a batch at a time); only
+    // the offset tables are held besides the decoded samples.
+    check_budget(
+        decoded_byte_size(&header.meta).saturating_add(offset_table_byte_size(&header.meta)),
+        options,
+        &source,
+    )?;
+    guarded(&source, || {
+        let data = Source::File {
+            file: &file,
+            len: file_len,
+        };
+        decode_pixels(data, &header, &mut parts, &source, progress, cancel)?;
+        progress(1.0);
+        Ok(Image {
+            source: source.clone(),
+            parts,
+        })
+    })
 }
 
 /// Loads an EXR held in memory (embedded examples, fuzzing). `source` names it in messages.
@@ -182,7 +184,14 @@ fn load_from_bytes(
         let mut parts = parts_from_meta(&header.meta, &source)?;
         if options.decode_pixels {
             check_budget(decoded_byte_size(&header.meta), options, &source)?;
-            decode_pixels(bytes, &header, &mut parts, &source, progress, cancel)?;
+            decode_pixels(
+                Source::Bytes(bytes),
+                &header,
+                &mut parts,
+                &source,
+                progress,
+                cancel,
+            )?;
         }
         progress(1.0);
         Ok(Image {
@@ -203,45 +212,6 @@ fn guarded<T>(source: &str, load: impl FnOnce() -> Result<T, LoadError>) -> Resu
     })
 }
 
-/// Reads the file into memory in pieces, reporting progress and polling `cancel`.
-fn read_whole_file(
-    mut file: File,
-    file_len: u64,
-    source: &str,
-    progress: &mut dyn FnMut(f64),
-    cancel: &AtomicBool,
-) -> Result<Vec<u8>, LoadError> {
-    let io_error = |error: std::io::Error| LoadError::Io {
-        path: source.to_owned(),
-        source: error,
-    };
-    let capacity = usize::try_from(file_len).unwrap_or(usize::MAX);
-    let mut bytes = Vec::new();
-    bytes
-        .try_reserve_exact(capacity)
-        .map_err(|_| out_of_memory(source))?;
-    let mut piece = vec![0u8; FILE_READ_PIECE_BYTES];
-    loop {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(LoadError::Cancelled {
-                path: source.to_owned(),
-            });
-        }
-        let count = match file.read(&mut piece) {
-            Ok(0) => break,
-            Ok(count) => count,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(io_error(error)),
-        };
-        bytes.extend_from_slice(piece.get(..count).unwrap_or_default());
-        if file_len > 0 {
-            let fraction = (bytes.len() as f64 / file_len as f64).min(1.0);
-            progress(FILE_READ_PROGRESS_SHARE * fraction);
-        }
-    }
-    Ok(bytes)
-}
-
 /// The headers and where the offset tables start.
 struct MetaAndTables {
     meta: MetaData,
@@ -259,6 +229,74 @@ impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let count = self.inner.read(buf)?;
         self.count = self.count.saturating_add(count);
+        Ok(count)
+    }
+}
+
+/// Where the compressed pixel blocks come from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// The whole file in memory.
+    Bytes(&'a [u8]),
+    /// An open file, read with positioned reads (safe from several threads at once).
+    File { file: &'a File, len: u64 },
+}
+
+/// Bytes of the read buffer of one block reader (block headers are small; the compressed data
+/// is read straight into its own buffer past the buffer).
+const BLOCK_READER_BUFFER_BYTES: usize = 8 << 10;
+
+impl Source<'_> {
+    /// Length of the file in bytes.
+    fn len(self) -> u64 {
+        match self {
+            Source::Bytes(bytes) => bytes.len() as u64,
+            Source::File { len, .. } => len,
+        }
+    }
+
+    /// The `len` bytes at `start` (which the caller checked to lie within the file).
+    fn read_range(self, start: usize, len: usize) -> std::io::Result<Vec<u8>> {
+        match self {
+            Source::Bytes(bytes) => start
+                .checked_add(len)
+                .and_then(|end| bytes.get(start..end))
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof)),
+            Source::File { file, .. } => {
+                let mut buffer = Vec::new();
+                buffer
+                    .try_reserve_exact(len)
+                    .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+                let mut reader = PositionedReader {
+                    file,
+                    position: start as u64,
+                }
+                .take(len as u64);
+                reader.read_to_end(&mut buffer)?;
+                if buffer.len() == len {
+                    Ok(buffer)
+                } else {
+                    Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof))
+                }
+            }
+        }
+    }
+}
+
+/// Reads an open file from a position of its own, without moving the file's shared cursor.
+struct PositionedReader<'a> {
+    file: &'a File,
+    position: u64,
+}
+
+impl Read for PositionedReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(unix)]
+        let count = std::os::unix::fs::FileExt::read_at(self.file, buf, self.position)?;
+        #[cfg(windows)]
+        let count = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.position)?;
+        self.position = self.position.saturating_add(count as u64);
         Ok(count)
     }
 }
@@ -414,6 +452,15 @@ fn channel_size(header: &Header, channel: &ChannelDescription) -> (usize, usize)
 }
 
 /// Bytes of the decoded samples of every part we would decode (largest level, native types).
+/// Bytes of the offset tables of every part (one u64 per chunk).
+fn offset_table_byte_size(meta: &MetaData) -> u64 {
+    meta.headers
+        .iter()
+        .map(|header| header.chunk_count as u64)
+        .fold(0u64, u64::saturating_add)
+        .saturating_mul(8)
+}
+
 fn decoded_byte_size(meta: &MetaData) -> u64 {
     meta.headers
         .iter()
@@ -710,14 +757,28 @@ struct PartState {
     error: Option<String>,
 }
 
-/// How many chunks are read and then decompressed together (in parallel).
-fn batch_size() -> usize {
-    rayon::current_num_threads().max(1) * 4
+/// Decompressed bytes one batch may hold: two batches are in flight (one being decoded, the
+/// previous one being copied), so this bounds the memory held besides the channel buffers.
+const BATCH_DECODED_BYTES: usize = 32 << 20;
+
+/// How many chunks are read and then decompressed together (in parallel): enough to keep every
+/// thread busy, few enough that the batch's decompressed blocks stay within
+/// [`BATCH_DECODED_BYTES`] when blocks are large.
+fn batch_size(meta: &MetaData) -> usize {
+    let threads = rayon::current_num_threads().max(1);
+    let block_bytes = meta
+        .headers
+        .iter()
+        .map(Header::max_block_byte_size)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    (BATCH_DECODED_BYTES / block_bytes).clamp(threads, threads * 4)
 }
 
 /// Decodes the pixels of every part we can decode into `parts`.
 fn decode_pixels(
-    bytes: &[u8],
+    data: Source<'_>,
     header: &MetaAndTables,
     parts: &mut [Part],
     source: &str,
@@ -725,7 +786,7 @@ fn decode_pixels(
     cancel: &AtomicBool,
 ) -> Result<(), LoadError> {
     let meta = &header.meta;
-    let offset_tables = read_offset_tables(bytes, header, source)?;
+    let offset_tables = read_offset_tables(data, header, source)?;
 
     let tables_end = header
         .offset_tables_start
@@ -741,7 +802,7 @@ fn decode_pixels(
             // damaged all the same.
             let outside = table
                 .iter()
-                .any(|&offset| offset < tables_end as u64 || offset >= bytes.len() as u64);
+                .any(|&offset| offset < tables_end as u64 || offset >= data.len());
             states.push(PartState {
                 decodable: false,
                 buffers: None,
@@ -779,7 +840,7 @@ fn decode_pixels(
     let mut done = 0usize;
     let mut pending: Vec<(usize, Result<UncompressedBlock, String>)> = Vec::new();
     progress(0.0);
-    for batch in work.chunks(batch_size()) {
+    for batch in work.chunks(batch_size(meta)) {
         if cancel.load(Ordering::Relaxed) {
             return Err(LoadError::Cancelled {
                 path: source.to_owned(),
@@ -792,7 +853,7 @@ fn decode_pixels(
                 batch
                     .par_iter()
                     .filter(|item| failed.get(item.part) == Some(&false))
-                    .map(|item| (item.part, decode_block(bytes, item, meta)))
+                    .map(|item| (item.part, decode_block(data, item, meta)))
                     .collect()
             },
             || insert_blocks(std::mem::take(&mut pending), meta, &mut states),
@@ -858,7 +919,7 @@ fn decode_pixels(
 /// file: the chunk count comes from the header's data window, so a crafted header could
 /// otherwise make us enumerate billions of blocks.
 fn read_offset_tables(
-    bytes: &[u8],
+    data: Source<'_>,
     header: &MetaAndTables,
     source: &str,
 ) -> Result<Vec<Vec<u64>>, LoadError> {
@@ -869,7 +930,10 @@ fn read_offset_tables(
         .try_fold(0usize, |sum, h| sum.checked_add(h.chunk_count));
     let table_bytes = total_chunks.and_then(|count| count.checked_mul(8));
     let table_end = table_bytes.and_then(|len| len.checked_add(header.offset_tables_start));
-    if table_end.is_none_or(|end| end > bytes.len()) {
+    let table_range = table_bytes
+        .zip(table_end)
+        .filter(|&(_, end)| end as u64 <= data.len());
+    let Some((table_bytes, _)) = table_range else {
         return Err(invalid_reason(
             source,
             format!(
@@ -877,8 +941,11 @@ fn read_offset_tables(
                 total_chunks.map_or_else(|| "too many".to_owned(), |n| n.to_string())
             ),
         ));
-    }
-    let mut position = header.offset_tables_start;
+    };
+    let bytes = data
+        .read_range(header.offset_tables_start, table_bytes)
+        .map_err(|error| invalid(source, &exr::error::Error::Io(error), Stage::Pixels))?;
+    let mut position = 0;
     let mut tables = Vec::with_capacity(header.meta.headers.len());
     for part in &header.meta.headers {
         let end = position + part.chunk_count * 8;
@@ -893,8 +960,12 @@ fn read_offset_tables(
 }
 
 /// Reads and decompresses one block.
-fn decode_block(bytes: &[u8], item: &Work, meta: &MetaData) -> Result<UncompressedBlock, String> {
-    let chunk = read_chunk(bytes, item, meta)?;
+fn decode_block(
+    data: Source<'_>,
+    item: &Work,
+    meta: &MetaData,
+) -> Result<UncompressedBlock, String> {
+    let chunk = read_chunk(data, item, meta)?;
     UncompressedBlock::decompress_chunk(chunk, meta, false)
         .map_err(|error| describe(&error, Stage::Pixels))
 }
@@ -929,15 +1000,32 @@ fn insert_blocks(
 }
 
 /// Reads one compressed chunk at its offset and checks it belongs to the expected part.
-fn read_chunk(bytes: &[u8], item: &Work, meta: &MetaData) -> Result<Chunk, String> {
-    let mut rest = usize::try_from(item.offset)
-        .ok()
-        .and_then(|start| bytes.get(start..))
-        .filter(|rest| !rest.is_empty())
-        .ok_or_else(|| {
-            "file ends early (truncated?): a pixel block offset points past the end".to_owned()
-        })?;
-    let chunk = Chunk::read(&mut rest, meta).map_err(|error| describe(&error, Stage::Pixels))?;
+fn read_chunk(data: Source<'_>, item: &Work, meta: &MetaData) -> Result<Chunk, String> {
+    let past_end =
+        || "file ends early (truncated?): a pixel block offset points past the end".to_owned();
+    if item.offset >= data.len() {
+        return Err(past_end());
+    }
+    let chunk = match data {
+        Source::Bytes(bytes) => {
+            let mut rest = usize::try_from(item.offset)
+                .ok()
+                .and_then(|start| bytes.get(start..))
+                .ok_or_else(past_end)?;
+            Chunk::read(&mut rest, meta)
+        }
+        Source::File { file, .. } => {
+            let mut reader = BufReader::with_capacity(
+                BLOCK_READER_BUFFER_BYTES,
+                PositionedReader {
+                    file,
+                    position: item.offset,
+                },
+            );
+            Chunk::read(&mut reader, meta)
+        }
+    }
+    .map_err(|error| describe(&error, Stage::Pixels))?;
     if chunk.layer_index != item.part {
         return Err(format!(
             "corrupt pixel data: a block of part {} is listed in the offset table of part {}",
@@ -1001,7 +1089,6 @@ fn check_dwa_counters(header: &Header, chunk: &Chunk) -> Result<(), String> {
     }
 }
 
-/// A zero-filled buffer of `count` samples, or `None` when the memory is not available.
 /// `PartState::error` when the allocator refused a part's buffers (reported as
 /// [`out_of_memory`], not as damage).
 const OUT_OF_MEMORY: &str = "out of memory";
@@ -1022,17 +1109,27 @@ fn zeroed_buffers(header: &Header) -> Option<Vec<Samples>> {
         .collect()
 }
 
+/// A zero-filled buffer of `count` samples, or `None` when the memory is not available.
+///
+/// The decoded blocks overwrite every sample, so the buffer is not filled sample by sample:
+/// `vec![0; n]` of a primitive asks the allocator for zeroed memory, which for large buffers is
+/// fresh pages from the kernel (already zero, no memset pass). That allocation aborts instead of
+/// failing, so a fallible reservation of the same size is made (and released) first.
 fn zeroed_samples(sample_type: SampleType, count: usize) -> Option<Samples> {
-    fn zeroed<T: Clone>(zero: T, count: usize) -> Option<Vec<T>> {
-        let mut v = Vec::new();
-        v.try_reserve_exact(count).ok()?;
-        v.resize(count, zero);
-        Some(v)
-    }
+    use half::vec::HalfBitsVecExt;
+    let sample_bytes = match sample_type {
+        SampleType::Half => 2,
+        SampleType::Float | SampleType::Uint => 4,
+    };
+    let mut probe = Vec::<u8>::new();
+    probe
+        .try_reserve_exact(count.checked_mul(sample_bytes)?)
+        .ok()?;
+    drop(probe);
     Some(match sample_type {
-        SampleType::Half => Samples::F16(zeroed(f16::ZERO, count)?),
-        SampleType::Float => Samples::F32(zeroed(0.0f32, count)?),
-        SampleType::Uint => Samples::U32(zeroed(0u32, count)?),
+        SampleType::Half => Samples::F16(vec![0u16; count].reinterpret_into()),
+        SampleType::Float => Samples::F32(vec![0.0f32; count]),
+        SampleType::Uint => Samples::U32(vec![0u32; count]),
     })
 }
 
@@ -1113,5 +1210,46 @@ mod tests {
     #[test]
     fn default_budget_is_positive() {
         assert!(default_memory_budget() > 0);
+    }
+
+    /// `load_file` reads blocks from the file; `load_bytes` from memory: damaged files must give
+    /// the same result either way.
+    #[test]
+    fn reading_blocks_from_the_file_matches_reading_them_from_memory() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/blender/multilayer_zip_32.exr"
+        );
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{e}: {path}"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cancel = AtomicBool::new(false);
+        let options = LoadOptions::default();
+        let mut compared = 0;
+        // Whole, cut inside the pixel blocks, cut inside the offset table.
+        for len in [bytes.len(), bytes.len() * 2 / 3, bytes.len() - 1, 400] {
+            let data = bytes.get(..len).unwrap_or_default();
+            let file = dir.path().join(format!("cut_{len}.exr"));
+            std::fs::write(&file, data).unwrap_or_else(|e| panic!("{e}"));
+            let from_file = load_file(&file, &options, &mut |_| {}, &cancel);
+            let from_bytes = load_bytes(data, "mem", &options, &mut |_| {}, &cancel);
+            match (from_file, from_bytes) {
+                (Ok(a), Ok(b)) => assert_eq!(a.parts, b.parts, "cut at {len}"),
+                (
+                    Err(LoadError::Invalid { reason: a, .. }),
+                    Err(LoadError::Invalid { reason: b, .. }),
+                ) => {
+                    assert_eq!(a, b, "cut at {len}");
+                }
+                (a, b) => panic!("cut at {len}: {a:?} vs {b:?}"),
+            }
+            compared += 1;
+        }
+        assert_eq!(compared, 4);
+        // A cut inside the pixel data is reported on the parts, not silently zero-filled.
+        let cut = dir.path().join(format!("cut_{}.exr", bytes.len() * 2 / 3));
+        match load_file(&cut, &options, &mut |_| {}, &cancel) {
+            Ok(image) => assert!(image.parts.iter().any(|p| p.pixel_error.is_some())),
+            Err(error) => assert!(error.to_string().contains("truncated"), "{error}"),
+        }
     }
 }
