@@ -72,8 +72,11 @@ fn finding_row_ui(ui: &mut egui::Ui, index: usize, finding: &Finding) {
             .color(color)
             .strong();
             // CollapsingHeader never wraps its text; lay it out ourselves so a long title wraps
-            // in a narrow view instead of being clipped.
-            let wrap_width = (ui.available_width() - ui.spacing().indent).max(40.0);
+            // in a narrow view instead of being clipped. The header puts the text after an
+            // indent and adds the button padding after it.
+            let wrap_width =
+                (ui.available_width() - ui.spacing().indent - ui.spacing().button_padding.x)
+                    .max(40.0);
             let header = egui::WidgetText::from(header).into_galley(
                 ui,
                 Some(egui::TextWrapMode::Wrap),
