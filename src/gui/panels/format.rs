@@ -1,16 +1,9 @@
 //! Number formatting shared by the panels.
 
-/// `76800` → `76 800` (plain spaces, so the text can be searched and copied).
+/// `76800` → `76 800` (plain spaces, so the text can be searched and copied): the core's
+/// formatting, so the viewer and the CLI write counts alike.
 pub fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
+    exrprobe_core::diagnose::format_count(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 /// The exact value as short text: f64 values that are exactly an f32 print as that f32's
