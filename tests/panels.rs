@@ -15,7 +15,7 @@ use exrprobe_core::diagnose::{Finding, Severity};
 use exrprobe_core::f16;
 use exrprobe_core::model::{Attribute, Channel, ChannelRef, Image, Part, Samples, Storage, Window};
 use exrprobe_core::naming::{detect_depth, rgb_layers};
-use exrprobe_core::stats::{ChannelStats, Histogram};
+use exrprobe_core::stats::{ChannelStats, Distribution, Histogram};
 
 const W: usize = 4;
 const H: usize = 2;
@@ -120,10 +120,10 @@ fn empty_histogram() -> Histogram {
 }
 
 /// Statistics as the core would report them for a channel that holds `value` everywhere.
-fn constant_stats(count: usize, value: f64) -> ChannelStats {
+fn constant_stats(count: usize, value: f64) -> (ChannelStats, Distribution) {
     let mut bins = vec![0; 256];
     bins[0] = count as u64;
-    ChannelStats {
+    let stats = ChannelStats {
         count,
         finite: count,
         min: Some(value),
@@ -134,6 +134,8 @@ fn constant_stats(count: usize, value: f64) -> ChannelStats {
         neg_inf: 0,
         sentinel: 0,
         constant: Some(value),
+    };
+    let distribution = Distribution {
         robust_range: Some((value, value)),
         histogram: Histogram {
             lo: value,
@@ -141,17 +143,18 @@ fn constant_stats(count: usize, value: f64) -> ChannelStats {
             bins,
             ..empty_histogram()
         },
-    }
+    };
+    (stats, distribution)
 }
 
 /// An analysis with the core's real depth/RGB detection and hand-written findings.
 fn analysis_of(image: &Image, findings: Vec<Finding>) -> Analysis {
-    Analysis {
-        stats: BTreeMap::new(),
-        depth: detect_depth(image),
-        rgb_layers: rgb_layers(image),
+    Analysis::new(
+        BTreeMap::new(),
+        detect_depth(image),
+        rgb_layers(image),
         findings,
-    }
+    )
 }
 
 fn constant_depth_finding() -> Finding {
@@ -223,12 +226,12 @@ fn findings_banner_draws_nothing_without_findings() {
 
 #[test]
 fn histogram_of_a_constant_channel_says_so() {
-    let stats = constant_stats(76_800, 1.0);
+    let (stats, distribution) = constant_stats(76_800, 1.0);
     let mut settings = HistogramSettings::default();
     let mut harness = Harness::builder()
         .with_size(egui::vec2(700.0, 300.0))
         .build_ui(move |ui| {
-            let _ = histogram_ui(ui, "Z", &stats, (1.0, 1.0), &mut settings);
+            let _ = histogram_ui(ui, "Z", &stats, &distribution, (1.0, 1.0), &mut settings);
         });
     harness.run();
     harness.get_by_label("all 76 800 pixels = 1");
@@ -249,6 +252,8 @@ fn histogram_drag_returns_a_new_range_inside_the_data() {
         neg_inf: 0,
         sentinel: 5,
         constant: None,
+    };
+    let distribution = Distribution {
         robust_range: Some((0.0, 100.0)),
         histogram: Histogram {
             lo: 0.0,
@@ -262,9 +267,14 @@ fn histogram_drag_returns_a_new_range_inside_the_data() {
         .with_size(egui::vec2(700.0, 300.0))
         .build_ui_state(
             move |ui, state: &mut (HistogramSettings, Option<(f64, f64)>)| {
-                if let Some(range) =
-                    histogram_ui(ui, "ViewLayer.Depth.Z", &stats, (0.0, 100.0), &mut state.0)
-                {
+                if let Some(range) = histogram_ui(
+                    ui,
+                    "ViewLayer.Depth.Z",
+                    &stats,
+                    &distribution,
+                    (0.0, 100.0),
+                    &mut state.0,
+                ) {
                     state.1 = Some(range);
                 }
             },
@@ -478,6 +488,14 @@ fn fixture_constant_depth_histogram_and_banner() {
         .and_then(|d| analysis.stats.get(&d))
         .cloned()
         .unwrap_or_else(|| panic!("no depth stats"));
+    assert!(
+        depth.is_some_and(|d| analysis.computed_distribution(d).is_some()),
+        "the analysis computes the depth channel's distribution"
+    );
+    let distribution = depth
+        .and_then(|d| analysis.distribution(&image, d))
+        .cloned()
+        .unwrap_or_else(|| panic!("no depth distribution"));
     let findings = analysis.findings.clone();
     let banner_title = findings
         .iter()
@@ -489,7 +507,7 @@ fn fixture_constant_depth_histogram_and_banner() {
         .with_size(egui::vec2(800.0, 500.0))
         .build_ui(move |ui| {
             findings_ui(ui, &findings);
-            let _ = histogram_ui(ui, "Z", &stats, (1.0, 1.0), &mut settings);
+            let _ = histogram_ui(ui, "Z", &stats, &distribution, (1.0, 1.0), &mut settings);
         });
     harness.run();
     harness.get_by_label("all 76 800 pixels = 1");
@@ -660,6 +678,8 @@ fn histogram_of_an_all_nan_channel_says_so_without_a_range() {
         neg_inf: 0,
         sentinel: 0,
         constant: Some(f64::NAN),
+    };
+    let distribution = Distribution {
         robust_range: None,
         histogram: Histogram {
             lo: f64::NAN,
@@ -673,7 +693,14 @@ fn histogram_of_an_all_nan_channel_says_so_without_a_range() {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(700.0, 300.0))
         .build_ui(move |ui| {
-            let _ = histogram_ui(ui, "Z", &stats, (f64::NAN, f64::NAN), &mut settings);
+            let _ = histogram_ui(
+                ui,
+                "Z",
+                &stats,
+                &distribution,
+                (f64::NAN, f64::NAN),
+                &mut settings,
+            );
         });
     harness.run();
     harness.get_by_label("all 4 pixels = NaN");

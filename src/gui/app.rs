@@ -297,7 +297,7 @@ impl ExrProbeApp {
         Some(
             self.depth
                 .range
-                .unwrap_or_else(|| robust_range(&doc.analysis, channel)),
+                .unwrap_or_else(|| robust_range(doc, channel)),
         )
     }
 
@@ -527,11 +527,12 @@ fn menu_item(
 // ----------------------------------------------------------------------------------------------
 // Helpers on the analysis.
 
-fn robust_range(analysis: &Analysis, channel: ChannelRef) -> (f64, f64) {
-    analysis
-        .stats
-        .get(&channel)
-        .and_then(|s| s.robust_range)
+/// The channel's robust range ((0, 1) when it has none). The first call for a channel computes
+/// its distribution (a few tens of milliseconds for a 4K float channel; once per channel).
+fn robust_range(doc: &Document, channel: ChannelRef) -> (f64, f64) {
+    doc.analysis
+        .distribution(&doc.image, channel)
+        .and_then(|d| d.robust_range)
         .unwrap_or((0.0, 1.0))
 }
 
@@ -1191,28 +1192,32 @@ impl ExrProbeApp {
             return;
         };
         let (channel, range) = match target {
-            HistogramTarget::Depth(c) => (
-                c,
-                self.depth
-                    .range
-                    .unwrap_or_else(|| robust_range(&doc.analysis, c)),
-            ),
-            HistogramTarget::Solo(c) => (
-                c,
-                self.solo_range
-                    .unwrap_or_else(|| robust_range(&doc.analysis, c)),
-            ),
+            HistogramTarget::Depth(c) => {
+                (c, self.depth.range.unwrap_or_else(|| robust_range(doc, c)))
+            }
+            HistogramTarget::Solo(c) => {
+                (c, self.solo_range.unwrap_or_else(|| robust_range(doc, c)))
+            }
         };
         let label = doc
             .image
             .qualified_name(channel)
             .unwrap_or_else(|| "channel".to_owned());
-        let Some(stats) = doc.analysis.stats.get(&channel) else {
+        let (Some(stats), Some(distribution)) = (
+            doc.analysis.stats.get(&channel),
+            doc.analysis.distribution(&doc.image, channel),
+        ) else {
             ui.label(format!("{label} has no decoded pixels."));
             return;
         };
-        if let Some((lo, hi)) = histogram_ui(ui, &label, stats, range, &mut self.histogram_settings)
-        {
+        if let Some((lo, hi)) = histogram_ui(
+            ui,
+            &label,
+            stats,
+            distribution,
+            range,
+            &mut self.histogram_settings,
+        ) {
             commands.push(match target {
                 HistogramTarget::Depth(_) => Command::SetDepthRange(lo, hi),
                 HistogramTarget::Solo(_) => Command::SetSoloRange(lo, hi),
@@ -1450,7 +1455,7 @@ impl ExrProbeApp {
         let (lo, hi) = self
             .depth
             .range
-            .unwrap_or_else(|| robust_range(&doc.analysis, channel));
+            .unwrap_or_else(|| robust_range(doc, channel));
         Some(ScalarMapping {
             lo,
             hi,
@@ -1462,9 +1467,7 @@ impl ExrProbeApp {
 
     fn wanted_rgb(&self, doc: &Document, max_side: usize) -> Option<RenderKey> {
         let what = if let Some(solo) = self.selection.solo {
-            let (lo, hi) = self
-                .solo_range
-                .unwrap_or_else(|| robust_range(&doc.analysis, solo));
+            let (lo, hi) = self.solo_range.unwrap_or_else(|| robust_range(doc, solo));
             RenderWhat::Scalar {
                 channel: solo,
                 mapping: ScalarMapping {

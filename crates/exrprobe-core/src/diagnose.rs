@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::model::{ChannelRef, Image, SampleType};
 use crate::naming::{DepthDetection, RgbLayer};
-use crate::stats::ChannelStats;
+use crate::stats::{ChannelStats, Distribution};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -56,17 +56,19 @@ pub struct Finding {
     pub channel: Option<ChannelRef>,
 }
 
-/// Diagnoses an image from its statistics and detection results. Most severe first.
+/// Diagnoses an image from its statistics, the depth channel's distribution and detection
+/// results. Most severe first.
 pub fn diagnose(
     image: &Image,
     stats: &BTreeMap<ChannelRef, ChannelStats>,
     depth: &DepthDetection,
+    depth_distribution: Option<&Distribution>,
     rgb: Option<&RgbLayer>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     findings.extend(not_decoded(image));
     match depth.channel() {
-        Some(channel) => depth_findings(image, stats, channel, &mut findings),
+        Some(channel) => depth_findings(image, stats, channel, depth_distribution, &mut findings),
         None => findings.push(depth_missing(image, depth)),
     }
     if let Some(layer) = rgb {
@@ -158,6 +160,7 @@ fn depth_findings(
     image: &Image,
     stats: &BTreeMap<ChannelRef, ChannelStats>,
     channel: ChannelRef,
+    distribution: Option<&Distribution>,
     findings: &mut Vec<Finding>,
 ) {
     let name = channel_name(image, channel);
@@ -208,8 +211,8 @@ fn depth_findings(
     } else if let Some(value) = s.constant {
         findings.push(depth_constant(&name, &count, value, channel));
     } else if s.sentinel > 0 {
-        let range = s
-            .robust_range
+        let range = distribution
+            .and_then(|d| d.robust_range)
             .map(|(lo, hi)| {
                 format!(
                     " so that the real depths ({} to {}) stay readable",

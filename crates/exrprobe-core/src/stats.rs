@@ -1,13 +1,22 @@
 //! Per-channel statistics and histograms, computed in parallel with rayon.
 //!
+//! Two levels, so that an image costs only what is shown:
+//!
+//! - [`channel_stats`]: the *summary* of a channel (counts of finite / NaN / ±Inf / background
+//!   samples, min, max, mean, constant), one cheap pass. Every channel gets it (the diagnostics and
+//!   the channel list need it).
+//! - [`distribution`]: the exact *robust range* and the display histogram. Only the channels that
+//!   are shown need it (the depth channel, the channel viewed alone); [`crate::Analysis`]
+//!   computes it on demand, once per channel.
+//!
 //! # How the robust range is found (exactly, without sorting)
 //!
 //! Samples are mapped to an *order key*: a `u32` whose unsigned order equals the numeric order of
 //! the values (for floats: flip all bits of negatives, set the sign bit of positives; for uint:
 //! the value itself). Percentiles are then found by a two-level radix select:
 //!
-//! 1. the first pass (which also computes min / max / mean / counts) counts the finite,
-//!    non-sentinel samples per top 16 bits of their key (65 536 bins, cache-resident);
+//! 1. a first pass counts the finite, non-sentinel samples per top 16 bits of their key
+//!    (65 536 bins, cache-resident), and the other samples per class;
 //! 2. the bin holding each wanted rank is located from the cumulative counts, and a second pass
 //!    counts the low 16 bits of the keys that fall into those (at most two) bins, which pins the
 //!    exact sample.
@@ -15,17 +24,16 @@
 //! The result is the exact order statistic (no binning error, no assumption about the
 //! distribution, unaffected by outliers such as 1e10 sentinels), in two linear passes and a fixed
 //! amount of memory: cheaper than copying and selecting, and exact unlike a fine value histogram.
-//! Half channels need only one pass: their 16-bit patterns are counted directly (65 536 possible
-//! values), and every statistic is derived exactly from those counts.
+//! A third pass bins the samples over the range for display. Half channels need only one pass
+//! for either level: their 16-bit patterns are counted directly (65 536 possible values), and
+//! every statistic is derived exactly from those counts.
 //!
-//! Cost: a float or uint channel is read three times (statistics + coarse key counts, the
-//! refinement of two key bins, the display histogram), a half channel once. The per-sample work
-//! is written as branch-free loops over small blocks with one accumulator per SIMD lane (f32
-//! extremes in the float domain, where SSE2 has min/max instructions; bin indices without
-//! saturating float-to-int casts), followed by scalar scatter loops for the counts. Measured CPU
-//! time (`examples/stats_bench.rs`, optimised build, one thread, on a loaded 2-core machine):
-//! about 40 ms per 3840×2160 float channel (≈ 4.8 ns/sample; 58 ms before the block/lane
-//! rewrite), about 5 ms per half channel.
+//! Cost: the summary reads a float or uint channel once, in branch-free loops over small blocks
+//! with one accumulator per SIMD lane (f32 compares, extremes and bit tests in the float domain,
+//! where SSE2 has single instructions; no per-sample scatter). The distribution reads it three
+//! times (key counts, the refinement of two key bins, the display histogram). Measured CPU time
+//! per 3840×2160 float channel (`examples/stats_bench.rs`, optimised build, one thread): see the
+//! numbers printed there; half channels cost one counting pass per level.
 //!
 //! Percentile convention: with `n` sorted values `v[0..n]`, the low end is `v[floor(0.001·(n−1))]`
 //! and the high end `v[ceil(0.999·(n−1))]` (nearest rank, rounded outwards), so the range always
@@ -40,7 +48,7 @@ use crate::model::Samples;
 /// Values at or above this are treated as "no hit" background (Cycles writes 1e10).
 pub const SENTINEL_THRESHOLD: f64 = 1e9;
 
-/// Statistics of one channel.
+/// Summary statistics of one channel (one cheap pass; see [`channel_stats`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChannelStats {
     /// Number of samples.
@@ -59,12 +67,6 @@ pub struct ChannelStats {
     pub sentinel: usize,
     /// `Some(value)` when every sample is identical (bitwise-equal, NaN included), as f64.
     pub constant: Option<f64>,
-    /// Display range from percentiles of the finite, non-sentinel samples; `None` when there are
-    /// none. `lo == hi` only when all those samples are equal (a constant buffer, or one constant
-    /// value besides background / NaN / ±Inf).
-    pub robust_range: Option<(f64, f64)>,
-    /// Histogram over `robust_range`.
-    pub histogram: Histogram,
 }
 
 impl ChannelStats {
@@ -72,6 +74,18 @@ impl ChannelStats {
     pub fn real(&self) -> usize {
         self.finite - self.sentinel
     }
+}
+
+/// The distribution of one channel's values: what the display needs (see [`distribution`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Distribution {
+    /// Display range from percentiles of the finite, non-sentinel samples; `None` when there are
+    /// none. `lo == hi` only when all those samples are equal (a constant buffer, or one constant
+    /// value besides background / NaN / ±Inf).
+    pub robust_range: Option<(f64, f64)>,
+    /// Histogram of [`DEFAULT_BINS`] bins over `robust_range` (over `[0, 0]` when there is none),
+    /// with every other sample counted separately.
+    pub histogram: Histogram,
 }
 
 /// A histogram over `[lo, hi]` with every excluded sample counted separately.
@@ -114,7 +128,7 @@ impl Histogram {
     }
 }
 
-/// Number of histogram bins [`channel_stats`] uses.
+/// Number of histogram bins [`distribution`] uses.
 pub const DEFAULT_BINS: usize = 256;
 
 /// Most bins [`histogram`] makes (larger requests are clamped; memory stays bounded).
@@ -136,12 +150,22 @@ const KEY_BINS: usize = 1 << 16;
 const LOW_PERCENTILE: f64 = 0.001;
 const HIGH_PERCENTILE: f64 = 0.999;
 
-/// Computes the statistics of one channel.
+/// Computes the summary statistics of one channel: one pass (a counting pass for half).
 pub fn channel_stats(samples: &Samples) -> ChannelStats {
     match samples {
         Samples::F16(values) => half_stats(values),
         Samples::F32(values) => wide_stats(values),
         Samples::U32(values) => wide_stats(values),
+    }
+}
+
+/// Computes the exact robust range and the display histogram of one channel: three passes for
+/// float and uint channels, one counting pass for half.
+pub fn distribution(samples: &Samples) -> Distribution {
+    match samples {
+        Samples::F16(values) => half_distribution(values),
+        Samples::F32(values) => wide_distribution(values),
+        Samples::U32(values) => wide_distribution(values),
     }
 }
 
@@ -180,10 +204,10 @@ trait Native: Copy + Send + Sync {
     /// The value whose order key is `key`.
     fn from_order_key(key: u32) -> f64;
 
-    /// The first-pass statistics of a block, given the block's order keys.
+    /// The summary of a block of samples.
     #[inline]
-    fn summarize(block: &[Self], keys: &[u32], first_bits: u32) -> BlockSummary {
-        summarize_by_keys(block, keys, first_bits)
+    fn summarize(block: &[Self], first_bits: u32) -> Summary {
+        summarize_by_keys(block, first_bits)
     }
 
     /// Classifies an order key: (finite, finite and not a sentinel).
@@ -211,7 +235,7 @@ impl Native for f32 {
     const KEY_SENTINEL: u32 = (SENTINEL_THRESHOLD as f32).to_bits() | 0x8000_0000;
 
     #[inline]
-    fn summarize(block: &[Self], _keys: &[u32], first_bits: u32) -> BlockSummary {
+    fn summarize(block: &[Self], first_bits: u32) -> Summary {
         summarize_f32(block, first_bits)
     }
 
@@ -598,80 +622,13 @@ fn robust_range(percentiles: (f64, f64), real_min: f64, real_max: f64) -> (f64, 
 }
 
 // ---------------------------------------------------------------------------------------------
-// float / uint: radix-select path
+// float / uint: the summary pass
 
-/// What the first pass over a float or uint channel gathers. Extremes are kept as order keys
-/// (integer min/max, no float compares in the loop).
-struct Pass1 {
-    count: u64,
-    finite: u64,
-    /// Finite, non-sentinel samples.
-    real: u64,
-    nan: u64,
-    pos_inf: u64,
-    neg_inf: u64,
-    sum: f64,
-    /// Smallest / largest key of the finite samples (`u32::MAX` / 0 when none).
-    min_key: u32,
-    max_key: u32,
-    /// The same over the finite non-sentinel samples.
-    real_min_key: u32,
-    real_max_key: u32,
-    /// Every sample so far has the bits of the first sample.
-    uniform: bool,
-    /// Finite non-sentinel samples per top 16 bits of the order key, plus a discard slot at the
-    /// end for the other samples (so the loop needs no branch).
-    keys: Vec<u64>,
-}
-
-/// Index of the discard slot in [`Pass1::keys`].
-const DISCARD: usize = KEY_BINS;
-
-impl Pass1 {
-    fn new() -> Self {
-        Self {
-            count: 0,
-            finite: 0,
-            real: 0,
-            nan: 0,
-            pos_inf: 0,
-            neg_inf: 0,
-            sum: 0.0,
-            min_key: u32::MAX,
-            max_key: 0,
-            real_min_key: u32::MAX,
-            real_max_key: 0,
-            uniform: true,
-            keys: vec![0; KEY_BINS + 1],
-        }
-    }
-
-    fn merge(mut self, other: Self) -> Self {
-        self.count += other.count;
-        self.finite += other.finite;
-        self.real += other.real;
-        self.nan += other.nan;
-        self.pos_inf += other.pos_inf;
-        self.neg_inf += other.neg_inf;
-        self.sum += other.sum;
-        self.min_key = self.min_key.min(other.min_key);
-        self.max_key = self.max_key.max(other.max_key);
-        self.real_min_key = self.real_min_key.min(other.real_min_key);
-        self.real_max_key = self.real_max_key.max(other.real_max_key);
-        self.uniform &= other.uniform;
-        for (a, b) in self.keys.iter_mut().zip(&other.keys) {
-            *a += b;
-        }
-        self
-    }
-}
-
-/// Samples per block of the first pass: the block's keys are computed into a stack buffer
-/// (L1-resident), the block is summarised by branch-free lane loops, then its keys are counted
-/// by a scatter loop; per-block `u32` counts cannot overflow.
+/// Samples per block: the summary of a block is computed by branch-free lane loops with `u32`
+/// per-lane counts (which cannot overflow in a block), then merged in `u64`.
 const BLOCK: usize = 2048;
 /// Independent accumulators per loop step (a set of SIMD lanes instead of one chain).
-const LANES: usize = 4;
+const LANES: usize = 8;
 
 /// `lo < key < hi` as one wrapping unsigned compare (branch-free).
 #[inline(always)]
@@ -679,35 +636,70 @@ fn key_between(key: u32, lo: u32, hi: u32) -> bool {
     key.wrapping_sub(lo.wrapping_add(1)) < hi.wrapping_sub(lo).wrapping_sub(1)
 }
 
-/// The first-pass statistics of one block (extremes as order keys, as in [`Pass1`]).
-struct BlockSummary {
+/// The summary of some samples, with extremes as order keys (integer min/max when merging).
+#[derive(Clone, Copy, Debug)]
+struct Summary {
+    count: u64,
     finite: u64,
+    /// Finite, non-sentinel samples.
     real: u64,
     pos_inf: u64,
     neg_inf: u64,
     sum: f64,
+    /// Smallest / largest order key of the finite samples (`u32::MAX` / 0 when none).
     min_key: u32,
     max_key: u32,
-    real_min_key: u32,
-    real_max_key: u32,
     /// Bits in which some sample differs from the first sample of the channel.
     differs: u32,
 }
 
-/// Summarises a block from its order keys: generic, branch-free, one lane array per quantity.
-fn summarize_by_keys<T: Native>(block: &[T], keys: &[u32], first_bits: u32) -> BlockSummary {
+impl Summary {
+    const EMPTY: Self = Self {
+        count: 0,
+        finite: 0,
+        real: 0,
+        pos_inf: 0,
+        neg_inf: 0,
+        sum: 0.0,
+        min_key: u32::MAX,
+        max_key: 0,
+        differs: 0,
+    };
+
+    fn merge(self, other: Self) -> Self {
+        Self {
+            count: self.count + other.count,
+            finite: self.finite + other.finite,
+            real: self.real + other.real,
+            pos_inf: self.pos_inf + other.pos_inf,
+            neg_inf: self.neg_inf + other.neg_inf,
+            sum: self.sum + other.sum,
+            min_key: self.min_key.min(other.min_key),
+            max_key: self.max_key.max(other.max_key),
+            differs: self.differs | other.differs,
+        }
+    }
+}
+
+/// Sums per-lane `u32` counts.
+fn widen(lanes: [u32; LANES]) -> u64 {
+    lanes.iter().map(|&n| u64::from(n)).sum()
+}
+
+/// Summarises a block through its order keys: generic, branch-free, one lane array per quantity
+/// (uint channels; f32 has a faster float-domain version).
+fn summarize_by_keys<T: Native>(block: &[T], first_bits: u32) -> Summary {
     let mut finite = [0u32; LANES];
     let mut real = [0u32; LANES];
     let mut pos_inf = [0u32; LANES];
     let mut neg_inf = [0u32; LANES];
     let mut min_key = [u32::MAX; LANES];
     let mut max_key = [0u32; LANES];
-    let mut real_min_key = [u32::MAX; LANES];
-    let mut real_max_key = [0u32; LANES];
     let mut differs = [0u32; LANES];
     let mut sum = [0.0f64; LANES];
-    for (index, (&key, &v)) in keys.iter().zip(block).enumerate() {
+    for (index, &v) in block.iter().enumerate() {
         let lane = index % LANES;
+        let key = v.order_key();
         let (is_finite, is_real) = T::key_class(key);
         if let (
             Some(finite),
@@ -716,8 +708,6 @@ fn summarize_by_keys<T: Native>(block: &[T], keys: &[u32], first_bits: u32) -> B
             Some(neg_inf),
             Some(min_key),
             Some(max_key),
-            Some(real_min_key),
-            Some(real_max_key),
             Some(differs),
             Some(sum),
         ) = (
@@ -727,8 +717,6 @@ fn summarize_by_keys<T: Native>(block: &[T], keys: &[u32], first_bits: u32) -> B
             neg_inf.get_mut(lane),
             min_key.get_mut(lane),
             max_key.get_mut(lane),
-            real_min_key.get_mut(lane),
-            real_max_key.get_mut(lane),
             differs.get_mut(lane),
             sum.get_mut(lane),
         ) {
@@ -740,14 +728,12 @@ fn summarize_by_keys<T: Native>(block: &[T], keys: &[u32], first_bits: u32) -> B
             }
             *min_key = (*min_key).min(if is_finite { key } else { u32::MAX });
             *max_key = (*max_key).max(if is_finite { key } else { 0 });
-            *real_min_key = (*real_min_key).min(if is_real { key } else { u32::MAX });
-            *real_max_key = (*real_max_key).max(if is_real { key } else { 0 });
             *differs |= v.raw_bits() ^ first_bits;
             *sum += if is_finite { v.to_f64() } else { 0.0 };
         }
     }
-    let widen = |lanes: [u32; LANES]| lanes.iter().map(|&n| u64::from(n)).sum::<u64>();
-    BlockSummary {
+    Summary {
+        count: block.len() as u64,
         finite: widen(finite),
         real: widen(real),
         pos_inf: widen(pos_inf),
@@ -755,8 +741,6 @@ fn summarize_by_keys<T: Native>(block: &[T], keys: &[u32], first_bits: u32) -> B
         sum: sum.iter().fold(0.0, |a, b| a + b),
         min_key: min_key.iter().fold(u32::MAX, |a, &b| a.min(b)),
         max_key: max_key.iter().fold(0, |a, &b| a.max(b)),
-        real_min_key: real_min_key.iter().fold(u32::MAX, |a, &b| a.min(b)),
-        real_max_key: real_max_key.iter().fold(0, |a, &b| a.max(b)),
         differs: differs.iter().fold(0, |a, &b| a | b),
     }
 }
@@ -764,13 +748,12 @@ fn summarize_by_keys<T: Native>(block: &[T], keys: &[u32], first_bits: u32) -> B
 /// Summarises a block of f32 samples in the float domain, where SSE has single-instruction
 /// compares and min/max (unsigned integer min/max of keys have none before SSE4.1). Rare cases
 /// (±Inf present, or only sentinels) are finished by scalar loops over the block.
-fn summarize_f32(block: &[f32], first_bits: u32) -> BlockSummary {
+fn summarize_f32(block: &[f32], first_bits: u32) -> Summary {
     let sentinel = SENTINEL_THRESHOLD as f32; // exact
     let mut finite = [0u32; LANES];
     let mut real = [0u32; LANES];
     let mut max = [f32::NEG_INFINITY; LANES];
     let mut real_min = [f32::INFINITY; LANES];
-    let mut real_max = [f32::NEG_INFINITY; LANES];
     let mut differs = [0u32; LANES];
     let mut sum = [0.0f64; LANES];
     let (groups, rest) = block.as_chunks::<LANES>();
@@ -778,20 +761,11 @@ fn summarize_f32(block: &[f32], first_bits: u32) -> BlockSummary {
         // NaN fails every comparison.
         let is_finite = v.abs() < f32::INFINITY;
         let is_real = (v >= -f32::MAX) & (v < sentinel);
-        if let (
-            Some(finite),
-            Some(real),
-            Some(max),
-            Some(real_min),
-            Some(real_max),
-            Some(differs),
-            Some(sum),
-        ) = (
+        if let (Some(finite), Some(real), Some(max), Some(real_min), Some(differs), Some(sum)) = (
             finite.get_mut(lane),
             real.get_mut(lane),
             max.get_mut(lane),
             real_min.get_mut(lane),
-            real_max.get_mut(lane),
             differs.get_mut(lane),
             sum.get_mut(lane),
         ) {
@@ -802,8 +776,6 @@ fn summarize_f32(block: &[f32], first_bits: u32) -> BlockSummary {
             *max = if a > *max { a } else { *max };
             let a = if is_real { v } else { f32::INFINITY };
             *real_min = if a < *real_min { a } else { *real_min };
-            let a = if is_real { v } else { f32::NEG_INFINITY };
-            *real_max = if a > *real_max { a } else { *real_max };
             *differs |= v.to_bits() ^ first_bits;
             *sum += if is_finite { f64::from(v) } else { 0.0 };
         }
@@ -816,7 +788,6 @@ fn summarize_f32(block: &[f32], first_bits: u32) -> BlockSummary {
     for &v in rest {
         step(0, v);
     }
-    let widen = |lanes: [u32; LANES]| lanes.iter().map(|&n| u64::from(n)).sum::<u64>();
     let (finite, real) = (widen(finite), widen(real));
     let max = max
         .iter()
@@ -824,9 +795,6 @@ fn summarize_f32(block: &[f32], first_bits: u32) -> BlockSummary {
     let real_min = real_min
         .iter()
         .fold(f32::INFINITY, |a, &b| if b < a { b } else { a });
-    let real_max = real_max
-        .iter()
-        .fold(f32::NEG_INFINITY, |a, &b| if b > a { b } else { a });
     // Every finite non-real sample is a sentinel (≥ 1e9, above every real one), so the finite
     // minimum is the real one unless the block has only sentinels.
     let min_key = if real > 0 {
@@ -846,7 +814,8 @@ fn summarize_f32(block: &[f32], first_bits: u32) -> BlockSummary {
             neg_inf += u64::from(v == f32::NEG_INFINITY);
         }
     }
-    BlockSummary {
+    Summary {
+        count: block.len() as u64,
         finite,
         real,
         pos_inf,
@@ -854,54 +823,94 @@ fn summarize_f32(block: &[f32], first_bits: u32) -> BlockSummary {
         sum: sum.iter().fold(0.0, |a, b| a + b),
         min_key,
         max_key: if finite > 0 { max.order_key() } else { 0 },
-        real_min_key: if real > 0 {
-            real_min.order_key()
-        } else {
-            u32::MAX
-        },
-        real_max_key: if real > 0 { real_max.order_key() } else { 0 },
         differs: differs.iter().fold(0, |a, &b| a | b),
     }
 }
 
-fn pass1_chunk<T: Native>(mut acc: Pass1, chunk: &[T], first_bits: u32) -> Pass1 {
-    let keys = acc.keys.as_mut_slice();
-    let mut key_buffer = [0u32; BLOCK];
-    let mut differs = 0u32;
-    for block in chunk.chunks(BLOCK) {
-        let block_keys = key_buffer.get_mut(..block.len()).unwrap_or_default();
-        for (key, &v) in block_keys.iter_mut().zip(block) {
-            *key = v.order_key();
-        }
-        let block_keys: &[u32] = block_keys;
-        let summary = T::summarize(block, block_keys, first_bits);
-        acc.finite += summary.finite;
-        acc.real += summary.real;
-        acc.pos_inf += summary.pos_inf;
-        acc.neg_inf += summary.neg_inf;
-        acc.sum += summary.sum;
-        acc.min_key = acc.min_key.min(summary.min_key);
-        acc.max_key = acc.max_key.max(summary.max_key);
-        acc.real_min_key = acc.real_min_key.min(summary.real_min_key);
-        acc.real_max_key = acc.real_max_key.max(summary.real_max_key);
-        differs |= summary.differs;
+fn wide_stats<T: Native>(values: &[T]) -> ChannelStats {
+    let Some(first) = values.first() else {
+        return empty_stats();
+    };
+    let first_bits = first.raw_bits();
+    let s = values
+        .par_chunks(piece_len(values.len()))
+        .map(|chunk| {
+            chunk.chunks(BLOCK).fold(Summary::EMPTY, |acc, block| {
+                acc.merge(T::summarize(block, first_bits))
+            })
+        })
+        .reduce(|| Summary::EMPTY, Summary::merge);
+    finish(
+        Counts {
+            count: s.count,
+            finite: s.finite,
+            nan: s.count - s.finite - s.pos_inf - s.neg_inf,
+            pos_inf: s.pos_inf,
+            neg_inf: s.neg_inf,
+            sentinel: s.finite - s.real,
+            sum: s.sum,
+            min: T::from_order_key(s.min_key),
+            max: T::from_order_key(s.max_key),
+        },
+        (s.differs == 0).then(|| first.to_f64()),
+    )
+}
 
-        // Key counts: a scatter over the block's keys, which are still in L1.
-        for &key in block_keys {
-            let slot = if T::key_class(key).1 {
-                (key >> 16) as usize
-            } else {
-                DISCARD
-            };
-            if let Some(count) = keys.get_mut(slot) {
-                *count += 1;
-            }
-        }
+// ---------------------------------------------------------------------------------------------
+// float / uint: the distribution (radix select, then display binning)
+
+/// Slots of the first distribution pass: the [`KEY_BINS`] key bins of the finite non-sentinel
+/// samples, then one slot per class of the other samples.
+const SLOT_SENTINEL: u32 = KEY_BINS as u32;
+const SLOT_POS_INF: u32 = SLOT_SENTINEL + 1;
+const SLOT_NEG_INF: u32 = SLOT_SENTINEL + 2;
+const SLOT_NAN: u32 = SLOT_SENTINEL + 3;
+const KEY_SLOTS: usize = KEY_BINS + 4;
+
+/// The slot of each sample of `block`. A separate, non-inlined function of selects only, so
+/// that the loop vectorises; the counting is a scatter loop over the block's slots.
+#[inline(never)]
+fn key_slots<T: Native>(block: &[T], out: &mut [u32]) {
+    for (&v, out) in block.iter().zip(out.iter_mut()) {
+        let key = v.order_key();
+        let (is_finite, is_real) = T::key_class(key);
+        let special = if key == T::KEY_POS_INF {
+            SLOT_POS_INF
+        } else if key == T::KEY_NEG_INF {
+            SLOT_NEG_INF
+        } else {
+            SLOT_NAN
+        };
+        let other = if is_finite { SLOT_SENTINEL } else { special };
+        *out = if is_real { key >> 16 } else { other };
     }
-    acc.count += chunk.len() as u64;
-    acc.uniform &= differs == 0;
-    acc.nan = acc.count - acc.finite - acc.pos_inf - acc.neg_inf;
-    acc
+}
+
+fn add_counts(mut a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
+    for (x, y) in a.iter_mut().zip(&b) {
+        *x += y;
+    }
+    a
+}
+
+/// Counts the samples per slot (see [`key_slots`]).
+fn key_counts<T: Native>(values: &[T]) -> Vec<u64> {
+    let empty = || vec![0u64; KEY_SLOTS];
+    values
+        .par_chunks(piece_len(values.len()))
+        .fold(empty, |mut counts, chunk| {
+            let mut slots = [0u32; BLOCK];
+            for block in chunk.chunks(BLOCK) {
+                key_slots(block, &mut slots);
+                for &slot in slots.iter().take(block.len()) {
+                    if let Some(count) = counts.get_mut(slot as usize) {
+                        *count += 1;
+                    }
+                }
+            }
+            counts
+        })
+        .reduce(empty, add_counts)
 }
 
 /// Counts the low 16 key bits of finite non-sentinel samples whose top 16 bits are `top_lo` /
@@ -941,134 +950,102 @@ fn refine<T: Native>(values: &[T], top_lo: u32, top_hi: u32) -> (Vec<u64>, Vec<u
             }
             (low, high)
         })
-        .reduce(empty, |(mut a_lo, mut a_hi), (b_lo, b_hi)| {
-            for (x, y) in a_lo.iter_mut().zip(&b_lo) {
-                *x += y;
-            }
-            for (x, y) in a_hi.iter_mut().zip(&b_hi) {
-                *x += y;
-            }
-            (a_lo, a_hi)
+        .reduce(empty, |(a_lo, a_hi), (b_lo, b_hi)| {
+            (add_counts(a_lo, b_lo), add_counts(a_hi, b_hi))
         })
 }
 
-/// Exact values of the two robust-range ranks among the finite non-sentinel samples.
-fn select_percentiles<T: Native>(values: &[T], keys: &[u64], real: u64) -> Option<(f64, f64)> {
+/// The exact robust range of the finite non-sentinel samples, given their key bin counts
+/// (`real` samples in all).
+fn select_range<T: Native>(values: &[T], keys: &[u64], real: u64) -> Option<(f64, f64)> {
     let (rank_lo, rank_hi) = percentile_ranks(real);
     let (top_lo, before_lo) = locate_rank(keys, rank_lo)?;
     let (top_hi, before_hi) = locate_rank(keys, rank_hi)?;
-    let (top_lo, top_hi) = (top_lo as u32, top_hi as u32);
-    let (low, high) = refine(values, top_lo, top_hi);
+    let (low, high) = refine(values, top_lo as u32, top_hi as u32);
     let (bottom_lo, _) = locate_rank(&low, rank_lo - before_lo)?;
     let (bottom_hi, _) = locate_rank(&high, rank_hi - before_hi)?;
+    let key = |top: usize, bottom: usize| ((top as u32) << 16) | bottom as u32;
+    let (key_lo, key_hi) = (key(top_lo, bottom_lo), key(top_hi, bottom_hi));
+    if key_lo < key_hi {
+        return Some((T::from_order_key(key_lo), T::from_order_key(key_hi)));
+    }
+    // The percentiles collapsed on one value: the range widens to the smallest and largest
+    // sample (equal only when every sample is), found in their key bins (rare: one more pass
+    // unless they are the bins just refined).
+    let top_min = keys.iter().position(|&n| n > 0)?;
+    let top_max = keys.iter().rposition(|&n| n > 0)?;
+    let (low, high) = if (top_min, top_max) == (top_lo, top_hi) {
+        (low, high)
+    } else {
+        refine(values, top_min as u32, top_max as u32)
+    };
+    let bottom_min = low.iter().position(|&n| n > 0)?;
+    let bottom_max = high.iter().rposition(|&n| n > 0)?;
     Some((
-        T::from_order_key((top_lo << 16) | bottom_lo as u32),
-        T::from_order_key((top_hi << 16) | bottom_hi as u32),
+        T::from_order_key(key(top_min, bottom_min)),
+        T::from_order_key(key(top_max, bottom_max)),
     ))
 }
 
-fn wide_stats<T: Native>(values: &[T]) -> ChannelStats {
-    let Some(first) = values.first() else {
-        return empty_stats();
-    };
-    let first_bits = first.raw_bits();
-    let p = values
-        .par_chunks(piece_len(values.len()))
-        .fold(Pass1::new, |acc, chunk| pass1_chunk(acc, chunk, first_bits))
-        .reduce(Pass1::new, Pass1::merge);
-    let sentinel = p.finite - p.real;
-    let (real_min, real_max) = (
-        T::from_order_key(p.real_min_key),
-        T::from_order_key(p.real_max_key),
-    );
-    let robust = if p.real == 0 {
+fn wide_distribution<T: Native>(values: &[T]) -> Distribution {
+    let counts = key_counts(values);
+    let keys = counts.get(..KEY_BINS).unwrap_or(&[]);
+    let real: u64 = keys.iter().sum();
+    let robust_range = if real == 0 {
         None
-    } else if p.real_min_key == p.real_max_key {
-        Some((real_min, real_max))
     } else {
-        select_percentiles(values, p.keys.get(..KEY_BINS).unwrap_or(&[]), p.real)
-            .map(|percentiles| robust_range(percentiles, real_min, real_max))
+        select_range(values, keys, real)
     };
-    let histogram = match robust {
-        Some((lo, hi)) => {
-            let mut h = binned::<_, false>(values, &Binner::new(lo, hi, DEFAULT_BINS));
-            h.sentinel = sentinel;
-            h.nan = p.nan;
-            h.pos_inf = p.pos_inf;
-            h.neg_inf = p.neg_inf;
-            h
-        }
-        None => {
-            let mut h = Binner::new(0.0, 0.0, DEFAULT_BINS).empty();
-            h.sentinel = sentinel;
-            h.nan = p.nan;
-            h.pos_inf = p.pos_inf;
-            h.neg_inf = p.neg_inf;
-            h
-        }
+    let mut histogram = match robust_range {
+        Some((lo, hi)) => binned::<_, false>(values, &Binner::new(lo, hi, DEFAULT_BINS)),
+        None => Binner::new(0.0, 0.0, DEFAULT_BINS).empty(),
     };
-    let constant = p.uniform.then(|| first.to_f64());
-    finish(
-        Counts {
-            count: p.count,
-            finite: p.finite,
-            nan: p.nan,
-            pos_inf: p.pos_inf,
-            neg_inf: p.neg_inf,
-            sentinel,
-            sum: p.sum,
-            min: T::from_order_key(p.min_key),
-            max: T::from_order_key(p.max_key),
-        },
-        constant,
-        robust,
+    let slot = |slot: u32| counts.get(slot as usize).copied().unwrap_or(0);
+    histogram.sentinel = slot(SLOT_SENTINEL);
+    histogram.pos_inf = slot(SLOT_POS_INF);
+    histogram.neg_inf = slot(SLOT_NEG_INF);
+    histogram.nan = slot(SLOT_NAN);
+    Distribution {
+        robust_range,
         histogram,
-    )
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // half: one counting pass over the bit patterns
 
-fn half_stats(values: &[f16]) -> ChannelStats {
-    if values.is_empty() {
-        return empty_stats();
-    }
-    let counts = values
+/// Samples per bit pattern.
+fn half_counts(values: &[f16]) -> Vec<u64> {
+    let empty = || vec![0u64; KEY_BINS];
+    values
         .par_chunks(piece_len(values.len()))
-        .fold(
-            || vec![0u64; KEY_BINS],
-            |mut counts, chunk| {
-                for v in chunk {
-                    if let Some(slot) = counts.get_mut(usize::from(v.to_bits())) {
-                        *slot += 1;
-                    }
+        .fold(empty, |mut counts, chunk| {
+            for v in chunk {
+                if let Some(slot) = counts.get_mut(usize::from(v.to_bits())) {
+                    *slot += 1;
                 }
-                counts
-            },
-        )
-        .reduce(
-            || vec![0u64; KEY_BINS],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(&b) {
-                    *x += y;
-                }
-                a
-            },
-        );
+            }
+            counts
+        })
+        .reduce(empty, add_counts)
+}
 
+fn half_stats(values: &[f16]) -> ChannelStats {
+    let Some(first) = values.first() else {
+        return empty_stats();
+    };
+    let counts = half_counts(values);
     let mut c = Counts {
         count: values.len() as u64,
         finite: 0,
         nan: 0,
         pos_inf: 0,
         neg_inf: 0,
-        sentinel: 0,
+        sentinel: 0, // halves are never sentinels
         sum: 0.0,
         min: f64::INFINITY,
         max: f64::NEG_INFINITY,
     };
-    // Finite values as (order key >> 16, count), to walk them in ascending order.
-    let mut by_key = vec![0u64; KEY_BINS];
     let mut distinct_patterns = 0usize;
     for (bits, &count) in counts.iter().enumerate() {
         if count == 0 {
@@ -1082,9 +1059,6 @@ fn half_stats(values: &[f16]) -> ChannelStats {
             c.sum += x * count as f64;
             c.min = c.min.min(x);
             c.max = c.max.max(x);
-            if let Some(slot) = by_key.get_mut((v.order_key() >> 16) as usize) {
-                *slot += count;
-            }
         } else if v.is_nan() {
             c.nan += count;
         } else if v.is_positive() {
@@ -1093,37 +1067,64 @@ fn half_stats(values: &[f16]) -> ChannelStats {
             c.neg_inf += count;
         }
     }
-    let constant = (distinct_patterns == 1).then(|| values.first().map(|v| v.to_f64()));
-    let real = c.finite; // halves are never sentinels
-    let robust = if real == 0 {
+    finish(c, (distinct_patterns == 1).then(|| first.to_f64()))
+}
+
+fn half_distribution(values: &[f16]) -> Distribution {
+    let counts = half_counts(values);
+    // Finite values per order key >> 16, to walk them in ascending order.
+    let mut by_key = vec![0u64; KEY_BINS];
+    let mut histogram = Binner::new(0.0, 0.0, DEFAULT_BINS).empty();
+    for (bits, &count) in counts.iter().enumerate() {
+        if count == 0 {
+            continue;
+        }
+        let v = f16::from_bits(bits as u16);
+        if v.is_finite() {
+            if let Some(slot) = by_key.get_mut((v.order_key() >> 16) as usize) {
+                *slot += count;
+            }
+        } else if v.is_nan() {
+            histogram.nan += count;
+        } else if v.is_positive() {
+            histogram.pos_inf += count;
+        } else {
+            histogram.neg_inf += count;
+        }
+    }
+    let real: u64 = by_key.iter().sum(); // halves are never sentinels
+    let value_of = |key: usize| f16::from_order_key((key as u32) << 16);
+    let range = if real == 0 {
         None
     } else {
         let (rank_lo, rank_hi) = percentile_ranks(real);
-        let value_of = |rank| {
-            locate_rank(&by_key, rank).map(|(key, _)| f16::from_order_key((key as u32) << 16))
-        };
-        match (value_of(rank_lo), value_of(rank_hi)) {
-            (Some(lo), Some(hi)) => Some(robust_range((lo, hi), c.min, c.max)),
+        let rank = |rank| locate_rank(&by_key, rank).map(|(key, _)| value_of(key));
+        let extreme = |key: Option<usize>| key.map(value_of);
+        match (
+            rank(rank_lo),
+            rank(rank_hi),
+            extreme(by_key.iter().position(|&n| n > 0)),
+            extreme(by_key.iter().rposition(|&n| n > 0)),
+        ) {
+            (Some(lo), Some(hi), Some(min), Some(max)) => Some(robust_range((lo, hi), min, max)),
             _ => None,
         }
     };
-    let binner = match robust {
-        Some((lo, hi)) => Binner::new(lo, hi, DEFAULT_BINS),
-        None => Binner::new(0.0, 0.0, DEFAULT_BINS),
-    };
-    let mut histogram = binner.empty();
-    histogram.nan = c.nan;
-    histogram.pos_inf = c.pos_inf;
-    histogram.neg_inf = c.neg_inf;
-    if robust.is_some() {
+    if let Some((lo, hi)) = range {
+        let binner = Binner::new(lo, hi, DEFAULT_BINS);
+        let (nan, pos_inf, neg_inf) = (histogram.nan, histogram.pos_inf, histogram.neg_inf);
+        histogram = binner.empty();
+        (histogram.nan, histogram.pos_inf, histogram.neg_inf) = (nan, pos_inf, neg_inf);
         for (key, &count) in by_key.iter().enumerate() {
             if count > 0 {
-                let value = f16::from_order_key((key as u32) << 16);
-                binner.add_finite(&mut histogram, value, count);
+                binner.add_finite(&mut histogram, value_of(key), count);
             }
         }
     }
-    finish(c, constant.flatten(), robust, histogram)
+    Distribution {
+        robust_range: range,
+        histogram,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1145,12 +1146,7 @@ fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
-fn finish(
-    c: Counts,
-    constant: Option<f64>,
-    robust_range: Option<(f64, f64)>,
-    histogram: Histogram,
-) -> ChannelStats {
+fn finish(c: Counts, constant: Option<f64>) -> ChannelStats {
     let any_finite = c.finite > 0;
     ChannelStats {
         count: to_usize(c.count),
@@ -1163,8 +1159,6 @@ fn finish(
         neg_inf: to_usize(c.neg_inf),
         sentinel: to_usize(c.sentinel),
         constant,
-        robust_range,
-        histogram,
     }
 }
 
@@ -1180,8 +1174,6 @@ fn empty_stats() -> ChannelStats {
         neg_inf: 0,
         sentinel: 0,
         constant: None,
-        robust_range: None,
-        histogram: Binner::new(0.0, 0.0, DEFAULT_BINS).empty(),
     }
 }
 
@@ -1198,6 +1190,11 @@ mod tests {
                 .wrapping_add(1_442_695_040_888_963_407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         })
+    }
+
+    /// The summary and the distribution of `samples`.
+    fn both(samples: &Samples) -> (ChannelStats, Distribution) {
+        (channel_stats(samples), distribution(samples))
     }
 
     /// Reference percentiles by sorting (the convention documented at the top of the module).
@@ -1219,7 +1216,7 @@ mod tests {
         ]);
         v.extend([1e10; 7]);
         v.push(1e9); // exactly the threshold: a sentinel
-        let s = channel_stats(&Samples::F32(v.clone()));
+        let (s, d) = both(&Samples::F32(v.clone()));
         assert_eq!(s.count, 1013);
         assert_eq!((s.nan, s.pos_inf, s.neg_inf), (3, 1, 1));
         assert_eq!(s.sentinel, 8);
@@ -1236,10 +1233,10 @@ mod tests {
         assert!((s.mean.unwrap_or(0.0) - mean).abs() <= mean * 1e-12);
         assert_eq!(s.constant, None);
         // 1000 real values: ranks 0 and 999, i.e. min and max of the real values.
-        let (lo, hi) = s.robust_range.unwrap_or((0.0, 0.0));
+        let (lo, hi) = d.robust_range.unwrap_or((0.0, 0.0));
         assert_eq!(lo, 10.0);
         assert_eq!(hi, f64::from(10.0f32 + 999.0 * 0.01));
-        let h = &s.histogram;
+        let h = &d.histogram;
         assert_eq!((h.lo, h.hi), (lo, hi));
         assert_eq!(h.bins.len(), DEFAULT_BINS);
         assert_eq!(h.bins.iter().sum::<u64>(), 1000);
@@ -1264,7 +1261,7 @@ mod tests {
             2 => f32::NEG_INFINITY,
             _ => -3.0 + i as f32 * 0.5,
         }));
-        let s = channel_stats(&Samples::F32(v.clone()));
+        let (s, d) = both(&Samples::F32(v.clone()));
         let finite: Vec<f64> = v
             .iter()
             .filter(|x| x.is_finite())
@@ -1281,11 +1278,12 @@ mod tests {
         assert_eq!(s.nan, v.iter().filter(|x| x.is_nan()).count());
         assert_eq!(s.min, finite.iter().copied().reduce(f64::min));
         assert_eq!(s.max, finite.iter().copied().reduce(f64::max));
-        assert_eq!(s.robust_range, Some(sorted_percentiles(real)));
-        let only_background =
-            channel_stats(&Samples::F32(v.get(..3000).unwrap_or_default().to_vec()));
+        assert_eq!(d.robust_range, Some(sorted_percentiles(real)));
+        let (only_background, background_distribution) =
+            both(&Samples::F32(v.get(..3000).unwrap_or_default().to_vec()));
         assert_eq!(only_background.min, Some(2e9));
-        assert_eq!(only_background.robust_range, None);
+        assert_eq!(background_distribution.robust_range, None);
+        assert_eq!(background_distribution.histogram.sentinel, 3000);
     }
 
     #[test]
@@ -1303,7 +1301,7 @@ mod tests {
                 _ => ((r * 8.0).exp() - 50.0) as f32,
             })
             .collect();
-        let s = channel_stats(&Samples::F32(v.clone()));
+        let (s, d) = both(&Samples::F32(v.clone()));
         let real: Vec<f64> = v
             .iter()
             .map(|&x| f64::from(x))
@@ -1311,14 +1309,14 @@ mod tests {
             .collect();
         assert_eq!(s.real(), real.len());
         let expected = sorted_percentiles(real.clone());
-        assert_eq!(s.robust_range, Some(expected));
+        assert_eq!(d.robust_range, Some(expected));
         assert!(expected.0 > -5e6 && expected.1 < 3e7, "outliers excluded");
         // The histogram over the range agrees with a direct count.
         let (lo, hi) = expected;
         let under = real.iter().filter(|&&x| x < lo).count() as u64;
         let over = real.iter().filter(|&&x| x > hi).count() as u64;
-        assert_eq!((s.histogram.underflow, s.histogram.overflow), (under, over));
-        assert_eq!(s.histogram.sentinel, 61);
+        assert_eq!((d.histogram.underflow, d.histogram.overflow), (under, over));
+        assert_eq!(d.histogram.sentinel, 61);
     }
 
     #[test]
@@ -1330,21 +1328,21 @@ mod tests {
         halves.extend([f16::NAN, f16::INFINITY, f16::NEG_INFINITY, f16::MAX]);
         halves.extend(std::iter::repeat_n(f16::from_f32(7.0), 5000));
         let floats: Vec<f32> = halves.iter().map(|h| h.to_f32()).collect();
-        let h = channel_stats(&Samples::F16(halves.clone()));
-        let f = channel_stats(&Samples::F32(floats.clone()));
+        let (h, hd) = both(&Samples::F16(halves.clone()));
+        let (f, fd) = both(&Samples::F32(floats.clone()));
         assert_eq!(
             (h.count, h.finite, h.nan, h.pos_inf, h.neg_inf, h.sentinel),
             (f.count, f.finite, f.nan, f.pos_inf, f.neg_inf, f.sentinel)
         );
         assert_eq!((h.min, h.max), (f.min, f.max));
         assert_eq!(h.max, Some(65504.0));
-        assert_eq!(h.robust_range, f.robust_range);
-        assert_eq!(h.histogram, f.histogram);
+        assert_eq!(hd.robust_range, fd.robust_range);
+        assert_eq!(hd.histogram, fd.histogram);
         // Re-binning the half buffer directly gives the same histogram as the counting path.
-        let (lo, hi) = h.robust_range.unwrap_or((0.0, 0.0));
+        let (lo, hi) = hd.robust_range.unwrap_or((0.0, 0.0));
         assert_eq!(
             histogram(&Samples::F16(halves), lo, hi, DEFAULT_BINS),
-            h.histogram
+            hd.histogram
         );
         let (hm, fm) = (h.mean.unwrap_or(f64::NAN), f.mean.unwrap_or(f64::NAN));
         assert!((hm - fm).abs() < 1e-9 * fm.abs(), "{hm} vs {fm}");
@@ -1353,7 +1351,7 @@ mod tests {
             .filter(|x| x.is_finite())
             .map(|&x| f64::from(x))
             .collect();
-        assert_eq!(h.robust_range, Some(sorted_percentiles(real)));
+        assert_eq!(hd.robust_range, Some(sorted_percentiles(real)));
     }
 
     #[test]
@@ -1363,15 +1361,15 @@ mod tests {
             .map(|r| (r * 4e9) as u32)
             .chain([u32::MAX, 0])
             .collect();
-        let s = channel_stats(&Samples::U32(v.clone()));
+        let (s, d) = both(&Samples::U32(v.clone()));
         assert_eq!((s.finite, s.nan, s.pos_inf, s.neg_inf), (100_002, 0, 0, 0));
         assert_eq!(s.sentinel, 0, "large IDs are data, not background");
         assert_eq!(s.min, Some(0.0));
         assert_eq!(s.max, Some(f64::from(u32::MAX)));
         let real: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
-        assert_eq!(s.robust_range, Some(sorted_percentiles(real)));
+        assert_eq!(d.robust_range, Some(sorted_percentiles(real)));
         assert_eq!(
-            s.histogram.bins.iter().sum::<u64>() + s.histogram.underflow + s.histogram.overflow,
+            d.histogram.bins.iter().sum::<u64>() + d.histogram.underflow + d.histogram.overflow,
             100_002
         );
     }
@@ -1383,13 +1381,13 @@ mod tests {
             Samples::F16(vec![f16::ONE; 76_800]),
             Samples::U32(vec![1; 76_800]),
         ] {
-            let s = channel_stats(&samples);
+            let (s, d) = both(&samples);
             assert_eq!(s.constant, Some(1.0), "{:?}", samples.sample_type());
-            assert_eq!(s.robust_range, Some((1.0, 1.0)));
+            assert_eq!(d.robust_range, Some((1.0, 1.0)));
             assert_eq!((s.min, s.max, s.mean), (Some(1.0), Some(1.0), Some(1.0)));
-            let populated: Vec<_> = s.histogram.bins.iter().filter(|&&c| c > 0).collect();
+            let populated: Vec<_> = d.histogram.bins.iter().filter(|&&c| c > 0).collect();
             assert_eq!(populated, vec![&76_800u64]);
-            assert_eq!(s.histogram.total(), 76_800);
+            assert_eq!(d.histogram.total(), 76_800);
         }
     }
 
@@ -1399,15 +1397,15 @@ mod tests {
             Samples::F32(vec![f32::NAN; 100]),
             Samples::F16(vec![f16::NAN; 100]),
         ] {
-            let s = channel_stats(&samples);
+            let (s, d) = both(&samples);
             assert!(s.constant.is_some_and(f64::is_nan));
             assert_eq!((s.finite, s.nan), (0, 100));
             assert_eq!(
-                (s.min, s.max, s.mean, s.robust_range),
+                (s.min, s.max, s.mean, d.robust_range),
                 (None, None, None, None)
             );
-            assert_eq!(s.histogram.nan, 100);
-            assert_eq!(s.histogram.total(), 100);
+            assert_eq!(d.histogram.nan, 100);
+            assert_eq!(d.histogram.total(), 100);
         }
     }
 
@@ -1415,16 +1413,16 @@ mod tests {
     fn almost_constant_data_falls_back_to_min_and_max() {
         let mut v = vec![2.0f32; 10_000];
         v[1234] = 5.0;
-        let s = channel_stats(&Samples::F32(v));
+        let (s, d) = both(&Samples::F32(v));
         assert_eq!(s.constant, None);
-        assert_eq!(s.robust_range, Some((2.0, 5.0)));
-        assert_eq!(s.histogram.bins.first(), Some(&9_999));
-        assert_eq!(s.histogram.bins.last(), Some(&1));
+        assert_eq!(d.robust_range, Some((2.0, 5.0)));
+        assert_eq!(d.histogram.bins.first(), Some(&9_999));
+        assert_eq!(d.histogram.bins.last(), Some(&1));
         // Background only: a range of nothing.
-        let s = channel_stats(&Samples::F32(vec![1e10, 1e10, f32::INFINITY]));
-        assert_eq!((s.sentinel, s.pos_inf, s.robust_range), (2, 1, None));
+        let (s, d) = both(&Samples::F32(vec![1e10, 1e10, f32::INFINITY]));
+        assert_eq!((s.sentinel, s.pos_inf, d.robust_range), (2, 1, None));
         assert_eq!(s.constant, None);
-        assert_eq!(s.histogram.total(), 3);
+        assert_eq!(d.histogram.total(), 3);
     }
 
     #[test]
@@ -1434,11 +1432,11 @@ mod tests {
             Samples::F16(vec![]),
             Samples::U32(vec![]),
         ] {
-            let s = channel_stats(&samples);
+            let (s, d) = both(&samples);
             assert_eq!(s.count, 0);
             assert_eq!((s.min, s.max, s.mean), (None, None, None));
-            assert_eq!((s.constant, s.robust_range), (None, None));
-            assert_eq!(s.histogram.total(), 0);
+            assert_eq!((s.constant, d.robust_range), (None, None));
+            assert_eq!(d.histogram.total(), 0);
             assert_eq!(histogram(&samples, 0.0, 1.0, 8).total(), 0);
         }
     }

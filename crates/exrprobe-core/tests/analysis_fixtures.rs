@@ -12,7 +12,7 @@ use exrprobe_core::analysis::{Analysis, analyze};
 use exrprobe_core::diagnose::{Finding, Severity};
 use exrprobe_core::load::{LoadOptions, load_file};
 use exrprobe_core::model::Image;
-use exrprobe_core::stats::ChannelStats;
+use exrprobe_core::stats::{ChannelStats, Distribution};
 
 fn load(relative: &str) -> Image {
     let path = PathBuf::from(concat!(
@@ -41,6 +41,16 @@ fn stats<'a>(image: &Image, analysis: &'a Analysis, name: &str) -> &'a ChannelSt
         .unwrap_or_else(|| panic!("no statistics for {name}"))
 }
 
+/// The distribution of channel `name` (computed on demand, once).
+fn distribution<'a>(image: &Image, analysis: &'a Analysis, name: &str) -> &'a Distribution {
+    let channel = image
+        .find_channel(name)
+        .unwrap_or_else(|| panic!("channel {name} missing"));
+    analysis
+        .distribution(image, channel)
+        .unwrap_or_else(|| panic!("no distribution for {name}"))
+}
+
 fn with_code<'a>(analysis: &'a Analysis, code: &str) -> Vec<&'a Finding> {
     analysis
         .findings
@@ -67,8 +77,9 @@ fn compositing_on_depth_is_the_constant_one_trap() {
     let z = stats(&image, &analysis, "Z");
     assert_eq!(z.count, 76_800);
     assert_eq!(z.constant, Some(1.0));
-    assert_eq!(z.robust_range, Some((1.0, 1.0)));
-    let populated: Vec<u64> = z
+    let zd = distribution(&image, &analysis, "Z");
+    assert_eq!(zd.robust_range, Some((1.0, 1.0)));
+    let populated: Vec<u64> = zd
         .histogram
         .bins
         .iter()
@@ -116,14 +127,15 @@ fn compositing_off_depth_has_background_sentinels_outside_the_range() {
     assert_eq!(z.sentinel, 5_095);
     assert_eq!((z.nan, z.pos_inf, z.neg_inf), (0, 0, 0));
     assert_eq!(z.constant, None);
-    let (lo, hi) = z.robust_range.unwrap_or((f64::NAN, f64::NAN));
+    let zd = distribution(&image, &analysis, "Z");
+    let (lo, hi) = zd.robust_range.unwrap_or((f64::NAN, f64::NAN));
     assert_eq!(lo, f64::from(7.212_734_f32));
     assert_eq!(hi, f64::from(22.728_59_f32));
     assert!(
         lo >= 7.2 && hi <= 23.367_587,
         "range within the real depths"
     );
-    let h = &z.histogram;
+    let h = &zd.histogram;
     assert_eq!(h.sentinel, 5_095);
     assert_eq!(h.total(), 76_800);
     // Nearest ranks 71 and 71 633 of 71 705 real samples; the reference counts 70 samples below
@@ -177,7 +189,7 @@ fn half_colour_statistics_match_the_reference() {
     let r = stats(&image, &analysis, "ViewLayer.Combined.R");
     assert_eq!((r.min, r.max), (Some(0.0), Some(0.497_070_312_5)));
     assert_eq!(
-        r.robust_range,
+        distribution(&image, &analysis, "ViewLayer.Combined.R").robust_range,
         Some((0.010_177_612_304_687_5, 0.427_734_375))
     );
     let a = stats(&image, &analysis, "ViewLayer.Combined.A");
@@ -194,7 +206,10 @@ fn nan_and_inf_are_counted_per_channel() {
         let s = stats(&image, &analysis, name);
         assert_eq!((s.nan, s.pos_inf, s.neg_inf), (2, 2, 2), "{name}");
         assert_eq!((s.min, s.max), (Some(0.5), Some(1025.0)), "{name}");
-        assert_eq!(s.robust_range, Some((0.5, 1013.0)), "{name}");
+        let d = distribution(&image, &analysis, name);
+        assert_eq!(d.robust_range, Some((0.5, 1013.0)), "{name}");
+        assert_eq!((d.histogram.nan, d.histogram.pos_inf), (2, 2), "{name}");
+        assert_eq!(d.histogram.neg_inf, 2, "{name}");
         let finding = found
             .iter()
             .find(|f| f.channel == image.find_channel(name))
@@ -222,8 +237,9 @@ fn every_half_value_is_classified_and_ranked_exactly() {
         assert_eq!((s.min, s.max), (Some(-65_504.0), Some(65_504.0)), "{name}");
         // Every finite half, each sign once: the sum is exact in f64 and cancels.
         assert_eq!(s.mean, Some(0.0), "{name}");
-        assert_eq!(s.robust_range, Some((-63_488.0, 63_488.0)), "{name}");
-        let h = &s.histogram;
+        let d = distribution(&image, &analysis, name);
+        assert_eq!(d.robust_range, Some((-63_488.0, 63_488.0)), "{name}");
+        let h = &d.histogram;
         assert_eq!((h.underflow, h.overflow), (63, 63), "{name}");
         assert_eq!(h.total(), 65_536, "{name}");
     }
@@ -238,11 +254,46 @@ fn wide_float_range_percentiles_are_exact() {
     assert_eq!(g.sentinel, 47_787, "values ≥ 1e9 count as sentinels");
     assert_eq!(g.min, Some(-1.701_411_834_604_692_3e38));
     assert_eq!(g.max, Some(1.701_411_834_604_692_3e38));
+    let gd = distribution(&image, &analysis, "G");
     assert_eq!(
-        g.robust_range,
+        gd.robust_range,
         Some((-1.280_108_867_503_176_4e38, 751_894_528.0))
     );
-    assert_eq!((g.histogram.underflow, g.histogram.overflow), (202, 202));
+    assert_eq!((gd.histogram.underflow, gd.histogram.overflow), (202, 202));
+    assert_eq!(gd.histogram.sentinel, 47_787);
     let mean = g.mean.unwrap_or(f64::NAN);
     assert!(mean.abs() <= 1e-6 * 1.7e38, "{mean}");
+}
+
+#[test]
+fn only_the_depth_distribution_is_computed_up_front_the_others_once_on_demand() {
+    let image = load("blender/multilayer_zip_32.exr");
+    let analysis = analyze(&image);
+    let depth = analysis
+        .depth_channel()
+        .unwrap_or_else(|| panic!("no depth detected"));
+    let red = image
+        .find_channel("ViewLayer.Combined.R")
+        .unwrap_or_else(|| panic!("no colour channel"));
+    assert!(analysis.computed_distribution(depth).is_some());
+    assert!(analysis.computed_distribution(red).is_none());
+    let first = distribution(&image, &analysis, "ViewLayer.Combined.R");
+    assert!(
+        analysis
+            .computed_distribution(red)
+            .is_some_and(|again| std::ptr::eq(again, first)),
+        "kept, not recomputed"
+    );
+    // The same as computing it directly from the samples.
+    let samples = image
+        .channel(red)
+        .and_then(|c| c.samples.as_ref())
+        .unwrap_or_else(|| panic!("not decoded"));
+    assert_eq!(first, &exrprobe_core::stats::distribution(samples));
+    assert_eq!(
+        first.histogram.total(),
+        stats(&image, &analysis, "ViewLayer.Combined.R").count as u64
+    );
+    // A clone shares nothing mutable: it keeps what was computed.
+    assert!(analysis.clone().computed_distribution(red).is_some());
 }

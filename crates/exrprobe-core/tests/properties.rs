@@ -10,7 +10,9 @@ use exrprobe_core::colormap::{
 use exrprobe_core::export::{NpyDtype, write_npy};
 use exrprobe_core::f16;
 use exrprobe_core::model::{Channel, Samples};
-use exrprobe_core::stats::{DEFAULT_BINS, SENTINEL_THRESHOLD, channel_stats, histogram};
+use exrprobe_core::stats::{
+    DEFAULT_BINS, SENTINEL_THRESHOLD, channel_stats, distribution, histogram,
+};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -128,6 +130,7 @@ fn same(a: f64, b: f64) -> bool {
 
 fn check_stats(samples: &Samples) -> Result<(), TestCaseError> {
     let stats = channel_stats(samples);
+    let distribution = distribution(samples);
     let r = reference(samples);
     prop_assert_eq!(stats.count, r.count);
     prop_assert_eq!(stats.finite, r.finite);
@@ -162,7 +165,7 @@ fn check_stats(samples: &Samples) -> Result<(), TestCaseError> {
     if let Some(value) = stats.constant {
         prop_assert!(same(value, samples.get(0).unwrap().to_f64()));
     }
-    match stats.robust_range {
+    match distribution.robust_range {
         None => prop_assert!(r.real_sorted.is_empty(), "no range but real samples"),
         Some((lo, hi)) => {
             let n = r.real_sorted.len();
@@ -184,12 +187,12 @@ fn check_stats(samples: &Samples) -> Result<(), TestCaseError> {
             prop_assert_eq!(lo == hi, real_min == real_max);
         }
     }
-    prop_assert_eq!(stats.histogram.bins.len(), DEFAULT_BINS);
-    prop_assert_eq!(stats.histogram.total(), r.count as u64);
-    prop_assert_eq!(stats.histogram.nan, r.nan as u64);
-    prop_assert_eq!(stats.histogram.pos_inf, r.pos_inf as u64);
-    prop_assert_eq!(stats.histogram.neg_inf, r.neg_inf as u64);
-    prop_assert_eq!(stats.histogram.sentinel, r.sentinel as u64);
+    prop_assert_eq!(distribution.histogram.bins.len(), DEFAULT_BINS);
+    prop_assert_eq!(distribution.histogram.total(), r.count as u64);
+    prop_assert_eq!(distribution.histogram.nan, r.nan as u64);
+    prop_assert_eq!(distribution.histogram.pos_inf, r.pos_inf as u64);
+    prop_assert_eq!(distribution.histogram.neg_inf, r.neg_inf as u64);
+    prop_assert_eq!(distribution.histogram.sentinel, r.sentinel as u64);
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 
 use egui::{Color32, RichText};
 use egui_plot::{Bar, BarChart, GridMark, Plot, PlotBounds, Span, VLine};
-use exrprobe_core::stats::{ChannelStats, SENTINEL_THRESHOLD};
+use exrprobe_core::stats::{ChannelStats, Distribution, SENTINEL_THRESHOLD};
 
 use super::format::{compact, exact, group_thousands};
 
@@ -56,13 +56,15 @@ struct DragStart {
     value_x: f64,
 }
 
-/// Draws the histogram of `stats` for the channel named `channel_label`, with the current
-/// normalisation range `range` drawn on it. Returns a new range when the user dragged one out.
-/// A constant channel is shown as one bar with a label such as "all 76 800 pixels = 1".
+/// Draws the histogram in `distribution` for the channel named `channel_label` (whose summary is
+/// `stats`), with the current normalisation range `range` drawn on it. Returns a new range when
+/// the user dragged one out. A constant channel is shown as one bar with a label such as
+/// "all 76 800 pixels = 1".
 pub fn histogram_ui(
     ui: &mut egui::Ui,
     channel_label: &str,
     stats: &ChannelStats,
+    distribution: &Distribution,
     range: (f64, f64),
     settings: &mut HistogramSettings,
 ) -> Option<(f64, f64)> {
@@ -97,9 +99,16 @@ pub fn histogram_ui(
                 .max(120.0);
             let plot_height = ui.available_height().clamp(90.0, 320.0);
             ui.allocate_ui(egui::vec2(plot_width, plot_height), |ui| {
-                new_range = plot_ui(ui, stats, range, settings.log_counts, plot_width, plot_height);
+                new_range = plot_ui(
+                    ui,
+                    distribution,
+                    range,
+                    settings.log_counts,
+                    plot_width,
+                    plot_height,
+                );
             });
-            ui.vertical(|ui| counts_ui(ui, stats));
+            ui.vertical(|ui| counts_ui(ui, stats, distribution));
         });
         new_range
     })
@@ -108,13 +117,13 @@ pub fn histogram_ui(
 
 fn plot_ui(
     ui: &mut egui::Ui,
-    stats: &ChannelStats,
+    distribution: &Distribution,
     range: (f64, f64),
     log_counts: bool,
     width: f32,
     height: f32,
 ) -> Option<(f64, f64)> {
-    let histogram = &stats.histogram;
+    let histogram = &distribution.histogram;
     let (lo, hi) = (histogram.lo, histogram.hi);
     let bin_count = histogram.bins.len();
     let dark = ui.visuals().dark_mode;
@@ -313,8 +322,8 @@ fn plot_ui(
     new_range
 }
 
-fn counts_ui(ui: &mut egui::Ui, stats: &ChannelStats) {
-    let histogram = &stats.histogram;
+fn counts_ui(ui: &mut egui::Ui, stats: &ChannelStats, distribution: &Distribution) {
+    let histogram = &distribution.histogram;
     let in_range: u64 = histogram.bins.iter().sum();
     let rows: [(&str, u64, String); 7] = [
         (
