@@ -519,8 +519,14 @@ fn binned<T: Native, const SPECIALS: bool>(values: &[T], binner: &Binner) -> His
         over,
         discard,
     };
+    // Few slots: count into interleaved copies (see `scatter`); many: one copy, to bound memory.
+    let lanes = if bins + 3 <= 1 << 12 {
+        SCATTER_LANES
+    } else {
+        1
+    };
     let empty = || BinCounts {
-        slots: vec![0; bins + 3],
+        slots: vec![0; (bins + 3) * lanes],
         finite: 0,
         real: 0,
         pos_inf: 0,
@@ -549,9 +555,14 @@ fn binned<T: Native, const SPECIALS: bool>(values: &[T], binner: &Binner) -> His
                     finite += block.len() as u64;
                     real += block.len() as u64;
                 }
-                for &slot in block_slots.iter().take(block.len()) {
-                    if let Some(count) = slots.get_mut(slot as usize) {
-                        *count += 1;
+                let block_slots = block_slots.get(..block.len()).unwrap_or_default();
+                if lanes == SCATTER_LANES {
+                    scatter(block_slots, slots);
+                } else {
+                    for &slot in block_slots {
+                        if let Some(count) = slots.get_mut(slot as usize) {
+                            *count += 1;
+                        }
                     }
                 }
             }
@@ -573,19 +584,44 @@ fn binned<T: Native, const SPECIALS: bool>(values: &[T], binner: &Binner) -> His
             a.count += b.count;
             a
         });
-    let mut histogram = binner.empty();
-    histogram.bins = counts
+    let totals: Vec<u64> = counts
         .slots
-        .get(..bins)
-        .map(<[u64]>::to_vec)
-        .unwrap_or_default();
-    histogram.underflow = counts.slots.get(under as usize).copied().unwrap_or(0);
-    histogram.overflow = counts.slots.get(over as usize).copied().unwrap_or(0);
+        .chunks(lanes)
+        .map(|copies| copies.iter().sum())
+        .collect();
+    let mut histogram = binner.empty();
+    histogram.bins = totals.get(..bins).map(<[u64]>::to_vec).unwrap_or_default();
+    histogram.underflow = totals.get(under as usize).copied().unwrap_or(0);
+    histogram.overflow = totals.get(over as usize).copied().unwrap_or(0);
     histogram.sentinel = counts.finite - counts.real;
     histogram.pos_inf = counts.pos_inf;
     histogram.neg_inf = counts.neg_inf;
     histogram.nan = counts.count - counts.finite - counts.pos_inf - counts.neg_inf;
     histogram
+}
+
+/// Copies of each counter that [`scatter`] rotates over.
+const SCATTER_LANES: usize = 4;
+
+/// Counts `slots` into `counts`, which holds [`SCATTER_LANES`] adjacent copies of each counter
+/// (slot `s`, copy `l` at `s * SCATTER_LANES + l`). Consecutive samples go to different copies:
+/// in smooth images neighbouring samples share a slot, and incrementing one counter would make
+/// every increment wait for the previous one's store.
+#[inline]
+fn scatter<C: Copy + std::ops::AddAssign + From<u8>>(slots: &[u32], counts: &mut [C]) {
+    let (quads, rest) = slots.as_chunks::<SCATTER_LANES>();
+    for quad in quads {
+        for (lane, &slot) in quad.iter().enumerate() {
+            if let Some(count) = counts.get_mut(slot as usize * SCATTER_LANES + lane) {
+                *count += C::from(1);
+            }
+        }
+    }
+    for &slot in rest {
+        if let Some(count) = counts.get_mut(slot as usize * SCATTER_LANES) {
+            *count += C::from(1);
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -893,22 +929,29 @@ fn add_counts(mut a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
     a
 }
 
+/// Most samples counted in `u32` copies before they are added to the `u64` totals.
+const U32_RUN: usize = 1 << 31;
+
 /// Counts the samples per slot (see [`key_slots`]).
 fn key_counts<T: Native>(values: &[T]) -> Vec<u64> {
     let empty = || vec![0u64; KEY_SLOTS];
     values
         .par_chunks(piece_len(values.len()))
-        .fold(empty, |mut counts, chunk| {
+        .fold(empty, |mut totals, chunk| {
+            // `u32` copies (see `scatter`) keep the counters within 1 MiB (L2).
+            let mut copies = vec![0u32; KEY_SLOTS * SCATTER_LANES];
             let mut slots = [0u32; BLOCK];
-            for block in chunk.chunks(BLOCK) {
-                key_slots(block, &mut slots);
-                for &slot in slots.iter().take(block.len()) {
-                    if let Some(count) = counts.get_mut(slot as usize) {
-                        *count += 1;
-                    }
+            for run in chunk.chunks(U32_RUN) {
+                for block in run.chunks(BLOCK) {
+                    key_slots(block, &mut slots);
+                    scatter(slots.get(..block.len()).unwrap_or_default(), &mut copies);
+                }
+                for (total, copies) in totals.iter_mut().zip(copies.chunks_mut(SCATTER_LANES)) {
+                    *total += copies.iter().map(|&n| u64::from(n)).sum::<u64>();
+                    copies.fill(0);
                 }
             }
-            counts
+            totals
         })
         .reduce(empty, add_counts)
 }
@@ -1439,6 +1482,17 @@ mod tests {
             assert_eq!(d.histogram.total(), 0);
             assert_eq!(histogram(&samples, 0.0, 1.0, 8).total(), 0);
         }
+    }
+
+    #[test]
+    fn many_bins_count_like_few_bins() {
+        // 8 bins count into interleaved copies of each counter, 8192 bins into one copy.
+        let v = Samples::F32(lcg(5).take(50_000).map(|r| r as f32).collect());
+        let fine = histogram(&v, 0.0, 1.0, 8192);
+        let coarse = histogram(&v, 0.0, 1.0, 8);
+        assert_eq!(coarse.bins.iter().sum::<u64>(), 50_000);
+        let regrouped: Vec<u64> = fine.bins.chunks(1024).map(|c| c.iter().sum()).collect();
+        assert_eq!(regrouped, coarse.bins);
     }
 
     #[test]
