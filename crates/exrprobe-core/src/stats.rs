@@ -31,9 +31,13 @@
 //! Cost: the summary reads a float or uint channel once, in branch-free loops over small blocks
 //! with one accumulator per SIMD lane (f32 compares, extremes and bit tests in the float domain,
 //! where SSE2 has single instructions; no per-sample scatter). The distribution reads it three
-//! times (key counts, the refinement of two key bins, the display histogram). Measured CPU time
-//! per 3840×2160 float channel (`examples/stats_bench.rs`, optimised build, one thread): see the
-//! numbers printed there; half channels cost one counting pass per level.
+//! times (key counts, the refinement of two key bins, the display histogram); its scatter loops
+//! count into interleaved copies of each counter, so that runs of equal bins (smooth images) do
+//! not serialise on one memory location. Measured CPU time per 3840×2160 float channel
+//! (`examples/stats_bench.rs`, optimised build, one thread, 2-core machine): summary ≈ 10 ms
+//! (1.2 ns/sample; a plain f64 sum is 0.8), distribution ≈ 26–28 ms (3.1–3.4 ns/sample), against
+//! ≈ 37 ms for both together, for every channel, before the split. A half channel costs one
+//! counting pass per level (≈ 0.4 ns/sample each).
 //!
 //! Percentile convention: with `n` sorted values `v[0..n]`, the low end is `v[floor(0.001·(n−1))]`
 //! and the high end `v[ceil(0.999·(n−1))]` (nearest rank, rounded outwards), so the range always
