@@ -1094,43 +1094,56 @@ fn check_dwa_counters(header: &Header, chunk: &Chunk) -> Result<(), String> {
 const OUT_OF_MEMORY: &str = "out of memory";
 
 /// Zeroed sample buffers for every channel of a part; `None` when the allocator refuses.
+///
+/// The decoded blocks overwrite every sample, so the buffers are not filled sample by sample:
+/// `vec![0; n]` of a primitive asks the allocator for zeroed memory, which for large buffers is
+/// fresh pages from the kernel (already zero, no memset pass). That allocation aborts instead of
+/// failing, so one fallible reservation of the part's whole size is made (and released) first.
+/// One for the part, not one per channel: glibc raises its mmap threshold to the size of a
+/// freed mmapped block (up to 32 MiB), so releasing a probe of exactly one channel's size sent
+/// the channel buffers that followed into its per-thread arenas, where the memory freed around
+/// them stayed resident (the viewer held ~90 MB more for a 4K file). A probe of the whole part
+/// is either above that cap or small enough not to matter.
 fn zeroed_buffers(header: &Header) -> Option<Vec<Samples>> {
-    header
+    let sizes: Vec<(SampleType, usize)> = header
         .channels
         .list
         .iter()
         .map(|channel| {
             let (width, height) = channel_size(header, channel);
-            zeroed_samples(
+            (
                 sample_type(channel.sample_type),
                 width.saturating_mul(height),
             )
         })
-        .collect()
+        .collect();
+    let total_bytes = sizes
+        .iter()
+        .try_fold(0usize, |sum, &(sample_type, count)| {
+            count
+                .checked_mul(sample_type.bytes_per_sample())
+                .and_then(|bytes| sum.checked_add(bytes))
+        })?;
+    let mut probe = Vec::<u8>::new();
+    probe.try_reserve_exact(total_bytes).ok()?;
+    drop(probe);
+    Some(
+        sizes
+            .into_iter()
+            .map(|(sample_type, count)| zeroed_samples(sample_type, count))
+            .collect(),
+    )
 }
 
-/// A zero-filled buffer of `count` samples, or `None` when the memory is not available.
-///
-/// The decoded blocks overwrite every sample, so the buffer is not filled sample by sample:
-/// `vec![0; n]` of a primitive asks the allocator for zeroed memory, which for large buffers is
-/// fresh pages from the kernel (already zero, no memset pass). That allocation aborts instead of
-/// failing, so a fallible reservation of the same size is made (and released) first.
-fn zeroed_samples(sample_type: SampleType, count: usize) -> Option<Samples> {
+/// A zero-filled buffer of `count` samples (see [`zeroed_buffers`] for why this is cheap and
+/// why the caller reserves first).
+fn zeroed_samples(sample_type: SampleType, count: usize) -> Samples {
     use half::vec::HalfBitsVecExt;
-    let sample_bytes = match sample_type {
-        SampleType::Half => 2,
-        SampleType::Float | SampleType::Uint => 4,
-    };
-    let mut probe = Vec::<u8>::new();
-    probe
-        .try_reserve_exact(count.checked_mul(sample_bytes)?)
-        .ok()?;
-    drop(probe);
-    Some(match sample_type {
+    match sample_type {
         SampleType::Half => Samples::F16(vec![0u16; count].reinterpret_into()),
         SampleType::Float => Samples::F32(vec![0.0f32; count]),
         SampleType::Uint => Samples::U32(vec![0u32; count]),
-    })
+    }
 }
 
 /// Copies the samples of a decompressed block (native-endian lines, channel after channel for
