@@ -612,6 +612,58 @@ fn crafted_blocks_with_absurd_sizes_are_refused() {
     refused(vec![0], "one byte");
 }
 
+/// Packs bits (most significant first) into bytes, zero-padded.
+fn pack_bits(bits: &[bool]) -> Vec<u8> {
+    bits.chunks(8)
+        .map(|byte| {
+            byte.iter()
+                .enumerate()
+                .fold(0u8, |acc, (i, &bit)| acc | (u8::from(bit) << (7 - i)))
+        })
+        .collect()
+}
+
+/// The longest codes a table can declare (58 bits: a degenerate tree with lengths 1…58, 58):
+/// decoded like exr decodes them.
+#[test]
+fn codes_of_58_bits_decode_like_exr() {
+    let (meta, block) = small_block();
+    let words = block.expected_bytes / 2;
+    // Symbol i < 57 has length i + 1 and code 0…01; symbol 57 is 58 zeros; the run code
+    // (symbol 58) is 57 zeros and a one.
+    let mut lengths: Vec<u8> = (1..=57).collect();
+    lengths.extend([58, 58]);
+    let zeros = |n: usize| std::iter::repeat_n(false, n);
+    let mut bits: Vec<bool> = zeros(58).collect(); // value 57
+    let mut left = words - 1;
+    while left > 0 {
+        let run = left.min(255);
+        bits.extend(zeros(57).chain([true]));
+        bits.extend((0..8).rev().map(|i| (run >> i) & 1 == 1));
+        left -= run;
+    }
+    bits.extend(zeros(2).chain([true])); // no: one value too many (symbol 2, "001")
+    let mut huffman = huffman_header(0, 58, 0, bits.len() as u32);
+    huffman.extend(pack_lengths(&lengths));
+    huffman.extend(pack_bits(&bits));
+    let too_long = crafted((1, 0), &[], &huffman);
+    assert!(
+        ours(&meta, &block, &too_long).is_err(),
+        "one value too many"
+    );
+    assert!(reference(&meta, &block, &too_long).is_err());
+
+    bits.truncate(bits.len() - 3);
+    let mut huffman = huffman_header(0, 58, 0, bits.len() as u32);
+    huffman.extend(pack_lengths(&lengths));
+    huffman.extend(pack_bits(&bits));
+    let bytes = crafted((0, 0), &[0b1000_0000], &huffman); // values 0 and 7
+    let expected = reference(&meta, &block, &bytes);
+    let actual = ours(&meta, &block, &bytes);
+    assert_eq!(expected.as_ref().map(Vec::len), Ok(block.expected_bytes));
+    assert!(expected == actual, "{:?}", actual.map(|a| a.len()));
+}
+
 /// A prefix-free code that does not use the whole code space (two 2-bit codes, `00` and `01`)
 /// is valid: decoded like exr decodes it.
 #[test]
@@ -627,14 +679,7 @@ fn an_incomplete_code_decodes_like_exr() {
         bits.extend((0..8).rev().map(|i| (run >> i) & 1 == 1));
         left -= run;
     }
-    let stream: Vec<u8> = bits
-        .chunks(8)
-        .map(|byte| {
-            byte.iter()
-                .enumerate()
-                .fold(0u8, |acc, (i, &bit)| acc | (u8::from(bit) << (7 - i)))
-        })
-        .collect();
+    let stream = pack_bits(&bits);
     let mut huffman = huffman_header(0, 1, 2, bits.len() as u32);
     huffman.extend(pack_lengths(&[2, 2]));
     huffman.extend(&stream);

@@ -122,6 +122,8 @@ struct HuffmanScratch {
     lengths: Vec<u8>,
     /// Primary decoding table: `symbol << 8 | length`, 0 where no short code matches.
     table: Vec<u32>,
+    /// The same lookup decoding up to two values at once: [`pair_entry`] entries.
+    pairs: Vec<u64>,
     /// Symbols with codes longer than [`TABLE_BITS`], by length then symbol.
     long_symbols: Vec<u32>,
 }
@@ -294,10 +296,25 @@ fn build_value_table(bitmap: &[u8], first_byte: usize, values: &mut Vec<u16>) ->
     (count - 1) as u16
 }
 
-/// The canonical code: primary table, and per length the range of longer codes.
+/// The codes longer than [`TABLE_BITS`], per length, shortest first.
 struct LongCodes {
-    /// `(length, first code, count, index of the first symbol in long_symbols)`.
-    lengths: Vec<(u32, u64, u64, usize)>,
+    lengths: Vec<LongLength>,
+    /// Some code has 58 bits (more than a 64-bit window read at any bit offset holds).
+    has_58_bits: bool,
+}
+
+/// The codes of one length: in the 64-bit left-aligned code space, they are the values from
+/// `begin` up (below the codes of the next shorter length: canonical codes of longer lengths
+/// are numerically lower).
+#[derive(Clone, Copy)]
+struct LongLength {
+    length: u32,
+    /// `first_code << (64 - length)`.
+    begin: u64,
+    first_code: u64,
+    count: u64,
+    /// Index of the first symbol of this length in `long_symbols`.
+    symbols_at: usize,
 }
 
 /// Decodes the Huffman section into `out` (which must be filled exactly).
@@ -331,21 +348,25 @@ fn decode_huffman(
     let end_bits = (8 * stream.len())
         .checked_sub(padding_bits)
         .ok_or_else(|| corrupt("the PIZ code stream is shorter than declared"))?;
-    let long = build_tables(scratch, first_symbol, last_symbol)?;
+    let long = build_tables(scratch, first_symbol, last_symbol, run_symbol)?;
     let table: &[u32; 1 << TABLE_BITS] = scratch
         .table
         .as_slice()
         .try_into()
         .map_err(|_| "internal error: decoding table size".to_owned())?;
-    decode_stream(
-        stream,
-        end_bits,
+    let pairs: &[u64; 1 << TABLE_BITS] = scratch
+        .pairs
+        .as_slice()
+        .try_into()
+        .map_err(|_| "internal error: decoding table size".to_owned())?;
+    let codes = Codes {
+        pairs,
         table,
-        &long,
-        &scratch.long_symbols,
+        long: &long,
+        long_symbols: &scratch.long_symbols,
         run_symbol,
-        out,
-    )
+    };
+    decode_stream(stream, end_bits, &codes, out)
 }
 
 /// Reads the packed code lengths of `first..=last` into `lengths` (zero elsewhere in that
@@ -409,6 +430,7 @@ fn build_tables(
     scratch: &mut HuffmanScratch,
     first: usize,
     last: usize,
+    run_symbol: u32,
 ) -> Result<LongCodes, String> {
     let lengths = if first <= last {
         scratch.lengths.get(first..=last).unwrap_or_default()
@@ -450,19 +472,25 @@ fn build_tables(
     scratch.table.resize(1 << TABLE_BITS, 0);
     let mut long = LongCodes {
         lengths: Vec::new(),
+        has_58_bits: count[MAX_CODE_LENGTH] > 0,
     };
     let mut long_total = 0usize;
     for length in (TABLE_BITS as usize + 1)..=MAX_CODE_LENGTH {
         if count[length] > 0 {
-            long.lengths
-                .push((length as u32, start[length], count[length], long_total));
+            long.lengths.push(LongLength {
+                length: length as u32,
+                begin: start[length] << (64 - length),
+                first_code: start[length],
+                count: count[length],
+                symbols_at: long_total,
+            });
             long_total += count[length] as usize;
         }
     }
     scratch.long_symbols.clear();
     scratch.long_symbols.resize(long_total, 0);
     let mut next_code = start;
-    let mut long_next: Vec<usize> = long.lengths.iter().map(|l| l.3).collect();
+    let mut long_next: Vec<usize> = long.lengths.iter().map(|l| l.symbols_at).collect();
     for (offset, &length) in lengths.iter().enumerate() {
         if length == 0 {
             continue;
@@ -481,7 +509,10 @@ fn build_tables(
             if let Some(range) = scratch.table.get_mut(begin..begin + (1 << shift)) {
                 range.fill(entry);
             }
-        } else if let Some(index) = long.lengths.iter().position(|l| l.0 as usize == length)
+        } else if let Some(index) = long
+            .lengths
+            .iter()
+            .position(|l| l.length as usize == length)
             && let Some(slot) = long_next.get_mut(index)
         {
             if let Some(s) = scratch.long_symbols.get_mut(*slot) {
@@ -490,7 +521,43 @@ fn build_tables(
             *slot += 1;
         }
     }
+    build_pairs(scratch, run_symbol);
     Ok(long)
+}
+
+/// A [`HuffmanScratch::pairs`] entry: bits 0..8 the length of its codes, 8..16 how many values
+/// it decodes (0: a run, a long code or no code: see the single-value table), 16..32 the first
+/// value, 32..48 the second.
+fn pair_entry(length: u32, values: &[u32]) -> u64 {
+    let mut entry = u64::from(length) | ((values.len() as u64) << 8);
+    for (i, &value) in values.iter().enumerate() {
+        entry |= u64::from(value as u16) << (16 + 16 * i);
+    }
+    entry
+}
+
+/// Fills the two-value table from the single-value one: where the bits after a short value
+/// code begin with another short value code, one lookup decodes both (runs excluded).
+fn build_pairs(scratch: &mut HuffmanScratch, run_symbol: u32) {
+    let mask = (1usize << TABLE_BITS) - 1;
+    let single = &scratch.table;
+    let value = |entry: u32| (entry != 0 && entry >> 8 != run_symbol).then_some(entry);
+    scratch.pairs.clear();
+    scratch.pairs.extend((0..1usize << TABLE_BITS).map(|index| {
+        let Some(first) = single.get(index).copied().and_then(value) else {
+            return 0;
+        };
+        let first_length = first & 0xff;
+        let rest = single
+            .get((index << first_length) & mask)
+            .copied()
+            .and_then(value)
+            .filter(|second| (second & 0xff) <= TABLE_BITS - first_length);
+        match rest {
+            Some(second) => pair_entry(first_length + (second & 0xff), &[first >> 8, second >> 8]),
+            None => pair_entry(first_length, &[first >> 8]),
+        }
+    }));
 }
 
 /// The 64 bits of `stream` from bit `position` on (most significant first), zero past its end.
@@ -509,53 +576,113 @@ fn peek(stream: &[u8], position: usize) -> u64 {
     word << (position & 7)
 }
 
-/// Decodes a code longer than [`TABLE_BITS`] at `position`: `(symbol, length)`.
+/// Decodes a code longer than [`TABLE_BITS`] from the 64 bits at its position:
+/// `(symbol, length)`, `None` for a bit pattern that is no code.
+#[inline(always)]
+fn decode_long(window: u64, long: &LongCodes, long_symbols: &[u32]) -> Option<(u32, usize)> {
+    let code = long.lengths.iter().find(|l| window >= l.begin)?;
+    let offset = (window >> (64 - code.length)) - code.first_code;
+    if offset >= code.count {
+        return None;
+    }
+    let symbol = long_symbols.get(code.symbols_at + offset as usize)?;
+    Some((*symbol, code.length as usize))
+}
+
+/// [`decode_long`] for tables with 58-bit codes, from a 128-bit window.
 #[cold]
-fn decode_long(
+fn decode_long_58(
     stream: &[u8],
     position: usize,
     long: &LongCodes,
     long_symbols: &[u32],
 ) -> Option<(u32, usize)> {
-    // 64 bits from `position` and the 8 after them: up to 72 valid bits (codes have ≤ 58).
-    let high = u128::from(peek(stream, position)) << 64;
-    let low = u128::from(peek(stream, position + 64));
-    let window = high | low;
-    for &(length, first, count, index) in &long.lengths {
-        let value = (window >> (128 - length)) as u64;
-        let offset = value.wrapping_sub(first);
-        if offset < count {
-            let symbol = long_symbols.get(index + offset as usize)?;
-            return Some((*symbol, length as usize));
-        }
+    let window =
+        (u128::from(peek(stream, position)) << 64) | u128::from(peek(stream, position + 64));
+    let code = long
+        .lengths
+        .iter()
+        .find(|l| window >= u128::from(l.begin) << 64)?;
+    let offset = ((window >> (128 - code.length)) as u64) - code.first_code;
+    if offset >= code.count {
+        return None;
     }
-    None
+    let symbol = long_symbols.get(code.symbols_at + offset as usize)?;
+    Some((*symbol, code.length as usize))
 }
 
 /// Decodes the code stream (`end_bits` bits of `stream`) into `out`, which it must fill exactly.
+/// The decoding tables of one block.
+struct Codes<'a> {
+    pairs: &'a [u64; 1 << TABLE_BITS],
+    table: &'a [u32; 1 << TABLE_BITS],
+    long: &'a LongCodes,
+    long_symbols: &'a [u32],
+    run_symbol: u32,
+}
+
 fn decode_stream(
     stream: &[u8],
     end_bits: usize,
-    table: &[u32; 1 << TABLE_BITS],
-    long: &LongCodes,
-    long_symbols: &[u32],
-    run_symbol: u32,
+    codes: &Codes<'_>,
     out: &mut [u16],
 ) -> Result<(), String> {
+    let Codes {
+        pairs,
+        table,
+        long,
+        long_symbols,
+        run_symbol,
+    } = *codes;
     let invalid_code = || corrupt("invalid PIZ code");
     let too_much = || corrupt("the PIZ code stream decodes to more data than the block holds");
     let mut position = 0usize;
     let mut written = 0usize;
+    // Lookups of at most TABLE_BITS bits each that fit in one 57-bit window.
+    const LOOKUPS_PER_WINDOW: usize = 57 / TABLE_BITS as usize;
     while position < end_bits {
         let window = peek(stream, position);
-        let entry = table
-            .get((window >> (64 - TABLE_BITS)) as usize)
-            .copied()
-            .unwrap_or(0);
+        // Fast path, away from the end of the stream: value codes, one or two per lookup,
+        // several lookups from one window (no end checks needed: the window lies before it).
+        if position + 64 <= end_bits {
+            let mut bits = window;
+            let mut used = 0usize;
+            for _ in 0..LOOKUPS_PER_WINDOW {
+                let pair = pairs
+                    .get((bits >> (64 - TABLE_BITS)) as usize)
+                    .copied()
+                    .unwrap_or(0);
+                let values = (pair >> 8) as u8 as usize;
+                if values == 0 {
+                    break;
+                }
+                if let Some([a, b]) = out.get_mut(written..written + 2) {
+                    // Both slots are written; a single value's second slot is overwritten next.
+                    *a = (pair >> 16) as u16;
+                    *b = (pair >> 32) as u16;
+                } else if let (1, Some(a)) = (values, out.get_mut(written)) {
+                    *a = (pair >> 16) as u16;
+                } else {
+                    return Err(too_much());
+                }
+                written += values;
+                let length = u32::from(pair as u8);
+                bits <<= length;
+                used += length as usize;
+            }
+            if used > 0 {
+                position += used;
+                continue;
+            }
+        }
+        let index = (window >> (64 - TABLE_BITS)) as usize;
+        let entry = table.get(index).copied().unwrap_or(0);
         let (symbol, length) = if entry != 0 {
             (entry >> 8, (entry & 0xff) as usize)
+        } else if long.has_58_bits {
+            decode_long_58(stream, position, long, long_symbols).ok_or_else(invalid_code)?
         } else {
-            decode_long(stream, position, long, long_symbols).ok_or_else(invalid_code)?
+            decode_long(window, long, long_symbols).ok_or_else(invalid_code)?
         };
         position += length;
         if position > end_bits {
@@ -633,6 +760,19 @@ fn wavelet_decode<const LANES: usize, const FOURTEEN_BITS: bool>(
             else {
                 return;
             };
+            if p == 1 {
+                // The finest level (three quarters of the work), in two passes the compiler
+                // vectorises: vertical pairs of every column (an odd last column gets only this
+                // step, as it should), then horizontal pairs of both rows. Each 2×2 group is
+                // independent of the others, so the order across groups does not matter.
+                for (a, b) in top.iter_mut().zip(bottom.iter_mut()) {
+                    (*a, *b) = unmix::<FOURTEEN_BITS>(*a, *b);
+                }
+                unmix_adjacent::<LANES, FOURTEEN_BITS>(top);
+                unmix_adjacent::<LANES, FOURTEEN_BITS>(bottom);
+                y += p2;
+                continue;
+            }
             let mut top_groups = top.chunks_exact_mut(group);
             let mut bottom_groups = bottom.chunks_exact_mut(group);
             for (a, b) in (&mut top_groups).zip(&mut bottom_groups) {
@@ -661,6 +801,10 @@ fn wavelet_decode<const LANES: usize, const FOURTEEN_BITS: bool>(
         if height & p != 0
             && let Some(top) = words.get_mut(y * row..(y + 1) * row)
         {
+            if p == 1 {
+                unmix_adjacent::<LANES, FOURTEEN_BITS>(top);
+                break;
+            }
             for a in top.chunks_exact_mut(group) {
                 for lane in 0..LANES {
                     let (c, r) = unmix::<FOURTEEN_BITS>(a[lane], a[right + lane]);
@@ -671,6 +815,25 @@ fn wavelet_decode<const LANES: usize, const FOURTEEN_BITS: bool>(
         }
         p2 = p;
         p >>= 1;
+    }
+}
+
+/// The horizontal step of the finest wavelet level on one row: samples `2k` and `2k + 1`
+/// (a trailing odd sample is left alone).
+fn unmix_adjacent<const LANES: usize, const FOURTEEN_BITS: bool>(row: &mut [u16]) {
+    if LANES == 1 {
+        let (pairs, _) = row.as_chunks_mut::<2>();
+        for pair in pairs {
+            let (c, r) = unmix::<FOURTEEN_BITS>(pair[0], pair[1]);
+            *pair = [c, r];
+        }
+    } else {
+        let (pairs, _) = row.as_chunks_mut::<4>();
+        for pair in pairs {
+            let (c0, r0) = unmix::<FOURTEEN_BITS>(pair[0], pair[2]);
+            let (c1, r1) = unmix::<FOURTEEN_BITS>(pair[1], pair[3]);
+            *pair = [c0, c1, r0, r1];
+        }
     }
 }
 
