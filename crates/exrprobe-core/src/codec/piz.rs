@@ -120,7 +120,9 @@ struct Scratch {
 struct HuffmanScratch {
     /// Code length of every symbol.
     lengths: Vec<u8>,
-    /// Primary decoding table: `symbol << 8 | length`, 0 where no short code matches.
+    /// Primary decoding table: `symbol << 8 | length` for short codes; for prefixes of long
+    /// codes, `(index + 1) << 8` of the shortest entry of `LongCodes::lengths` to try; 0 where
+    /// no code begins with the prefix.
     table: Vec<u32>,
     /// The same lookup decoding up to two values at once: [`pair_entry`] entries.
     pairs: Vec<u64>,
@@ -242,28 +244,42 @@ fn decompress_with(
         .ok_or_else(|| "out of memory".to_owned())?;
     decode_huffman(huffman, words, &mut scratch.huffman)?;
 
-    // Inverse wavelet, channel by channel.
-    let fourteen_bits = max_value < (1 << 14);
-    for layout in &layouts {
-        let len = layout.width * layout.height * layout.words_per_sample;
-        let channel_words = words
-            .get_mut(layout.start..layout.start + len)
-            .ok_or_else(|| corrupt("the PIZ block's channels do not fit the block"))?;
-        match (layout.words_per_sample, fourteen_bits) {
-            (1, true) => wavelet_decode::<1, true>(channel_words, layout.width, layout.height),
-            (1, false) => wavelet_decode::<1, false>(channel_words, layout.width, layout.height),
-            (_, true) => wavelet_decode::<2, true>(channel_words, layout.width, layout.height),
-            (_, false) => wavelet_decode::<2, false>(channel_words, layout.width, layout.height),
-        }
-    }
-
-    // Value table + reordering into lines.
+    // Inverse wavelet and value table, channel by channel (the table right after the wavelet,
+    // while the channel's words are still in cache).
     let values: &[u16; VALUE_COUNT] = scratch
         .values
         .as_slice()
         .try_into()
         .map_err(|_| "internal error: value table size".to_owned())?;
-    write_lines(words, &layouts, rectangle, values, max_value)
+    let identity = max_value == u16::MAX;
+    let map_values = |words: &mut [u16]| {
+        if !identity {
+            for word in words {
+                *word = values[usize::from(*word)];
+            }
+        }
+    };
+    let fourteen_bits = max_value < (1 << 14);
+    let mut channels_end = 0;
+    for layout in &layouts {
+        let len = layout.width * layout.height * layout.words_per_sample;
+        channels_end = layout.start + len;
+        let channel_words = words
+            .get_mut(layout.start..channels_end)
+            .ok_or_else(|| corrupt("the PIZ block's channels do not fit the block"))?;
+        let (width, height) = (layout.width, layout.height);
+        match (layout.words_per_sample, fourteen_bits) {
+            (1, true) => wavelet_decode::<1, true>(channel_words, width, height),
+            (1, false) => wavelet_decode::<1, false>(channel_words, width, height),
+            (_, true) => wavelet_decode::<2, true>(channel_words, width, height),
+            (_, false) => wavelet_decode::<2, false>(channel_words, width, height),
+        }
+        map_values(channel_words);
+    }
+    // Words past the channels (none in a consistent block) are mapped too, as exr maps all.
+    map_values(words.get_mut(channels_end..).unwrap_or_default());
+
+    write_lines(words, &layouts, rectangle)
 }
 
 /// Fills `values` (resized to 65536) with the values present in the bitmap, in increasing order,
@@ -521,6 +537,17 @@ fn build_tables(
             *slot += 1;
         }
     }
+    // Prefixes of long codes: where to start the search by length (the shortest length a code
+    // with that prefix can have), as `(index + 1) << 8` with length 0.
+    let prefix_bits = 64 - TABLE_BITS;
+    for (prefix, entry) in scratch.table.iter_mut().enumerate() {
+        if *entry == 0 {
+            let highest_window = ((prefix as u64) << prefix_bits) | ((1u64 << prefix_bits) - 1);
+            if let Some(index) = long.lengths.iter().position(|l| highest_window >= l.begin) {
+                *entry = ((index + 1) as u32) << 8;
+            }
+        }
+    }
     build_pairs(scratch, run_symbol);
     Ok(long)
 }
@@ -541,7 +568,7 @@ fn pair_entry(length: u32, values: &[u32]) -> u64 {
 fn build_pairs(scratch: &mut HuffmanScratch, run_symbol: u32) {
     let mask = (1usize << TABLE_BITS) - 1;
     let single = &scratch.table;
-    let value = |entry: u32| (entry != 0 && entry >> 8 != run_symbol).then_some(entry);
+    let value = |entry: u32| (entry & 0xff != 0 && entry >> 8 != run_symbol).then_some(entry);
     scratch.pairs.clear();
     scratch.pairs.extend((0..1usize << TABLE_BITS).map(|index| {
         let Some(first) = single.get(index).copied().and_then(value) else {
@@ -579,8 +606,17 @@ fn peek(stream: &[u8], position: usize) -> u64 {
 /// Decodes a code longer than [`TABLE_BITS`] from the 64 bits at its position:
 /// `(symbol, length)`, `None` for a bit pattern that is no code.
 #[inline(always)]
-fn decode_long(window: u64, long: &LongCodes, long_symbols: &[u32]) -> Option<(u32, usize)> {
-    let code = long.lengths.iter().find(|l| window >= l.begin)?;
+fn decode_long(
+    window: u64,
+    first_length: usize,
+    long: &LongCodes,
+    long_symbols: &[u32],
+) -> Option<(u32, usize)> {
+    let code = long
+        .lengths
+        .get(first_length..)?
+        .iter()
+        .find(|l| window >= l.begin)?;
     let offset = (window >> (64 - code.length)) - code.first_code;
     if offset >= code.count {
         return None;
@@ -677,12 +713,15 @@ fn decode_stream(
         }
         let index = (window >> (64 - TABLE_BITS)) as usize;
         let entry = table.get(index).copied().unwrap_or(0);
-        let (symbol, length) = if entry != 0 {
+        let (symbol, length) = if entry & 0xff != 0 {
             (entry >> 8, (entry & 0xff) as usize)
+        } else if entry == 0 {
+            return Err(invalid_code());
         } else if long.has_58_bits {
             decode_long_58(stream, position, long, long_symbols).ok_or_else(invalid_code)?
         } else {
-            decode_long(window, long, long_symbols).ok_or_else(invalid_code)?
+            let first_length = (entry >> 8) as usize - 1;
+            decode_long(window, first_length, long, long_symbols).ok_or_else(invalid_code)?
         };
         position += length;
         if position > end_bits {
@@ -838,13 +877,11 @@ fn unmix_adjacent<const LANES: usize, const FOURTEEN_BITS: bool>(row: &mut [u16]
 }
 
 /// Writes the lines of the block: for each line, for each channel with samples on it, the
-/// channel's next row of words through the value table, native-endian.
+/// channel's next row of words, native-endian.
 fn write_lines(
     words: &[u16],
     layouts: &[ChannelLayout],
     rectangle: IntegerBounds,
-    values: &[u16; VALUE_COUNT],
-    max_value: u16,
 ) -> Result<Vec<u8>, String> {
     let first_line = i64::from(rectangle.position.1);
     let line_count = rectangle.size.1 as i64;
@@ -862,12 +899,8 @@ fn write_lines(
     let mut out = Vec::<u8>::new();
     out.try_reserve_exact(out_bytes)
         .map_err(|_| "out of memory".to_owned())?;
-    drop(out);
-    let mut out = vec![0u8; out_bytes];
 
-    let identity = max_value == u16::MAX;
     let mut cursors: Vec<usize> = layouts.iter().map(|layout| layout.start).collect();
-    let mut dest = out.as_mut_slice();
     for y in first_line..first_line + line_count {
         for (layout, cursor) in layouts.iter().zip(cursors.iter_mut()) {
             if !has_line(layout, y) {
@@ -878,24 +911,19 @@ fn write_lines(
                 .get(*cursor..*cursor + count)
                 .ok_or_else(|| corrupt("the PIZ block's channels do not fit the block"))?;
             *cursor += count;
-            let (line, rest) = std::mem::take(&mut dest).split_at_mut(count * 2);
-            dest = rest;
+            // Grow by one line (zeroing a few kB that are in cache anyway), then fill it.
+            let line_start = out.len();
+            out.resize(line_start + count * 2, 0);
+            let line = out.get_mut(line_start..).unwrap_or_default();
             if layout.words_per_sample == 1 || cfg!(target_endian = "little") {
                 // Half samples, or 32-bit samples on a little-endian machine: word by word.
-                if identity {
-                    for (d, &s) in line.chunks_exact_mut(2).zip(source) {
-                        d.copy_from_slice(&s.to_ne_bytes());
-                    }
-                } else {
-                    for (d, &s) in line.chunks_exact_mut(2).zip(source) {
-                        d.copy_from_slice(&values[usize::from(s)].to_ne_bytes());
-                    }
+                for (d, &s) in line.chunks_exact_mut(2).zip(source) {
+                    d.copy_from_slice(&s.to_ne_bytes());
                 }
             } else {
                 // 32-bit samples on a big-endian machine: low word, high word → native u32.
-                let map = |s: u16| if identity { s } else { values[usize::from(s)] };
                 for (d, s) in line.chunks_exact_mut(4).zip(source.chunks_exact(2)) {
-                    let sample = u32::from(map(s[0])) | (u32::from(map(s[1])) << 16);
+                    let sample = u32::from(s[0]) | (u32::from(s[1]) << 16);
                     d.copy_from_slice(&sample.to_ne_bytes());
                 }
             }
