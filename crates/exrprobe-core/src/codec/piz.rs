@@ -28,8 +28,9 @@
 //!
 //! Stricter than the `exr` crate on one point: a code table whose canonical codes overlap (one is
 //! a prefix of another; a Huffman coder never writes that) is refused, where the `exr` crate
-//! decodes it in some order of its own. Every other input is decoded exactly as it does, or
-//! refused where it refuses (or panics).
+//! decodes it in some order of its own; and an empty block, for which it returns no bytes at all
+//! (which the loader then rejects as too short), is refused here. Every other input is decoded
+//! exactly as it does, or refused where it refuses (or panics).
 
 use std::cell::RefCell;
 
