@@ -828,3 +828,46 @@ fn a_constant_depth_channel_is_labelled_on_the_depth_view() {
     open(&mut h, &[ZBUF_OFF]);
     assert!(!painted_texts(&h).iter().any(|t| t.ends_with("no depth")));
 }
+
+/// The command line's first file starts decoding before the window exists; the app takes that
+/// load over instead of starting it again, and shows it like any opened file.
+#[test]
+fn a_load_started_before_the_window_is_taken_over() {
+    use exrprobe::gui::loader::{Source, Worker};
+    let files = vec![fixture(ZBUF_OFF), fixture(ZBUF_ON)];
+    let mut worker = Worker::default();
+    let generation = worker.start_load(Source::File(files[0].clone()));
+    let app = ExrProbeApp::starting(None, files.clone(), worker, std::time::Instant::now());
+    let mut h = Harness::builder()
+        .with_size(vec2(1400.0, 900.0))
+        .with_max_steps(32)
+        .build_ui_state(|ui, app: &mut ExrProbeApp| app.show(ui), app);
+    settle(&mut h);
+    let app = h.state();
+    let doc = app.document().expect("the first file is shown");
+    // The same load, not a second one.
+    assert_eq!(doc.generation, generation);
+    assert_eq!(doc.source, Source::File(files[0].clone()));
+    assert_eq!(app.current_file(), Some(0));
+    assert_eq!(
+        app.files(),
+        &files.iter().cloned().map(Source::File).collect::<Vec<_>>()[..]
+    );
+    assert_eq!(app.recent().first(), Some(&files[0]));
+    assert!(app.shown_texture_size(Slot::Depth).is_some());
+
+    // Without a load in flight the files are opened as usual.
+    let other = ExrProbeApp::starting(
+        None,
+        vec![fixture(ZBUF_ON)],
+        Worker::default(),
+        std::time::Instant::now(),
+    );
+    let mut h = Harness::builder()
+        .with_size(vec2(1400.0, 900.0))
+        .with_max_steps(32)
+        .build_ui_state(|ui, app: &mut ExrProbeApp| app.show(ui), other);
+    settle(&mut h);
+    let doc = h.state().document().expect("opened");
+    assert_eq!(doc.source, Source::File(fixture(ZBUF_ON)));
+}

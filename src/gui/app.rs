@@ -209,8 +209,30 @@ impl ExrProbeApp {
 
     /// Creates the app and opens `files` (the command line).
     pub fn with_files(cc: Option<&eframe::CreationContext<'_>>, files: Vec<PathBuf>) -> Self {
+        Self::starting(cc, files, Worker::default(), Instant::now())
+    }
+
+    /// Like [`Self::with_files`], taking over `worker`, which may already be loading the first
+    /// file (started with the process, before the window existed); `started` is when the process
+    /// started, for the start-to-image measurement.
+    pub fn starting(
+        cc: Option<&eframe::CreationContext<'_>>,
+        files: Vec<PathBuf>,
+        worker: Worker,
+        started: Instant,
+    ) -> Self {
         let mut app = Self::new(cc);
-        if !files.is_empty() {
+        app.started = started;
+        app.worker = worker;
+        if let Some(cc) = cc {
+            app.worker.set_context(&cc.egui_ctx);
+        }
+        let first = files.first().map(|path| Source::File(path.clone()));
+        let preloading = app.worker.load.as_ref().map(|load| &load.source);
+        if first.is_some() && preloading == first.as_ref() {
+            app.files = files.into_iter().map(Source::File).collect();
+            app.current = Some(0);
+        } else if !files.is_empty() {
             app.execute(Command::Open(files));
         }
         app

@@ -3,9 +3,9 @@
 //! a repaint; the app drains the channel at the start of every frame.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use exrprobe_core::model::Image;
@@ -95,7 +95,9 @@ pub struct TaskState {
 pub struct Worker {
     tx: Sender<WorkerMsg>,
     rx: Receiver<WorkerMsg>,
-    ctx: Option<egui::Context>,
+    /// The UI context workers ask for repaints through. Shared, and set once the window exists:
+    /// the first file starts loading before that (see [`super::run`]).
+    ctx: Arc<OnceLock<egui::Context>>,
     next_generation: u64,
     next_task: u64,
     /// The load in flight (a newer open cancels and replaces it).
@@ -112,7 +114,7 @@ impl Default for Worker {
         Self {
             tx,
             rx,
-            ctx: None,
+            ctx: Arc::new(OnceLock::new()),
             next_generation: 1,
             next_task: 1,
             load: None,
@@ -122,8 +124,8 @@ impl Default for Worker {
     }
 }
 
-fn repaint(ctx: Option<&egui::Context>) {
-    if let Some(ctx) = ctx {
+fn repaint(ctx: &OnceLock<egui::Context>) {
+    if let Some(ctx) = ctx.get() {
         ctx.request_repaint();
     }
 }
@@ -131,8 +133,8 @@ fn repaint(ctx: Option<&egui::Context>) {
 impl Worker {
     /// Remembers the context so workers can ask for repaints.
     pub fn set_context(&mut self, ctx: &egui::Context) {
-        if self.ctx.is_none() {
-            self.ctx = Some(ctx.clone());
+        if self.ctx.get().is_none() {
+            let _ = self.ctx.set(ctx.clone());
         }
     }
 
@@ -157,13 +159,13 @@ impl Worker {
             cancel: Arc::clone(&cancel),
         });
         let tx = self.tx.clone();
-        let ctx = self.ctx.clone();
+        let ctx = Arc::clone(&self.ctx);
         let thread_source = source.clone();
         let spawned = std::thread::Builder::new()
             .name("exrprobe-load".into())
             .spawn(move || {
                 let progress_tx = tx.clone();
-                let progress_ctx = ctx.clone();
+                let progress_ctx = Arc::clone(&ctx);
                 let mut last_sent = -1.0_f64;
                 let mut progress = move |fraction: f64| {
                     // Report in steps of 1 % so the channel is not flooded.
@@ -173,7 +175,7 @@ impl Worker {
                             generation,
                             fraction,
                         });
-                        repaint(progress_ctx.as_ref());
+                        repaint(&progress_ctx);
                     }
                 };
                 let source = thread_source;
@@ -190,7 +192,7 @@ impl Worker {
                     ),
                 });
                 let _ = tx.send(msg);
-                repaint(ctx.as_ref());
+                repaint(&ctx);
             });
         if let Err(err) = spawned {
             let _ = self.tx.send(WorkerMsg::LoadFailed {
@@ -212,7 +214,7 @@ impl Worker {
         self.next_task += 1;
         self.tasks.push(TaskState { id: task_id, label });
         let tx = self.tx.clone();
-        let ctx = self.ctx.clone();
+        let ctx = Arc::clone(&self.ctx);
         let spawned = std::thread::Builder::new()
             .name("exrprobe-task".into())
             .spawn(move || {
@@ -224,7 +226,7 @@ impl Worker {
                         ))
                     });
                 let _ = tx.send(WorkerMsg::TaskDone { task_id, result });
-                repaint(ctx.as_ref());
+                repaint(&ctx);
             });
         if let Err(err) = spawned {
             let _ = self.tx.send(WorkerMsg::TaskDone {
@@ -238,7 +240,7 @@ impl Worker {
     pub fn start_render(&mut self, key: RenderKey, job: RenderJob) {
         self.renders_in_flight += 1;
         let tx = self.tx.clone();
-        let ctx = self.ctx.clone();
+        let ctx = Arc::clone(&self.ctx);
         let spawned = std::thread::Builder::new()
             .name("exrprobe-render".into())
             .spawn(move || {
@@ -253,7 +255,7 @@ impl Worker {
                             )),
                         });
                 let _ = tx.send(WorkerMsg::Rendered(Box::new(rendered)));
-                repaint(ctx.as_ref());
+                repaint(&ctx);
             });
         if spawned.is_err() {
             self.renders_in_flight -= 1;

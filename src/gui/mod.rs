@@ -12,6 +12,7 @@ pub mod textures;
 pub mod view;
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 pub use app::ExrProbeApp;
 pub use command::{Command, Dialogs, ExportKind, LayoutMode};
@@ -19,6 +20,12 @@ pub use textures::Slot;
 
 /// Opens the viewer window with `files` (none: the welcome view).
 pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
+    let started = Instant::now();
+    // Decode the first file while the window and the GPU start (a few hundred ms).
+    let mut worker = loader::Worker::default();
+    if let Some(first) = files.first().filter(|p| !p.as_os_str().is_empty()) {
+        worker.start_load(loader::Source::File(first.clone()));
+    }
     let native_options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("exrprobe")
@@ -31,7 +38,14 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
     eframe::run_native(
         "exrprobe",
         native_options,
-        Box::new(move |cc| Ok(Box::new(ExrProbeApp::with_files(Some(cc), files)))),
+        Box::new(move |cc| {
+            Ok(Box::new(ExrProbeApp::starting(
+                Some(cc),
+                files,
+                worker,
+                started,
+            )))
+        }),
     )
     .map_err(|err| anyhow::anyhow!("cannot open the viewer window: {err}"))
 }
