@@ -10,7 +10,7 @@
 //! native type, into one buffer per channel. Decoding one part never depends on another, so a
 //! part that fails (or uses deep data / subsampling) does not prevent the others from loading.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -31,7 +31,9 @@ use exr::meta::header::Header;
 use half::f16;
 use rayon::prelude::*;
 
-use crate::model::{Attribute, Channel, Image, Part, SampleType, Samples, Storage, Window};
+use crate::model::{
+    Attribute, Channel, ChannelRef, Image, Part, SampleType, Samples, Storage, Window,
+};
 
 /// Why a file could not be loaded. Messages say what happened and end with the path.
 #[derive(Debug, thiserror::Error)]
@@ -56,13 +58,20 @@ pub enum LoadError {
     Cancelled { path: String },
 }
 
-/// How to load.
+/// How to load. Build it from [`LoadOptions::default`] and change what you need
+/// (`LoadOptions { decode_pixels: false, ..LoadOptions::default() }`).
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
-    /// Refuse files whose decoded samples would take more bytes than this.
+    /// Refuse files whose decoded samples (of the wanted channels) would take more bytes than
+    /// this.
     pub memory_budget_bytes: u64,
     /// Decode pixels (`false`: headers and channel list only, `samples` stay `None`).
     pub decode_pixels: bool,
+    /// Which channels to decode when `decode_pixels` is true. Channels left out are neither
+    /// allocated nor copied: their `samples` stay `None` while their part's `pixel_error` stays
+    /// `None` (see [`crate::model::Part::pixel_state`]). Parts without a wanted channel are not
+    /// read at all, so damage in them goes unnoticed.
+    pub channels: ChannelFilter,
 }
 
 impl Default for LoadOptions {
@@ -70,7 +79,42 @@ impl Default for LoadOptions {
         Self {
             memory_budget_bytes: default_memory_budget(),
             decode_pixels: true,
+            channels: ChannelFilter::All,
         }
+    }
+}
+
+/// Which channels a load decodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ChannelFilter {
+    /// Every channel of every part we can decode.
+    #[default]
+    All,
+    /// Only these channels, named by part and channel index as in a header-only load of the same
+    /// file (channels sort by name within a part, as in the file). References to channels the
+    /// file does not have are ignored.
+    Only(BTreeSet<ChannelRef>),
+}
+
+impl ChannelFilter {
+    /// A filter that decodes only `channels`.
+    pub fn only(channels: impl IntoIterator<Item = ChannelRef>) -> Self {
+        ChannelFilter::Only(channels.into_iter().collect())
+    }
+
+    /// True when the channel is to be decoded.
+    pub fn wants(&self, channel: ChannelRef) -> bool {
+        match self {
+            ChannelFilter::All => true,
+            ChannelFilter::Only(wanted) => wanted.contains(&channel),
+        }
+    }
+
+    /// Which of a part's `channel_count` channels are wanted, by channel index.
+    fn wanted_in_part(&self, part: usize, channel_count: usize) -> Vec<bool> {
+        (0..channel_count)
+            .map(|channel| self.wants(ChannelRef { part, channel }))
+            .collect()
     }
 }
 
@@ -142,7 +186,8 @@ pub fn load_file(
     // Compressed blocks are read from the file as they are decoded (a batch at a time); only
     // the offset tables are held besides the decoded samples.
     check_budget(
-        decoded_byte_size(&header.meta).saturating_add(offset_table_byte_size(&header.meta)),
+        decoded_byte_size(&header.meta, &options.channels)
+            .saturating_add(offset_table_byte_size(&header.meta)),
         options,
         &source,
     )?;
@@ -151,7 +196,15 @@ pub fn load_file(
             file: &file,
             len: file_len,
         };
-        decode_pixels(data, &header, &mut parts, &source, progress, cancel)?;
+        decode_pixels(
+            data,
+            &header,
+            &mut parts,
+            &options.channels,
+            &source,
+            progress,
+            cancel,
+        )?;
         progress(1.0);
         Ok(Image {
             source: source.clone(),
@@ -183,11 +236,16 @@ fn load_from_bytes(
         let header = read_meta(bytes).map_err(|error| invalid(&source, &error, Stage::Header))?;
         let mut parts = parts_from_meta(&header.meta, &source)?;
         if options.decode_pixels {
-            check_budget(decoded_byte_size(&header.meta), options, &source)?;
+            check_budget(
+                decoded_byte_size(&header.meta, &options.channels),
+                options,
+                &source,
+            )?;
             decode_pixels(
                 Source::Bytes(bytes),
                 &header,
                 &mut parts,
+                &options.channels,
                 &source,
                 progress,
                 cancel,
@@ -451,7 +509,6 @@ fn channel_size(header: &Header, channel: &ChannelDescription) -> (usize, usize)
     (width / x_sampling.max(1), height / y_sampling.max(1))
 }
 
-/// Bytes of the decoded samples of every part we would decode (largest level, native types).
 /// Bytes of the offset tables of every part (one u64 per chunk).
 fn offset_table_byte_size(meta: &MetaData) -> u64 {
     meta.headers
@@ -461,17 +518,26 @@ fn offset_table_byte_size(meta: &MetaData) -> u64 {
         .saturating_mul(8)
 }
 
-fn decoded_byte_size(meta: &MetaData) -> u64 {
+/// Bytes of the decoded samples of every wanted channel of the parts we would decode (largest
+/// level, native types).
+fn decoded_byte_size(meta: &MetaData, filter: &ChannelFilter) -> u64 {
     meta.headers
         .iter()
-        .filter(|header| unsupported_reason(header).is_none())
-        .flat_map(|header| {
-            header.channels.list.iter().map(|channel| {
-                let (width, height) = channel_size(header, channel);
-                (width as u64)
-                    .saturating_mul(height as u64)
-                    .saturating_mul(sample_type(channel.sample_type).bytes_per_sample() as u64)
-            })
+        .enumerate()
+        .filter(|(_, header)| unsupported_reason(header).is_none())
+        .flat_map(|(part, header)| {
+            header
+                .channels
+                .list
+                .iter()
+                .enumerate()
+                .filter(move |&(channel, _)| filter.wants(ChannelRef { part, channel }))
+                .map(|(_, channel)| {
+                    let (width, height) = channel_size(header, channel);
+                    (width as u64)
+                        .saturating_mul(height as u64)
+                        .saturating_mul(sample_type(channel.sample_type).bytes_per_sample() as u64)
+                })
         })
         .fold(0u64, u64::saturating_add)
 }
@@ -745,12 +811,17 @@ struct Work {
 
 /// Decoding state of one part.
 struct PartState {
-    /// False for parts we do not decode (deep, subsampled).
+    /// False for parts we do not decode (deep, subsampled, or no channel wanted).
     decodable: bool,
-    /// One buffer per channel, allocated when the part's first block has been decompressed (a
-    /// crafted header can declare hundreds of MB within the budget while its one block is
-    /// garbage: the file is then refused without ever touching that memory).
-    buffers: Option<Vec<Samples>>,
+    /// True for parts none of whose channels are wanted (not read, not an error).
+    skipped: bool,
+    /// Which channels are wanted, by channel index.
+    wanted: Vec<bool>,
+    /// One buffer per wanted channel (`None` for the others), allocated when the part's first
+    /// block has been decompressed (a crafted header can declare hundreds of MB within the
+    /// budget while its one block is garbage: the file is then refused without ever touching
+    /// that memory).
+    buffers: Option<Vec<Option<Samples>>>,
     /// Pixel positions (within the data window) of the blocks written so far.
     blocks_seen: HashSet<(usize, usize)>,
     blocks_expected: usize,
@@ -781,6 +852,7 @@ fn decode_pixels(
     data: Source<'_>,
     header: &MetaAndTables,
     parts: &mut [Part],
+    filter: &ChannelFilter,
     source: &str,
     progress: &mut dyn FnMut(f64),
     cancel: &AtomicBool,
@@ -794,6 +866,19 @@ fn decode_pixels(
     let mut states = Vec::with_capacity(meta.headers.len());
     let mut work = Vec::new();
     for (part_index, (header, table)) in meta.headers.iter().zip(&offset_tables).enumerate() {
+        let wanted = filter.wanted_in_part(part_index, header.channels.list.len());
+        if matches!(filter, ChannelFilter::Only(_)) && !wanted.contains(&true) {
+            states.push(PartState {
+                decodable: false,
+                skipped: true,
+                wanted,
+                buffers: None,
+                blocks_seen: HashSet::new(),
+                blocks_expected: 0,
+                error: None,
+            });
+            continue;
+        }
         if let Some(reason) = unsupported_reason(header) {
             if let Some(part) = parts.get_mut(part_index) {
                 part.pixel_error = Some(reason);
@@ -805,6 +890,8 @@ fn decode_pixels(
                 .any(|&offset| offset < tables_end as u64 || offset >= data.len());
             states.push(PartState {
                 decodable: false,
+                skipped: false,
+                wanted,
                 buffers: None,
                 blocks_seen: HashSet::new(),
                 blocks_expected: 0,
@@ -827,6 +914,8 @@ fn decode_pixels(
         }
         states.push(PartState {
             decodable: true,
+            skipped: false,
+            wanted,
             buffers: None,
             blocks_seen: HashSet::new(),
             blocks_expected,
@@ -868,6 +957,9 @@ fn decode_pixels(
     let mut first_error = None;
     let mut decoded_parts = 0;
     for ((part, state), header) in parts.iter_mut().zip(states).zip(&meta.headers) {
+        if state.skipped {
+            continue;
+        }
         if !state.decodable {
             // A part we do not decode: keep its explanation, add the damage if any.
             if let Some(reason) = state.error {
@@ -899,11 +991,11 @@ fn decode_pixels(
         }
         let buffers = match state.buffers {
             Some(buffers) => buffers,
-            None => zeroed_buffers(header).ok_or_else(|| out_of_memory(source))?,
+            None => zeroed_buffers(header, &state.wanted).ok_or_else(|| out_of_memory(source))?,
         };
         decoded_parts += 1;
         for (channel, samples) in part.channels.iter_mut().zip(buffers) {
-            channel.samples = Some(samples);
+            channel.samples = samples;
         }
         debug_assert_eq!(part.channels.len(), header.channels.list.len());
     }
@@ -985,7 +1077,7 @@ fn insert_blocks(
             continue;
         }
         if block.is_ok() && state.buffers.is_none() {
-            match zeroed_buffers(header) {
+            match zeroed_buffers(header, &state.wanted) {
                 Some(buffers) => state.buffers = Some(buffers),
                 None => {
                     state.error = Some(OUT_OF_MEMORY.to_owned());
@@ -1093,18 +1185,24 @@ fn check_dwa_counters(header: &Header, chunk: &Chunk) -> Result<(), String> {
 /// [`out_of_memory`], not as damage).
 const OUT_OF_MEMORY: &str = "out of memory";
 
-/// Zeroed sample buffers for every channel of a part; `None` when the allocator refuses.
-fn zeroed_buffers(header: &Header) -> Option<Vec<Samples>> {
+/// Zeroed sample buffers for the wanted channels of a part (`None` for the others); `None` when
+/// the allocator refuses.
+fn zeroed_buffers(header: &Header, wanted: &[bool]) -> Option<Vec<Option<Samples>>> {
     header
         .channels
         .list
         .iter()
-        .map(|channel| {
+        .zip(wanted)
+        .map(|(channel, &wanted)| {
+            if !wanted {
+                return Some(None);
+            }
             let (width, height) = channel_size(header, channel);
             zeroed_samples(
                 sample_type(channel.sample_type),
                 width.saturating_mul(height),
             )
+            .map(Some)
         })
         .collect()
 }
@@ -1163,7 +1261,10 @@ fn insert_block(
             .and_then(|row_start| row_start.checked_add(line.position.0))
             .ok_or_else(outside)?;
         let end = start.checked_add(line.sample_count).ok_or_else(outside)?;
-        let buffer = buffers.get_mut(line.channel).ok_or_else(outside)?;
+        let Some(buffer) = buffers.get_mut(line.channel).ok_or_else(outside)? else {
+            // A channel that was not asked for.
+            continue;
+        };
         match buffer {
             Samples::F16(v) => {
                 let dest = v.get_mut(start..end).ok_or_else(outside)?;
