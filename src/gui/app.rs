@@ -21,7 +21,7 @@ use super::panels::histogram::{HistogramSettings, histogram_ui};
 use super::panels::info::info_ui;
 use super::panels::probe::{ProbeHighlight, ProbePos, probe_ui_highlighted};
 use super::panels::shortcuts::shortcuts_ui;
-use super::textures::{RenderJob, RenderKey, RenderWhat, Slot, TextureCache, Wanted};
+use super::textures::{self, RenderJob, RenderKey, RenderWhat, Slot, TextureCache, Wanted};
 use super::view::{self, CanvasContent, ViewState};
 
 const MAX_RECENT: usize = 12;
@@ -277,7 +277,7 @@ impl ExrProbeApp {
     /// Size in texels of the texture shown in a view (smaller than the image when it had to be
     /// downsampled to fit the GPU's `max_texture_side`).
     pub fn shown_texture_size(&self, slot: Slot) -> Option<[usize; 2]> {
-        self.textures.shown(slot).map(|s| s.cpu.size)
+        self.textures.shown(slot).map(|s| s.size)
     }
 
     /// Number of texture uploads so far.
@@ -1768,6 +1768,14 @@ impl ExrProbeApp {
                     },
                 ))
         };
+        let textures = &self.textures;
+        let shown_color = |slot: Slot, col: usize, row: usize| {
+            let shown = textures.shown(slot)?;
+            textures::pixel_color(image, &shown.key.what, col, row)
+        };
+        let rgb_color = |col: usize, row: usize| shown_color(Slot::Rgb, col, row);
+        let depth_color = |col: usize, row: usize| shown_color(Slot::Depth, col, row);
+
         let (rgb_dw, rgb_disp) = windows(rgb_part);
         let rgb_key = self.wanted_rgb(doc, 0);
         let rgb_placeholder = self.placeholder(Slot::Rgb, rgb_key.is_some(), doc);
@@ -1782,6 +1790,7 @@ impl ExrProbeApp {
                 checkerboard: checker,
                 placeholder: rgb_placeholder,
                 pixel_text: &rgb_text,
+                sample_color: &rgb_color,
             },
             crosshair,
             pinned,
@@ -1799,6 +1808,7 @@ impl ExrProbeApp {
                 checkerboard: None,
                 placeholder: depth_placeholder,
                 pixel_text: &depth_text,
+                sample_color: &depth_color,
             },
             crosshair,
             pinned,

@@ -164,7 +164,7 @@ use std::sync::Arc;
 use super::app::{EXPORT_DTYPE, ExrProbeApp, channel_suffix, default_export_path};
 use super::loader::Source;
 use super::panels::probe::probe_text;
-use super::textures::Slot;
+use super::textures::{RenderJob, RenderKey, Slot};
 
 impl ExrProbeApp {
     /// Runs one command now. Panels and shortcuts queue commands that run at the end of the
@@ -427,8 +427,9 @@ impl ExrProbeApp {
             self.error("Nothing to save: open a file first".to_owned());
             return;
         };
-        let rgb = self.textures.shown(Slot::Rgb).map(|s| Arc::clone(&s.cpu));
-        let depth = self.textures.shown(Slot::Depth).map(|s| Arc::clone(&s.cpu));
+        // What the views show; the worker renders it again from the model.
+        let rgb = self.textures.shown(Slot::Rgb).map(|s| s.key.clone());
+        let depth = self.textures.shown(Slot::Depth).map(|s| s.key.clone());
         if rgb.is_none() && depth.is_none() {
             self.error("Nothing to save yet: the views are still rendering".to_owned());
             return;
@@ -452,7 +453,19 @@ impl ExrProbeApp {
             }
         };
         self.save_offer = None;
+        let image = Arc::clone(&doc.image);
         self.worker.start_task("Saving PNG…".to_owned(), move || {
+            let render = |key: Option<RenderKey>| -> Result<Option<Arc<egui::ColorImage>>, String> {
+                let Some(key) = key else { return Ok(None) };
+                let job = RenderJob {
+                    image: Arc::clone(&image),
+                };
+                job.run(key)
+                    .result
+                    .map(|rendered| Some(rendered.image))
+                    .map_err(|e| format!("Cannot save the view: {e}"))
+            };
+            let (rgb, depth) = (render(rgb)?, render(depth)?);
             let (width, height, rgba) = compose_side_by_side(rgb.as_deref(), depth.as_deref());
             write_png_atomic(&path, width, height, &rgba)
                 .map(|()| format!("Saved the view to {}", path.display()))

@@ -338,7 +338,13 @@ fn load_and_analyze(
     };
     match result {
         Ok(image) => {
+            let decoded_secs = started.elapsed().as_secs_f64();
             let analysis = analyze(&image);
+            log::info!(
+                "{}: decoded in {decoded_secs:.3} s, analysed in {:.3} s",
+                source.label(),
+                started.elapsed().as_secs_f64() - decoded_secs
+            );
             WorkerMsg::Loaded(Box::new(Loaded {
                 generation,
                 source: source.clone(),

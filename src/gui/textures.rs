@@ -7,7 +7,9 @@
 use std::sync::Arc;
 
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
-use exrprobe_core::colormap::{ScalarMapping, rgb_to_rgba8, scalar_to_rgba8};
+use exrprobe_core::colormap::{
+    ScalarMapping, rgb_sample_color, rgb_to_rgba8_into, scalar_sample_color, scalar_to_rgba8_into,
+};
 use exrprobe_core::model::{Channel, ChannelRef, Image, Samples};
 
 /// Which of the two views a texture is for.
@@ -116,6 +118,38 @@ fn decoded(image: &Image, channel: ChannelRef) -> Result<(&Channel, &Samples), S
     Ok((ch, samples))
 }
 
+/// The colour `what` gives the sample at (`col`, `row`) of its channels, exactly as in the
+/// rendered texture at full resolution (`None` outside the channels or when they are not decoded).
+pub fn pixel_color(image: &Image, what: &RenderWhat, col: usize, row: usize) -> Option<Color32> {
+    let index_in = |channel: ChannelRef| -> Option<(usize, &Samples)> {
+        let (ch, samples) = decoded(image, channel).ok()?;
+        (col < ch.width && row < ch.height).then_some((row * ch.width + col, samples))
+    };
+    let [r, g, b, a] = match what {
+        RenderWhat::Scalar { channel, mapping } => {
+            let (index, samples) = index_in(*channel)?;
+            scalar_sample_color(samples, index, mapping)?
+        }
+        RenderWhat::Rgb {
+            r,
+            g,
+            b,
+            a,
+            exposure_stops,
+        } => {
+            let (index, rs) = index_in(*r)?;
+            let (_, gs) = index_in(*g)?;
+            let (_, bs) = index_in(*b)?;
+            let alpha = match a {
+                Some(a) => Some(index_in(*a)?.1),
+                None => None,
+            };
+            rgb_sample_color(rs, gs, bs, alpha, index, *exposure_stops)?
+        }
+    };
+    Some(Color32::from_rgba_unmultiplied(r, g, b, a))
+}
+
 impl RenderJob {
     /// Builds the RGBA8 image for `key` (runs on a worker thread).
     pub fn run(self, key: RenderKey) -> Rendered {
@@ -129,13 +163,16 @@ impl RenderJob {
                 let (ch, samples) = decoded(&self.image, *channel)?;
                 let factor = downsample_factor(ch.width, ch.height, key.max_texture_side);
                 let (w, h) = (ch.width.div_ceil(factor), ch.height.div_ceil(factor));
-                let rgba = if factor == 1 {
-                    scalar_to_rgba8(samples, mapping)
-                } else {
-                    scalar_to_rgba8(&decimate(samples, ch.width, ch.height, factor), mapping)
-                };
+                let image = color_image([w, h], |out| {
+                    if factor == 1 {
+                        scalar_to_rgba8_into(samples, mapping, out);
+                    } else {
+                        let decimated = decimate(samples, ch.width, ch.height, factor);
+                        scalar_to_rgba8_into(&decimated, mapping, out);
+                    }
+                });
                 Ok(RenderedImage {
-                    image: Arc::new(to_color_image([w, h], &rgba)?),
+                    image: Arc::new(image),
                     full_size: [ch.width, ch.height],
                     factor,
                 })
@@ -165,15 +202,25 @@ impl RenderJob {
                 let (width, height) = (rc.width, rc.height);
                 let factor = downsample_factor(width, height, key.max_texture_side);
                 let (w, h) = (width.div_ceil(factor), height.div_ceil(factor));
-                let rgba = if factor == 1 {
-                    rgb_to_rgba8(rs, gs, bs, alpha.map(|(_, s)| s), *exposure_stops)
-                } else {
-                    let d = |s: &Samples| decimate(s, width, height, factor);
-                    let da = alpha.map(|(_, s)| d(s));
-                    rgb_to_rgba8(&d(rs), &d(gs), &d(bs), da.as_ref(), *exposure_stops)
-                };
+                let image = color_image([w, h], |out| {
+                    if factor == 1 {
+                        let a = alpha.map(|(_, s)| s);
+                        rgb_to_rgba8_into(rs, gs, bs, a, *exposure_stops, out);
+                    } else {
+                        let d = |s: &Samples| decimate(s, width, height, factor);
+                        let da = alpha.map(|(_, s)| d(s));
+                        rgb_to_rgba8_into(
+                            &d(rs),
+                            &d(gs),
+                            &d(bs),
+                            da.as_ref(),
+                            *exposure_stops,
+                            out,
+                        );
+                    }
+                });
                 Ok(RenderedImage {
-                    image: Arc::new(to_color_image([w, h], &rgba)?),
+                    image: Arc::new(image),
                     full_size: [width, height],
                     factor,
                 })
@@ -182,27 +229,26 @@ impl RenderJob {
     }
 }
 
-fn to_color_image(size: [usize; 2], rgba: &[[u8; 4]]) -> Result<ColorImage, String> {
-    if rgba.len() != size[0] * size[1] {
-        return Err(format!(
-            "colour mapping returned {} pixels for a {}×{} image",
-            rgba.len(),
-            size[0],
-            size[1]
-        ));
+/// An egui image of `size` filled by a colour mapping (unmultiplied RGBA8) written straight
+/// into its pixels: one image-sized buffer per render, never two (a 4K view image is 33 MB).
+fn color_image(size: [usize; 2], map: impl FnOnce(&mut [[u8; 4]])) -> ColorImage {
+    let mut pixels = vec![Color32::TRANSPARENT; size[0] * size[1]];
+    map(bytemuck::cast_slice_mut(&mut pixels));
+    for pixel in &mut pixels {
+        let [r, g, b, a] = pixel.to_array();
+        *pixel = Color32::from_rgba_unmultiplied(r, g, b, a);
     }
-    let pixels = rgba
-        .iter()
-        .map(|&[r, g, b, a]| Color32::from_rgba_unmultiplied(r, g, b, a))
-        .collect();
-    Ok(ColorImage::new(size, pixels))
+    ColorImage::new(size, pixels)
 }
 
-/// A texture on screen, with the CPU copy used for pixel-value text colours and PNG export.
+/// A texture on screen. No CPU copy of its pixels is kept (two 4K views would hold 66 MB): the
+/// colour of a single pixel comes from the model ([`pixel_color`]), and a PNG of the views is
+/// rendered again from the model ([`RenderJob::run`] with the shown keys).
 pub struct Shown {
     pub key: RenderKey,
     pub texture: TextureHandle,
-    pub cpu: Arc<ColorImage>,
+    /// Size of the texture in texels.
+    pub size: [usize; 2],
     pub full_size: [usize; 2],
     pub factor: usize,
 }
@@ -297,18 +343,19 @@ impl TextureCache {
                     Slot::Rgb => "exrprobe-rgb",
                     Slot::Depth => "exrprobe-depth",
                 };
+                let size = done.image.size;
+                // egui holds the image only until the painter has uploaded it.
                 let texture = match state.shown.take() {
-                    Some(mut old) if old.cpu.size == done.image.size => {
-                        old.texture
-                            .set(Arc::clone(&done.image), TextureOptions::NEAREST);
+                    Some(mut old) if old.size == size => {
+                        old.texture.set(done.image, TextureOptions::NEAREST);
                         old.texture
                     }
-                    _ => ctx.load_texture(name, Arc::clone(&done.image), TextureOptions::NEAREST),
+                    _ => ctx.load_texture(name, done.image, TextureOptions::NEAREST),
                 };
                 state.shown = Some(Shown {
                     key,
                     texture,
-                    cpu: done.image,
+                    size,
                     full_size: done.full_size,
                     factor: done.factor,
                 });
@@ -339,6 +386,79 @@ mod tests {
         for (w, h, m) in [(3840, 2160, 2048), (9999, 7, 1000), (5, 5, 1)] {
             let f = downsample_factor(w, h, m);
             assert!(w.div_ceil(f) <= m && h.div_ceil(f) <= m, "{w}×{h} by {f}");
+        }
+    }
+
+    /// The pixel colours the viewer computes one at a time (for the value text drawn over a
+    /// zoomed-in view) are those of the rendered texture, for the colour layer and for depth.
+    #[test]
+    fn single_pixel_colours_match_the_rendered_texture() {
+        use exrprobe_core::colormap::Colormap;
+        let example = &crate::examples::examples()[0];
+        let image = exrprobe_core::load::load_bytes(
+            example.bytes,
+            example.file_name,
+            &exrprobe_core::load::LoadOptions::default(),
+            &mut |_| {},
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+        .map(Arc::new)
+        .map_err(|e| e.to_string());
+        let image = image.unwrap_or_else(|e| panic!("example loads: {e}"));
+        let analysis = exrprobe_core::analyze(&image);
+        let layer = analysis.rgb().cloned();
+        let layer = layer.unwrap_or_else(|| panic!("the example has a colour layer"));
+        let depth = analysis.depth_channel();
+        let depth = depth.unwrap_or_else(|| panic!("the example has depth"));
+        let whats = [
+            RenderWhat::Rgb {
+                r: layer.r,
+                g: layer.g,
+                b: layer.b,
+                a: layer.a,
+                exposure_stops: 0.5,
+            },
+            RenderWhat::Scalar {
+                channel: depth,
+                mapping: ScalarMapping {
+                    lo: 2.0,
+                    hi: 9.0,
+                    invert: true,
+                    log: false,
+                    colormap: Colormap::Turbo,
+                },
+            },
+        ];
+        for what in whats {
+            let key = RenderKey {
+                generation: 1,
+                slot: Slot::Rgb,
+                what: what.clone(),
+                max_texture_side: 8192,
+            };
+            let rendered = RenderJob {
+                image: Arc::clone(&image),
+            }
+            .run(key)
+            .result
+            .unwrap_or_else(|e| panic!("renders: {e}"));
+            assert_eq!(rendered.factor, 1);
+            let [w, h] = rendered.image.size;
+            let mut distinct = std::collections::HashSet::new();
+            for row in 0..h {
+                for col in 0..w {
+                    let one = pixel_color(&image, &what, col, row);
+                    assert_eq!(one, rendered.image.pixels.get(row * w + col).copied());
+                    distinct.insert(one);
+                }
+            }
+            assert!(
+                distinct.len() > 50,
+                "{what:?}: only {} colours",
+                distinct.len()
+            );
+            assert_eq!(pixel_color(&image, &what, w, 0), None);
+            assert_eq!(pixel_color(&image, &what, 0, h), None);
         }
     }
 

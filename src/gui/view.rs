@@ -139,6 +139,8 @@ pub struct CanvasContent<'a> {
     pub placeholder: Option<String>,
     /// Value text for the pixel at absolute (x, y), when zoomed far in.
     pub pixel_text: &'a dyn Fn(i64, i64) -> Option<String>,
+    /// Display colour of the sample at (column, row) of the shown channels (for the text colour).
+    pub sample_color: &'a dyn Fn(usize, usize) -> Option<Color32>,
 }
 
 /// Paints one canvas.
@@ -299,15 +301,15 @@ fn paint_pixel_values(
                 continue;
             };
             let center = view.screen_from_image(rect, pos2(x as f32 + 0.5, y as f32 + 0.5));
-            let color = text_color_on(content.shown, dw, x, y);
+            let color = text_color_on(content, dw, x, y);
             painter.text(center, Align2::CENTER_CENTER, text, font.clone(), color);
         }
     }
 }
 
 /// Black or white, whichever reads better on the displayed pixel.
-fn text_color_on(shown: Option<&Shown>, dw: &Window, x: i64, y: i64) -> Color32 {
-    let Some(shown) = shown else {
+fn text_color_on(content: &CanvasContent<'_>, dw: &Window, x: i64, y: i64) -> Color32 {
+    let Some(shown) = content.shown else {
         return Color32::WHITE;
     };
     let [w, h] = shown.full_size;
@@ -317,14 +319,7 @@ fn text_color_on(shown: Option<&Shown>, dw: &Window, x: i64, y: i64) -> Color32 
     // Sample coordinates (the channel may be subsampled relative to the data window).
     let col = (x - i64::from(dw.x)) as usize * w / dw.width;
     let row = (y - i64::from(dw.y)) as usize * h / dw.height;
-    let f = shown.factor.max(1);
-    let [cw, _] = shown.cpu.size;
-    let c = shown
-        .cpu
-        .pixels
-        .get((row / f) * cw + col / f)
-        .copied()
-        .unwrap_or(Color32::BLACK);
+    let c = (content.sample_color)(col, row).unwrap_or(Color32::BLACK);
     let luma = 0.2126 * f32::from(c.r()) + 0.7152 * f32::from(c.g()) + 0.0722 * f32::from(c.b());
     if luma > 140.0 {
         Color32::BLACK

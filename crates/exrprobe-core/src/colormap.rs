@@ -188,38 +188,56 @@ impl Prepared {
 
 /// Widens `samples[start..start + out.len()]` into `out` (missing samples become NaN).
 fn widen_into(samples: &Samples, start: usize, out: &mut [f32]) {
-    let end = start + out.len();
+    let available = samples.len().saturating_sub(start).min(out.len());
+    let (out, missing) = out.split_at_mut(available);
+    missing.fill(f32::NAN);
+    let range = start..start + available;
     match samples {
-        Samples::F16(v) => match v.get(start..end) {
-            Some(src) => out.iter_mut().zip(src).for_each(|(o, s)| *o = s.to_f32()),
-            None => out.fill(f32::NAN),
-        },
-        Samples::F32(v) => match v.get(start..end) {
-            Some(src) => out.copy_from_slice(src),
-            None => out.fill(f32::NAN),
-        },
-        Samples::U32(v) => match v.get(start..end) {
-            Some(src) => out.iter_mut().zip(src).for_each(|(o, &s)| *o = s as f32),
-            None => out.fill(f32::NAN),
-        },
+        Samples::F16(v) => {
+            if let Some(src) = v.get(range) {
+                out.iter_mut().zip(src).for_each(|(o, s)| *o = s.to_f32());
+            }
+        }
+        Samples::F32(v) => {
+            if let Some(src) = v.get(range) {
+                out.copy_from_slice(src);
+            }
+        }
+        Samples::U32(v) => {
+            if let Some(src) = v.get(range) {
+                out.iter_mut().zip(src).for_each(|(o, &s)| *o = s as f32);
+            }
+        }
     }
 }
 
 /// Maps one scalar channel to RGBA8, one pixel per sample.
 pub fn scalar_to_rgba8(samples: &Samples, mapping: &ScalarMapping) -> Vec<[u8; 4]> {
+    let mut out = vec![[0u8; 4]; samples.len()];
+    scalar_to_rgba8_into(samples, mapping, &mut out);
+    out
+}
+
+/// [`scalar_to_rgba8`] into a caller's buffer (the viewer maps straight into its texture
+/// image); pixels past the end of `samples` are NaN-coloured.
+pub fn scalar_to_rgba8_into(samples: &Samples, mapping: &ScalarMapping, out: &mut [[u8; 4]]) {
     let prepared = Prepared::new(mapping);
     let sentinels = !matches!(samples, Samples::U32(_));
-    let mut out = vec![[0u8; 4]; samples.len()];
     match samples {
         // Exact: no detour through f32 for large uints.
-        Samples::U32(values) => out
-            .par_chunks_mut(CHUNK)
-            .zip(values.par_chunks(CHUNK))
-            .for_each(|(pixels, src)| {
-                for (pixel, &v) in pixels.iter_mut().zip(src) {
-                    *pixel = prepared.color(f64::from(v), false);
-                }
-            }),
+        Samples::U32(values) => {
+            out.par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(chunk_index, pixels)| {
+                    let src = values.get(chunk_index * CHUNK..).unwrap_or_default();
+                    for (pixel, &v) in pixels.iter_mut().zip(src) {
+                        *pixel = prepared.color(f64::from(v), false);
+                    }
+                    if let Some(rest) = pixels.get_mut(src.len()..) {
+                        rest.fill(NAN_COLOR);
+                    }
+                });
+        }
         _ => out.par_chunks_mut(CHUNK).enumerate().for_each_init(
             || vec![0f32; CHUNK],
             |buffer, (chunk_index, pixels)| {
@@ -231,7 +249,6 @@ pub fn scalar_to_rgba8(samples: &Samples, mapping: &ScalarMapping) -> Vec<[u8; 4
             },
         ),
     }
-    out
 }
 
 /// Colour of one value under `mapping` (the colour bar legend uses it too).
@@ -299,8 +316,6 @@ pub fn rgb_to_rgba8(
     a: Option<&Samples>,
     exposure_stops: f32,
 ) -> Vec<[u8; 4]> {
-    let thresholds = srgb_thresholds();
-    let gain = 2f32.powf(exposure_stops);
     let len = [Some(r), Some(g), Some(b), a]
         .into_iter()
         .flatten()
@@ -308,6 +323,22 @@ pub fn rgb_to_rgba8(
         .min()
         .unwrap_or(0);
     let mut out = vec![[0u8; 4]; len];
+    rgb_to_rgba8_into(r, g, b, a, exposure_stops, &mut out);
+    out
+}
+
+/// [`rgb_to_rgba8`] into a caller's buffer (the viewer maps straight into its texture image);
+/// pixels past the end of any channel are NaN-coloured.
+pub fn rgb_to_rgba8_into(
+    r: &Samples,
+    g: &Samples,
+    b: &Samples,
+    a: Option<&Samples>,
+    exposure_stops: f32,
+    out: &mut [[u8; 4]],
+) {
+    let thresholds = srgb_thresholds();
+    let gain = 2f32.powf(exposure_stops);
     out.par_chunks_mut(CHUNK).enumerate().for_each_init(
         || vec![0f32; 4 * CHUNK],
         |buffer, (chunk_index, pixels)| {
@@ -330,20 +361,66 @@ pub fn rgb_to_rgba8(
                 else {
                     continue;
                 };
-                *pixel = if rv.is_nan() || gv.is_nan() || bv.is_nan() || av.is_nan() {
-                    NAN_COLOR
-                } else {
-                    [
-                        srgb_byte(rv * gain, thresholds),
-                        srgb_byte(gv * gain, thresholds),
-                        srgb_byte(bv * gain, thresholds),
-                        (av.clamp(0.0, 1.0) * 255.0).round() as u8,
-                    ]
-                };
+                *pixel = rgb_pixel([rv, gv, bv, av], gain, thresholds);
             }
         },
     );
-    out
+}
+
+/// One pixel of [`rgb_to_rgba8`]: linear RGBA (alpha 1 when there is none) to sRGB RGBA8.
+#[inline]
+fn rgb_pixel([r, g, b, a]: [f32; 4], gain: f32, thresholds: &[f32; 255]) -> [u8; 4] {
+    if r.is_nan() || g.is_nan() || b.is_nan() || a.is_nan() {
+        NAN_COLOR
+    } else {
+        [
+            srgb_byte(r * gain, thresholds),
+            srgb_byte(g * gain, thresholds),
+            srgb_byte(b * gain, thresholds),
+            (a.clamp(0.0, 1.0) * 255.0).round() as u8,
+        ]
+    }
+}
+
+/// The colour [`scalar_to_rgba8`] gives sample `index` of `samples` (`None` past the end). For
+/// the few pixels the viewer needs one at a time (text drawn over a zoomed-in view) without
+/// keeping a copy of the whole display image.
+pub fn scalar_sample_color(
+    samples: &Samples,
+    index: usize,
+    mapping: &ScalarMapping,
+) -> Option<[u8; 4]> {
+    let prepared = Prepared::new(mapping);
+    Some(match samples {
+        Samples::U32(values) => prepared.color(f64::from(*values.get(index)?), false),
+        _ => prepared.color(f64::from(samples.get_f32(index)?), true),
+    })
+}
+
+/// The colour [`rgb_to_rgba8`] gives pixel `index` (`None` past the end of any channel).
+pub fn rgb_sample_color(
+    r: &Samples,
+    g: &Samples,
+    b: &Samples,
+    a: Option<&Samples>,
+    index: usize,
+    exposure_stops: f32,
+) -> Option<[u8; 4]> {
+    let alpha = match a {
+        Some(a) => a.get_f32(index)?,
+        None => 1.0,
+    };
+    let rgba = [
+        r.get_f32(index)?,
+        g.get_f32(index)?,
+        b.get_f32(index)?,
+        alpha,
+    ];
+    Some(rgb_pixel(
+        rgba,
+        2f32.powf(exposure_stops),
+        srgb_thresholds(),
+    ))
 }
 
 #[cfg(test)]
@@ -540,5 +617,63 @@ mod tests {
         );
         assert_eq!(f, h);
         assert_eq!(f.len(), values.len());
+    }
+
+    #[test]
+    fn one_sample_at_a_time_gives_the_colours_of_the_whole_buffer() {
+        let floats: Vec<f32> = vec![
+            -3.0,
+            0.0,
+            0.25,
+            0.5,
+            1.0,
+            7.5,
+            1e10,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        let halves: Vec<f16> = floats.iter().map(|&v| f16::from_f32(v)).collect();
+        let uints: Vec<u32> = vec![0, 1, 3, 7, 2_000_000_000, u32::MAX, 5, 2, 9, 4];
+        let buffers = [
+            Samples::F32(floats.clone()),
+            Samples::F16(halves),
+            Samples::U32(uints),
+        ];
+        for mapping in [
+            gray(0.0, 1.0),
+            ScalarMapping {
+                lo: 0.1,
+                hi: 8.0,
+                invert: true,
+                log: true,
+                colormap: Colormap::Turbo,
+            },
+            gray(2.0, 2.0),
+        ] {
+            for samples in &buffers {
+                let whole = scalar_to_rgba8(samples, &mapping);
+                let one_by_one: Option<Vec<[u8; 4]>> = (0..samples.len())
+                    .map(|i| scalar_sample_color(samples, i, &mapping))
+                    .collect();
+                assert_eq!(one_by_one, Some(whole), "{samples:?} {mapping:?}");
+                assert_eq!(scalar_sample_color(samples, samples.len(), &mapping), None);
+            }
+        }
+
+        let r = Samples::F32(floats.clone());
+        let g = Samples::F32(floats.iter().rev().copied().collect());
+        let b = Samples::F16(floats.iter().map(|&v| f16::from_f32(v * 0.5)).collect());
+        let a = Samples::F32(vec![0.0, 0.5, 1.0, 2.0, -1.0, 0.25, 1.0, 1.0, 0.75, 0.1]);
+        for alpha in [None, Some(&a)] {
+            for stops in [0.0, 1.5, -2.0] {
+                let whole = rgb_to_rgba8(&r, &g, &b, alpha, stops);
+                let one_by_one: Option<Vec<[u8; 4]>> = (0..floats.len())
+                    .map(|i| rgb_sample_color(&r, &g, &b, alpha, i, stops))
+                    .collect();
+                assert_eq!(one_by_one, Some(whole), "alpha {alpha:?}, {stops} stops");
+            }
+        }
+        assert_eq!(rgb_sample_color(&r, &g, &b, None, floats.len(), 0.0), None);
     }
 }

@@ -5,6 +5,7 @@
 //! ([`diagnose`]) once; [`colormap`] maps samples to display pixels; [`export`] writes `.npy`/`.npz`.
 
 pub mod analysis;
+mod codec;
 pub mod colormap;
 pub mod diagnose;
 pub mod export;
@@ -16,3 +17,8 @@ pub mod synth;
 
 pub use analysis::{Analysis, analyze};
 pub use half::f16;
+
+/// PIZ block decompression (the `exr` crate's block layout, our decoder). Public only for
+/// `examples/piz_bench.rs` and the codec tests; not a stable API.
+#[doc(hidden)]
+pub use codec::piz::decompress as piz_decompress;

@@ -1058,8 +1058,69 @@ fn decode_block(
     meta: &MetaData,
 ) -> Result<UncompressedBlock, String> {
     let chunk = read_chunk(data, item, meta)?;
+    if let Some(block) = decompress_piz_chunk(&chunk, meta) {
+        return block;
+    }
     UncompressedBlock::decompress_chunk(chunk, meta, false)
         .map_err(|error| describe(&error, Stage::Pixels))
+}
+
+/// Decompresses a compressed PIZ block with our own decoder ([`crate::codec::piz`], several
+/// times faster than the `exr` crate's, same bytes); `None` for every other block (other
+/// codecs, deep data, PIZ blocks stored raw), which the `exr` crate decompresses.
+fn decompress_piz_chunk(
+    chunk: &Chunk,
+    meta: &MetaData,
+) -> Option<Result<UncompressedBlock, String>> {
+    use exr::block::BlockIndex;
+    use exr::block::chunk::CompressedBlock;
+    let header = meta.headers.get(chunk.layer_index)?;
+    if header.compression != Compression::PIZ {
+        return None;
+    }
+    let compressed = match &chunk.compressed_block {
+        CompressedBlock::ScanLine(block) => &block.compressed_pixels_le,
+        CompressedBlock::Tile(block) => &block.compressed_pixels_le,
+        _ => return None,
+    };
+    let exr_error = |error: exr::error::Error| describe(&error, Stage::Pixels);
+    // Block position and size exactly as `UncompressedBlock::decompress_chunk` computes them.
+    let bounds = header
+        .get_block_data_indices(&chunk.compressed_block)
+        .and_then(|tile| {
+            let bounds = header.get_absolute_block_pixel_coordinates(tile)?;
+            bounds.validate(Some(header.layer_size))?;
+            Ok((tile, bounds))
+        });
+    let (tile, bounds) = match bounds {
+        Ok(found) => found,
+        Err(error) => return Some(Err(exr_error(error))),
+    };
+    let expected_bytes = bounds
+        .size
+        .0
+        .checked_mul(bounds.size.1)
+        .and_then(|pixels| pixels.checked_mul(header.channels.bytes_per_pixel))?;
+    if compressed.len() == expected_bytes {
+        return None; // stored raw
+    }
+    Some((|| {
+        let data =
+            crate::codec::piz::decompress(compressed, &header.channels, bounds, expected_bytes)?;
+        let pixel_position = bounds
+            .position
+            .to_usize("data indices start")
+            .map_err(exr_error)?;
+        Ok(UncompressedBlock {
+            data,
+            index: BlockIndex {
+                layer: chunk.layer_index,
+                pixel_position,
+                level: tile.level_index,
+                pixel_size: bounds.size,
+            },
+        })
+    })())
 }
 
 /// Copies decompressed blocks into their parts' buffers; the first failure of a part is kept
@@ -1187,48 +1248,60 @@ const OUT_OF_MEMORY: &str = "out of memory";
 
 /// Zeroed sample buffers for the wanted channels of a part (`None` for the others); `None` when
 /// the allocator refuses.
+///
+/// The decoded blocks overwrite every sample, so the buffers are not filled sample by sample:
+/// `vec![0; n]` of a primitive asks the allocator for zeroed memory, which for large buffers is
+/// fresh pages from the kernel (already zero, no memset pass). That allocation aborts instead of
+/// failing, so one fallible reservation of the part's whole size is made (and released) first.
+/// One for the part, not one per channel: glibc raises its mmap threshold to the size of a
+/// freed mmapped block (up to 32 MiB), so releasing a probe of exactly one channel's size sent
+/// the channel buffers that followed into its per-thread arenas, where the memory freed around
+/// them stayed resident (the viewer held ~90 MB more for a 4K file). A probe of the whole part
+/// is either above that cap or small enough not to matter.
 fn zeroed_buffers(header: &Header, wanted: &[bool]) -> Option<Vec<Option<Samples>>> {
-    header
+    let sizes: Vec<Option<(SampleType, usize)>> = header
         .channels
         .list
         .iter()
         .zip(wanted)
         .map(|(channel, &wanted)| {
-            if !wanted {
-                return Some(None);
-            }
             let (width, height) = channel_size(header, channel);
-            zeroed_samples(
-                sample_type(channel.sample_type),
-                width.saturating_mul(height),
-            )
-            .map(Some)
+            wanted.then(|| {
+                (
+                    sample_type(channel.sample_type),
+                    width.saturating_mul(height),
+                )
+            })
         })
-        .collect()
+        .collect();
+    let total_bytes = sizes
+        .iter()
+        .flatten()
+        .try_fold(0usize, |sum, &(sample_type, count)| {
+            count
+                .checked_mul(sample_type.bytes_per_sample())
+                .and_then(|bytes| sum.checked_add(bytes))
+        })?;
+    let mut probe = Vec::<u8>::new();
+    probe.try_reserve_exact(total_bytes).ok()?;
+    drop(probe);
+    Some(
+        sizes
+            .into_iter()
+            .map(|size| size.map(|(sample_type, count)| zeroed_samples(sample_type, count)))
+            .collect(),
+    )
 }
 
-/// A zero-filled buffer of `count` samples, or `None` when the memory is not available.
-///
-/// The decoded blocks overwrite every sample, so the buffer is not filled sample by sample:
-/// `vec![0; n]` of a primitive asks the allocator for zeroed memory, which for large buffers is
-/// fresh pages from the kernel (already zero, no memset pass). That allocation aborts instead of
-/// failing, so a fallible reservation of the same size is made (and released) first.
-fn zeroed_samples(sample_type: SampleType, count: usize) -> Option<Samples> {
+/// A zero-filled buffer of `count` samples (see [`zeroed_buffers`] for why this is cheap and
+/// why the caller reserves first).
+fn zeroed_samples(sample_type: SampleType, count: usize) -> Samples {
     use half::vec::HalfBitsVecExt;
-    let sample_bytes = match sample_type {
-        SampleType::Half => 2,
-        SampleType::Float | SampleType::Uint => 4,
-    };
-    let mut probe = Vec::<u8>::new();
-    probe
-        .try_reserve_exact(count.checked_mul(sample_bytes)?)
-        .ok()?;
-    drop(probe);
-    Some(match sample_type {
+    match sample_type {
         SampleType::Half => Samples::F16(vec![0u16; count].reinterpret_into()),
         SampleType::Float => Samples::F32(vec![0.0f32; count]),
         SampleType::Uint => Samples::U32(vec![0u32; count]),
-    })
+    }
 }
 
 /// Copies the samples of a decompressed block (native-endian lines, channel after channel for
