@@ -10,16 +10,14 @@
 //! native type, into one buffer per channel. Decoding one part never depends on another, so a
 //! part that fails (or uses deep data / subsampling) does not prevent the others from loading.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use exr::block::UncompressedBlock;
-use exr::block::chunk::Chunk;
-use exr::block::lines::LineIndex;
+use exr::block::chunk::{Chunk, CompressedBlock, TileCoordinates};
 use exr::compression::Compression;
 use exr::meta::BlockDescription;
 use exr::meta::MetaData;
@@ -31,6 +29,7 @@ use exr::meta::header::Header;
 use half::f16;
 use rayon::prelude::*;
 
+use crate::codec::{self, BlockLayout};
 use crate::model::{
     Attribute, Channel, ChannelRef, Image, Part, SampleType, Samples, Storage, Window,
 };
@@ -446,6 +445,11 @@ fn describe(error: &exr::error::Error, stage: Stage) -> String {
     }
 }
 
+/// A user-readable reason for an `exr` error while decoding pixels.
+pub(crate) fn describe_pixel_error(error: &exr::error::Error) -> String {
+    describe(error, Stage::Pixels)
+}
+
 fn invalid(source: &str, error: &exr::error::Error, stage: Stage) -> LoadError {
     LoadError::Invalid {
         reason: describe(error, stage),
@@ -803,10 +807,15 @@ fn attribute_text(value: &AttributeValue) -> String {
     }
 }
 
-/// One chunk to decode: which part, and where its bytes start.
+/// One chunk to decode: which part, where its bytes start, and which block the offset table
+/// says it is.
 struct Work {
     part: usize,
     offset: u64,
+    /// The block's tile (or scan-line block) index at the largest resolution level.
+    tile: TileCoordinates,
+    /// The block's pixels within the data window.
+    rectangle: IntegerBounds,
 }
 
 /// Decoding state of one part.
@@ -817,24 +826,34 @@ struct PartState {
     skipped: bool,
     /// Which channels are wanted, by channel index.
     wanted: Vec<bool>,
-    /// One buffer per wanted channel (`None` for the others), allocated when the part's first
-    /// block has been decompressed (a crafted header can declare hundreds of MB within the
-    /// budget while its one block is garbage: the file is then refused without ever touching
-    /// that memory).
-    buffers: Option<Vec<Option<Samples>>>,
-    /// Pixel positions (within the data window) of the blocks written so far.
-    blocks_seen: HashSet<(usize, usize)>,
-    blocks_expected: usize,
+    /// Rows of one band: the rows one scan-line block, or one row of tiles, covers.
+    band_rows: usize,
+    /// The part's blocks, in offset-table order (rows top to bottom, then columns).
+    work: Vec<Work>,
+    /// The first failure (in offset-table order); later blocks of the part are not decoded.
     error: Option<String>,
 }
 
-/// Decompressed bytes one batch may hold: two batches are in flight (one being decoded, the
-/// previous one being copied), so this bounds the memory held besides the channel buffers.
-const BATCH_DECODED_BYTES: usize = 32 << 20;
+/// One band of rows of one part: its blocks, and the rows of each wanted channel they write.
+/// Bands never overlap, so they are decoded in parallel straight into the channel buffers.
+struct Band<'a> {
+    part: usize,
+    /// First row of the band within the data window.
+    first_row: usize,
+    items: &'a [Work],
+    /// The band's rows of each channel (`None` for channels that are not wanted).
+    rows: Vec<Option<RowsMut<'a>>>,
+}
 
-/// How many chunks are read and then decompressed together (in parallel): enough to keep every
-/// thread busy, few enough that the batch's decompressed blocks stay within
-/// [`BATCH_DECODED_BYTES`] when blocks are large.
+/// Rows of one channel's buffer.
+enum RowsMut<'a> {
+    F16(&'a mut [f16]),
+    F32(&'a mut [f32]),
+    U32(&'a mut [u32]),
+}
+
+/// Blocks decoded between two checks for cancellation (and progress reports): enough to keep
+/// every thread busy. Only one inflated block per thread is held at a time.
 fn batch_size(meta: &MetaData) -> usize {
     let threads = rayon::current_num_threads().max(1);
     let block_bytes = meta
@@ -844,10 +863,13 @@ fn batch_size(meta: &MetaData) -> usize {
         .max()
         .unwrap_or(0)
         .max(1);
-    (BATCH_DECODED_BYTES / block_bytes).clamp(threads, threads * 4)
+    (BATCH_DECODED_BYTES / block_bytes).clamp(threads * 2, threads * 8)
 }
 
-/// Decodes the pixels of every part we can decode into `parts`.
+/// Decoded bytes a batch covers, to report progress and poll for cancellation often enough.
+const BATCH_DECODED_BYTES: usize = 64 << 20;
+
+/// Decodes the pixels of the wanted channels of every part we can decode into `parts`.
 fn decode_pixels(
     data: Source<'_>,
     header: &MetaAndTables,
@@ -864,22 +886,19 @@ fn decode_pixels(
         .offset_tables_start
         .saturating_add(offset_tables.iter().map(Vec::len).sum::<usize>() * 8);
     let mut states = Vec::with_capacity(meta.headers.len());
-    let mut work = Vec::new();
     for (part_index, (header, table)) in meta.headers.iter().zip(&offset_tables).enumerate() {
         let wanted = filter.wanted_in_part(part_index, header.channels.list.len());
-        if matches!(filter, ChannelFilter::Only(_)) && !wanted.contains(&true) {
-            states.push(PartState {
-                decodable: false,
-                skipped: true,
-                wanted,
-                buffers: None,
-                blocks_seen: HashSet::new(),
-                blocks_expected: 0,
-                error: None,
-            });
-            continue;
-        }
-        if let Some(reason) = unsupported_reason(header) {
+        let mut state = PartState {
+            decodable: false,
+            skipped: false,
+            wanted,
+            band_rows: 1,
+            work: Vec::new(),
+            error: None,
+        };
+        if matches!(filter, ChannelFilter::Only(_)) && !state.wanted.contains(&true) {
+            state.skipped = true;
+        } else if let Some(reason) = unsupported_reason(header) {
             if let Some(part) = parts.get_mut(part_index) {
                 part.pixel_error = Some(reason);
             }
@@ -888,81 +907,107 @@ fn decode_pixels(
             let outside = table
                 .iter()
                 .any(|&offset| offset < tables_end as u64 || offset >= data.len());
-            states.push(PartState {
-                decodable: false,
-                skipped: false,
-                wanted,
-                buffers: None,
-                blocks_seen: HashSet::new(),
-                blocks_expected: 0,
-                error: outside.then(|| {
-                    "file ends early (truncated?): pixel block offsets point outside the file"
-                        .to_owned()
-                }),
+            state.error = outside.then(|| {
+                "file ends early (truncated?): pixel block offsets point outside the file"
+                    .to_owned()
             });
-            continue;
-        }
-        let mut blocks_expected = 0;
-        for (tile, &offset) in header.blocks_increasing_y_order().zip(table) {
-            if tile.location.level_index == exr::math::Vec2(0, 0) {
-                blocks_expected += 1;
-                work.push(Work {
-                    part: part_index,
-                    offset,
-                });
+        } else {
+            state.decodable = true;
+            state.band_rows = match header.blocks {
+                BlockDescription::ScanLines => header.compression.scan_lines_per_block(),
+                BlockDescription::Tiles(tiles) => tiles.tile_size.1,
+            }
+            .max(1);
+            match part_work(part_index, header, table) {
+                Ok(work) => state.work = work,
+                Err(error) => state.error = Some(describe(&error, Stage::Pixels)),
             }
         }
-        states.push(PartState {
-            decodable: true,
-            skipped: false,
-            wanted,
-            buffers: None,
-            blocks_seen: HashSet::new(),
-            blocks_expected,
-            error: None,
+        states.push(state);
+    }
+
+    // Buffers for the wanted channels of every part we decode. They are zeroed pages from the
+    // kernel, so a part whose blocks turn out to be garbage never touches its memory.
+    let mut buffers: Vec<Option<Vec<Option<Samples>>>> = Vec::with_capacity(states.len());
+    for (state, header) in states.iter().zip(&meta.headers) {
+        buffers.push(if state.decodable && state.error.is_none() {
+            Some(zeroed_buffers(header, &state.wanted).ok_or_else(|| out_of_memory(source))?)
+        } else {
+            None
         });
     }
 
-    // Pipeline: while the pool reads and decompresses one batch of blocks, the previous batch is
-    // copied into the channel buffers (the only step that needs `&mut states`).
-    let total = work.len();
+    // Each part's first failure; the bands borrow `states` (their blocks) while decoding.
+    let mut errors: Vec<Option<String>> = states.iter_mut().map(|s| s.error.take()).collect();
+    let mut bands = Vec::new();
+    for (part, (state, part_buffers)) in states.iter().zip(buffers.iter_mut()).enumerate() {
+        let (Some(part_buffers), Some(header)) = (part_buffers.as_mut(), meta.headers.get(part))
+        else {
+            continue;
+        };
+        bands.extend(part_bands(part, state, header, part_buffers));
+    }
+
+    // Bands are decoded in parallel, a batch at a time (cancellation and progress between
+    // batches); a part stops at its first failure.
+    let total: usize = bands.iter().map(|band| band.items.len()).sum();
     let mut done = 0usize;
-    let mut pending: Vec<(usize, Result<UncompressedBlock, String>)> = Vec::new();
+    let batch_blocks = batch_size(meta);
     progress(0.0);
-    for batch in work.chunks(batch_size(meta)) {
+    let mut rest = bands.as_mut_slice();
+    while !rest.is_empty() {
         if cancel.load(Ordering::Relaxed) {
             return Err(LoadError::Cancelled {
                 path: source.to_owned(),
             });
         }
-        // Skip parts that already failed (as of the blocks inserted so far).
-        let failed: Vec<bool> = states.iter().map(|s| s.error.is_some()).collect();
-        let (decoded, ()) = rayon::join(
-            || {
-                batch
-                    .par_iter()
-                    .filter(|item| failed.get(item.part) == Some(&false))
-                    .map(|item| (item.part, decode_block(data, item, meta)))
-                    .collect()
-            },
-            || insert_blocks(std::mem::take(&mut pending), meta, &mut states),
-        );
-        pending = decoded;
-        // Progress counts blocks read and decompressed; the last batch is copied right after.
-        done += batch.len();
+        // Whole bands, at least one, about `batch_blocks` blocks.
+        let mut count = 0;
+        let mut blocks = 0;
+        while let Some(band) = rest.get(count) {
+            if count > 0 && blocks + band.items.len() > batch_blocks {
+                break;
+            }
+            blocks += band.items.len();
+            count += 1;
+        }
+        let (batch, later) = std::mem::take(&mut rest).split_at_mut(count);
+        rest = later;
+        let failed: Vec<bool> = errors.iter().map(Option::is_some).collect();
+        let results: Vec<(usize, Result<(), String>)> = batch
+            .par_iter_mut()
+            .filter(|band| failed.get(band.part) == Some(&false))
+            .map(|band| {
+                let result = match (meta.headers.get(band.part), states.get(band.part)) {
+                    (Some(header), Some(state)) => {
+                        decode_band(data, band, meta, header, &state.wanted)
+                    }
+                    _ => Err("corrupt pixel data: a block of an unknown part".to_owned()),
+                };
+                (band.part, result)
+            })
+            .collect();
+        for (part, result) in results {
+            if let (Err(reason), Some(error)) = (result, errors.get_mut(part)) {
+                error.get_or_insert(reason);
+            }
+        }
+        done += blocks;
         progress(done as f64 / total.max(1) as f64);
     }
-    insert_blocks(pending, meta, &mut states);
+    drop(bands);
 
     let mut first_error = None;
     let mut decoded_parts = 0;
-    for ((part, state), header) in parts.iter_mut().zip(states).zip(&meta.headers) {
+    for (((part, state), part_buffers), error) in
+        parts.iter_mut().zip(states).zip(buffers).zip(errors)
+    {
         if state.skipped {
             continue;
         }
         if !state.decodable {
             // A part we do not decode: keep its explanation, add the damage if any.
-            if let Some(reason) = state.error {
+            if let Some(reason) = error {
                 let unsupported = part.pixel_error.take().unwrap_or_default();
                 part.pixel_error =
                     Some(format!("{unsupported}; the file is also damaged: {reason}"));
@@ -970,34 +1015,19 @@ fn decode_pixels(
             }
             continue;
         }
-        let error = state.error.or_else(|| {
-            (state.blocks_seen.len() != state.blocks_expected).then(|| {
-                format!(
-                    "corrupt pixel data: {} of {} pixel blocks are missing (duplicate offsets)",
-                    state
-                        .blocks_expected
-                        .saturating_sub(state.blocks_seen.len()),
-                    state.blocks_expected
-                )
-            })
-        });
-        if let Some(reason) = error {
-            if reason == OUT_OF_MEMORY {
-                return Err(out_of_memory(source));
+        match (error, part_buffers) {
+            (None, Some(part_buffers)) => {
+                decoded_parts += 1;
+                for (channel, samples) in part.channels.iter_mut().zip(part_buffers) {
+                    channel.samples = samples;
+                }
             }
-            first_error.get_or_insert_with(|| reason.clone());
-            part.pixel_error = Some(reason);
-            continue;
+            (error, _) => {
+                let reason = error.unwrap_or_else(|| OUT_OF_MEMORY.to_owned());
+                first_error.get_or_insert_with(|| reason.clone());
+                part.pixel_error = Some(reason);
+            }
         }
-        let buffers = match state.buffers {
-            Some(buffers) => buffers,
-            None => zeroed_buffers(header, &state.wanted).ok_or_else(|| out_of_memory(source))?,
-        };
-        decoded_parts += 1;
-        for (channel, samples) in part.channels.iter_mut().zip(buffers) {
-            channel.samples = samples;
-        }
-        debug_assert_eq!(part.channels.len(), header.channels.list.len());
     }
     // A file whose every decodable part is broken is broken: refuse it rather than show an
     // image without pixels. (Parts we do not support are not errors.)
@@ -1005,6 +1035,185 @@ fn decode_pixels(
         Some(reason) if decoded_parts == 0 => Err(invalid_reason(source, reason)),
         _ => Ok(()),
     }
+}
+
+/// The blocks of the largest resolution level of a part, in offset-table order.
+fn part_work(part: usize, header: &Header, table: &[u64]) -> Result<Vec<Work>, exr::error::Error> {
+    let mut work = Vec::new();
+    for (tile, &offset) in header.blocks_increasing_y_order().zip(table) {
+        if tile.location.level_index != exr::math::Vec2(0, 0) {
+            continue;
+        }
+        let rectangle = header.get_absolute_block_pixel_coordinates(tile.location)?;
+        rectangle.validate(Some(header.layer_size))?;
+        work.push(Work {
+            part,
+            offset,
+            tile: tile.location,
+            rectangle,
+        });
+    }
+    Ok(work)
+}
+
+/// Splits a part's buffers into bands of rows and pairs each band with its blocks.
+fn part_bands<'a>(
+    part: usize,
+    state: &'a PartState,
+    header: &Header,
+    buffers: &'a mut [Option<Samples>],
+) -> Vec<Band<'a>> {
+    let band_rows = state.band_rows;
+    let band_len = header.layer_size.0.saturating_mul(band_rows).max(1);
+    // For each channel, its rows cut into bands.
+    let mut channel_bands: Vec<std::vec::IntoIter<Option<RowsMut<'a>>>> = buffers
+        .iter_mut()
+        .map(|samples| {
+            let bands: Vec<Option<RowsMut<'a>>> = match samples {
+                None => Vec::new(),
+                Some(Samples::F16(v)) => v
+                    .chunks_mut(band_len)
+                    .map(|c| Some(RowsMut::F16(c)))
+                    .collect(),
+                Some(Samples::F32(v)) => v
+                    .chunks_mut(band_len)
+                    .map(|c| Some(RowsMut::F32(c)))
+                    .collect(),
+                Some(Samples::U32(v)) => v
+                    .chunks_mut(band_len)
+                    .map(|c| Some(RowsMut::U32(c)))
+                    .collect(),
+            };
+            bands.into_iter()
+        })
+        .collect();
+    let mut bands = Vec::new();
+    let mut items = state.work.as_slice();
+    let mut band_index = 0;
+    while let Some(first) = items.first() {
+        let band_of = |item: &Work| item.rectangle.position.1.max(0) as usize / band_rows;
+        let band = band_of(first);
+        let count = items
+            .iter()
+            .take_while(|item| band_of(item) == band)
+            .count()
+            .max(1);
+        let (these, later) = items.split_at(count.min(items.len()));
+        items = later;
+        // Bands come in order (the offset table runs top to bottom); skip the buffers' bands
+        // no block falls in.
+        let mut rows = Vec::with_capacity(channel_bands.len());
+        for channel in &mut channel_bands {
+            let mut slot = None;
+            for _ in band_index..=band {
+                slot = channel.next().flatten();
+            }
+            rows.push(slot);
+        }
+        band_index = band + 1;
+        bands.push(Band {
+            part,
+            first_row: band * band_rows,
+            items: these,
+            rows,
+        });
+    }
+    bands
+}
+
+/// Reads and decodes the blocks of one band into its rows.
+fn decode_band(
+    data: Source<'_>,
+    band: &mut Band<'_>,
+    meta: &MetaData,
+    header: &Header,
+    wanted: &[bool],
+) -> Result<(), String> {
+    let width = header.layer_size.0;
+    for item in band.items {
+        let chunk = read_chunk(data, item, meta)?;
+        let tile = header
+            .get_block_data_indices(&chunk.compressed_block)
+            .map_err(|error| describe(&error, Stage::Pixels))?;
+        if tile.level_index != exr::math::Vec2(0, 0) {
+            return Err(
+                "corrupt pixel data: the offset table points at a block of a smaller resolution level"
+                    .into(),
+            );
+        }
+        if tile != item.tile {
+            return Err(
+                "corrupt pixel data: the offset table points at the wrong pixel block (duplicate or swapped offsets)"
+                    .into(),
+            );
+        }
+        let compressed = match chunk.compressed_block {
+            CompressedBlock::ScanLine(block) => block.compressed_pixels_le,
+            CompressedBlock::Tile(block) => block.compressed_pixels_le,
+            _ => return Err("unsupported feature: deep data".into()),
+        };
+        let layout = BlockLayout {
+            channels: &header.channels,
+            rectangle: item.rectangle,
+        };
+        let x = item.rectangle.position.0.max(0) as usize;
+        let y = item.rectangle.position.1.max(0) as usize;
+        let rows = &mut band.rows;
+        let first_row = band.first_row;
+        codec::decode_block(
+            header,
+            layout,
+            compressed,
+            wanted,
+            &mut |row, channel, bytes| {
+                let start = (y + row)
+                    .checked_sub(first_row)
+                    .and_then(|r| r.checked_mul(width))
+                    .and_then(|r| r.checked_add(x));
+                // Only wanted channels reach here, and every one of them has rows in the band.
+                match rows.get_mut(channel) {
+                    Some(Some(dest)) => write_row(dest, start, bytes),
+                    _ => Err(
+                        "corrupt pixel data: a pixel block lies outside the data window".to_owned(),
+                    ),
+                }
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Converts one row of little-endian samples into `dest` from sample `start` on.
+fn write_row(dest: &mut RowsMut<'_>, start: Option<usize>, bytes: &[u8]) -> Result<(), String> {
+    let outside = || "corrupt pixel data: a pixel block lies outside the data window".to_owned();
+    let start = start.ok_or_else(outside)?;
+    match dest {
+        RowsMut::F16(v) => {
+            let (src, _) = bytes.as_chunks::<2>();
+            let end = start.checked_add(src.len()).ok_or_else(outside)?;
+            let dest = v.get_mut(start..end).ok_or_else(outside)?;
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = f16::from_bits(u16::from_le_bytes(*s));
+            }
+        }
+        RowsMut::F32(v) => {
+            let (src, _) = bytes.as_chunks::<4>();
+            let end = start.checked_add(src.len()).ok_or_else(outside)?;
+            let dest = v.get_mut(start..end).ok_or_else(outside)?;
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = f32::from_le_bytes(*s);
+            }
+        }
+        RowsMut::U32(v) => {
+            let (src, _) = bytes.as_chunks::<4>();
+            let end = start.checked_add(src.len()).ok_or_else(outside)?;
+            let dest = v.get_mut(start..end).ok_or_else(outside)?;
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = u32::from_le_bytes(*s);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads the offset tables (one u64 per chunk, per part) after checking that they fit in the
@@ -1049,107 +1258,6 @@ fn read_offset_tables(
         position = end;
     }
     Ok(tables)
-}
-
-/// Reads and decompresses one block.
-fn decode_block(
-    data: Source<'_>,
-    item: &Work,
-    meta: &MetaData,
-) -> Result<UncompressedBlock, String> {
-    let chunk = read_chunk(data, item, meta)?;
-    if let Some(block) = decompress_piz_chunk(&chunk, meta) {
-        return block;
-    }
-    UncompressedBlock::decompress_chunk(chunk, meta, false)
-        .map_err(|error| describe(&error, Stage::Pixels))
-}
-
-/// Decompresses a compressed PIZ block with our own decoder ([`crate::codec::piz`], several
-/// times faster than the `exr` crate's, same bytes); `None` for every other block (other
-/// codecs, deep data, PIZ blocks stored raw), which the `exr` crate decompresses.
-fn decompress_piz_chunk(
-    chunk: &Chunk,
-    meta: &MetaData,
-) -> Option<Result<UncompressedBlock, String>> {
-    use exr::block::BlockIndex;
-    use exr::block::chunk::CompressedBlock;
-    let header = meta.headers.get(chunk.layer_index)?;
-    if header.compression != Compression::PIZ {
-        return None;
-    }
-    let compressed = match &chunk.compressed_block {
-        CompressedBlock::ScanLine(block) => &block.compressed_pixels_le,
-        CompressedBlock::Tile(block) => &block.compressed_pixels_le,
-        _ => return None,
-    };
-    let exr_error = |error: exr::error::Error| describe(&error, Stage::Pixels);
-    // Block position and size exactly as `UncompressedBlock::decompress_chunk` computes them.
-    let bounds = header
-        .get_block_data_indices(&chunk.compressed_block)
-        .and_then(|tile| {
-            let bounds = header.get_absolute_block_pixel_coordinates(tile)?;
-            bounds.validate(Some(header.layer_size))?;
-            Ok((tile, bounds))
-        });
-    let (tile, bounds) = match bounds {
-        Ok(found) => found,
-        Err(error) => return Some(Err(exr_error(error))),
-    };
-    let expected_bytes = bounds
-        .size
-        .0
-        .checked_mul(bounds.size.1)
-        .and_then(|pixels| pixels.checked_mul(header.channels.bytes_per_pixel))?;
-    if compressed.len() == expected_bytes {
-        return None; // stored raw
-    }
-    Some((|| {
-        let data =
-            crate::codec::piz::decompress(compressed, &header.channels, bounds, expected_bytes)?;
-        let pixel_position = bounds
-            .position
-            .to_usize("data indices start")
-            .map_err(exr_error)?;
-        Ok(UncompressedBlock {
-            data,
-            index: BlockIndex {
-                layer: chunk.layer_index,
-                pixel_position,
-                level: tile.level_index,
-                pixel_size: bounds.size,
-            },
-        })
-    })())
-}
-
-/// Copies decompressed blocks into their parts' buffers; the first failure of a part is kept
-/// and its later blocks are ignored.
-fn insert_blocks(
-    blocks: Vec<(usize, Result<UncompressedBlock, String>)>,
-    meta: &MetaData,
-    states: &mut [PartState],
-) {
-    for (part, block) in blocks {
-        let (Some(state), Some(header)) = (states.get_mut(part), meta.headers.get(part)) else {
-            continue;
-        };
-        if state.error.is_some() {
-            continue;
-        }
-        if block.is_ok() && state.buffers.is_none() {
-            match zeroed_buffers(header, &state.wanted) {
-                Some(buffers) => state.buffers = Some(buffers),
-                None => {
-                    state.error = Some(OUT_OF_MEMORY.to_owned());
-                    continue;
-                }
-            }
-        }
-        if let Err(reason) = block.and_then(|block| insert_block(header, &block, state)) {
-            state.error = Some(reason);
-        }
-    }
 }
 
 /// Reads one compressed chunk at its offset and checks it belongs to the expected part.
@@ -1302,70 +1410,6 @@ fn zeroed_samples(sample_type: SampleType, count: usize) -> Samples {
         SampleType::Float => Samples::F32(vec![0.0f32; count]),
         SampleType::Uint => Samples::U32(vec![0u32; count]),
     }
-}
-
-/// Copies the samples of a decompressed block (native-endian lines, channel after channel for
-/// each row) into the part's channel buffers.
-fn insert_block(
-    header: &Header,
-    block: &UncompressedBlock,
-    state: &mut PartState,
-) -> Result<(), String> {
-    let index = block.index;
-    if index.level != exr::math::Vec2(0, 0) {
-        return Err(
-            "corrupt pixel data: the offset table points at a block of a smaller resolution level"
-                .into(),
-        );
-    }
-    let width = header.layer_size.0;
-    let Some(buffers) = state.buffers.as_mut() else {
-        return Ok(());
-    };
-    let outside = || "corrupt pixel data: a pixel block lies outside the data window".to_owned();
-    for (range, line) in LineIndex::lines_in_block(index, &header.channels) {
-        let src = block.data.get(range).ok_or_else(|| {
-            "corrupt pixel data: a decompressed block is shorter than expected".to_owned()
-        })?;
-        let start = line
-            .position
-            .1
-            .checked_mul(width)
-            .and_then(|row_start| row_start.checked_add(line.position.0))
-            .ok_or_else(outside)?;
-        let end = start.checked_add(line.sample_count).ok_or_else(outside)?;
-        let Some(buffer) = buffers.get_mut(line.channel).ok_or_else(outside)? else {
-            // A channel that was not asked for.
-            continue;
-        };
-        match buffer {
-            Samples::F16(v) => {
-                let dest = v.get_mut(start..end).ok_or_else(outside)?;
-                let (src, _) = src.as_chunks::<2>();
-                for (d, s) in dest.iter_mut().zip(src) {
-                    *d = f16::from_bits(u16::from_ne_bytes(*s));
-                }
-            }
-            Samples::F32(v) => {
-                let dest = v.get_mut(start..end).ok_or_else(outside)?;
-                let (src, _) = src.as_chunks::<4>();
-                for (d, s) in dest.iter_mut().zip(src) {
-                    *d = f32::from_ne_bytes(*s);
-                }
-            }
-            Samples::U32(v) => {
-                let dest = v.get_mut(start..end).ok_or_else(outside)?;
-                let (src, _) = src.as_chunks::<4>();
-                for (d, s) in dest.iter_mut().zip(src) {
-                    *d = u32::from_ne_bytes(*s);
-                }
-            }
-        }
-    }
-    state
-        .blocks_seen
-        .insert((index.pixel_position.0, index.pixel_position.1));
-    Ok(())
 }
 
 #[cfg(test)]
