@@ -111,6 +111,12 @@ fn delta_sum(deltas: &[u8]) -> u8 {
 
 /// Runs the predictor over `even` and `odd` (continuing from `even_value` / `odd_value`, which
 /// are updated) and interleaves the results into `out` (`out.len() == 2 * even.len()`).
+///
+/// Eight bytes of each half at a time in 64-bit words (SWAR): the running sums of the even and
+/// of the odd bytes of a word come from one multiplication each (16-bit lanes, which cannot
+/// overflow into each other), the byte-wise prefix from those two, and the value carried from
+/// word to word is a single byte addition, so the loop is not bound by the predictor's serial
+/// dependency.
 fn unpredict_interleave(
     even: &[u8],
     odd: &[u8],
@@ -118,58 +124,63 @@ fn unpredict_interleave(
     odd_value: &mut u8,
     out: &mut [u8],
 ) {
-    let (even_blocks, even_rest) = even.as_chunks::<16>();
-    let (odd_blocks, odd_rest) = odd.as_chunks::<16>();
-    let (out_blocks, out_rest) = out.as_chunks_mut::<32>();
-    for ((e, o), out) in even_blocks
-        .iter()
-        .zip(odd_blocks)
-        .zip(out_blocks.iter_mut())
-    {
-        let e = running_sum(*e, *even_value);
-        let o = running_sum(*o, *odd_value);
-        *even_value = e[15];
-        *odd_value = o[15];
-        for (i, pair) in out.as_chunks_mut::<2>().0.iter_mut().enumerate() {
-            *pair = [e[i], o[i]];
-        }
+    let (even_words, even_rest) = even.as_chunks::<8>();
+    let (odd_words, odd_rest) = odd.as_chunks::<8>();
+    let (out_words, out_rest) = out.as_chunks_mut::<16>();
+    for ((e, o), out) in even_words.iter().zip(odd_words).zip(out_words.iter_mut()) {
+        let (e_at_even, e_at_odd) = prefix_lanes(u64::from_le_bytes(*e), even_value);
+        let (o_at_even, o_at_odd) = prefix_lanes(u64::from_le_bytes(*o), odd_value);
+        // 16-bit lanes holding output byte pairs (even-half byte, odd-half byte): `pairs_a`
+        // has pairs 0, 2, 4, 6, `pairs_b` pairs 1, 3, 5, 7.
+        let pairs_a = e_at_even | (o_at_even << 8);
+        let pairs_b = e_at_odd | (o_at_odd << 8);
+        let low = (pairs_a & 0xFFFF)
+            | ((pairs_b & 0xFFFF) << 16)
+            | ((pairs_a & 0xFFFF_0000) << 16)
+            | ((pairs_b & 0xFFFF_0000) << 32);
+        let high = ((pairs_a >> 32) & 0xFFFF)
+            | (((pairs_b >> 32) & 0xFFFF) << 16)
+            | ((pairs_a >> 48) << 32)
+            | ((pairs_b >> 48) << 48);
+        let (out_low, out_high) = out.split_at_mut(8);
+        out_low.copy_from_slice(&low.to_le_bytes());
+        out_high.copy_from_slice(&high.to_le_bytes());
     }
     for ((&e, &o), pair) in even_rest
         .iter()
         .zip(odd_rest)
         .zip(out_rest.as_chunks_mut::<2>().0.iter_mut())
     {
+        // delta - 128 ≡ delta ^ 0x80 (mod 256).
         *even_value = even_value.wrapping_add(e ^ 0x80);
         *odd_value = odd_value.wrapping_add(o ^ 0x80);
         *pair = [*even_value, *odd_value];
     }
 }
 
-/// The predictor over 16 bytes at once: `start + Σ (delta - 128)` for each prefix, computed
-/// with four shifted additions (a log-step prefix sum the compiler maps to vector shifts).
-#[inline(always)]
-fn running_sum(deltas: [u8; 16], start: u8) -> [u8; 16] {
-    // delta - 128 ≡ delta ^ 0x80 (mod 256).
-    let mut v = deltas.map(|d| d ^ 0x80);
-    v = add_shifted::<1>(v);
-    v = add_shifted::<2>(v);
-    v = add_shifted::<4>(v);
-    v = add_shifted::<8>(v);
-    v.map(|x| x.wrapping_add(start))
-}
+/// Lanes of 16 bits, one byte value each.
+const LOW_BYTES: u64 = 0x00FF_00FF_00FF_00FF;
+/// Multiplying 16-bit lanes by this sums each lane and the ones below it.
+const LANE_PREFIX: u64 = 0x0001_0001_0001_0001;
 
-/// `v[i] + v[i - SHIFT]` (and `v[i]` for the first `SHIFT` lanes).
+/// The predictor over the eight deltas of `word` (little-endian), continuing from `value`
+/// (updated to the last result). Returns the eight results in 16-bit lanes: results 0, 2, 4, 6
+/// and results 1, 3, 5, 7 (the high byte of each lane is garbage).
 #[inline(always)]
-fn add_shifted<const SHIFT: usize>(v: [u8; 16]) -> [u8; 16] {
-    let mut shifted = [0u8; 16];
-    if let (Some(to), Some(from)) = (shifted.get_mut(SHIFT..), v.get(..16 - SHIFT)) {
-        to.copy_from_slice(from);
-    }
-    let mut out = v;
-    for (o, s) in out.iter_mut().zip(shifted) {
-        *o = o.wrapping_add(s);
-    }
-    out
+fn prefix_lanes(word: u64, value: &mut u8) -> (u64, u64) {
+    // delta - 128 ≡ delta ^ 0x80 (mod 256).
+    let deltas = word ^ 0x8080_8080_8080_8080;
+    let evens = deltas & LOW_BYTES;
+    let odds = (deltas >> 8) & LOW_BYTES;
+    // Lane i: sum of the even (odd) deltas 0..=i; at most 4 × 255, so no lane overflows.
+    let even_sums = evens.wrapping_mul(LANE_PREFIX);
+    let odd_sums = odds.wrapping_mul(LANE_PREFIX);
+    let start = u64::from(*value).wrapping_mul(LANE_PREFIX);
+    // Result 2i = even sums 0..=i + odd sums 0..i; result 2i+1 = even and odd sums 0..=i.
+    let at_even = (even_sums + (odd_sums << 16) + start) & LOW_BYTES;
+    let at_odd = (even_sums + odd_sums + start) & LOW_BYTES;
+    *value = value.wrapping_add(((even_sums + odd_sums) >> 48) as u8);
+    (at_even, at_odd)
 }
 
 #[cfg(test)]
