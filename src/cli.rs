@@ -13,7 +13,9 @@ use anyhow::anyhow;
 use exrprobe_core::analysis::{Analysis, analyze};
 use exrprobe_core::diagnose::{Finding, Severity};
 use exrprobe_core::export::{NpyDtype, write_npy, write_npz};
-use exrprobe_core::load::{LoadError, LoadOptions, default_memory_budget, load_file};
+use exrprobe_core::load::{
+    ChannelFilter, LoadError, LoadOptions, default_memory_budget, load_file,
+};
 use exrprobe_core::model::{ChannelRef, Image, SampleType, Storage, Window};
 use exrprobe_core::naming::detect_depth;
 use exrprobe_core::stats::ChannelStats;
@@ -181,12 +183,18 @@ pub fn parse_byte_size(text: &str) -> Result<u64, String> {
 }
 
 fn load(path: &Path, memory_budget_bytes: u64) -> Result<Image, LoadError> {
-    let options = LoadOptions {
-        memory_budget_bytes,
-        decode_pixels: true,
-    };
+    load_with(
+        path,
+        &LoadOptions {
+            memory_budget_bytes,
+            ..LoadOptions::default()
+        },
+    )
+}
+
+fn load_with(path: &Path, options: &LoadOptions) -> Result<Image, LoadError> {
     let cancel = AtomicBool::new(false);
-    load_file(path, &options, &mut |_| {}, &cancel)
+    load_file(path, options, &mut |_| {}, &cancel)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1045,8 +1053,8 @@ fn channel_list(image: &Image) -> String {
 
 fn run_export(request: &ExportRequest<'_>) -> anyhow::Result<ExitCode> {
     let file = request.file;
-    let image = load(file, request.memory_budget_bytes)?;
     let output = if request.all {
+        let image = load(file, request.memory_budget_bytes)?;
         if image.channels().all(|(_, _, c)| c.samples.is_none()) {
             let mut reasons: Vec<String> = image
                 .parts
@@ -1067,29 +1075,52 @@ fn run_export(request: &ExportRequest<'_>) -> anyhow::Result<ExitCode> {
         write_npz(&image, request.dtype, &output, request.force)?;
         output
     } else {
+        // The header names the channel; then only that channel is decoded.
+        let header = load_with(
+            file,
+            &LoadOptions {
+                memory_budget_bytes: request.memory_budget_bytes,
+                decode_pixels: false,
+                ..LoadOptions::default()
+            },
+        )?;
         let (channel_ref, suffix) = match request.channel {
             Some(name) => {
-                let channel_ref = image.find_channel(name).ok_or_else(|| {
+                let channel_ref = header.find_channel(name).ok_or_else(|| {
                     anyhow!(
                         "no channel named \"{name}\" ({}): {}",
-                        channel_list(&image),
+                        channel_list(&header),
                         file.display()
                     )
                 })?;
                 (channel_ref, format!(".{}.npy", file_safe(name)))
             }
             None => {
-                let depth = detect_depth(&image).channel().ok_or_else(|| {
+                let depth = detect_depth(&header).channel().ok_or_else(|| {
                     anyhow!(
                         "no depth channel found; choose one with --channel NAME ({}): {}",
-                        channel_list(&image),
+                        channel_list(&header),
                         file.display()
                     )
                 })?;
                 (depth, ".depth.npy".to_owned())
             }
         };
-        let name = name_of(&image, channel_ref);
+        let name = name_of(&header, channel_ref);
+        let image = load_with(
+            file,
+            &LoadOptions {
+                memory_budget_bytes: request.memory_budget_bytes,
+                channels: ChannelFilter::only([channel_ref]),
+                ..LoadOptions::default()
+            },
+        )?;
+        if image.qualified_name(channel_ref).as_deref() != Some(name.as_str()) {
+            return Err(anyhow!(
+                "the file changed while it was read (channel {name} moved): {}",
+                file.display()
+            ));
+        }
         let (Some(part), Some(channel)) =
             (image.part(channel_ref.part), image.channel(channel_ref))
         else {

@@ -460,6 +460,53 @@ fn export_of_a_multilayer_render_takes_the_depth_pass_in_its_native_type() {
     assert_eq!(z, f32s(&depth));
 }
 
+/// Exporting one channel decodes only that channel: a memory budget too small for the whole
+/// file but enough for the depth pass suffices, and the values are those of a full decode.
+#[test]
+fn export_of_one_channel_needs_memory_for_that_channel_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = copy_fixture("blender/multilayer_zip_32.exr", dir.path(), "shot.exr");
+    // 320×240 float depth: 307,200 bytes; the whole file decodes to several MB.
+    let output = exrprobe([
+        "export".as_ref(),
+        file.as_os_str(),
+        "--memory-budget".as_ref(),
+        "400K".as_ref(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let (descr, shape, depth) =
+        read_npy(&std::fs::read(dir.path().join("shot.depth.npy")).unwrap());
+    assert_eq!((descr.as_str(), shape), ("<f4", vec![240, 320]));
+
+    let output = exrprobe([
+        "export".as_ref(),
+        file.as_os_str(),
+        "--all".as_ref(),
+        "--memory-budget".as_ref(),
+        "400K".as_ref(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("memory budget"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = exrprobe(["export".as_ref(), file.as_os_str(), "--all".as_ref()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let mut npz = npyz::npz::NpzArchive::open(dir.path().join("shot.npz")).unwrap();
+    let z: Vec<f32> = npz
+        .by_name("ViewLayer.Depth.Z")
+        .unwrap()
+        .unwrap()
+        .into_vec()
+        .unwrap();
+    assert_eq!(
+        z.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        f32s(&depth).iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
+}
+
 #[test]
 fn export_without_a_depth_channel_lists_the_channels() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let options = LoadOptions {
         memory_budget_bytes: 64 << 20,
         decode_pixels: false,
+        ..LoadOptions::default()
     };
     let cancel = AtomicBool::new(false);
     let mut progress = |_fraction: f64| {};

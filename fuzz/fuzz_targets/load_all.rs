@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let options = LoadOptions {
         memory_budget_bytes: MEMORY_BUDGET_BYTES,
         decode_pixels: true,
+        ..LoadOptions::default()
     };
     let cancel = AtomicBool::new(false);
     let mut progress = |_fraction: f64| {};

@@ -10,16 +10,14 @@
 //! native type, into one buffer per channel. Decoding one part never depends on another, so a
 //! part that fails (or uses deep data / subsampling) does not prevent the others from loading.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use exr::block::UncompressedBlock;
-use exr::block::chunk::Chunk;
-use exr::block::lines::LineIndex;
+use exr::block::chunk::{Chunk, CompressedBlock, TileCoordinates};
 use exr::compression::Compression;
 use exr::meta::BlockDescription;
 use exr::meta::MetaData;
@@ -31,7 +29,10 @@ use exr::meta::header::Header;
 use half::f16;
 use rayon::prelude::*;
 
-use crate::model::{Attribute, Channel, Image, Part, SampleType, Samples, Storage, Window};
+use crate::codec::{self, BlockLayout};
+use crate::model::{
+    Attribute, Channel, ChannelRef, Image, Part, SampleType, Samples, Storage, Window,
+};
 
 /// Why a file could not be loaded. Messages say what happened and end with the path.
 #[derive(Debug, thiserror::Error)]
@@ -56,13 +57,20 @@ pub enum LoadError {
     Cancelled { path: String },
 }
 
-/// How to load.
+/// How to load. Build it from [`LoadOptions::default`] and change what you need
+/// (`LoadOptions { decode_pixels: false, ..LoadOptions::default() }`).
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
-    /// Refuse files whose decoded samples would take more bytes than this.
+    /// Refuse files whose decoded samples (of the wanted channels) would take more bytes than
+    /// this.
     pub memory_budget_bytes: u64,
     /// Decode pixels (`false`: headers and channel list only, `samples` stay `None`).
     pub decode_pixels: bool,
+    /// Which channels to decode when `decode_pixels` is true. Channels left out are neither
+    /// allocated nor copied: their `samples` stay `None` while their part's `pixel_error` stays
+    /// `None` (see [`crate::model::Part::pixel_state`]). Parts without a wanted channel are not
+    /// read at all, so damage in them goes unnoticed.
+    pub channels: ChannelFilter,
 }
 
 impl Default for LoadOptions {
@@ -70,7 +78,42 @@ impl Default for LoadOptions {
         Self {
             memory_budget_bytes: default_memory_budget(),
             decode_pixels: true,
+            channels: ChannelFilter::All,
         }
+    }
+}
+
+/// Which channels a load decodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ChannelFilter {
+    /// Every channel of every part we can decode.
+    #[default]
+    All,
+    /// Only these channels, named by part and channel index as in a header-only load of the same
+    /// file (channels sort by name within a part, as in the file). References to channels the
+    /// file does not have are ignored.
+    Only(BTreeSet<ChannelRef>),
+}
+
+impl ChannelFilter {
+    /// A filter that decodes only `channels`.
+    pub fn only(channels: impl IntoIterator<Item = ChannelRef>) -> Self {
+        ChannelFilter::Only(channels.into_iter().collect())
+    }
+
+    /// True when the channel is to be decoded.
+    pub fn wants(&self, channel: ChannelRef) -> bool {
+        match self {
+            ChannelFilter::All => true,
+            ChannelFilter::Only(wanted) => wanted.contains(&channel),
+        }
+    }
+
+    /// Which of a part's `channel_count` channels are wanted, by channel index.
+    fn wanted_in_part(&self, part: usize, channel_count: usize) -> Vec<bool> {
+        (0..channel_count)
+            .map(|channel| self.wants(ChannelRef { part, channel }))
+            .collect()
     }
 }
 
@@ -142,7 +185,8 @@ pub fn load_file(
     // Compressed blocks are read from the file as they are decoded (a batch at a time); only
     // the offset tables are held besides the decoded samples.
     check_budget(
-        decoded_byte_size(&header.meta).saturating_add(offset_table_byte_size(&header.meta)),
+        decoded_byte_size(&header.meta, &options.channels)
+            .saturating_add(offset_table_byte_size(&header.meta)),
         options,
         &source,
     )?;
@@ -151,7 +195,15 @@ pub fn load_file(
             file: &file,
             len: file_len,
         };
-        decode_pixels(data, &header, &mut parts, &source, progress, cancel)?;
+        decode_pixels(
+            data,
+            &header,
+            &mut parts,
+            &options.channels,
+            &source,
+            progress,
+            cancel,
+        )?;
         progress(1.0);
         Ok(Image {
             source: source.clone(),
@@ -183,11 +235,16 @@ fn load_from_bytes(
         let header = read_meta(bytes).map_err(|error| invalid(&source, &error, Stage::Header))?;
         let mut parts = parts_from_meta(&header.meta, &source)?;
         if options.decode_pixels {
-            check_budget(decoded_byte_size(&header.meta), options, &source)?;
+            check_budget(
+                decoded_byte_size(&header.meta, &options.channels),
+                options,
+                &source,
+            )?;
             decode_pixels(
                 Source::Bytes(bytes),
                 &header,
                 &mut parts,
+                &options.channels,
                 &source,
                 progress,
                 cancel,
@@ -388,6 +445,11 @@ fn describe(error: &exr::error::Error, stage: Stage) -> String {
     }
 }
 
+/// A user-readable reason for an `exr` error while decoding pixels.
+pub(crate) fn describe_pixel_error(error: &exr::error::Error) -> String {
+    describe(error, Stage::Pixels)
+}
+
 fn invalid(source: &str, error: &exr::error::Error, stage: Stage) -> LoadError {
     LoadError::Invalid {
         reason: describe(error, stage),
@@ -451,7 +513,6 @@ fn channel_size(header: &Header, channel: &ChannelDescription) -> (usize, usize)
     (width / x_sampling.max(1), height / y_sampling.max(1))
 }
 
-/// Bytes of the decoded samples of every part we would decode (largest level, native types).
 /// Bytes of the offset tables of every part (one u64 per chunk).
 fn offset_table_byte_size(meta: &MetaData) -> u64 {
     meta.headers
@@ -461,17 +522,26 @@ fn offset_table_byte_size(meta: &MetaData) -> u64 {
         .saturating_mul(8)
 }
 
-fn decoded_byte_size(meta: &MetaData) -> u64 {
+/// Bytes of the decoded samples of every wanted channel of the parts we would decode (largest
+/// level, native types).
+fn decoded_byte_size(meta: &MetaData, filter: &ChannelFilter) -> u64 {
     meta.headers
         .iter()
-        .filter(|header| unsupported_reason(header).is_none())
-        .flat_map(|header| {
-            header.channels.list.iter().map(|channel| {
-                let (width, height) = channel_size(header, channel);
-                (width as u64)
-                    .saturating_mul(height as u64)
-                    .saturating_mul(sample_type(channel.sample_type).bytes_per_sample() as u64)
-            })
+        .enumerate()
+        .filter(|(_, header)| unsupported_reason(header).is_none())
+        .flat_map(|(part, header)| {
+            header
+                .channels
+                .list
+                .iter()
+                .enumerate()
+                .filter(move |&(channel, _)| filter.wants(ChannelRef { part, channel }))
+                .map(|(_, channel)| {
+                    let (width, height) = channel_size(header, channel);
+                    (width as u64)
+                        .saturating_mul(height as u64)
+                        .saturating_mul(sample_type(channel.sample_type).bytes_per_sample() as u64)
+                })
         })
         .fold(0u64, u64::saturating_add)
 }
@@ -737,33 +807,53 @@ fn attribute_text(value: &AttributeValue) -> String {
     }
 }
 
-/// One chunk to decode: which part, and where its bytes start.
+/// One chunk to decode: which part, where its bytes start, and which block the offset table
+/// says it is.
 struct Work {
     part: usize,
     offset: u64,
+    /// The block's tile (or scan-line block) index at the largest resolution level.
+    tile: TileCoordinates,
+    /// The block's pixels within the data window.
+    rectangle: IntegerBounds,
 }
 
 /// Decoding state of one part.
 struct PartState {
-    /// False for parts we do not decode (deep, subsampled).
+    /// False for parts we do not decode (deep, subsampled, or no channel wanted).
     decodable: bool,
-    /// One buffer per channel, allocated when the part's first block has been decompressed (a
-    /// crafted header can declare hundreds of MB within the budget while its one block is
-    /// garbage: the file is then refused without ever touching that memory).
-    buffers: Option<Vec<Samples>>,
-    /// Pixel positions (within the data window) of the blocks written so far.
-    blocks_seen: HashSet<(usize, usize)>,
-    blocks_expected: usize,
+    /// True for parts none of whose channels are wanted (not read, not an error).
+    skipped: bool,
+    /// Which channels are wanted, by channel index.
+    wanted: Vec<bool>,
+    /// Rows of one band: the rows one scan-line block, or one row of tiles, covers.
+    band_rows: usize,
+    /// The part's blocks, in offset-table order (rows top to bottom, then columns).
+    work: Vec<Work>,
+    /// The first failure (in offset-table order); later blocks of the part are not decoded.
     error: Option<String>,
 }
 
-/// Decompressed bytes one batch may hold: two batches are in flight (one being decoded, the
-/// previous one being copied), so this bounds the memory held besides the channel buffers.
-const BATCH_DECODED_BYTES: usize = 32 << 20;
+/// One band of rows of one part: its blocks, and the rows of each wanted channel they write.
+/// Bands never overlap, so they are decoded in parallel straight into the channel buffers.
+struct Band<'a> {
+    part: usize,
+    /// First row of the band within the data window.
+    first_row: usize,
+    items: &'a [Work],
+    /// The band's rows of each channel (`None` for channels that are not wanted).
+    rows: Vec<Option<RowsMut<'a>>>,
+}
 
-/// How many chunks are read and then decompressed together (in parallel): enough to keep every
-/// thread busy, few enough that the batch's decompressed blocks stay within
-/// [`BATCH_DECODED_BYTES`] when blocks are large.
+/// Rows of one channel's buffer.
+enum RowsMut<'a> {
+    F16(&'a mut [f16]),
+    F32(&'a mut [f32]),
+    U32(&'a mut [u32]),
+}
+
+/// Blocks decoded between two checks for cancellation (and progress reports): enough to keep
+/// every thread busy. Only one inflated block per thread is held at a time.
 fn batch_size(meta: &MetaData) -> usize {
     let threads = rayon::current_num_threads().max(1);
     let block_bytes = meta
@@ -773,14 +863,18 @@ fn batch_size(meta: &MetaData) -> usize {
         .max()
         .unwrap_or(0)
         .max(1);
-    (BATCH_DECODED_BYTES / block_bytes).clamp(threads, threads * 4)
+    (BATCH_DECODED_BYTES / block_bytes).clamp(threads * 2, threads * 8)
 }
 
-/// Decodes the pixels of every part we can decode into `parts`.
+/// Decoded bytes a batch covers, to report progress and poll for cancellation often enough.
+const BATCH_DECODED_BYTES: usize = 64 << 20;
+
+/// Decodes the pixels of the wanted channels of every part we can decode into `parts`.
 fn decode_pixels(
     data: Source<'_>,
     header: &MetaAndTables,
     parts: &mut [Part],
+    filter: &ChannelFilter,
     source: &str,
     progress: &mut dyn FnMut(f64),
     cancel: &AtomicBool,
@@ -792,9 +886,19 @@ fn decode_pixels(
         .offset_tables_start
         .saturating_add(offset_tables.iter().map(Vec::len).sum::<usize>() * 8);
     let mut states = Vec::with_capacity(meta.headers.len());
-    let mut work = Vec::new();
     for (part_index, (header, table)) in meta.headers.iter().zip(&offset_tables).enumerate() {
-        if let Some(reason) = unsupported_reason(header) {
+        let wanted = filter.wanted_in_part(part_index, header.channels.list.len());
+        let mut state = PartState {
+            decodable: false,
+            skipped: false,
+            wanted,
+            band_rows: 1,
+            work: Vec::new(),
+            error: None,
+        };
+        if matches!(filter, ChannelFilter::Only(_)) && !state.wanted.contains(&true) {
+            state.skipped = true;
+        } else if let Some(reason) = unsupported_reason(header) {
             if let Some(part) = parts.get_mut(part_index) {
                 part.pixel_error = Some(reason);
             }
@@ -803,74 +907,107 @@ fn decode_pixels(
             let outside = table
                 .iter()
                 .any(|&offset| offset < tables_end as u64 || offset >= data.len());
-            states.push(PartState {
-                decodable: false,
-                buffers: None,
-                blocks_seen: HashSet::new(),
-                blocks_expected: 0,
-                error: outside.then(|| {
-                    "file ends early (truncated?): pixel block offsets point outside the file"
-                        .to_owned()
-                }),
+            state.error = outside.then(|| {
+                "file ends early (truncated?): pixel block offsets point outside the file"
+                    .to_owned()
             });
-            continue;
-        }
-        let mut blocks_expected = 0;
-        for (tile, &offset) in header.blocks_increasing_y_order().zip(table) {
-            if tile.location.level_index == exr::math::Vec2(0, 0) {
-                blocks_expected += 1;
-                work.push(Work {
-                    part: part_index,
-                    offset,
-                });
+        } else {
+            state.decodable = true;
+            state.band_rows = match header.blocks {
+                BlockDescription::ScanLines => header.compression.scan_lines_per_block(),
+                BlockDescription::Tiles(tiles) => tiles.tile_size.1,
+            }
+            .max(1);
+            match part_work(part_index, header, table) {
+                Ok(work) => state.work = work,
+                Err(error) => state.error = Some(describe(&error, Stage::Pixels)),
             }
         }
-        states.push(PartState {
-            decodable: true,
-            buffers: None,
-            blocks_seen: HashSet::new(),
-            blocks_expected,
-            error: None,
+        states.push(state);
+    }
+
+    // Buffers for the wanted channels of every part we decode. They are zeroed pages from the
+    // kernel, so a part whose blocks turn out to be garbage never touches its memory.
+    let mut buffers: Vec<Option<Vec<Option<Samples>>>> = Vec::with_capacity(states.len());
+    for (state, header) in states.iter().zip(&meta.headers) {
+        buffers.push(if state.decodable && state.error.is_none() {
+            Some(zeroed_buffers(header, &state.wanted).ok_or_else(|| out_of_memory(source))?)
+        } else {
+            None
         });
     }
 
-    // Pipeline: while the pool reads and decompresses one batch of blocks, the previous batch is
-    // copied into the channel buffers (the only step that needs `&mut states`).
-    let total = work.len();
+    // Each part's first failure; the bands borrow `states` (their blocks) while decoding.
+    let mut errors: Vec<Option<String>> = states.iter_mut().map(|s| s.error.take()).collect();
+    let mut bands = Vec::new();
+    for (part, (state, part_buffers)) in states.iter().zip(buffers.iter_mut()).enumerate() {
+        let (Some(part_buffers), Some(header)) = (part_buffers.as_mut(), meta.headers.get(part))
+        else {
+            continue;
+        };
+        bands.extend(part_bands(part, state, header, part_buffers));
+    }
+
+    // Bands are decoded in parallel, a batch at a time (cancellation and progress between
+    // batches); a part stops at its first failure.
+    let total: usize = bands.iter().map(|band| band.items.len()).sum();
     let mut done = 0usize;
-    let mut pending: Vec<(usize, Result<UncompressedBlock, String>)> = Vec::new();
+    let batch_blocks = batch_size(meta);
     progress(0.0);
-    for batch in work.chunks(batch_size(meta)) {
+    let mut rest = bands.as_mut_slice();
+    while !rest.is_empty() {
         if cancel.load(Ordering::Relaxed) {
             return Err(LoadError::Cancelled {
                 path: source.to_owned(),
             });
         }
-        // Skip parts that already failed (as of the blocks inserted so far).
-        let failed: Vec<bool> = states.iter().map(|s| s.error.is_some()).collect();
-        let (decoded, ()) = rayon::join(
-            || {
-                batch
-                    .par_iter()
-                    .filter(|item| failed.get(item.part) == Some(&false))
-                    .map(|item| (item.part, decode_block(data, item, meta)))
-                    .collect()
-            },
-            || insert_blocks(std::mem::take(&mut pending), meta, &mut states),
-        );
-        pending = decoded;
-        // Progress counts blocks read and decompressed; the last batch is copied right after.
-        done += batch.len();
+        // Whole bands, at least one, about `batch_blocks` blocks.
+        let mut count = 0;
+        let mut blocks = 0;
+        while let Some(band) = rest.get(count) {
+            if count > 0 && blocks + band.items.len() > batch_blocks {
+                break;
+            }
+            blocks += band.items.len();
+            count += 1;
+        }
+        let (batch, later) = std::mem::take(&mut rest).split_at_mut(count);
+        rest = later;
+        let failed: Vec<bool> = errors.iter().map(Option::is_some).collect();
+        let results: Vec<(usize, Result<(), String>)> = batch
+            .par_iter_mut()
+            .filter(|band| failed.get(band.part) == Some(&false))
+            .map(|band| {
+                let result = match (meta.headers.get(band.part), states.get(band.part)) {
+                    (Some(header), Some(state)) => {
+                        decode_band(data, band, meta, header, &state.wanted)
+                    }
+                    _ => Err("corrupt pixel data: a block of an unknown part".to_owned()),
+                };
+                (band.part, result)
+            })
+            .collect();
+        for (part, result) in results {
+            if let (Err(reason), Some(error)) = (result, errors.get_mut(part)) {
+                error.get_or_insert(reason);
+            }
+        }
+        done += blocks;
         progress(done as f64 / total.max(1) as f64);
     }
-    insert_blocks(pending, meta, &mut states);
+    drop(bands);
 
     let mut first_error = None;
     let mut decoded_parts = 0;
-    for ((part, state), header) in parts.iter_mut().zip(states).zip(&meta.headers) {
+    for (((part, state), part_buffers), error) in
+        parts.iter_mut().zip(states).zip(buffers).zip(errors)
+    {
+        if state.skipped {
+            continue;
+        }
         if !state.decodable {
             // A part we do not decode: keep its explanation, add the damage if any.
-            if let Some(reason) = state.error {
+            if let Some(reason) = error {
                 let unsupported = part.pixel_error.take().unwrap_or_default();
                 part.pixel_error =
                     Some(format!("{unsupported}; the file is also damaged: {reason}"));
@@ -878,34 +1015,19 @@ fn decode_pixels(
             }
             continue;
         }
-        let error = state.error.or_else(|| {
-            (state.blocks_seen.len() != state.blocks_expected).then(|| {
-                format!(
-                    "corrupt pixel data: {} of {} pixel blocks are missing (duplicate offsets)",
-                    state
-                        .blocks_expected
-                        .saturating_sub(state.blocks_seen.len()),
-                    state.blocks_expected
-                )
-            })
-        });
-        if let Some(reason) = error {
-            if reason == OUT_OF_MEMORY {
-                return Err(out_of_memory(source));
+        match (error, part_buffers) {
+            (None, Some(part_buffers)) => {
+                decoded_parts += 1;
+                for (channel, samples) in part.channels.iter_mut().zip(part_buffers) {
+                    channel.samples = samples;
+                }
             }
-            first_error.get_or_insert_with(|| reason.clone());
-            part.pixel_error = Some(reason);
-            continue;
+            (error, _) => {
+                let reason = error.unwrap_or_else(|| OUT_OF_MEMORY.to_owned());
+                first_error.get_or_insert_with(|| reason.clone());
+                part.pixel_error = Some(reason);
+            }
         }
-        let buffers = match state.buffers {
-            Some(buffers) => buffers,
-            None => zeroed_buffers(header).ok_or_else(|| out_of_memory(source))?,
-        };
-        decoded_parts += 1;
-        for (channel, samples) in part.channels.iter_mut().zip(buffers) {
-            channel.samples = Some(samples);
-        }
-        debug_assert_eq!(part.channels.len(), header.channels.list.len());
     }
     // A file whose every decodable part is broken is broken: refuse it rather than show an
     // image without pixels. (Parts we do not support are not errors.)
@@ -913,6 +1035,185 @@ fn decode_pixels(
         Some(reason) if decoded_parts == 0 => Err(invalid_reason(source, reason)),
         _ => Ok(()),
     }
+}
+
+/// The blocks of the largest resolution level of a part, in offset-table order.
+fn part_work(part: usize, header: &Header, table: &[u64]) -> Result<Vec<Work>, exr::error::Error> {
+    let mut work = Vec::new();
+    for (tile, &offset) in header.blocks_increasing_y_order().zip(table) {
+        if tile.location.level_index != exr::math::Vec2(0, 0) {
+            continue;
+        }
+        let rectangle = header.get_absolute_block_pixel_coordinates(tile.location)?;
+        rectangle.validate(Some(header.layer_size))?;
+        work.push(Work {
+            part,
+            offset,
+            tile: tile.location,
+            rectangle,
+        });
+    }
+    Ok(work)
+}
+
+/// Splits a part's buffers into bands of rows and pairs each band with its blocks.
+fn part_bands<'a>(
+    part: usize,
+    state: &'a PartState,
+    header: &Header,
+    buffers: &'a mut [Option<Samples>],
+) -> Vec<Band<'a>> {
+    let band_rows = state.band_rows;
+    let band_len = header.layer_size.0.saturating_mul(band_rows).max(1);
+    // For each channel, its rows cut into bands.
+    let mut channel_bands: Vec<std::vec::IntoIter<Option<RowsMut<'a>>>> = buffers
+        .iter_mut()
+        .map(|samples| {
+            let bands: Vec<Option<RowsMut<'a>>> = match samples {
+                None => Vec::new(),
+                Some(Samples::F16(v)) => v
+                    .chunks_mut(band_len)
+                    .map(|c| Some(RowsMut::F16(c)))
+                    .collect(),
+                Some(Samples::F32(v)) => v
+                    .chunks_mut(band_len)
+                    .map(|c| Some(RowsMut::F32(c)))
+                    .collect(),
+                Some(Samples::U32(v)) => v
+                    .chunks_mut(band_len)
+                    .map(|c| Some(RowsMut::U32(c)))
+                    .collect(),
+            };
+            bands.into_iter()
+        })
+        .collect();
+    let mut bands = Vec::new();
+    let mut items = state.work.as_slice();
+    let mut band_index = 0;
+    while let Some(first) = items.first() {
+        let band_of = |item: &Work| item.rectangle.position.1.max(0) as usize / band_rows;
+        let band = band_of(first);
+        let count = items
+            .iter()
+            .take_while(|item| band_of(item) == band)
+            .count()
+            .max(1);
+        let (these, later) = items.split_at(count.min(items.len()));
+        items = later;
+        // Bands come in order (the offset table runs top to bottom); skip the buffers' bands
+        // no block falls in.
+        let mut rows = Vec::with_capacity(channel_bands.len());
+        for channel in &mut channel_bands {
+            let mut slot = None;
+            for _ in band_index..=band {
+                slot = channel.next().flatten();
+            }
+            rows.push(slot);
+        }
+        band_index = band + 1;
+        bands.push(Band {
+            part,
+            first_row: band * band_rows,
+            items: these,
+            rows,
+        });
+    }
+    bands
+}
+
+/// Reads and decodes the blocks of one band into its rows.
+fn decode_band(
+    data: Source<'_>,
+    band: &mut Band<'_>,
+    meta: &MetaData,
+    header: &Header,
+    wanted: &[bool],
+) -> Result<(), String> {
+    let width = header.layer_size.0;
+    for item in band.items {
+        let chunk = read_chunk(data, item, meta)?;
+        let tile = header
+            .get_block_data_indices(&chunk.compressed_block)
+            .map_err(|error| describe(&error, Stage::Pixels))?;
+        if tile.level_index != exr::math::Vec2(0, 0) {
+            return Err(
+                "corrupt pixel data: the offset table points at a block of a smaller resolution level"
+                    .into(),
+            );
+        }
+        if tile != item.tile {
+            return Err(
+                "corrupt pixel data: the offset table points at the wrong pixel block (duplicate or swapped offsets)"
+                    .into(),
+            );
+        }
+        let compressed = match chunk.compressed_block {
+            CompressedBlock::ScanLine(block) => block.compressed_pixels_le,
+            CompressedBlock::Tile(block) => block.compressed_pixels_le,
+            _ => return Err("unsupported feature: deep data".into()),
+        };
+        let layout = BlockLayout {
+            channels: &header.channels,
+            rectangle: item.rectangle,
+        };
+        let x = item.rectangle.position.0.max(0) as usize;
+        let y = item.rectangle.position.1.max(0) as usize;
+        let rows = &mut band.rows;
+        let first_row = band.first_row;
+        codec::decode_block(
+            header,
+            layout,
+            compressed,
+            wanted,
+            &mut |row, channel, bytes| {
+                let start = (y + row)
+                    .checked_sub(first_row)
+                    .and_then(|r| r.checked_mul(width))
+                    .and_then(|r| r.checked_add(x));
+                // Only wanted channels reach here, and every one of them has rows in the band.
+                match rows.get_mut(channel) {
+                    Some(Some(dest)) => write_row(dest, start, bytes),
+                    _ => Err(
+                        "corrupt pixel data: a pixel block lies outside the data window".to_owned(),
+                    ),
+                }
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Converts one row of little-endian samples into `dest` from sample `start` on.
+fn write_row(dest: &mut RowsMut<'_>, start: Option<usize>, bytes: &[u8]) -> Result<(), String> {
+    let outside = || "corrupt pixel data: a pixel block lies outside the data window".to_owned();
+    let start = start.ok_or_else(outside)?;
+    match dest {
+        RowsMut::F16(v) => {
+            let (src, _) = bytes.as_chunks::<2>();
+            let end = start.checked_add(src.len()).ok_or_else(outside)?;
+            let dest = v.get_mut(start..end).ok_or_else(outside)?;
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = f16::from_bits(u16::from_le_bytes(*s));
+            }
+        }
+        RowsMut::F32(v) => {
+            let (src, _) = bytes.as_chunks::<4>();
+            let end = start.checked_add(src.len()).ok_or_else(outside)?;
+            let dest = v.get_mut(start..end).ok_or_else(outside)?;
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = f32::from_le_bytes(*s);
+            }
+        }
+        RowsMut::U32(v) => {
+            let (src, _) = bytes.as_chunks::<4>();
+            let end = start.checked_add(src.len()).ok_or_else(outside)?;
+            let dest = v.get_mut(start..end).ok_or_else(outside)?;
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = u32::from_le_bytes(*s);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads the offset tables (one u64 per chunk, per part) after checking that they fit in the
@@ -957,107 +1258,6 @@ fn read_offset_tables(
         position = end;
     }
     Ok(tables)
-}
-
-/// Reads and decompresses one block.
-fn decode_block(
-    data: Source<'_>,
-    item: &Work,
-    meta: &MetaData,
-) -> Result<UncompressedBlock, String> {
-    let chunk = read_chunk(data, item, meta)?;
-    if let Some(block) = decompress_piz_chunk(&chunk, meta) {
-        return block;
-    }
-    UncompressedBlock::decompress_chunk(chunk, meta, false)
-        .map_err(|error| describe(&error, Stage::Pixels))
-}
-
-/// Decompresses a compressed PIZ block with our own decoder ([`crate::codec::piz`], several
-/// times faster than the `exr` crate's, same bytes); `None` for every other block (other
-/// codecs, deep data, PIZ blocks stored raw), which the `exr` crate decompresses.
-fn decompress_piz_chunk(
-    chunk: &Chunk,
-    meta: &MetaData,
-) -> Option<Result<UncompressedBlock, String>> {
-    use exr::block::BlockIndex;
-    use exr::block::chunk::CompressedBlock;
-    let header = meta.headers.get(chunk.layer_index)?;
-    if header.compression != Compression::PIZ {
-        return None;
-    }
-    let compressed = match &chunk.compressed_block {
-        CompressedBlock::ScanLine(block) => &block.compressed_pixels_le,
-        CompressedBlock::Tile(block) => &block.compressed_pixels_le,
-        _ => return None,
-    };
-    let exr_error = |error: exr::error::Error| describe(&error, Stage::Pixels);
-    // Block position and size exactly as `UncompressedBlock::decompress_chunk` computes them.
-    let bounds = header
-        .get_block_data_indices(&chunk.compressed_block)
-        .and_then(|tile| {
-            let bounds = header.get_absolute_block_pixel_coordinates(tile)?;
-            bounds.validate(Some(header.layer_size))?;
-            Ok((tile, bounds))
-        });
-    let (tile, bounds) = match bounds {
-        Ok(found) => found,
-        Err(error) => return Some(Err(exr_error(error))),
-    };
-    let expected_bytes = bounds
-        .size
-        .0
-        .checked_mul(bounds.size.1)
-        .and_then(|pixels| pixels.checked_mul(header.channels.bytes_per_pixel))?;
-    if compressed.len() == expected_bytes {
-        return None; // stored raw
-    }
-    Some((|| {
-        let data =
-            crate::codec::piz::decompress(compressed, &header.channels, bounds, expected_bytes)?;
-        let pixel_position = bounds
-            .position
-            .to_usize("data indices start")
-            .map_err(exr_error)?;
-        Ok(UncompressedBlock {
-            data,
-            index: BlockIndex {
-                layer: chunk.layer_index,
-                pixel_position,
-                level: tile.level_index,
-                pixel_size: bounds.size,
-            },
-        })
-    })())
-}
-
-/// Copies decompressed blocks into their parts' buffers; the first failure of a part is kept
-/// and its later blocks are ignored.
-fn insert_blocks(
-    blocks: Vec<(usize, Result<UncompressedBlock, String>)>,
-    meta: &MetaData,
-    states: &mut [PartState],
-) {
-    for (part, block) in blocks {
-        let (Some(state), Some(header)) = (states.get_mut(part), meta.headers.get(part)) else {
-            continue;
-        };
-        if state.error.is_some() {
-            continue;
-        }
-        if block.is_ok() && state.buffers.is_none() {
-            match zeroed_buffers(header) {
-                Some(buffers) => state.buffers = Some(buffers),
-                None => {
-                    state.error = Some(OUT_OF_MEMORY.to_owned());
-                    continue;
-                }
-            }
-        }
-        if let Err(reason) = block.and_then(|block| insert_block(header, &block, state)) {
-            state.error = Some(reason);
-        }
-    }
 }
 
 /// Reads one compressed chunk at its offset and checks it belongs to the expected part.
@@ -1154,7 +1354,8 @@ fn check_dwa_counters(header: &Header, chunk: &Chunk) -> Result<(), String> {
 /// [`out_of_memory`], not as damage).
 const OUT_OF_MEMORY: &str = "out of memory";
 
-/// Zeroed sample buffers for every channel of a part; `None` when the allocator refuses.
+/// Zeroed sample buffers for the wanted channels of a part (`None` for the others); `None` when
+/// the allocator refuses.
 ///
 /// The decoded blocks overwrite every sample, so the buffers are not filled sample by sample:
 /// `vec![0; n]` of a primitive asks the allocator for zeroed memory, which for large buffers is
@@ -1165,21 +1366,25 @@ const OUT_OF_MEMORY: &str = "out of memory";
 /// the channel buffers that followed into its per-thread arenas, where the memory freed around
 /// them stayed resident (the viewer held ~90 MB more for a 4K file). A probe of the whole part
 /// is either above that cap or small enough not to matter.
-fn zeroed_buffers(header: &Header) -> Option<Vec<Samples>> {
-    let sizes: Vec<(SampleType, usize)> = header
+fn zeroed_buffers(header: &Header, wanted: &[bool]) -> Option<Vec<Option<Samples>>> {
+    let sizes: Vec<Option<(SampleType, usize)>> = header
         .channels
         .list
         .iter()
-        .map(|channel| {
+        .zip(wanted)
+        .map(|(channel, &wanted)| {
             let (width, height) = channel_size(header, channel);
-            (
-                sample_type(channel.sample_type),
-                width.saturating_mul(height),
-            )
+            wanted.then(|| {
+                (
+                    sample_type(channel.sample_type),
+                    width.saturating_mul(height),
+                )
+            })
         })
         .collect();
     let total_bytes = sizes
         .iter()
+        .flatten()
         .try_fold(0usize, |sum, &(sample_type, count)| {
             count
                 .checked_mul(sample_type.bytes_per_sample())
@@ -1191,7 +1396,7 @@ fn zeroed_buffers(header: &Header) -> Option<Vec<Samples>> {
     Some(
         sizes
             .into_iter()
-            .map(|(sample_type, count)| zeroed_samples(sample_type, count))
+            .map(|size| size.map(|(sample_type, count)| zeroed_samples(sample_type, count)))
             .collect(),
     )
 }
@@ -1205,67 +1410,6 @@ fn zeroed_samples(sample_type: SampleType, count: usize) -> Samples {
         SampleType::Float => Samples::F32(vec![0.0f32; count]),
         SampleType::Uint => Samples::U32(vec![0u32; count]),
     }
-}
-
-/// Copies the samples of a decompressed block (native-endian lines, channel after channel for
-/// each row) into the part's channel buffers.
-fn insert_block(
-    header: &Header,
-    block: &UncompressedBlock,
-    state: &mut PartState,
-) -> Result<(), String> {
-    let index = block.index;
-    if index.level != exr::math::Vec2(0, 0) {
-        return Err(
-            "corrupt pixel data: the offset table points at a block of a smaller resolution level"
-                .into(),
-        );
-    }
-    let width = header.layer_size.0;
-    let Some(buffers) = state.buffers.as_mut() else {
-        return Ok(());
-    };
-    let outside = || "corrupt pixel data: a pixel block lies outside the data window".to_owned();
-    for (range, line) in LineIndex::lines_in_block(index, &header.channels) {
-        let src = block.data.get(range).ok_or_else(|| {
-            "corrupt pixel data: a decompressed block is shorter than expected".to_owned()
-        })?;
-        let start = line
-            .position
-            .1
-            .checked_mul(width)
-            .and_then(|row_start| row_start.checked_add(line.position.0))
-            .ok_or_else(outside)?;
-        let end = start.checked_add(line.sample_count).ok_or_else(outside)?;
-        let buffer = buffers.get_mut(line.channel).ok_or_else(outside)?;
-        match buffer {
-            Samples::F16(v) => {
-                let dest = v.get_mut(start..end).ok_or_else(outside)?;
-                let (src, _) = src.as_chunks::<2>();
-                for (d, s) in dest.iter_mut().zip(src) {
-                    *d = f16::from_bits(u16::from_ne_bytes(*s));
-                }
-            }
-            Samples::F32(v) => {
-                let dest = v.get_mut(start..end).ok_or_else(outside)?;
-                let (src, _) = src.as_chunks::<4>();
-                for (d, s) in dest.iter_mut().zip(src) {
-                    *d = f32::from_ne_bytes(*s);
-                }
-            }
-            Samples::U32(v) => {
-                let dest = v.get_mut(start..end).ok_or_else(outside)?;
-                let (src, _) = src.as_chunks::<4>();
-                for (d, s) in dest.iter_mut().zip(src) {
-                    *d = u32::from_ne_bytes(*s);
-                }
-            }
-        }
-    }
-    state
-        .blocks_seen
-        .insert((index.pixel_position.0, index.pixel_position.1));
-    Ok(())
 }
 
 #[cfg(test)]

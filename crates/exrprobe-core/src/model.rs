@@ -201,8 +201,9 @@ pub struct Channel {
     pub width: usize,
     /// Rows of samples.
     pub height: usize,
-    /// Decoded samples; `None` when pixels were not decoded (header-only read, or the part uses a
-    /// feature we cannot decode, see `Part::pixel_error`).
+    /// Decoded samples; `None` when pixels were not decoded: a header-only read, a channel left
+    /// out by the load's channel filter, or a part we could not decode (then `Part::pixel_error`
+    /// says why). [`Part::pixel_state`] tells these apart.
     pub samples: Option<Samples>,
 }
 
@@ -248,6 +249,33 @@ pub struct Part {
     /// Why this part's pixels were not decoded, in words a user can act on; `None` when decoded
     /// (or when only the header was requested).
     pub pixel_error: Option<String>,
+}
+
+/// Whether a channel's pixels are there, see [`Part::pixel_state`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PixelState<'a> {
+    /// `samples` holds the decoded pixels.
+    Decoded,
+    /// Not asked for: a header-only load, or a channel left out by the load's channel filter.
+    /// Nothing is wrong with the file.
+    NotRequested,
+    /// The part's pixels could not be decoded, for this reason (`Part::pixel_error`).
+    Unavailable(&'a str),
+}
+
+impl Part {
+    /// Whether the pixels of channel `channel` (index within this part) were decoded, and if not
+    /// why. The convention: samples present → decoded; else a `pixel_error` on the part → the
+    /// part could not be decoded; else → the pixels were not requested. `None` when there is no
+    /// such channel.
+    pub fn pixel_state(&self, channel: usize) -> Option<PixelState<'_>> {
+        let channel = self.channels.get(channel)?;
+        Some(match (&channel.samples, &self.pixel_error) {
+            (Some(_), _) => PixelState::Decoded,
+            (None, Some(reason)) => PixelState::Unavailable(reason),
+            (None, None) => PixelState::NotRequested,
+        })
+    }
 }
 
 /// Identifies a channel inside an [`Image`]: part index and channel index within the part.

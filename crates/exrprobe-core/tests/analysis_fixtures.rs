@@ -23,6 +23,7 @@ fn load(relative: &str) -> Image {
     let options = LoadOptions {
         memory_budget_bytes: 1 << 30,
         decode_pixels: true,
+        ..LoadOptions::default()
     };
     let cancel = AtomicBool::new(false);
     match load_file(&path, &options, &mut |_| {}, &cancel) {

@@ -34,6 +34,7 @@ fn load_watched(bytes: Vec<u8>, name: &str) -> Result<Image, LoadError> {
             let options = LoadOptions {
                 memory_budget_bytes: BUDGET_BYTES,
                 decode_pixels: true,
+                ..LoadOptions::default()
             };
             let result = load_bytes(&bytes, &thread_name, &options, &mut |_| {}, &cancel);
             let _ = sender.send(result);
@@ -236,6 +237,7 @@ fn header_only_load_of_a_huge_window_lists_channels() {
     let options = LoadOptions {
         memory_budget_bytes: BUDGET_BYTES,
         decode_pixels: false,
+        ..LoadOptions::default()
     };
     let cancel = AtomicBool::new(false);
     let image = load_bytes(&bytes, "huge", &options, &mut |_| {}, &cancel)
@@ -324,6 +326,7 @@ fn load_file_checks_the_budget_from_the_header_before_reading_the_pixels() {
     let options = LoadOptions {
         memory_budget_bytes: BUDGET_BYTES,
         decode_pixels: true,
+        ..LoadOptions::default()
     };
     let cancel = AtomicBool::new(false);
     let result = exrprobe_core::load::load_file(&path, &options, &mut |_| {}, &cancel);

@@ -14,6 +14,7 @@ fn options() -> LoadOptions {
     LoadOptions {
         memory_budget_bytes: 64 << 20,
         decode_pixels: true,
+        ..LoadOptions::default()
     }
 }
 

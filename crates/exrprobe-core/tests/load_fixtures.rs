@@ -23,6 +23,7 @@ fn options(decode_pixels: bool) -> LoadOptions {
     LoadOptions {
         memory_budget_bytes: 1 << 30,
         decode_pixels,
+        ..LoadOptions::default()
     }
 }
 

@@ -103,6 +103,7 @@ fn load_watched(bytes: Vec<u8>, name: &str) -> bool {
         let options = LoadOptions {
             memory_budget_bytes: 64 << 20,
             decode_pixels: true,
+            ..LoadOptions::default()
         };
         let result = load_bytes(&bytes, "mutant", &options, &mut |_| {}, &cancel);
         let _ = sender.send(result);

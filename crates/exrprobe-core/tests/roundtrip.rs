@@ -68,6 +68,7 @@ fn load(bytes: &[u8]) -> Image {
     let options = LoadOptions {
         memory_budget_bytes: 1 << 30,
         decode_pixels: true,
+        ..LoadOptions::default()
     };
     let cancel = AtomicBool::new(false);
     load_bytes(bytes, "roundtrip", &options, &mut |_| {}, &cancel).unwrap_or_else(|e| panic!("{e}"))

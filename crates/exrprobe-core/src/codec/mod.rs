@@ -1,3 +1,157 @@
-//! Our own decompressors for the codecs where the `exr` crate's is the bottleneck.
+//! Decompression of one pixel block straight into the channels that are wanted.
+//!
+//! A decompressed block is laid out as OpenEXR stores it: for each row of the block, for each
+//! channel (sorted by name), the row's samples of that channel, little-endian. [`decode_block`]
+//! hands that data to a sink one row of one channel at a time, and only for the wanted channels,
+//! so the caller copies the samples straight into its buffers.
+//!
+//! Dispatch: blocks stored raw (compression did not help, so the block holds exactly the raw
+//! bytes) and ZIP/ZIPS blocks are decoded here ([`zip`]), PIZ blocks by [`piz`] (in the `exr`
+//! crate's layout, then split into rows); every other method goes through the `exr` crate's
+//! decompressor and is then split into rows the same way.
 
 pub(crate) mod piz;
+pub(crate) mod zip;
+
+use exr::compression::Compression;
+use exr::meta::attribute::{ChannelList, IntegerBounds};
+use exr::meta::header::Header;
+
+/// Receives the decoded samples of one row of one wanted channel: `(row within the block,
+/// channel index, little-endian sample bytes)`.
+pub(crate) type LineSink<'a> = dyn FnMut(usize, usize, &[u8]) -> Result<(), String> + 'a;
+
+/// Where a block's rows and channels lie in its decompressed bytes.
+#[derive(Clone, Copy)]
+pub(crate) struct BlockLayout<'a> {
+    pub channels: &'a ChannelList,
+    /// The block's pixels within the data window (as the `exr` crate computes them from the
+    /// block's tile or scan-line index).
+    pub rectangle: IntegerBounds,
+}
+
+impl BlockLayout<'_> {
+    /// Bytes of the block's raw samples, or `None` when that overflows.
+    pub fn byte_size(&self) -> Option<usize> {
+        self.rectangle
+            .size
+            .0
+            .checked_mul(self.rectangle.size.1)?
+            .checked_mul(self.channels.bytes_per_pixel)
+    }
+
+    /// Byte lengths of the rows of each channel, in storage order (one row of every channel,
+    /// then the next row), with the channel index.
+    fn segments(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        let width = self.rectangle.size.0;
+        (0..self.rectangle.size.1).flat_map(move |row| {
+            self.channels
+                .list
+                .iter()
+                .enumerate()
+                .map(move |(channel, description)| {
+                    (
+                        row,
+                        channel,
+                        width * description.sample_type.bytes_per_sample(),
+                    )
+                })
+        })
+    }
+}
+
+/// Decompresses one block of `header`'s part covering `layout.rectangle` and passes the rows of
+/// the wanted channels (`wanted[channel]`) to `sink`. Errors are user-readable reasons.
+///
+/// Only parts without subsampling are passed here (the caller decodes no others).
+pub(crate) fn decode_block(
+    header: &Header,
+    layout: BlockLayout<'_>,
+    compressed_le: Vec<u8>,
+    wanted: &[bool],
+    sink: &mut LineSink<'_>,
+) -> Result<(), String> {
+    let expected_bytes = layout
+        .byte_size()
+        .ok_or_else(|| "corrupt pixel data: a pixel block is impossibly large".to_owned())?;
+    if compressed_le.len() == expected_bytes {
+        // Stored raw: compression would have made it larger (always the case for `none`).
+        return split_rows(&compressed_le, layout, wanted, Endian::Little, sink);
+    }
+    match header.compression {
+        Compression::ZIP1 | Compression::ZIP16 => {
+            zip::decode(&compressed_le, expected_bytes, layout, wanted, sink)
+        }
+        Compression::PIZ => {
+            let decoded = piz::decompress(
+                &compressed_le,
+                layout.channels,
+                layout.rectangle,
+                expected_bytes,
+            )?;
+            split_rows(&decoded, layout, wanted, Endian::Native, sink)
+        }
+        _ => {
+            let decoded = header
+                .compression
+                .decompress_image_section_from_le(header, compressed_le, layout.rectangle, false)
+                .map_err(|error| crate::load::describe_pixel_error(&error))?;
+            split_rows(&decoded, layout, wanted, Endian::Native, sink)
+        }
+    }
+}
+
+/// The byte order of decoded samples.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endian {
+    Little,
+    /// The machine's own order (what the `exr` crate's decompressors return).
+    Native,
+}
+
+/// Passes the rows of the wanted channels of a decompressed block to `sink`.
+pub(crate) fn split_rows(
+    bytes: &[u8],
+    layout: BlockLayout<'_>,
+    wanted: &[bool],
+    endian: Endian,
+    sink: &mut LineSink<'_>,
+) -> Result<(), String> {
+    let short = || "corrupt pixel data: a decompressed block is shorter than expected".to_owned();
+    if Some(bytes.len()) != layout.byte_size() {
+        return Err(short());
+    }
+    let mut position = 0usize;
+    #[cfg(target_endian = "big")]
+    let mut swapped = Vec::new();
+    for (row, channel, len) in layout.segments() {
+        let end = position.checked_add(len).ok_or_else(short)?;
+        if wanted.get(channel) == Some(&true) {
+            let line = bytes.get(position..end).ok_or_else(short)?;
+            #[cfg(target_endian = "big")]
+            let line = if endian == Endian::Native {
+                let sample_bytes = layout
+                    .channels
+                    .list
+                    .get(channel)
+                    .map_or(1, |c| c.sample_type.bytes_per_sample());
+                swapped.clear();
+                swapped.extend_from_slice(line);
+                for sample in swapped.chunks_exact_mut(sample_bytes) {
+                    sample.reverse();
+                }
+                &swapped[..]
+            } else {
+                line
+            };
+            #[cfg(target_endian = "little")]
+            let _ = endian;
+            sink(row, channel, line)?;
+        }
+        position = end;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,232 @@
+//! ZIP and ZIPS blocks (zlib, 16 scan lines or 1 per block).
+//!
+//! The encoder splits the raw block bytes into the even-indexed bytes followed by the
+//! odd-indexed ones, replaces every byte by its difference to the previous one (plus 128), and
+//! deflates the result. Decoding inflates with `zune-inflate` and then undoes the predictor and the
+//! split in one pass per row and channel, straight into the sink; rows of channels that are not
+//! wanted are only summed (the predictor's running value has to pass over them).
+
+use super::{BlockLayout, LineSink};
+
+/// Inflates a ZIP block whose raw size is `expected_bytes` and passes the rows of the wanted
+/// channels to `sink` (little-endian).
+pub(crate) fn decode(
+    compressed: &[u8],
+    expected_bytes: usize,
+    layout: BlockLayout<'_>,
+    wanted: &[bool],
+    sink: &mut LineSink<'_>,
+) -> Result<(), String> {
+    let deltas = inflate(compressed, expected_bytes)?;
+    unpredict_rows(&deltas, layout, wanted, sink)
+}
+
+/// Inflates a zlib stream that must yield exactly `expected_bytes` (the checksum is verified).
+pub(crate) fn inflate(compressed: &[u8], expected_bytes: usize) -> Result<Vec<u8>, String> {
+    // The limit stops a hostile stream from inflating beyond the block's size; the size hint
+    // makes the output buffer the right size up front.
+    let options = zune_inflate::DeflateOptions::default()
+        .set_limit(expected_bytes)
+        .set_size_hint(expected_bytes);
+    let bytes = zune_inflate::DeflateDecoder::new_with_options(compressed, options)
+        .decode_zlib()
+        .map_err(|error| {
+            format!(
+                "corrupt compressed data: a ZIP block does not inflate ({})",
+                inflate_reason(&error.error)
+            )
+        })?;
+    if bytes.len() == expected_bytes {
+        Ok(bytes)
+    } else {
+        Err(format!(
+            "corrupt compressed data: a ZIP block inflates to {} bytes instead of {expected_bytes}",
+            bytes.len()
+        ))
+    }
+}
+
+fn inflate_reason(error: &zune_inflate::errors::DecodeErrorStatus) -> String {
+    use zune_inflate::errors::DecodeErrorStatus;
+    match error {
+        DecodeErrorStatus::InsufficientData => "the data ends early".to_owned(),
+        DecodeErrorStatus::OutputLimitExceeded(..) => "it inflates to too many bytes".to_owned(),
+        DecodeErrorStatus::MismatchedAdler(..) | DecodeErrorStatus::MismatchedCRC(..) => {
+            "checksum mismatch".to_owned()
+        }
+        _ => "malformed zlib data".to_owned(),
+    }
+}
+
+/// Undoes the predictor and the even/odd split of an inflated block and passes the rows of the
+/// wanted channels to `sink`.
+pub(crate) fn unpredict_rows(
+    deltas: &[u8],
+    layout: BlockLayout<'_>,
+    wanted: &[bool],
+    sink: &mut LineSink<'_>,
+) -> Result<(), String> {
+    let short = || "corrupt pixel data: a decompressed block is shorter than expected".to_owned();
+    if Some(deltas.len()) != layout.byte_size() {
+        return Err(short());
+    }
+    // Every row of every channel has an even byte count (samples are 2 or 4 bytes), so byte
+    // 2k of the block comes from `evens[k]` and byte 2k+1 from `odds[k]`.
+    let (evens, odds) = deltas.split_at(deltas.len().div_ceil(2));
+    // The predictor runs over `evens` and then on over `odds`; starting from 128 makes the
+    // first byte come out unchanged.
+    let mut even_value = 0x80u8;
+    let mut odd_value = even_value.wrapping_add(delta_sum(evens));
+    let mut line = Vec::new();
+    let mut pair = 0usize;
+    for (row, channel, len) in layout.segments() {
+        let pairs = len / 2;
+        let end = pair.checked_add(pairs).ok_or_else(short)?;
+        let (Some(even), Some(odd)) = (evens.get(pair..end), odds.get(pair..end)) else {
+            return Err(short());
+        };
+        if wanted.get(channel) == Some(&true) {
+            line.resize(len, 0);
+            unpredict_interleave(even, odd, &mut even_value, &mut odd_value, &mut line);
+            sink(row, channel, &line)?;
+        } else {
+            even_value = even_value.wrapping_add(delta_sum(even));
+            odd_value = odd_value.wrapping_add(delta_sum(odd));
+        }
+        pair = end;
+    }
+    Ok(())
+}
+
+/// What the predictor adds over `deltas`: the sum of `delta - 128`, modulo 256.
+fn delta_sum(deltas: &[u8]) -> u8 {
+    let sum = deltas.iter().fold(0u8, |sum, &d| sum.wrapping_add(d));
+    // -128 ≡ 128 (mod 256): an odd count adds 128 once more.
+    if deltas.len() % 2 == 1 {
+        sum.wrapping_add(0x80)
+    } else {
+        sum
+    }
+}
+
+/// Runs the predictor over `even` and `odd` (continuing from `even_value` / `odd_value`, which
+/// are updated) and interleaves the results into `out` (`out.len() == 2 * even.len()`).
+///
+/// Eight bytes of each half at a time in 64-bit words (SWAR): the running sums of the even and
+/// of the odd bytes of a word come from one multiplication each (16-bit lanes, which cannot
+/// overflow into each other), the byte-wise prefix from those two, and the value carried from
+/// word to word is a single byte addition, so the loop is not bound by the predictor's serial
+/// dependency.
+fn unpredict_interleave(
+    even: &[u8],
+    odd: &[u8],
+    even_value: &mut u8,
+    odd_value: &mut u8,
+    out: &mut [u8],
+) {
+    let (even_words, even_rest) = even.as_chunks::<8>();
+    let (odd_words, odd_rest) = odd.as_chunks::<8>();
+    let (out_words, out_rest) = out.as_chunks_mut::<16>();
+    for ((e, o), out) in even_words.iter().zip(odd_words).zip(out_words.iter_mut()) {
+        let (e_at_even, e_at_odd) = prefix_lanes(u64::from_le_bytes(*e), even_value);
+        let (o_at_even, o_at_odd) = prefix_lanes(u64::from_le_bytes(*o), odd_value);
+        // 16-bit lanes holding output byte pairs (even-half byte, odd-half byte): `pairs_a`
+        // has pairs 0, 2, 4, 6, `pairs_b` pairs 1, 3, 5, 7.
+        let pairs_a = e_at_even | (o_at_even << 8);
+        let pairs_b = e_at_odd | (o_at_odd << 8);
+        let low = (pairs_a & 0xFFFF)
+            | ((pairs_b & 0xFFFF) << 16)
+            | ((pairs_a & 0xFFFF_0000) << 16)
+            | ((pairs_b & 0xFFFF_0000) << 32);
+        let high = ((pairs_a >> 32) & 0xFFFF)
+            | (((pairs_b >> 32) & 0xFFFF) << 16)
+            | ((pairs_a >> 48) << 32)
+            | ((pairs_b >> 48) << 48);
+        let (out_low, out_high) = out.split_at_mut(8);
+        out_low.copy_from_slice(&low.to_le_bytes());
+        out_high.copy_from_slice(&high.to_le_bytes());
+    }
+    for ((&e, &o), pair) in even_rest
+        .iter()
+        .zip(odd_rest)
+        .zip(out_rest.as_chunks_mut::<2>().0.iter_mut())
+    {
+        // delta - 128 ≡ delta ^ 0x80 (mod 256).
+        *even_value = even_value.wrapping_add(e ^ 0x80);
+        *odd_value = odd_value.wrapping_add(o ^ 0x80);
+        *pair = [*even_value, *odd_value];
+    }
+}
+
+/// Lanes of 16 bits, one byte value each.
+const LOW_BYTES: u64 = 0x00FF_00FF_00FF_00FF;
+/// Multiplying 16-bit lanes by this sums each lane and the ones below it.
+const LANE_PREFIX: u64 = 0x0001_0001_0001_0001;
+
+/// The predictor over the eight deltas of `word` (little-endian), continuing from `value`
+/// (updated to the last result). Returns the eight results in 16-bit lanes: results 0, 2, 4, 6
+/// and results 1, 3, 5, 7 (the high byte of each lane is garbage).
+#[inline(always)]
+fn prefix_lanes(word: u64, value: &mut u8) -> (u64, u64) {
+    // delta - 128 ≡ delta ^ 0x80 (mod 256).
+    let deltas = word ^ 0x8080_8080_8080_8080;
+    let evens = deltas & LOW_BYTES;
+    let odds = (deltas >> 8) & LOW_BYTES;
+    // Lane i: sum of the even (odd) deltas 0..=i; at most 4 × 255, so no lane overflows.
+    let even_sums = evens.wrapping_mul(LANE_PREFIX);
+    let odd_sums = odds.wrapping_mul(LANE_PREFIX);
+    let start = u64::from(*value).wrapping_mul(LANE_PREFIX);
+    // Result 2i = even sums 0..=i + odd sums 0..i; result 2i+1 = even and odd sums 0..=i.
+    let at_even = (even_sums + (odd_sums << 16) + start) & LOW_BYTES;
+    let at_odd = (even_sums + odd_sums + start) & LOW_BYTES;
+    *value = value.wrapping_add(((even_sums + odd_sums) >> 48) as u8);
+    (at_even, at_odd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The predictor and the even/odd split the way the format describes them, byte by byte.
+    fn reference(deltas: &[u8]) -> Vec<u8> {
+        let mut predicted = deltas.to_vec();
+        for i in 1..predicted.len() {
+            predicted[i] = predicted[i - 1]
+                .wrapping_add(predicted[i])
+                .wrapping_sub(128);
+        }
+        let half = predicted.len().div_ceil(2);
+        let mut out = Vec::with_capacity(predicted.len());
+        for i in 0..half {
+            out.push(predicted[i]);
+            if let Some(&b) = predicted.get(half + i) {
+                out.push(b);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn vector_predictor_matches_the_byte_by_byte_one() {
+        let mut seed = 0x1234_5678_u32;
+        for len in [0usize, 2, 30, 32, 34, 64, 66, 1000, 4098] {
+            let deltas: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    (seed >> 24) as u8
+                })
+                .collect();
+            let (evens, odds) = deltas.split_at(len / 2);
+            let mut e = 0x80u8;
+            let mut o = e.wrapping_add(delta_sum(evens));
+            let mut out = vec![0u8; len];
+            // In two pieces, as rows of two channels would be.
+            let cut = (len / 4) & !1;
+            let (out_a, out_b) = out.split_at_mut(cut);
+            let half_cut = cut / 2;
+            unpredict_interleave(&evens[..half_cut], &odds[..half_cut], &mut e, &mut o, out_a);
+            unpredict_interleave(&evens[half_cut..], &odds[half_cut..], &mut e, &mut o, out_b);
+            assert_eq!(out, reference(&deltas), "length {len}");
+        }
+    }
+}
