@@ -83,11 +83,12 @@ pub(crate) fn decode_block(
             zip::decode(&compressed_le, expected_bytes, layout, wanted, sink)
         }
         Compression::PIZ => {
-            let decoded = piz::decompress(
+            let decoded = piz::decompress_channels(
                 &compressed_le,
                 layout.channels,
                 layout.rectangle,
                 expected_bytes,
+                Some(wanted),
             )?;
             split_rows(&decoded, layout, wanted, Endian::Native, sink)
         }

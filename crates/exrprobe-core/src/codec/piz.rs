@@ -72,6 +72,20 @@ pub fn decompress(
     rectangle: IntegerBounds,
     expected_byte_size: usize,
 ) -> Result<Vec<u8>, String> {
+    decompress_channels(compressed_le, channels, rectangle, expected_byte_size, None)
+}
+
+/// [`decompress`], finishing only the channels with `wanted[channel]` (all when `None`): the
+/// Huffman stream covers the whole block, but the inverse wavelet and the value table run per
+/// channel, and a one-channel export skips them for the others. The samples of unwanted channels
+/// in the result are meaningless.
+pub fn decompress_channels(
+    compressed_le: &[u8],
+    channels: &ChannelList,
+    rectangle: IntegerBounds,
+    expected_byte_size: usize,
+    wanted: Option<&[bool]>,
+) -> Result<Vec<u8>, String> {
     if compressed_le.len() == expected_byte_size {
         // Compression did not help: the block holds the raw little-endian lines.
         return raw_to_native(compressed_le, channels, rectangle);
@@ -86,6 +100,7 @@ pub fn decompress(
                 channels,
                 rectangle,
                 expected_byte_size,
+                wanted,
                 &mut scratch,
             );
             scratch.trim();
@@ -97,6 +112,7 @@ pub fn decompress(
             channels,
             rectangle,
             expected_byte_size,
+            wanted,
             &mut Scratch::default(),
         ),
     })
@@ -203,6 +219,7 @@ fn decompress_with(
     channels: &ChannelList,
     rectangle: IntegerBounds,
     expected_byte_size: usize,
+    wanted: Option<&[bool]>,
     scratch: &mut Scratch,
 ) -> Result<Vec<u8>, String> {
     let word_count = expected_byte_size / 2;
@@ -262,12 +279,15 @@ fn decompress_with(
     };
     let fourteen_bits = max_value < (1 << 14);
     let mut channels_end = 0;
-    for layout in &layouts {
+    for (index, layout) in layouts.iter().enumerate() {
         let len = layout.width * layout.height * layout.words_per_sample;
         channels_end = layout.start + len;
         let channel_words = words
             .get_mut(layout.start..channels_end)
             .ok_or_else(|| corrupt("the PIZ block's channels do not fit the block"))?;
+        if wanted.is_some_and(|wanted| wanted.get(index) != Some(&true)) {
+            continue;
+        }
         let (width, height) = (layout.width, layout.height);
         match (layout.words_per_sample, fourteen_bits) {
             (1, true) => wavelet_decode::<1, true>(channel_words, width, height),
