@@ -871,3 +871,53 @@ fn a_load_started_before_the_window_is_taken_over() {
     let doc = h.state().document().expect("opened");
     assert_eq!(doc.source, Source::File(fixture(ZBUF_ON)));
 }
+
+/// A load reports the decoded image first, with the detection only, so the views can show it
+/// while the statistics are computed; the full analysis follows and ends the load.
+#[test]
+fn a_load_sends_the_image_before_its_analysis() {
+    use exrprobe::gui::loader::{Source, Worker, WorkerMsg};
+    let mut worker = Worker::default();
+    let generation = worker.start_load(Source::File(fixture(ZBUF_ON)));
+    let next = |worker: &mut Worker| -> WorkerMsg {
+        loop {
+            let msg = worker
+                .recv_timeout(Duration::from_secs(120))
+                .expect("the loader answers");
+            if !matches!(msg, WorkerMsg::LoadProgress { .. }) {
+                return msg;
+            }
+        }
+    };
+    let WorkerMsg::Loaded(loaded) = next(&mut worker) else {
+        panic!("the image comes first");
+    };
+    assert_eq!(loaded.generation, generation);
+    assert!(!loaded.analysis.is_complete());
+    assert!(loaded.analysis.findings.is_empty());
+    let depth = loaded
+        .analysis
+        .depth_channel()
+        .expect("Z is detected from its name");
+    assert!(loaded.analysis.computed_distribution(depth).is_some());
+    assert!(worker.accept(&WorkerMsg::Loaded(loaded)));
+    assert!(!worker.is_idle(), "the analysis is still running");
+
+    let msg = next(&mut worker);
+    let WorkerMsg::Analysed {
+        generation: analysed,
+        analysis,
+    } = &msg
+    else {
+        panic!("then the analysis");
+    };
+    assert_eq!(*analysed, generation);
+    assert!(analysis.is_complete());
+    assert!(
+        analysis.findings.iter().any(|f| f.code == "depth_constant"),
+        "{:?}",
+        analysis.findings
+    );
+    assert!(worker.accept(&msg));
+    assert!(worker.is_idle());
+}

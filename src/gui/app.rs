@@ -370,6 +370,14 @@ impl ExrProbeApp {
         match msg {
             WorkerMsg::LoadProgress { .. } => {}
             WorkerMsg::Loaded(loaded) => self.install(*loaded),
+            WorkerMsg::Analysed {
+                generation,
+                analysis,
+            } => {
+                if let Some(doc) = self.doc.as_mut().filter(|d| d.generation == generation) {
+                    doc.analysis = analysis;
+                }
+            }
             WorkerMsg::LoadFailed {
                 source, message, ..
             } => {
@@ -1086,12 +1094,18 @@ impl ExrProbeApp {
                 ui.label("No file open");
             }
             if let Some(load) = &self.worker.load {
-                ui.add(
-                    egui::ProgressBar::new(load.fraction as f32)
-                        .desired_width(160.0)
-                        .show_percentage()
-                        .text(format!("Loading {}", load.source.label())),
-                );
+                if load.analysing {
+                    ui.spinner();
+                    ui.label(format!("Analysing {}…", load.source.label()))
+                        .on_hover_text("Statistics and findings follow in a moment");
+                } else {
+                    ui.add(
+                        egui::ProgressBar::new(load.fraction as f32)
+                            .desired_width(160.0)
+                            .show_percentage()
+                            .text(format!("Loading {}", load.source.label())),
+                    );
+                }
             }
             for task in &self.worker.tasks {
                 ui.spinner();

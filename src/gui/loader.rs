@@ -60,7 +60,14 @@ pub enum WorkerMsg {
         generation: u64,
         fraction: f64,
     },
+    /// The image is decoded; its analysis is detection only ([`Analysis::detection_only`]), the
+    /// full one follows as [`WorkerMsg::Analysed`].
     Loaded(Box<Loaded>),
+    /// The full analysis of a loaded image (statistics, findings): the load is done.
+    Analysed {
+        generation: u64,
+        analysis: Arc<Analysis>,
+    },
     LoadFailed {
         generation: u64,
         source: Source,
@@ -80,6 +87,8 @@ pub struct LoadJob {
     pub generation: u64,
     pub source: Source,
     pub fraction: f64,
+    /// Decoded and shown; the statistics and findings are being computed.
+    pub analysing: bool,
     pub started: Instant,
     cancel: Arc<AtomicBool>,
 }
@@ -155,6 +164,7 @@ impl Worker {
             generation,
             source: source.clone(),
             fraction: 0.0,
+            analysing: false,
             started: Instant::now(),
             cancel: Arc::clone(&cancel),
         });
@@ -179,20 +189,24 @@ impl Worker {
                     }
                 };
                 let source = thread_source;
-                let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    load_and_analyze(generation, &source, &mut progress, &cancel)
-                }))
-                .unwrap_or_else(|panic| WorkerMsg::LoadFailed {
-                    generation,
-                    source: source.clone(),
-                    message: format!(
-                        "internal error while loading ({}), please report it: {}",
-                        panic_text(panic.as_ref()),
-                        source.label()
-                    ),
-                });
-                let _ = tx.send(msg);
-                repaint(&ctx);
+                let send = |msg: WorkerMsg| {
+                    let _ = tx.send(msg);
+                    repaint(&ctx);
+                };
+                let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    load_and_analyze(generation, &source, &mut progress, &cancel, &send);
+                }));
+                if let Err(panic) = caught {
+                    send(WorkerMsg::LoadFailed {
+                        generation,
+                        source: source.clone(),
+                        message: format!(
+                            "internal error while loading ({}), please report it: {}",
+                            panic_text(panic.as_ref()),
+                            source.label()
+                        ),
+                    });
+                }
             });
         if let Err(err) = spawned {
             let _ = self.tx.send(WorkerMsg::LoadFailed {
@@ -286,7 +300,16 @@ impl Worker {
                 }
                 _ => false,
             },
-            WorkerMsg::Loaded(loaded) => self.finish_load(loaded.generation),
+            // The load goes on (analysis) until `Analysed`.
+            WorkerMsg::Loaded(loaded) => match &mut self.load {
+                Some(load) if load.generation == loaded.generation => {
+                    load.fraction = 1.0;
+                    load.analysing = true;
+                    true
+                }
+                _ => false,
+            },
+            WorkerMsg::Analysed { generation, .. } => self.finish_load(*generation),
             WorkerMsg::LoadFailed { generation, .. } => self.finish_load(*generation),
             WorkerMsg::TaskDone { task_id, .. } => {
                 self.tasks.retain(|t| t.id != *task_id);
@@ -310,13 +333,16 @@ impl Worker {
     }
 }
 
-/// Loads `source` and analyses it (runs on the loader thread).
+/// Loads `source` and analyses it (runs on the loader thread), sending `Loaded` as soon as the
+/// image is decoded (with the detection only, so the viewer can show it at once) and `Analysed`
+/// when the statistics and findings are done; or `LoadFailed`.
 fn load_and_analyze(
     generation: u64,
     source: &Source,
     progress: &mut (dyn FnMut(f64) + Send),
     cancel: &AtomicBool,
-) -> WorkerMsg {
+    send: &dyn Fn(WorkerMsg),
+) {
     let started = Instant::now();
     let options = exrprobe_core::load::LoadOptions::default();
     let result = match source {
@@ -330,37 +356,53 @@ fn load_and_analyze(
                 cancel,
             ),
             None => {
-                return WorkerMsg::LoadFailed {
+                send(WorkerMsg::LoadFailed {
                     generation,
                     source: source.clone(),
                     message: format!("there is no built-in example number {i}"),
-                };
+                });
+                return;
             }
         },
     };
-    match result {
-        Ok(image) => {
-            let decoded_secs = started.elapsed().as_secs_f64();
-            let analysis = analyze(&image);
-            log::info!(
-                "{}: decoded in {decoded_secs:.3} s, analysed in {:.3} s",
-                source.label(),
-                started.elapsed().as_secs_f64() - decoded_secs
-            );
-            WorkerMsg::Loaded(Box::new(Loaded {
+    let image = match result {
+        Ok(image) => Arc::new(image),
+        Err(err) => {
+            send(WorkerMsg::LoadFailed {
                 generation,
                 source: source.clone(),
-                image: Arc::new(image),
-                analysis: Arc::new(analysis),
-                load_duration: started.elapsed(),
-            }))
+                message: err.to_string(),
+            });
+            return;
         }
-        Err(err) => WorkerMsg::LoadFailed {
-            generation,
-            source: source.clone(),
-            message: err.to_string(),
-        },
+    };
+    let decoded_secs = started.elapsed().as_secs_f64();
+    let detection = Analysis::detection_only(&image);
+    // The depth view's first frame needs this range: compute it here, not on the UI thread.
+    if let Some(depth) = detection.depth_channel() {
+        detection.distribution(&image, depth);
     }
+    send(WorkerMsg::Loaded(Box::new(Loaded {
+        generation,
+        source: source.clone(),
+        image: Arc::clone(&image),
+        analysis: Arc::new(detection),
+        load_duration: started.elapsed(),
+    })));
+    if cancel.load(Ordering::Relaxed) {
+        // Superseded by another load: nobody wants the rest.
+        return;
+    }
+    let analysis = analyze(&image);
+    log::info!(
+        "{}: decoded in {decoded_secs:.3} s, analysed in {:.3} s",
+        source.label(),
+        started.elapsed().as_secs_f64() - decoded_secs
+    );
+    send(WorkerMsg::Analysed {
+        generation,
+        analysis: Arc::new(analysis),
+    });
 }
 
 /// The message of a caught panic.

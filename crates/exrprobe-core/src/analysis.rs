@@ -25,6 +25,8 @@ pub struct Analysis {
     /// The distribution of every decoded channel, computed at most once, when first asked for
     /// (the detected depth channel's during [`analyze`]).
     distributions: BTreeMap<ChannelRef, OnceLock<Distribution>>,
+    /// False for [`Analysis::detection_only`]: statistics and findings are still to come.
+    complete: bool,
 }
 
 impl Analysis {
@@ -43,7 +45,33 @@ impl Analysis {
             rgb_layers,
             findings,
             distributions,
+            complete: true,
         }
+    }
+
+    /// What can be known without a pass over the samples: the depth channel and the colour
+    /// layers (from the channel names), no statistics and no findings yet; distributions can be
+    /// asked for every decoded channel. The viewer shows a freshly decoded image with this while
+    /// [`analyze`] runs.
+    pub fn detection_only(image: &Image) -> Self {
+        let mut analysis = Self::new(
+            BTreeMap::new(),
+            detect_depth(image),
+            rgb_layers(image),
+            Vec::new(),
+        );
+        analysis.distributions = image
+            .channels()
+            .filter(|(_, _, channel)| channel.samples.is_some())
+            .map(|(channel_ref, _, _)| (channel_ref, OnceLock::new()))
+            .collect();
+        analysis.complete = false;
+        analysis
+    }
+
+    /// False while only the detection is known ([`Analysis::detection_only`]).
+    pub fn is_complete(&self) -> bool {
+        self.complete
     }
 
     pub fn rgb(&self) -> Option<&RgbLayer> {

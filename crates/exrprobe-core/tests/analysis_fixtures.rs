@@ -298,3 +298,41 @@ fn only_the_depth_distribution_is_computed_up_front_the_others_once_on_demand() 
     // A clone shares nothing mutable: it keeps what was computed.
     assert!(analysis.clone().computed_distribution(red).is_some());
 }
+
+/// The detection-only analysis the viewer shows first agrees with the full one on what it
+/// knows, knows no statistics or findings yet, and gives the same distributions on demand.
+#[test]
+fn detection_only_agrees_with_the_full_analysis() {
+    for file in [
+        "blender/multilayer_zip_32.exr",
+        "blender/single_zbuf_compositing_on.exr",
+        "openexr-images/Beachball/multipart.0001.exr",
+    ] {
+        let image = load(file);
+        let full = analyze(&image);
+        let quick = Analysis::detection_only(&image);
+        assert!(full.is_complete() && !quick.is_complete(), "{file}");
+        assert_eq!(quick.depth_channel(), full.depth_channel(), "{file}");
+        assert_eq!(quick.rgb_layers, full.rgb_layers, "{file}");
+        assert!(
+            quick.stats.is_empty() && quick.findings.is_empty(),
+            "{file}"
+        );
+        assert!(
+            !full.findings.is_empty() || file.contains("Beachball"),
+            "{file}"
+        );
+        for (channel_ref, _, channel) in image.channels() {
+            assert_eq!(
+                quick.distribution(&image, channel_ref),
+                full.distribution(&image, channel_ref),
+                "{file}: {}",
+                channel.name
+            );
+            assert_eq!(
+                quick.distribution(&image, channel_ref).is_some(),
+                channel.samples.is_some()
+            );
+        }
+    }
+}
