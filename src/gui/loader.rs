@@ -393,7 +393,10 @@ fn load_and_analyze(
         // Superseded by another load: nobody wants the rest.
         return;
     }
-    let analysis = analyze(&image);
+    let analysis = match analysis_pool() {
+        Some(pool) => pool.install(|| analyze(&image)),
+        None => analyze(&image),
+    };
     log::info!(
         "{}: decoded in {decoded_secs:.3} s, analysed in {:.3} s",
         source.label(),
@@ -403,6 +406,22 @@ fn load_and_analyze(
         generation,
         analysis: Arc::new(analysis),
     });
+}
+
+/// One thread for the analysis that follows a load: on the global pool its parallel passes
+/// would queue the rendering of the first views behind them (everything is CPU-bound), so the
+/// image would wait for the statistics after all. `None` when the thread cannot be started.
+fn analysis_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "exrprobe-analysis".to_owned())
+            .build()
+            .map_err(|err| log::warn!("no analysis thread, analysing on the shared pool: {err}"))
+            .ok()
+    })
+    .as_ref()
 }
 
 /// The message of a caught panic.
