@@ -423,7 +423,7 @@ impl ExrProbeApp {
             load_duration,
         } = loaded;
         log::info!(
-            "loaded {} in {:.3} s",
+            "decoded {} in {:.3} s, showing it",
             source.label(),
             load_duration.as_secs_f64()
         );

@@ -50,7 +50,8 @@ pub struct Loaded {
     pub source: Source,
     pub image: Arc<Image>,
     pub analysis: Arc<Analysis>,
-    /// Wall time of decoding + analysis.
+    /// Wall time of decoding (and of the name-based detection; the statistics come later, in
+    /// [`WorkerMsg::Analysed`]).
     pub load_duration: Duration,
 }
 
