@@ -26,13 +26,14 @@ const MULTI_ZIP: &str = "blender/multilayer_zip_32.exr";
 const MULTI_PIZ: &str = "blender/multilayer_piz_16.exr";
 
 fn harness() -> Harness<'static, ExrProbeApp> {
+    harness_with(ExrProbeApp::new(None))
+}
+
+fn harness_with(app: ExrProbeApp) -> Harness<'static, ExrProbeApp> {
     Harness::builder()
         .with_size(vec2(1400.0, 900.0))
         .with_max_steps(32)
-        .build_ui_state(
-            |ui, app: &mut ExrProbeApp| app.show(ui),
-            ExrProbeApp::new(None),
-        )
+        .build_ui_state(|ui, app: &mut ExrProbeApp| app.show(ui), app)
 }
 
 /// Runs frames and waits for loads, renders and exports until everything has settled.
@@ -838,10 +839,7 @@ fn a_load_started_before_the_window_is_taken_over() {
     let mut worker = Worker::default();
     let generation = worker.start_load(Source::File(files[0].clone()));
     let app = ExrProbeApp::starting(None, files.clone(), worker, std::time::Instant::now());
-    let mut h = Harness::builder()
-        .with_size(vec2(1400.0, 900.0))
-        .with_max_steps(32)
-        .build_ui_state(|ui, app: &mut ExrProbeApp| app.show(ui), app);
+    let mut h = harness_with(app);
     settle(&mut h);
     let app = h.state();
     let doc = app.document().expect("the first file is shown");
@@ -863,10 +861,7 @@ fn a_load_started_before_the_window_is_taken_over() {
         Worker::default(),
         std::time::Instant::now(),
     );
-    let mut h = Harness::builder()
-        .with_size(vec2(1400.0, 900.0))
-        .with_max_steps(32)
-        .build_ui_state(|ui, app: &mut ExrProbeApp| app.show(ui), other);
+    let mut h = harness_with(other);
     settle(&mut h);
     let doc = h.state().document().expect("opened");
     assert_eq!(doc.source, Source::File(fixture(ZBUF_ON)));
