@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use exrprobe_core::model::Image;
-use exrprobe_core::{Analysis, analyze};
+use exrprobe_core::{Analysis, complete};
 
 use super::textures::{RenderJob, RenderKey, Rendered};
 
@@ -379,7 +379,8 @@ fn load_and_analyze(
     };
     let decoded_secs = started.elapsed().as_secs_f64();
     let detection = Analysis::detection_only(&image);
-    // The depth view's first frame needs this range: compute it here, not on the UI thread.
+    // The depth view's first frame needs this range: compute it here, not on the UI thread
+    // (the full analysis below keeps it).
     if let Some(depth) = detection.depth_channel() {
         detection.distribution(&image, depth);
     }
@@ -387,7 +388,7 @@ fn load_and_analyze(
         generation,
         source: source.clone(),
         image: Arc::clone(&image),
-        analysis: Arc::new(detection),
+        analysis: Arc::new(detection.clone()),
         load_duration: started.elapsed(),
     })));
     if cancel.load(Ordering::Relaxed) {
@@ -395,8 +396,8 @@ fn load_and_analyze(
         return;
     }
     let analysis = match analysis_pool() {
-        Some(pool) => pool.install(|| analyze(&image)),
-        None => analyze(&image),
+        Some(pool) => pool.install(|| complete(&image, detection)),
+        None => complete(&image, detection),
     };
     log::info!(
         "{}: decoded in {decoded_secs:.3} s, analysed in {:.3} s",

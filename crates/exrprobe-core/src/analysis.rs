@@ -105,17 +105,20 @@ impl Analysis {
 /// Analyses `image`: summary statistics of all channels in parallel, the distribution of the
 /// depth channel, then detection and diagnostics.
 pub fn analyze(image: &Image) -> Analysis {
+    complete(image, Analysis::detection_only(image))
+}
+
+/// Completes a [`Analysis::detection_only`] of `image` into the full analysis: summary statistics
+/// of all channels, the depth channel's distribution (kept if it was computed already), findings.
+pub fn complete(image: &Image, mut analysis: Analysis) -> Analysis {
     let channels: Vec<_> = image.channels().collect();
-    let stats: BTreeMap<ChannelRef, ChannelStats> = channels
+    analysis.stats = channels
         .par_iter()
         .filter_map(|(channel_ref, _, channel)| {
             let samples = channel.samples.as_ref()?;
             Some((*channel_ref, channel_stats(samples)))
         })
         .collect();
-    let depth = detect_depth(image);
-    let rgb_layers = rgb_layers(image);
-    let mut analysis = Analysis::new(stats, depth, rgb_layers, Vec::new());
     let depth_distribution = analysis
         .depth_channel()
         .and_then(|c| analysis.distribution(image, c));
@@ -127,5 +130,6 @@ pub fn analyze(image: &Image) -> Analysis {
         analysis.rgb_layers.first(),
     );
     analysis.findings = findings;
+    analysis.complete = true;
     analysis
 }

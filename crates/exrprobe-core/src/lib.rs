@@ -15,7 +15,7 @@ pub mod naming;
 pub mod stats;
 pub mod synth;
 
-pub use analysis::{Analysis, analyze};
+pub use analysis::{Analysis, analyze, complete};
 pub use half::f16;
 
 /// PIZ block decompression (the `exr` crate's block layout, our decoder). Public only for
