@@ -10,11 +10,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use anyhow::anyhow;
-use exrprobe_core::analysis::{Analysis, analyze};
+use exrprobe_core::analysis::{Analysis, analyze_summarized};
 use exrprobe_core::diagnose::{Finding, Severity};
 use exrprobe_core::export::{NpyDtype, write_npy, write_npz};
 use exrprobe_core::load::{
-    ChannelFilter, LoadError, LoadOptions, default_memory_budget, load_file,
+    ChannelFilter, LoadError, LoadOptions, default_memory_budget, load_file, summarize_file,
 };
 use exrprobe_core::model::{ChannelRef, Image, SampleType, Storage, Window};
 use exrprobe_core::naming::detect_depth;
@@ -182,14 +182,21 @@ pub fn parse_byte_size(text: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
-fn load(path: &Path, memory_budget_bytes: u64) -> Result<Image, LoadError> {
-    load_with(
+/// Reads a file for `info` and `check`: the statistics of every channel, computed as it is
+/// decoded, and the samples of only the depth channel (whose distribution the findings need).
+fn load_for_report(path: &Path, memory_budget_bytes: u64) -> Result<(Image, Analysis), LoadError> {
+    let cancel = AtomicBool::new(false);
+    let summarized = summarize_file(
         path,
         &LoadOptions {
             memory_budget_bytes,
             ..LoadOptions::default()
         },
-    )
+        &mut |header| ChannelFilter::only(detect_depth(header).channel()),
+        &mut |_| {},
+        &cancel,
+    )?;
+    Ok(analyze_summarized(summarized))
 }
 
 fn load_with(path: &Path, options: &LoadOptions) -> Result<Image, LoadError> {
@@ -393,7 +400,9 @@ fn channel_record(
         width: channel.width,
         height: channel.height,
         sampling: channel.sampling,
-        decoded: channel.samples.is_some(),
+        // Statistics exist exactly for the channels that were decoded (`info` keeps the samples
+        // of the depth channel only).
+        decoded: stats.is_some(),
         min: stat(stats.and_then(|s| s.min), false),
         max: stat(stats.and_then(|s| s.max), false),
         mean: stat(stats.and_then(|s| s.mean), true),
@@ -478,8 +487,8 @@ fn run_info(files: &[PathBuf], json: bool, memory_budget_bytes: u64) -> anyhow::
     let mut out = io::stdout().lock();
     let mut unreadable = false;
     for (index, path) in files.iter().enumerate() {
-        let image = match load(path, memory_budget_bytes) {
-            Ok(image) => image,
+        let (image, analysis) = match load_for_report(path, memory_budget_bytes) {
+            Ok(loaded) => loaded,
             Err(err) => {
                 out.flush()?;
                 eprintln!("exrprobe: {err}");
@@ -487,7 +496,6 @@ fn run_info(files: &[PathBuf], json: bool, memory_budget_bytes: u64) -> anyhow::
                 continue;
             }
         };
-        let analysis = analyze(&image);
         let record = info_record(path, &image, &analysis);
         drop(image);
         if json {
@@ -801,8 +809,7 @@ fn walk_folder(folder: &Path, inputs: &mut Vec<Input>) {
 
 /// Checks one file: load, analyse, keep only the small record (the image is dropped here).
 fn check_file(path: &Path, memory_budget_bytes: u64) -> Result<CheckRecord, LoadError> {
-    let image = load(path, memory_budget_bytes)?;
-    let analysis = analyze(&image);
+    let (image, analysis) = load_for_report(path, memory_budget_bytes)?;
     let status = if analysis
         .findings
         .iter()
@@ -1054,7 +1061,13 @@ fn channel_list(image: &Image) -> String {
 fn run_export(request: &ExportRequest<'_>) -> anyhow::Result<ExitCode> {
     let file = request.file;
     let output = if request.all {
-        let image = load(file, request.memory_budget_bytes)?;
+        let image = load_with(
+            file,
+            &LoadOptions {
+                memory_budget_bytes: request.memory_budget_bytes,
+                ..LoadOptions::default()
+            },
+        )?;
         if image.channels().all(|(_, _, c)| c.samples.is_none()) {
             let mut reasons: Vec<String> = image
                 .parts

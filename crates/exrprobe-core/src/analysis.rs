@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 use crate::diagnose::{Finding, diagnose};
+use crate::load::Summarized;
 use crate::model::{ChannelRef, Image};
 use crate::naming::{DepthDetection, RgbLayer, detect_depth, rgb_layers};
 use crate::stats::{ChannelStats, Distribution, channel_stats, distribution};
@@ -110,15 +111,35 @@ pub fn analyze(image: &Image) -> Analysis {
 
 /// Completes a [`Analysis::detection_only`] of `image` into the full analysis: summary statistics
 /// of all channels, the depth channel's distribution (kept if it was computed already), findings.
-pub fn complete(image: &Image, mut analysis: Analysis) -> Analysis {
+pub fn complete(image: &Image, analysis: Analysis) -> Analysis {
     let channels: Vec<_> = image.channels().collect();
-    analysis.stats = channels
+    let stats = channels
         .par_iter()
         .filter_map(|(channel_ref, _, channel)| {
             let samples = channel.samples.as_ref()?;
             Some((*channel_ref, channel_stats(samples)))
         })
         .collect();
+    complete_with(image, analysis, stats)
+}
+
+/// Analyses a file read by [`crate::load::summarize_file`], whose statistics the loader
+/// computed already. Distributions can be computed only for the channels it kept (keep the
+/// depth channel: its distribution is part of the analysis).
+pub fn analyze_summarized(summarized: Summarized) -> (Image, Analysis) {
+    let Summarized { image, stats } = summarized;
+    let analysis = complete_with(&image, Analysis::detection_only(&image), stats);
+    (image, analysis)
+}
+
+/// Completes `analysis` of `image` with the statistics of its channels: the depth channel's
+/// distribution, findings.
+fn complete_with(
+    image: &Image,
+    mut analysis: Analysis,
+    stats: BTreeMap<ChannelRef, ChannelStats>,
+) -> Analysis {
+    analysis.stats = stats;
     let depth_distribution = analysis
         .depth_channel()
         .and_then(|c| analysis.distribution(image, c));

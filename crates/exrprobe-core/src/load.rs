@@ -9,8 +9,12 @@
 //! level of the parts we can decode, decompress them in parallel and copy the samples, in their
 //! native type, into one buffer per channel. Decoding one part never depends on another, so a
 //! part that fails (or uses deep data / subsampling) does not prevent the others from loading.
+//!
+//! Reports ([`summarize_file`]) take the same path, but summarise each row of every channel as
+//! the decoder hands it over and copy only the rows of the channels they keep.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -33,6 +37,7 @@ use crate::codec::{self, BlockLayout};
 use crate::model::{
     Attribute, Channel, ChannelRef, Image, Part, SampleType, Samples, Storage, Window,
 };
+use crate::stats::{ChannelStats, HalfCounter, RowsSummary};
 
 /// Why a file could not be loaded. Messages say what happened and end with the path.
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +114,16 @@ impl ChannelFilter {
         }
     }
 
+    /// The channels both filters want.
+    fn both(a: &ChannelFilter, b: &ChannelFilter) -> ChannelFilter {
+        match (a, b) {
+            (ChannelFilter::All, other) | (other, ChannelFilter::All) => other.clone(),
+            (ChannelFilter::Only(a), ChannelFilter::Only(b)) => {
+                ChannelFilter::Only(a.intersection(b).copied().collect())
+            }
+        }
+    }
+
     /// Which of a part's `channel_count` channels are wanted, by channel index.
     fn wanted_in_part(&self, part: usize, channel_count: usize) -> Vec<bool> {
         (0..channel_count)
@@ -158,6 +173,50 @@ pub fn load_file(
     progress: Progress<'_>,
     cancel: &AtomicBool,
 ) -> Result<Image, LoadError> {
+    read_file(path, options, None, progress, cancel).map(|summarized| summarized.image)
+}
+
+/// A file read for a report by [`summarize_file`].
+#[derive(Debug)]
+pub struct Summarized {
+    /// The file, with the samples of only the channels that were kept.
+    pub image: Image,
+    /// Summary statistics of every decoded channel (kept or not), as
+    /// [`crate::stats::channel_stats`] computes them from the samples (the mean may differ in
+    /// the last bits: the sum is taken in another order).
+    pub stats: BTreeMap<ChannelRef, ChannelStats>,
+}
+
+/// Reads a file for a report (`check`, `info`): decodes the channels `options.channels` asks for
+/// and computes each one's summary statistics, but keeps the samples only of the channels `keep`
+/// chooses. `keep` is called once, with the file's header-only image (names, types, sizes; no
+/// samples), to pick them by name: the depth channel, for instance, whose distribution is still
+/// to be computed.
+///
+/// The other channels are decoded a band of rows at a time into a buffer per thread, summarised
+/// while the rows are still in cache, and overwritten by the next band, so the memory needed is
+/// that of the kept channels plus a few bands (which is what the memory budget is checked
+/// against), and the statistics need no second pass over memory. Errors, cancellation and
+/// progress are as for [`load_file`].
+pub fn summarize_file(
+    path: &Path,
+    options: &LoadOptions,
+    keep: &mut dyn FnMut(&Image) -> ChannelFilter,
+    progress: Progress<'_>,
+    cancel: &AtomicBool,
+) -> Result<Summarized, LoadError> {
+    read_file(path, options, Some(keep), progress, cancel)
+}
+
+/// [`load_file`] (`keep` is `None`: keep every decoded channel, no statistics) and
+/// [`summarize_file`].
+fn read_file(
+    path: &Path,
+    options: &LoadOptions,
+    keep: Option<&mut dyn FnMut(&Image) -> ChannelFilter>,
+    progress: Progress<'_>,
+    cancel: &AtomicBool,
+) -> Result<Summarized, LoadError> {
     let source = path.display().to_string();
     let io_error = |error: std::io::Error| LoadError::Io {
         path: source.clone(),
@@ -172,20 +231,32 @@ pub fn load_file(
     let file_len = metadata.len();
 
     // Header first, from the file, without reading the pixel data.
-    let (header, mut parts) = guarded(&source, || {
+    let (header, parts) = guarded(&source, || {
         let header = read_meta(BufReader::new(&file))
             .map_err(|error| invalid(&source, &error, Stage::Header))?;
         let parts = parts_from_meta(&header.meta, &source)?;
         Ok((header, parts))
     })?;
+    let mut image = Image {
+        source: source.clone(),
+        parts,
+    };
     if !options.decode_pixels {
         progress(1.0);
-        return Ok(Image { source, parts });
+        return Ok(Summarized {
+            image,
+            stats: BTreeMap::new(),
+        });
     }
+    let keep = keep.map(|keep| keep(&image));
     // Compressed blocks are read from the file as they are decoded (a batch at a time); only
-    // the offset tables are held besides the decoded samples.
+    // the offset tables are held besides the decoded samples (of the kept channels).
+    let resident = match &keep {
+        Some(keep) => ChannelFilter::both(&options.channels, keep),
+        None => options.channels.clone(),
+    };
     check_budget(
-        decoded_byte_size(&header.meta, &options.channels)
+        decoded_byte_size(&header.meta, &resident)
             .saturating_add(offset_table_byte_size(&header.meta)),
         options,
         &source,
@@ -195,19 +266,23 @@ pub fn load_file(
             file: &file,
             len: file_len,
         };
-        decode_pixels(
+        let stats = decode_pixels(
             data,
             &header,
-            &mut parts,
+            &mut image.parts,
             &options.channels,
+            keep.as_ref(),
             &source,
             progress,
             cancel,
         )?;
         progress(1.0);
-        Ok(Image {
-            source: source.clone(),
-            parts,
+        Ok(Summarized {
+            image: Image {
+                source: source.clone(),
+                parts: std::mem::take(&mut image.parts),
+            },
+            stats,
         })
     })
 }
@@ -245,6 +320,7 @@ fn load_from_bytes(
                 &header,
                 &mut parts,
                 &options.channels,
+                None,
                 &source,
                 progress,
                 cancel,
@@ -824,8 +900,10 @@ struct PartState {
     decodable: bool,
     /// True for parts none of whose channels are wanted (not read, not an error).
     skipped: bool,
-    /// Which channels are wanted, by channel index.
+    /// Which channels are wanted (decoded), by channel index.
     wanted: Vec<bool>,
+    /// Which of the wanted channels keep their samples (all of them unless summarising).
+    kept: Vec<bool>,
     /// Rows of one band: the rows one scan-line block, or one row of tiles, covers.
     band_rows: usize,
     /// The part's blocks, in offset-table order (rows top to bottom, then columns).
@@ -834,15 +912,20 @@ struct PartState {
     error: Option<String>,
 }
 
-/// One band of rows of one part: its blocks, and the rows of each wanted channel they write.
+/// One band of rows of one part: its blocks, and the rows of each kept channel they write.
 /// Bands never overlap, so they are decoded in parallel straight into the channel buffers.
 struct Band<'a> {
     part: usize,
     /// First row of the band within the data window.
     first_row: usize,
+    /// Rows of the band (fewer than the part's band height only for the last band).
+    row_count: usize,
     items: &'a [Work],
-    /// The band's rows of each channel (`None` for channels that are not wanted).
+    /// The band's rows of each channel (`None` for channels that are not kept).
     rows: Vec<Option<RowsMut<'a>>>,
+    /// When summarising: the summary of the band's rows of each wanted channel, once decoded
+    /// (empty when not summarising).
+    summaries: Vec<Option<RowsSummary>>,
 }
 
 /// Rows of one channel's buffer.
@@ -869,16 +952,90 @@ fn batch_size(meta: &MetaData) -> usize {
 /// Decoded bytes a batch covers, to report progress and poll for cancellation often enough.
 const BATCH_DECODED_BYTES: usize = 64 << 20;
 
-/// Decodes the pixels of the wanted channels of every part we can decode into `parts`.
+/// Rows of a band: the rows one scan-line block, or one row of tiles, covers.
+fn band_rows(header: &Header) -> usize {
+    match header.blocks {
+        BlockDescription::ScanLines => header.compression.scan_lines_per_block(),
+        BlockDescription::Tiles(tiles) => tiles.tile_size.1,
+    }
+    .max(1)
+}
+
+/// Summarises rows of little-endian samples as the decoder hands them over ([`summarize_file`]).
+/// Kept per thread: its half counter is large, and its pages are then touched only once.
+#[derive(Default)]
+struct RowSummarizer {
+    halves: Vec<f16>,
+    floats: Vec<f32>,
+    uints: Vec<u32>,
+    half_counter: HalfCounter,
+}
+
+impl RowSummarizer {
+    /// The summary of one row. The decoders' rows are usually aligned for their sample type and
+    /// then read in place (on little-endian machines); otherwise they are copied first.
+    fn summarize(&mut self, sample_type: SampleType, bytes: &[u8]) -> RowsSummary {
+        match sample_type {
+            SampleType::Half => {
+                let values = in_place::<f16>(bytes).unwrap_or_else(|| {
+                    copy_samples(&mut self.halves, bytes, |b| {
+                        f16::from_bits(u16::from_le_bytes(b))
+                    })
+                });
+                RowsSummary::of_f16(values, &mut self.half_counter)
+            }
+            SampleType::Float => RowsSummary::of_f32(
+                in_place::<f32>(bytes)
+                    .unwrap_or_else(|| copy_samples(&mut self.floats, bytes, f32::from_le_bytes)),
+            ),
+            SampleType::Uint => RowsSummary::of_u32(
+                in_place::<u32>(bytes)
+                    .unwrap_or_else(|| copy_samples(&mut self.uints, bytes, u32::from_le_bytes)),
+            ),
+        }
+    }
+}
+
+/// Little-endian sample bytes as samples, without a copy, when they are aligned (and the
+/// machine is little-endian).
+fn in_place<T: bytemuck::AnyBitPattern>(bytes: &[u8]) -> Option<&[T]> {
+    if cfg!(target_endian = "little") {
+        bytemuck::try_cast_slice(bytes).ok()
+    } else {
+        None
+    }
+}
+
+/// Little-endian sample bytes converted into `buffer`.
+fn copy_samples<'a, T, const N: usize>(
+    buffer: &'a mut Vec<T>,
+    bytes: &[u8],
+    convert: impl Fn([u8; N]) -> T,
+) -> &'a [T] {
+    buffer.clear();
+    buffer.extend(bytes.as_chunks::<N>().0.iter().map(|b| convert(*b)));
+    buffer
+}
+
+thread_local! {
+    static ROW_SUMMARIZER: RefCell<RowSummarizer> = RefCell::new(RowSummarizer::default());
+}
+
+/// Decodes the pixels of the wanted channels (`filter`) of every part we can decode into
+/// `parts`. With `keep`, only the channels it wants keep their samples, and the summary
+/// statistics of every decoded channel are computed band by band and returned (without, the
+/// map is empty).
+#[allow(clippy::too_many_arguments)]
 fn decode_pixels(
     data: Source<'_>,
     header: &MetaAndTables,
     parts: &mut [Part],
     filter: &ChannelFilter,
+    keep: Option<&ChannelFilter>,
     source: &str,
     progress: &mut dyn FnMut(f64),
     cancel: &AtomicBool,
-) -> Result<(), LoadError> {
+) -> Result<BTreeMap<ChannelRef, ChannelStats>, LoadError> {
     let meta = &header.meta;
     let offset_tables = read_offset_tables(data, header, source)?;
 
@@ -888,10 +1045,25 @@ fn decode_pixels(
     let mut states = Vec::with_capacity(meta.headers.len());
     for (part_index, (header, table)) in meta.headers.iter().zip(&offset_tables).enumerate() {
         let wanted = filter.wanted_in_part(part_index, header.channels.list.len());
+        let kept = match keep {
+            Some(keep) => wanted
+                .iter()
+                .enumerate()
+                .map(|(channel, &wanted)| {
+                    wanted
+                        && keep.wants(ChannelRef {
+                            part: part_index,
+                            channel,
+                        })
+                })
+                .collect(),
+            None => wanted.clone(),
+        };
         let mut state = PartState {
             decodable: false,
             skipped: false,
             wanted,
+            kept,
             band_rows: 1,
             work: Vec::new(),
             error: None,
@@ -913,11 +1085,7 @@ fn decode_pixels(
             });
         } else {
             state.decodable = true;
-            state.band_rows = match header.blocks {
-                BlockDescription::ScanLines => header.compression.scan_lines_per_block(),
-                BlockDescription::Tiles(tiles) => tiles.tile_size.1,
-            }
-            .max(1);
+            state.band_rows = band_rows(header);
             match part_work(part_index, header, table) {
                 Ok(work) => state.work = work,
                 Err(error) => state.error = Some(describe(&error, Stage::Pixels)),
@@ -931,7 +1099,7 @@ fn decode_pixels(
     let mut buffers: Vec<Option<Vec<Option<Samples>>>> = Vec::with_capacity(states.len());
     for (state, header) in states.iter().zip(&meta.headers) {
         buffers.push(if state.decodable && state.error.is_none() {
-            Some(zeroed_buffers(header, &state.wanted).ok_or_else(|| out_of_memory(source))?)
+            Some(zeroed_buffers(header, &state.kept).ok_or_else(|| out_of_memory(source))?)
         } else {
             None
         });
@@ -945,7 +1113,13 @@ fn decode_pixels(
         else {
             continue;
         };
-        bands.extend(part_bands(part, state, header, part_buffers));
+        bands.extend(part_bands(
+            part,
+            state,
+            header,
+            part_buffers,
+            keep.is_some(),
+        ));
     }
 
     // Bands are decoded in parallel, a batch at a time (cancellation and progress between
@@ -995,12 +1169,32 @@ fn decode_pixels(
         done += blocks;
         progress(done as f64 / total.max(1) as f64);
     }
+    // Each channel's summary: its bands', in order.
+    let mut summaries: BTreeMap<ChannelRef, RowsSummary> = BTreeMap::new();
+    for band in &bands {
+        for (channel, summary) in band.summaries.iter().enumerate() {
+            if let Some(summary) = summary {
+                let entry = summaries
+                    .entry(ChannelRef {
+                        part: band.part,
+                        channel,
+                    })
+                    .or_insert(RowsSummary::EMPTY);
+                *entry = entry.merge(*summary);
+            }
+        }
+    }
     drop(bands);
 
+    let mut stats = BTreeMap::new();
     let mut first_error = None;
     let mut decoded_parts = 0;
-    for (((part, state), part_buffers), error) in
-        parts.iter_mut().zip(states).zip(buffers).zip(errors)
+    for (part_index, (((part, state), part_buffers), error)) in parts
+        .iter_mut()
+        .zip(states)
+        .zip(buffers)
+        .zip(errors)
+        .enumerate()
     {
         if state.skipped {
             continue;
@@ -1021,6 +1215,22 @@ fn decode_pixels(
                 for (channel, samples) in part.channels.iter_mut().zip(part_buffers) {
                     channel.samples = samples;
                 }
+                if keep.is_some() {
+                    for (index, channel) in part.channels.iter().enumerate() {
+                        if state.wanted.get(index) != Some(&true) {
+                            continue;
+                        }
+                        let channel_ref = ChannelRef {
+                            part: part_index,
+                            channel: index,
+                        };
+                        let summary = summaries
+                            .get(&channel_ref)
+                            .copied()
+                            .unwrap_or(RowsSummary::EMPTY);
+                        stats.insert(channel_ref, summary.finish_as(channel.sample_type));
+                    }
+                }
             }
             (error, _) => {
                 let reason = error.unwrap_or_else(|| OUT_OF_MEMORY.to_owned());
@@ -1033,7 +1243,7 @@ fn decode_pixels(
     // image without pixels. (Parts we do not support are not errors.)
     match first_error {
         Some(reason) if decoded_parts == 0 => Err(invalid_reason(source, reason)),
-        _ => Ok(()),
+        _ => Ok(stats),
     }
 }
 
@@ -1062,6 +1272,7 @@ fn part_bands<'a>(
     state: &'a PartState,
     header: &Header,
     buffers: &'a mut [Option<Samples>],
+    summarize: bool,
 ) -> Vec<Band<'a>> {
     let band_rows = state.band_rows;
     let band_len = header.layer_size.0.saturating_mul(band_rows).max(1);
@@ -1111,17 +1322,26 @@ fn part_bands<'a>(
             rows.push(slot);
         }
         band_index = band + 1;
+        let first_row = band.saturating_mul(band_rows);
         bands.push(Band {
             part,
-            first_row: band * band_rows,
+            first_row,
+            row_count: band_rows.min(header.layer_size.1.saturating_sub(first_row)),
             items: these,
             rows,
+            summaries: if summarize {
+                vec![None; state.wanted.len()]
+            } else {
+                Vec::new()
+            },
         });
     }
     bands
 }
 
-/// Reads and decodes the blocks of one band into its rows.
+/// Reads and decodes the blocks of one band into its rows (of the kept channels); when
+/// summarising, every wanted channel's rows are also summarised as they come out of the decoder,
+/// while they are in cache.
 fn decode_band(
     data: Source<'_>,
     band: &mut Band<'_>,
@@ -1129,6 +1349,32 @@ fn decode_band(
     header: &Header,
     wanted: &[bool],
 ) -> Result<(), String> {
+    if band.summaries.is_empty() {
+        return decode_band_blocks(data, band, meta, header, wanted, None);
+    }
+    let mut summarizer = ROW_SUMMARIZER.with_borrow_mut(std::mem::take);
+    let result = decode_band_blocks(data, band, meta, header, wanted, Some(&mut summarizer));
+    ROW_SUMMARIZER.set(summarizer);
+    result
+}
+
+/// [`decode_band`].
+fn decode_band_blocks(
+    data: Source<'_>,
+    band: &mut Band<'_>,
+    meta: &MetaData,
+    header: &Header,
+    wanted: &[bool],
+    mut summarizer: Option<&mut RowSummarizer>,
+) -> Result<(), String> {
+    let width = header.layer_size.0;
+    let types: Vec<SampleType> = header
+        .channels
+        .list
+        .iter()
+        .map(|channel| sample_type(channel.sample_type))
+        .collect();
+    let band_len = width.saturating_mul(band.row_count);
     let width = header.layer_size.0;
     for item in band.items {
         let chunk = read_chunk(data, item, meta)?;
@@ -1159,6 +1405,7 @@ fn decode_band(
         let x = item.rectangle.position.0.max(0) as usize;
         let y = item.rectangle.position.1.max(0) as usize;
         let rows = &mut band.rows;
+        let summaries = &mut band.summaries;
         let first_row = band.first_row;
         codec::decode_block(
             header,
@@ -1170,12 +1417,28 @@ fn decode_band(
                     .checked_sub(first_row)
                     .and_then(|r| r.checked_mul(width))
                     .and_then(|r| r.checked_add(x));
-                // Only wanted channels reach here, and every one of them has rows in the band.
+                if let (Some(summarizer), Some(summary), Some(&sample_type)) = (
+                    summarizer.as_deref_mut(),
+                    summaries.get_mut(channel),
+                    types.get(channel),
+                ) {
+                    let row = summarizer.summarize(sample_type, bytes);
+                    *summary = Some(summary.unwrap_or(RowsSummary::EMPTY).merge(row));
+                }
+                // Only wanted channels reach here; those that are kept have rows in the band.
                 match rows.get_mut(channel) {
                     Some(Some(dest)) => write_row(dest, start, bytes),
-                    _ => Err(
-                        "corrupt pixel data: a pixel block lies outside the data window".to_owned(),
-                    ),
+                    Some(None) if summarizer.is_some() => {
+                        // Not kept: only summarised. Still reject rows outside the band.
+                        let samples = types
+                            .get(channel)
+                            .map_or(0, |t| bytes.len() / t.bytes_per_sample());
+                        match start.and_then(|start| start.checked_add(samples)) {
+                            Some(end) if end <= band_len => Ok(()),
+                            _ => Err(outside_the_data_window()),
+                        }
+                    }
+                    _ => Err(outside_the_data_window()),
                 }
             },
         )?;
@@ -1183,9 +1446,13 @@ fn decode_band(
     Ok(())
 }
 
+fn outside_the_data_window() -> String {
+    "corrupt pixel data: a pixel block lies outside the data window".to_owned()
+}
+
 /// Converts one row of little-endian samples into `dest` from sample `start` on.
 fn write_row(dest: &mut RowsMut<'_>, start: Option<usize>, bytes: &[u8]) -> Result<(), String> {
-    let outside = || "corrupt pixel data: a pixel block lies outside the data window".to_owned();
+    let outside = outside_the_data_window;
     let start = start.ok_or_else(outside)?;
     match dest {
         RowsMut::F16(v) => {

@@ -4,7 +4,8 @@
 //!
 //! - [`channel_stats`]: the *summary* of a channel (counts of finite / NaN / ±Inf / background
 //!   samples, min, max, mean, constant), one cheap pass. Every channel gets it (the diagnostics and
-//!   the channel list need it).
+//!   the channel list need it). The loader can also build it from the rows as it decodes them
+//!   (`RowsSummary`, merged in any grouping), so that reports never hold most channels.
 //! - [`distribution`]: the exact *robust range* and the display histogram. Only the channels that
 //!   are shown need it (the depth channel, the channel viewed alone); [`crate::Analysis`]
 //!   computes it on demand, once per channel.
@@ -47,7 +48,7 @@ use half::f16;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::model::Samples;
+use crate::model::{SampleType, Samples};
 
 /// Values at or above this are treated as "no hit" background (Cycles writes 1e10).
 pub const SENTINEL_THRESHOLD: f64 = 1e9;
@@ -200,6 +201,8 @@ trait Native: Copy + Send + Sync {
     const KEY_POS_INF: u32;
     const KEY_SENTINEL: u32;
     fn raw_bits(self) -> u32;
+    /// The value whose bits [`Native::raw_bits`] returned, as f64 (NaN stays NaN).
+    fn from_raw_bits(bits: u32) -> f64;
     fn to_f64(self) -> f64;
     /// True for +Inf (only meaningful when not finite and not NaN).
     fn is_positive(self) -> bool;
@@ -247,6 +250,9 @@ impl Native for f32 {
     fn raw_bits(self) -> u32 {
         self.to_bits()
     }
+    fn from_raw_bits(bits: u32) -> f64 {
+        f64::from(f32::from_bits(bits))
+    }
     #[inline]
     fn to_f64(self) -> f64 {
         f64::from(self)
@@ -282,6 +288,9 @@ impl Native for u32 {
     fn raw_bits(self) -> u32 {
         self
     }
+    fn from_raw_bits(bits: u32) -> f64 {
+        f64::from(bits)
+    }
     #[inline]
     fn to_f64(self) -> f64 {
         f64::from(self)
@@ -309,6 +318,9 @@ impl Native for f16 {
     #[inline]
     fn raw_bits(self) -> u32 {
         u32::from(self.to_bits())
+    }
+    fn from_raw_bits(bits: u32) -> f64 {
+        f64::from(f16::from_bits(bits as u16).to_f32())
     }
     #[inline]
     fn to_f64(self) -> f64 {
@@ -689,7 +701,7 @@ struct Summary {
     /// Smallest / largest order key of the finite samples (`u32::MAX` / 0 when none).
     min_key: u32,
     max_key: u32,
-    /// Bits in which some sample differs from the first sample of the channel.
+    /// Bits in which some sample differs from the first one (of the samples summarised).
     differs: u32,
 }
 
@@ -868,32 +880,156 @@ fn summarize_f32(block: &[f32], first_bits: u32) -> Summary {
 }
 
 fn wide_stats<T: Native>(values: &[T]) -> ChannelStats {
-    let Some(first) = values.first() else {
-        return empty_stats();
-    };
-    let first_bits = first.raw_bits();
-    let s = values
+    values
         .par_chunks(piece_len(values.len()))
-        .map(|chunk| {
-            chunk.chunks(BLOCK).fold(Summary::EMPTY, |acc, block| {
+        .map(RowsSummary::of_wide)
+        .reduce(|| RowsSummary::EMPTY, RowsSummary::merge)
+        .finish::<T>()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summaries of parts of a channel (the loader summarises rows as it decodes them)
+
+/// The summary of some samples of a channel, to be merged with the summaries of its other
+/// samples (in any grouping, in channel order) into its [`ChannelStats`]. The loader summarises
+/// each band of rows right after decoding it, while the rows are in cache, so that reports need
+/// neither a second pass over the channel nor its whole buffer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RowsSummary {
+    summary: Summary,
+    /// Bits of the first sample (`None` when there were no samples); `summary.differs` is
+    /// relative to it.
+    first_bits: Option<u32>,
+}
+
+impl RowsSummary {
+    pub(crate) const EMPTY: Self = Self {
+        summary: Summary::EMPTY,
+        first_bits: None,
+    };
+
+    /// The summary of float or uint samples.
+    fn of_wide<T: Native>(values: &[T]) -> Self {
+        let Some(first) = values.first() else {
+            return Self::EMPTY;
+        };
+        let first_bits = first.raw_bits();
+        Self {
+            summary: values.chunks(BLOCK).fold(Summary::EMPTY, |acc, block| {
                 acc.merge(T::summarize(block, first_bits))
-            })
-        })
-        .reduce(|| Summary::EMPTY, Summary::merge);
-    finish(
-        Counts {
-            count: s.count,
-            finite: s.finite,
-            nan: s.count - s.finite - s.pos_inf - s.neg_inf,
-            pos_inf: s.pos_inf,
-            neg_inf: s.neg_inf,
-            sentinel: s.finite - s.real,
-            sum: s.sum,
-            min: T::from_order_key(s.min_key),
-            max: T::from_order_key(s.max_key),
-        },
-        (s.differs == 0).then(|| first.to_f64()),
-    )
+            }),
+            first_bits: Some(first_bits),
+        }
+    }
+
+    pub(crate) fn of_f32(values: &[f32]) -> Self {
+        Self::of_wide(values)
+    }
+
+    pub(crate) fn of_u32(values: &[u32]) -> Self {
+        Self::of_wide(values)
+    }
+
+    /// The summary of half samples, from a count of their bit patterns (kept in `counter`
+    /// between calls: it is large, and left all zero again).
+    pub(crate) fn of_f16(values: &[f16], counter: &mut HalfCounter) -> Self {
+        let Some(first) = values.first() else {
+            return Self::EMPTY;
+        };
+        let first_bits = u32::from(first.to_bits());
+        counter.counts.resize(KEY_BINS, 0);
+        counter.touched.clear();
+        for v in values {
+            let bits = v.to_bits();
+            if let Some(count) = counter.counts.get_mut(usize::from(bits)) {
+                if *count == 0 {
+                    counter.touched.push(bits);
+                }
+                // A band of rows has far fewer than 2³² samples; saturate all the same.
+                *count = count.saturating_add(1);
+            }
+        }
+        let mut s = Summary::EMPTY;
+        s.count = values.len() as u64;
+        for &bits in &counter.touched {
+            let Some(count) = counter.counts.get_mut(usize::from(bits)) else {
+                continue;
+            };
+            let n = u64::from(std::mem::take(count));
+            let v = f16::from_bits(bits);
+            s.differs |= u32::from(bits) ^ first_bits;
+            if v.is_finite() {
+                let key = v.order_key();
+                s.finite += n;
+                s.real += n; // no half is a background sentinel
+                s.sum += v.to_f64() * n as f64;
+                s.min_key = s.min_key.min(key);
+                s.max_key = s.max_key.max(key);
+            } else if v.is_infinite() {
+                if v.is_sign_positive() {
+                    s.pos_inf += n;
+                } else {
+                    s.neg_inf += n;
+                }
+            }
+        }
+        Self {
+            summary: s,
+            first_bits: Some(first_bits),
+        }
+    }
+
+    /// The summary of `self`'s samples followed by `later`'s.
+    pub(crate) fn merge(self, later: Self) -> Self {
+        let mut summary = self.summary.merge(later.summary);
+        if let (Some(a), Some(b)) = (self.first_bits, later.first_bits) {
+            summary.differs |= a ^ b;
+        }
+        Self {
+            summary,
+            first_bits: self.first_bits.or(later.first_bits),
+        }
+    }
+
+    /// The statistics of a channel of sample type `T` whose samples were all summarised.
+    fn finish<T: Native>(self) -> ChannelStats {
+        let Some(first_bits) = self.first_bits else {
+            return empty_stats();
+        };
+        let s = self.summary;
+        let constant = (s.differs == 0).then(|| T::from_raw_bits(first_bits));
+        finish(
+            Counts {
+                count: s.count,
+                finite: s.finite,
+                nan: s.count - s.finite - s.pos_inf - s.neg_inf,
+                pos_inf: s.pos_inf,
+                neg_inf: s.neg_inf,
+                sentinel: s.finite - s.real,
+                sum: s.sum,
+                min: T::from_order_key(s.min_key),
+                max: T::from_order_key(s.max_key),
+            },
+            constant,
+        )
+    }
+
+    /// The statistics of a channel of `sample_type` whose samples were all summarised.
+    pub(crate) fn finish_as(self, sample_type: SampleType) -> ChannelStats {
+        match sample_type {
+            SampleType::Half => self.finish::<f16>(),
+            SampleType::Float => self.finish::<f32>(),
+            SampleType::Uint => self.finish::<u32>(),
+        }
+    }
+}
+
+/// Scratch space of [`RowsSummary::of_f16`]: a count per half bit pattern, and the patterns
+/// seen (to read and reset only those).
+#[derive(Debug, Default)]
+pub(crate) struct HalfCounter {
+    counts: Vec<u32>,
+    touched: Vec<u16>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1470,6 +1606,81 @@ mod tests {
         assert_eq!((s.sentinel, s.pos_inf, d.robust_range), (2, 1, None));
         assert_eq!(s.constant, None);
         assert_eq!(d.histogram.total(), 3);
+    }
+
+    /// The summary of a channel merged from pieces cut anywhere (empty pieces included) is its
+    /// summary in one piece: counts, extremes and the constant flag exactly, the mean up to
+    /// rounding.
+    #[test]
+    fn summaries_of_pieces_merge_into_the_channel_summary() {
+        let floats: Vec<f32> = lcg(7)
+            .take(300)
+            .enumerate()
+            .map(|(i, x)| match i % 11 {
+                0 => f32::NAN,
+                1 => f32::INFINITY,
+                2 => 1e10,
+                3 => -0.0,
+                _ => x as f32 * 40.0 - 20.0,
+            })
+            .collect();
+        let channels = [
+            Samples::F32(floats.clone()),
+            Samples::F32(vec![2.5; 300]),
+            Samples::F32(vec![f32::NAN; 300]),
+            // Constant within every piece cut at a multiple of 100, different across them.
+            Samples::F32((0..300).map(|i| (i / 100) as f32).collect()),
+            Samples::F16(floats.iter().map(|&v| f16::from_f32(v)).collect()),
+            Samples::F16(vec![f16::from_f32(-3.0); 300]),
+            Samples::U32((0..300).map(|i| i * 7919).collect()),
+            Samples::U32(vec![9; 300]),
+        ];
+        let mut counter = HalfCounter::default();
+        for samples in &channels {
+            let whole = channel_stats(samples);
+            for cuts in [
+                vec![],
+                vec![0],
+                vec![100, 200],
+                vec![1, 2, 299],
+                vec![150, 150, 300],
+            ] {
+                let mut bounds = vec![0];
+                bounds.extend(&cuts);
+                bounds.push(samples.len());
+                let merged = bounds
+                    .windows(2)
+                    .map(|w| match samples {
+                        Samples::F32(v) => RowsSummary::of_f32(&v[w[0]..w[1]]),
+                        Samples::U32(v) => RowsSummary::of_u32(&v[w[0]..w[1]]),
+                        Samples::F16(v) => RowsSummary::of_f16(&v[w[0]..w[1]], &mut counter),
+                    })
+                    .fold(RowsSummary::EMPTY, RowsSummary::merge)
+                    .finish_as(samples.sample_type());
+                let what = format!("{:?} cut at {cuts:?}", samples.sample_type());
+                assert_eq!(
+                    merged.constant.map(f64::to_bits),
+                    whole.constant.map(f64::to_bits),
+                    "{what}"
+                );
+                let mean_error = match (merged.mean, whole.mean) {
+                    (Some(a), Some(b)) => (a - b).abs() / b.abs().max(1.0),
+                    (a, b) => {
+                        assert_eq!(a, b, "{what}");
+                        0.0
+                    }
+                };
+                assert!(mean_error < 1e-12, "{what}: mean");
+                let rest = |s: ChannelStats| ChannelStats {
+                    mean: None,
+                    constant: None,
+                    ..s
+                };
+                assert_eq!(rest(merged), rest(whole.clone()), "{what}");
+            }
+        }
+        // The counter is left zeroed for the next rows.
+        assert!(counter.counts.iter().all(|&n| n == 0));
     }
 
     #[test]
