@@ -73,7 +73,7 @@ pub struct DepthCandidate {
     pub channel: ChannelRef,
     /// Higher is more certain. Only the order matters.
     pub score: u32,
-    /// Plain-language rule, e.g. "Blender multilayer Depth pass (<view layer>.Depth.Z)".
+    /// Plain-language rule, e.g. "Blender multilayer Depth pass (`<view layer>.Depth.Z`)".
     pub rule: String,
 }
 

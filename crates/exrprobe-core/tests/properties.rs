@@ -302,6 +302,32 @@ proptest! {
         };
         check_stats(&samples)?;
     }
+
+    /// Long runs of one value next to each other: whole blocks of real samples beside blocks of
+    /// background, NaN or ±Inf, and blocks that mix them (the float summary's short loop for
+    /// all-real blocks, and its fall-back).
+    #[test]
+    fn statistics_of_runs_of_values_match_the_reference(
+        palette in prop::collection::vec(hostile_f32(), 1..6),
+        runs in prop::collection::vec((any::<u8>(), 1usize..6000), 1..40),
+    ) {
+        let values: Vec<f32> = runs
+            .iter()
+            .enumerate()
+            .flat_map(|(run, &(pick, len))| {
+                let v = palette[usize::from(pick) % palette.len()];
+                // Real values vary within the run, so extremes and sums are not the palette's.
+                (0..len).map(move |i| {
+                    if v.is_finite() && v.abs() < 1e9 {
+                        v + (i % 7) as f32 * 0.25 - run as f32
+                    } else {
+                        v
+                    }
+                })
+            })
+            .collect();
+        check_stats(&Samples::F32(values))?;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
