@@ -5,7 +5,8 @@
 //! range as the nearest-rank order statistics `v[floor(0.001·(n−1))]`, `v[ceil(0.999·(n−1))]` of the
 //! sorted finite non-sentinel samples (the convention documented in `stats.rs`).
 
-use std::path::PathBuf;
+mod support;
+
 use std::sync::atomic::AtomicBool;
 
 use exrprobe_core::analysis::{Analysis, analyze};
@@ -13,13 +14,10 @@ use exrprobe_core::diagnose::{Finding, Severity};
 use exrprobe_core::load::{LoadOptions, load_file};
 use exrprobe_core::model::Image;
 use exrprobe_core::stats::{ChannelStats, Distribution};
+use support::fixture;
 
 fn load(relative: &str) -> Image {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/"
-    ))
-    .join(relative);
+    let path = fixture(relative);
     let options = LoadOptions {
         memory_budget_bytes: 1 << 30,
         decode_pixels: true,

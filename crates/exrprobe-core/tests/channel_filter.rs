@@ -3,17 +3,14 @@
 //! counts only what is decoded.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use exrprobe_core::load::{ChannelFilter, LoadError, LoadOptions, load_bytes, load_file};
 use exrprobe_core::model::{ChannelRef, Image, PixelState, Samples};
-
-fn fixture(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(relative)
-}
+use support::{fixture, sample_bits as bits};
 
 fn options(channels: ChannelFilter) -> LoadOptions {
     LoadOptions {
@@ -27,15 +24,6 @@ fn load(path: &Path, channels: ChannelFilter) -> Image {
     let cancel = AtomicBool::new(false);
     load_file(path, &options(channels), &mut |_| {}, &cancel)
         .unwrap_or_else(|e| panic!("{e}: {}", path.display()))
-}
-
-/// Bit patterns, so NaN payloads compare too.
-fn bits(samples: &Samples) -> Vec<u32> {
-    match samples {
-        Samples::F16(v) => v.iter().map(|h| u32::from(h.to_bits())).collect(),
-        Samples::F32(v) => v.iter().map(|f| f.to_bits()).collect(),
-        Samples::U32(v) => v.clone(),
-    }
 }
 
 /// Every channel of every fixture we can decode (ZIP, PIZ, RLE, tiles, mip-maps, several parts):

@@ -3,9 +3,10 @@
 //! (never a panic), and whenever we decode a damaged block, the `exr` crate decodes it to the
 //! same bytes.
 
+mod support;
+
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use exr::block::chunk::{Chunk, CompressedBlock};
@@ -18,17 +19,7 @@ use exr::prelude::{
 use exrprobe_core::load::{LoadOptions, load_file};
 use exrprobe_core::model::Samples;
 use exrprobe_core::piz_decompress;
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(name)
-}
-
-fn read_fixture(name: &str) -> Vec<u8> {
-    let path = fixture(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{e}: {}", path.display()))
-}
+use support::{fixture, read_fixture};
 
 /// The PIZ files among the fixtures (every one of them; `Garden.exr` is tiled and subsampled).
 const PIZ_FIXTURES: [&str; 6] = [

@@ -1,6 +1,8 @@
 //! Hostile input: OpenEXR's corpus of damaged files, truncated copies, crafted headers.
 //! Every load must end with `Err` (never a panic, abort or hang).
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
@@ -8,20 +10,13 @@ use std::time::Duration;
 
 use exrprobe_core::load::{LoadError, LoadOptions, load_bytes};
 use exrprobe_core::model::Image;
+use support::fixture;
 
 /// Hang detection, not a timing assertion: a load that takes this long is stuck.
 const WATCHDOG: Duration = Duration::from_secs(10);
 
 /// A modest budget, as a viewer on a small machine would use.
 const BUDGET_BYTES: u64 = 256 << 20;
-
-fn fixture(relative: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/"
-    ))
-    .join(relative)
-}
 
 /// Loads `bytes` on its own thread and fails the test if that takes longer than the watchdog.
 fn load_watched(bytes: Vec<u8>, name: &str) -> Result<Image, LoadError> {

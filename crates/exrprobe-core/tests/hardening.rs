@@ -1,14 +1,13 @@
 //! Regressions found while hardening: non-ASCII names, folders passed as files, fuzzing finds.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
-use std::io::Cursor;
+mod support;
+
 use std::sync::atomic::AtomicBool;
 
-use exr::prelude::{
-    AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage, Layer,
-    LayerAttributes, LineOrder, SmallVec, Text, WritableImage,
-};
+use exr::prelude::{AnyChannel, Blocks, Compression, FlatSamples, LayerAttributes, Text};
 use exrprobe_core::load::{LoadError, LoadOptions, load_bytes, load_file};
+use support::single_layer_bytes;
 
 fn options() -> LoadOptions {
     LoadOptions {
@@ -23,29 +22,19 @@ fn options() -> LoadOptions {
 #[test]
 fn utf8_channel_and_part_names_are_decoded_as_utf8() {
     let utf8 = |s: &str| Text::from_slice_unchecked(s.as_bytes());
-    let list: SmallVec<[AnyChannel<FlatSamples>; 4]> = SmallVec::from_vec(vec![
-        AnyChannel::new(utf8("Tiefe Ω.Z"), FlatSamples::F32(vec![1.5; 6])),
-        AnyChannel::new(utf8("Farbe é.R"), FlatSamples::F32(vec![0.5; 6])),
-    ]);
-    let attributes = LayerAttributes {
-        layer_name: Some(utf8("Ebene ü")),
-        ..LayerAttributes::default()
-    };
-    let layer = Layer::new(
+    let bytes = single_layer_bytes(
         (3, 2),
-        attributes,
-        Encoding {
-            compression: Compression::Uncompressed,
-            blocks: Blocks::ScanLines,
-            line_order: LineOrder::Increasing,
+        LayerAttributes {
+            layer_name: Some(utf8("Ebene ü")),
+            ..LayerAttributes::default()
         },
-        AnyChannels::sort(list),
+        Compression::Uncompressed,
+        Blocks::ScanLines,
+        vec![
+            AnyChannel::new(utf8("Tiefe Ω.Z"), FlatSamples::F32(vec![1.5; 6])),
+            AnyChannel::new(utf8("Farbe é.R"), FlatSamples::F32(vec![0.5; 6])),
+        ],
     );
-    let mut bytes = Vec::new();
-    ExrImage::from_layer(layer)
-        .write()
-        .to_buffered(Cursor::new(&mut bytes))
-        .unwrap();
     let cancel = AtomicBool::new(false);
     let image = load_bytes(&bytes, "names.exr", &options(), &mut |_| {}, &cancel).unwrap();
     let part = &image.parts[0];

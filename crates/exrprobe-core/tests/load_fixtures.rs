@@ -5,19 +5,13 @@
 //! "bit sum" = the sum of every sample's raw bit pattern (`pixels.view(uint16/uint32)` as u64),
 //! which changes if any single sample differs; NaN/±Inf counts with `np.isnan`/`==inf`.
 
-use std::path::PathBuf;
+mod support;
+
 use std::sync::atomic::AtomicBool;
 
 use exrprobe_core::load::{LoadError, LoadOptions, load_bytes, load_file};
 use exrprobe_core::model::{Image, SampleType, Samples, Storage, Window};
-
-fn fixture(relative: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/"
-    ))
-    .join(relative)
-}
+use support::fixture;
 
 fn options(decode_pixels: bool) -> LoadOptions {
     LoadOptions {

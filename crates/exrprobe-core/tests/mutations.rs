@@ -1,33 +1,23 @@
 //! Deterministic mutation fuzzing: small valid files with a few bytes changed must load or be
 //! refused, never panic, abort or hang. Set `EXRPROBE_MUTATIONS` to run more mutations.
 
-use std::io::Cursor;
-use std::path::PathBuf;
+mod support;
+
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use exr::prelude::{
-    AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage, Layer,
-    LayerAttributes, LineOrder, SmallVec, Vec2, WritableImage, f16,
-};
+use exr::prelude::{AnyChannel, Blocks, Compression, FlatSamples, LayerAttributes, Vec2, f16};
 use exrprobe_core::load::{LoadError, LoadOptions, load_bytes};
+use support::{XorShift, all_compressions, read_fixture, single_layer_bytes};
 
 /// Hang detection, not a timing assertion.
 const WATCHDOG: Duration = Duration::from_secs(10);
 
-fn fixture(relative: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/"
-    ))
-    .join(relative)
-}
-
 fn small_file(compression: Compression, blocks: Blocks) -> Vec<u8> {
     let (width, height) = (19, 13);
     let count = width * height;
-    let list: SmallVec<[AnyChannel<FlatSamples>; 4]> = SmallVec::from_vec(vec![
+    let channels = vec![
         AnyChannel::new(
             "H",
             FlatSamples::F16((0..count).map(|i| f16::from_f32(i as f32 * 0.25)).collect()),
@@ -37,42 +27,22 @@ fn small_file(compression: Compression, blocks: Blocks) -> Vec<u8> {
             FlatSamples::F32((0..count).map(|i| (i as f32).sin()).collect()),
         ),
         AnyChannel::new("U", FlatSamples::U32((0..count as u32).collect())),
-    ]);
-    let layer = Layer::new(
+    ];
+    single_layer_bytes(
         (width, height),
         LayerAttributes {
             layer_position: Vec2(3, -2),
             ..LayerAttributes::named("m")
         },
-        Encoding {
-            compression,
-            blocks,
-            line_order: LineOrder::Increasing,
-        },
-        AnyChannels::sort(list),
-    );
-    let mut bytes = Vec::new();
-    ExrImage::from_layer(layer)
-        .write()
-        .to_buffered(Cursor::new(&mut bytes))
-        .unwrap_or_else(|e| panic!("cannot write {compression:?}: {e}"));
-    bytes
+        compression,
+        blocks,
+        channels,
+    )
 }
 
 fn seeds() -> Vec<(String, Vec<u8>)> {
     let mut seeds = Vec::new();
-    for compression in [
-        Compression::Uncompressed,
-        Compression::RLE,
-        Compression::ZIP1,
-        Compression::ZIP16,
-        Compression::PIZ,
-        Compression::PXR24,
-        Compression::B44,
-        Compression::B44A,
-        Compression::DWAA(None),
-        Compression::DWAB(None),
-    ] {
+    for compression in all_compressions() {
         seeds.push((
             format!("{compression:?} scan lines"),
             small_file(compression, Blocks::ScanLines),
@@ -89,8 +59,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         "openexr-images/v2/deep_Balls.exr",
         "blender/multilayer_piz_16.exr",
     ] {
-        let bytes = std::fs::read(fixture(relative)).unwrap_or_else(|e| panic!("{e}"));
-        seeds.push((relative.to_owned(), bytes));
+        seeds.push((relative.to_owned(), read_fixture(relative)));
     }
     seeds
 }
@@ -124,13 +93,8 @@ fn mutated_files_never_panic_or_hang() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(40);
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut random = XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut next = move || random.next();
     let mut guarded = Vec::new();
     for (seed_name, seed) in seeds() {
         for round in 0..per_seed {

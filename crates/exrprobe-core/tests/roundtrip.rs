@@ -3,6 +3,8 @@
 //! what was written (lossless methods) and exactly what the exr crate's own reader returns (all
 //! methods, including lossy ones).
 
+mod support;
+
 use std::io::Cursor;
 use std::sync::atomic::AtomicBool;
 
@@ -10,10 +12,11 @@ use exr::math::RoundingMode;
 use exr::prelude::{
     AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage, Layer,
     LayerAttributes, Levels, LineOrder, ReadChannels, ReadLayers, SampleType as ExrType, SmallVec,
-    Vec2, WritableImage, f16,
+    Vec2, f16,
 };
 use exrprobe_core::load::{LoadOptions, load_bytes};
-use exrprobe_core::model::{Image, Samples, Storage, Window};
+use exrprobe_core::model::{Image, Storage, Window};
+use support::{all_compressions, exr_bytes, flat_bits, sample_bits};
 
 const WIDTH: usize = 37;
 const HEIGHT: usize = 23;
@@ -56,12 +59,7 @@ fn write(layer_channels: AnyChannels<Levels<FlatSamples>>, encoding: Encoding) -
         ..LayerAttributes::named("roundtrip")
     };
     let layer = Layer::new((WIDTH, HEIGHT), attributes, encoding, layer_channels);
-    let mut bytes = Vec::new();
-    ExrImage::from_layer(layer)
-        .write()
-        .to_buffered(Cursor::new(&mut bytes))
-        .unwrap_or_else(|e| panic!("the exr crate cannot write {encoding:?}: {e}"));
-    bytes
+    exr_bytes(&ExrImage::from_layer(layer))
 }
 
 fn load(bytes: &[u8]) -> Image {
@@ -75,22 +73,6 @@ fn load(bytes: &[u8]) -> Image {
 }
 
 /// Raw bits of flat samples, for exact comparison (NaN payloads included).
-fn flat_bits(samples: &FlatSamples) -> Vec<u32> {
-    match samples {
-        FlatSamples::F16(v) => v.iter().map(|h| u32::from(h.to_bits())).collect(),
-        FlatSamples::F32(v) => v.iter().map(|f| f.to_bits()).collect(),
-        FlatSamples::U32(v) => v.clone(),
-    }
-}
-
-fn our_bits(samples: &Samples) -> Vec<u32> {
-    match samples {
-        Samples::F16(v) => v.iter().map(|h| u32::from(h.to_bits())).collect(),
-        Samples::F32(v) => v.iter().map(|f| f.to_bits()).collect(),
-        Samples::U32(v) => v.clone(),
-    }
-}
-
 /// The exr crate's own decoding of the largest level, by channel name.
 fn reference(bytes: &[u8]) -> Vec<(String, Vec<u32>)> {
     let image = exr::prelude::read()
@@ -134,7 +116,7 @@ fn check(bytes: &[u8], compression: Compression, label: &str) {
         assert_eq!(channel.name, *name, "{label}");
         assert_eq!(reference_name, name, "{label}");
         assert_eq!((channel.width, channel.height), (WIDTH, HEIGHT), "{label}");
-        let ours = our_bits(
+        let ours = sample_bits(
             channel
                 .samples
                 .as_ref()
@@ -157,21 +139,6 @@ fn check(bytes: &[u8], compression: Compression, label: &str) {
             );
         }
     }
-}
-
-fn all_compressions() -> Vec<Compression> {
-    vec![
-        Compression::Uncompressed,
-        Compression::RLE,
-        Compression::ZIP1,
-        Compression::ZIP16,
-        Compression::PIZ,
-        Compression::PXR24,
-        Compression::B44,
-        Compression::B44A,
-        Compression::DWAA(None),
-        Compression::DWAB(None),
-    ]
 }
 
 fn singular_channels() -> AnyChannels<Levels<FlatSamples>> {

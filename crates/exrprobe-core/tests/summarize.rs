@@ -5,25 +5,20 @@
 //! copies of those; and the memory budget counts only the kept channels.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
-use std::io::Cursor;
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use exr::prelude::{
-    AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage, Layer,
-    LayerAttributes, LineOrder, SmallVec, Vec2, WritableImage, f16,
-};
+use exr::prelude::{AnyChannel, Blocks, Compression, FlatSamples, LayerAttributes, Vec2, f16};
 use exrprobe_core::analysis::{analyze, analyze_summarized};
 use exrprobe_core::load::{
     ChannelFilter, LoadError, LoadOptions, Summarized, load_file, summarize_file,
 };
-use exrprobe_core::model::{ChannelRef, Image, Samples};
+use exrprobe_core::model::{ChannelRef, Image};
 use exrprobe_core::naming::detect_depth;
 use exrprobe_core::stats::ChannelStats;
-
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
+use support::{XorShift, all_compressions, fixture, sample_bits as bits, single_layer_bytes};
 
 fn exr_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -56,15 +51,6 @@ fn summarize_keeping_depth(path: &Path, options: &LoadOptions) -> Result<Summari
         &mut |_| {},
         &cancel,
     )
-}
-
-/// Bit patterns, so NaN payloads compare too.
-fn bits(samples: &Samples) -> Vec<u32> {
-    match samples {
-        Samples::F16(v) => v.iter().map(|h| u32::from(h.to_bits())).collect(),
-        Samples::F32(v) => v.iter().map(|f| f.to_bits()).collect(),
-        Samples::U32(v) => v.clone(),
-    }
 }
 
 /// Equal in every field; the mean may differ by rounding only (the sum is taken in another
@@ -183,7 +169,7 @@ fn compare(path: &Path, budget: u64) -> bool {
 #[test]
 fn every_fixture_summarises_like_the_full_load() {
     let mut files = Vec::new();
-    exr_files(&fixtures_dir(), &mut files);
+    exr_files(&fixture(""), &mut files);
     assert!(files.len() >= 15, "fixtures missing: {files:?}");
     let decoded = files.iter().filter(|path| compare(path, 1 << 30)).count();
     // The damaged corpus fails both ways (and must fail alike); the others decode.
@@ -222,7 +208,7 @@ fn synthetic_file(
 ) -> Vec<u8> {
     let count = width * height;
     let floats = hostile_floats(count, width as u32 * 31 + height as u32);
-    let list: SmallVec<[AnyChannel<FlatSamples>; 4]> = SmallVec::from_vec(vec![
+    let channels = vec![
         AnyChannel::new("Z", FlatSamples::F32(floats.clone())),
         AnyChannel::new(
             "R",
@@ -244,41 +230,17 @@ fn synthetic_file(
                     .collect(),
             ),
         ),
-    ]);
-    let layer = Layer::new(
+    ];
+    single_layer_bytes(
         (width, height),
         LayerAttributes {
             layer_position: Vec2(-3, 5),
             ..LayerAttributes::named("render")
         },
-        Encoding {
-            compression,
-            blocks,
-            line_order: LineOrder::Increasing,
-        },
-        AnyChannels::sort(list),
-    );
-    let mut bytes = Vec::new();
-    ExrImage::from_layer(layer)
-        .write()
-        .to_buffered(Cursor::new(&mut bytes))
-        .unwrap_or_else(|e| panic!("cannot write {compression:?}: {e}"));
-    bytes
-}
-
-fn compressions() -> Vec<Compression> {
-    vec![
-        Compression::Uncompressed,
-        Compression::RLE,
-        Compression::ZIP1,
-        Compression::ZIP16,
-        Compression::PIZ,
-        Compression::PXR24,
-        Compression::B44,
-        Compression::B44A,
-        Compression::DWAA(None),
-        Compression::DWAB(None),
-    ]
+        compression,
+        blocks,
+        channels,
+    )
 }
 
 /// Every compression, scan lines and tiles that do not divide the image, several sizes: the rows
@@ -287,7 +249,7 @@ fn compressions() -> Vec<Compression> {
 fn synthetic_files_of_every_layout_summarise_like_the_full_load() {
     let dir = tempfile::tempdir().unwrap();
     let mut decoded = 0;
-    for compression in compressions() {
+    for compression in all_compressions() {
         for blocks in [
             Blocks::ScanLines,
             Blocks::Tiles(Vec2(8, 4)),
@@ -308,7 +270,7 @@ fn synthetic_files_of_every_layout_summarise_like_the_full_load() {
             }
         }
     }
-    assert_eq!(decoded, compressions().len() * 9);
+    assert_eq!(decoded, all_compressions().len() * 9);
 }
 
 /// Corrupted copies fail (or, rarely, decode) the same way both ways: a block that lands
@@ -317,13 +279,8 @@ fn synthetic_files_of_every_layout_summarise_like_the_full_load() {
 #[test]
 fn corrupted_files_fail_alike() {
     let dir = tempfile::tempdir().unwrap();
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut random = XorShift(0x2545_f491_4f6c_dd1d);
+    let mut next = move || random.next();
     let mut failed = 0;
     let mut runs = 0;
     for compression in [Compression::ZIP16, Compression::PIZ, Compression::RLE] {
@@ -397,7 +354,7 @@ fn the_budget_counts_only_the_kept_channels() {
 /// gives the full load's samples.
 #[test]
 fn keeping_nothing_or_everything() {
-    let path = fixtures_dir().join("blender/multilayer_zip_32.exr");
+    let path = fixture("blender/multilayer_zip_32.exr");
     let cancel = AtomicBool::new(false);
     let full = load_file(&path, &options(1 << 30), &mut |_| {}, &cancel).unwrap();
     let channel_count = full.channels().count();
