@@ -1,8 +1,9 @@
 //! The viewer.
 //!
-//! `app.rs` holds the state and the frame (drain workers → panels → drop handling → commands),
-//! `command.rs` the `Command` enum and its handler, `loader.rs` the worker threads, `textures.rs`
-//! the display textures and `view.rs` the image canvases. `panels/` has one file per panel.
+//! `app/` holds the state, the frame (drain workers → panels → drop handling → commands) and the
+//! two image views with their headers and footers; `command.rs` the `Command` enum and its
+//! handler, `loader.rs` the worker threads, `textures.rs` the display textures and `view.rs` the
+//! image canvases (pan, zoom, probe). `panels/` has one file per panel.
 
 pub mod app;
 pub mod command;
