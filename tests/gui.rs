@@ -433,6 +433,35 @@ fn fit_and_one_to_one_shortcuts_change_the_zoom() {
     assert_eq!(h.state().view_state().zoom, fitted);
 }
 
+/// The image stays fitted when the window is resized, until the user zooms.
+#[test]
+fn a_fitted_image_follows_the_window_size_until_the_user_zooms() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    let fitted_zoom = |h: &Harness<'static, ExrProbeApp>| {
+        let (_, depth) = h.state().canvas_rects().expect("views are shown");
+        ((depth.width() - 8.0) / 320.0).min((depth.height() - 8.0) / 240.0)
+    };
+    let before = h.state().view_state().zoom;
+    assert_eq!(before, fitted_zoom(&h));
+    h.set_size(vec2(1000.0, 700.0));
+    h.run_ok();
+    let after = h.state().view_state().zoom;
+    assert!(after < before, "{after} after {before}");
+    assert_eq!(after, fitted_zoom(&h));
+
+    h.state_mut().execute(Command::Zoom(2.0));
+    h.run_ok();
+    let zoomed = h.state().view_state().zoom;
+    h.set_size(vec2(1400.0, 900.0));
+    h.run_ok();
+    assert_eq!(h.state().view_state().zoom, zoomed);
+    // F fits again, and the view follows the window again.
+    h.key_press(Key::F);
+    h.run_ok();
+    assert_eq!(h.state().view_state().zoom, fitted_zoom(&h));
+}
+
 #[test]
 fn welcome_view_offers_open_and_examples() {
     let mut h = harness();

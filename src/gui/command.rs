@@ -281,11 +281,11 @@ impl ExrProbeApp {
             Command::Fit => self.view.fit_pending = true,
             Command::OneToOne => {
                 let ppp = self.ctx.as_ref().map_or(1.0, |c| c.pixels_per_point());
-                self.view.zoom = 1.0 / ppp;
+                self.view.set_zoom(1.0 / ppp);
             }
             Command::Zoom(factor) => {
                 if factor.is_finite() && factor > 0.0 {
-                    self.view.zoom = (self.view.zoom * factor).clamp(1.0 / 256.0, 512.0);
+                    self.view.set_zoom(self.view.zoom * factor);
                 }
             }
             Command::SetLayout(mode) => self.layout = mode,

@@ -27,6 +27,10 @@ pub struct ViewState {
     pub center_in_image: Pos2,
     /// Fit at the next frame (when the canvas size is known).
     pub fit_pending: bool,
+    /// The view shows the fitted image and the user has not zoomed or panned since: when the
+    /// canvases change size (window resized, findings banner shown) it is fitted again.
+    #[serde(default)]
+    pub fitted: bool,
     /// Size of one canvas in the last frame.
     pub canvas_size: Vec2,
 }
@@ -37,6 +41,7 @@ impl Default for ViewState {
             zoom: 1.0,
             center_in_image: Pos2::ZERO,
             fit_pending: true,
+            fitted: false,
             canvas_size: Vec2::ZERO,
         }
     }
@@ -69,19 +74,39 @@ impl ViewState {
         self.zoom = zoom.clamp(MIN_ZOOM, MAX_ZOOM);
         self.center_in_image = bounds_in_image.center();
         self.fit_pending = false;
+        self.fitted = true;
+    }
+
+    /// Sets the zoom (clamped), keeping the centre: the view is no longer fitted.
+    pub fn set_zoom(&mut self, zoom: f32) {
+        self.zoom = zoom.clamp(MIN_ZOOM, MAX_ZOOM);
+        self.fitted = false;
+    }
+
+    /// Fits when asked to, or again when a fitted view's canvas changed size; then remembers
+    /// `canvas_size`.
+    pub fn update_canvas(&mut self, canvas_size: Vec2, bounds_in_image: Rect) {
+        let resized = canvas_size != self.canvas_size;
+        self.canvas_size = canvas_size;
+        if self.fit_pending || (self.fitted && resized) {
+            self.fit(canvas_size, bounds_in_image);
+        }
     }
 
     /// Multiplies the zoom by `factor`, keeping the image point under `pos_on_screen` fixed.
     pub fn zoom_about(&mut self, canvas: Rect, pos_on_screen: Pos2, factor: f32) {
         let anchor = self.image_from_screen(canvas, pos_on_screen);
-        self.zoom = (self.zoom * factor).clamp(MIN_ZOOM, MAX_ZOOM);
+        self.set_zoom(self.zoom * factor);
         // Keep `anchor` under the cursor.
         self.center_in_image = anchor - (pos_on_screen - canvas.center()) / self.zoom;
     }
 
     /// Moves the image by `delta_on_screen` points.
     pub fn pan(&mut self, delta_on_screen: Vec2) {
-        self.center_in_image -= delta_on_screen / self.zoom;
+        if delta_on_screen != Vec2::ZERO {
+            self.center_in_image -= delta_on_screen / self.zoom;
+            self.fitted = false;
+        }
     }
 }
 
@@ -339,6 +364,7 @@ mod tests {
             zoom: 2.0,
             center_in_image: pos2(160.0, 120.0),
             fit_pending: false,
+            fitted: false,
             canvas_size: canvas.size(),
         };
         let cursor = pos2(420.0, 90.0);
@@ -368,10 +394,46 @@ mod tests {
             zoom: 10.0,
             center_in_image: pos2(5.0, 5.0),
             fit_pending: false,
+            fitted: false,
             canvas_size: canvas.size(),
         };
         assert_eq!(pixel_at(&view, canvas, pos2(0.5, 0.5)), (0, 0));
         assert_eq!(pixel_at(&view, canvas, pos2(99.5, 35.0)), (9, 3));
         assert_eq!(pixel_at(&view, canvas, pos2(-0.5, 0.0)), (-1, 0));
+    }
+
+    /// A fitted view follows its canvas (window resized, banner shown); one the user zoomed or
+    /// panned stays where the user put it.
+    #[test]
+    fn a_fitted_view_refits_when_the_canvas_changes_size_until_the_user_moves_it() {
+        let image = Rect::from_min_size(pos2(0.0, 0.0), vec2(320.0, 240.0));
+        let mut view = ViewState::default();
+        view.update_canvas(vec2(648.0, 488.0), image);
+        assert_eq!(view.zoom, 2.0);
+        assert!(view.fitted && !view.fit_pending);
+        // Smaller canvas (a banner took 120 points): fitted again.
+        view.update_canvas(vec2(648.0, 368.0), image);
+        assert_eq!(view.zoom, 1.5);
+        // The same size again: nothing to do, even after a manual centre change by code.
+        view.center_in_image = pos2(10.0, 10.0);
+        view.update_canvas(vec2(648.0, 368.0), image);
+        assert_eq!(view.center_in_image, pos2(10.0, 10.0));
+        // Panning ends the fit: later size changes keep zoom and centre.
+        view.pan(vec2(5.0, 0.0));
+        let (zoom, center) = (view.zoom, view.center_in_image);
+        view.update_canvas(vec2(648.0, 488.0), image);
+        assert_eq!((view.zoom, view.center_in_image), (zoom, center));
+        // An explicit fit starts following again; zooming ends it too.
+        view.fit_pending = true;
+        view.update_canvas(vec2(648.0, 488.0), image);
+        assert!(view.fitted);
+        view.set_zoom(4.0);
+        view.update_canvas(vec2(648.0, 368.0), image);
+        assert_eq!(view.zoom, 4.0);
+        // A drag of zero points (a click) does not count as panning.
+        view.fit_pending = true;
+        view.update_canvas(vec2(648.0, 368.0), image);
+        view.pan(Vec2::ZERO);
+        assert!(view.fitted);
     }
 }

@@ -217,11 +217,8 @@ impl ExrProbeApp {
             egui::vec2(depth_col.width(), FOOTER_HEIGHT),
         );
 
-        self.view.canvas_size = canvas_size;
         self.canvas_rects = Some((rgb_canvas, depth_canvas));
-        if self.view.fit_pending {
-            self.view.fit(canvas_size, bounds);
-        }
+        self.view.update_canvas(canvas_size, bounds);
 
         // Headers, banner, footers.
         self.rgb_header(ui, rgb_header, doc, commands);
