@@ -657,39 +657,47 @@ impl ExrProbeApp {
         let mut range_changed = false;
         // Row 1: min [gradient] max. Row 2 (left): Auto + the special colours.
         let row1 = egui::Rect::from_min_size(rect.min, egui::vec2(rect.width(), 20.0));
-        ui.scope_builder(
-            egui::UiBuilder::new()
-                .max_rect(row1)
-                .layout(egui::Layout::left_to_right(egui::Align::Center)),
-            |ui| {
-                let lo_label = ui.label("min");
-                range_changed |= ui
-                    .add(egui::DragValue::new(&mut lo).speed(speed).max_decimals(6))
-                    .labelled_by(lo_label.id)
-                    .on_hover_text("Depth mapped to the low end of the colormap")
-                    .changed();
-            },
-        );
-        ui.scope_builder(
-            egui::UiBuilder::new()
-                .max_rect(row1)
-                .layout(egui::Layout::right_to_left(egui::Align::Center)),
-            |ui| {
-                let hi_label = ui.label("max");
-                range_changed |= ui
-                    .add(egui::DragValue::new(&mut hi).speed(speed).max_decimals(6))
-                    .labelled_by(hi_label.id)
-                    .on_hover_text("Depth mapped to the high end of the colormap")
-                    .changed();
-            },
-        );
+        let lo_end = ui
+            .scope_builder(
+                egui::UiBuilder::new()
+                    .max_rect(row1)
+                    .layout(egui::Layout::left_to_right(egui::Align::Center)),
+                |ui| {
+                    let lo_label = ui.label("min");
+                    range_changed |= ui
+                        .add(egui::DragValue::new(&mut lo).speed(speed).max_decimals(6))
+                        .labelled_by(lo_label.id)
+                        .on_hover_text("Depth mapped to the low end of the colormap")
+                        .changed();
+                },
+            )
+            .response
+            .rect
+            .right();
+        let hi_start = ui
+            .scope_builder(
+                egui::UiBuilder::new()
+                    .max_rect(row1)
+                    .layout(egui::Layout::right_to_left(egui::Align::Center)),
+                |ui| {
+                    let hi_label = ui.label("max");
+                    range_changed |= ui
+                        .add(egui::DragValue::new(&mut hi).speed(speed).max_decimals(6))
+                        .labelled_by(hi_label.id)
+                        .on_hover_text("Depth mapped to the high end of the colormap")
+                        .changed();
+                },
+            )
+            .response
+            .rect
+            .left();
         if range_changed {
             commands.push(Command::SetDepthRange(lo, hi));
         }
-        let side = 110.0_f32.min(rect.width() * 0.3);
+        // The gradient fills what the two fields leave (they are as wide as their numbers).
         let gradient = egui::Rect::from_min_max(
-            egui::pos2(rect.left() + side, rect.top() + 3.0),
-            egui::pos2(rect.right() - side, rect.top() + 17.0),
+            egui::pos2(lo_end + 8.0, rect.top() + 3.0),
+            egui::pos2((hi_start - 8.0).max(lo_end + 16.0), rect.top() + 17.0),
         );
         let bar_response = ui.interact(
             gradient,
@@ -709,14 +717,20 @@ impl ExrProbeApp {
             egui::Stroke::new(1.0, Color32::from_gray(90)),
             egui::StrokeKind::Outside,
         );
+        // Tick labels need room; a narrow bar has none (the fields beside it say the range).
         let ticks = if mapping.hi == mapping.lo {
             0 // constant: one label
         } else if gradient.width() > 320.0 {
             4
-        } else {
+        } else if gradient.width() > 150.0 {
             2
+        } else if gradient.width() > 90.0 {
+            1
+        } else {
+            0
         };
-        if ticks == 0 {
+        let constant_label = mapping.hi == mapping.lo;
+        if constant_label {
             painter.text(
                 egui::pos2(gradient.center().x, gradient.bottom() + 4.0),
                 egui::Align2::CENTER_TOP,
