@@ -9,6 +9,10 @@ payloads count) with what `exrprobe export` writes:
   * `export FILE --all -o all_f32.npz`: every channel as f32, against numpy's `astype(float32)`;
   * `export FILE --channel DEPTH -o depth.npy`: the detected depth channel as f32.
 
+The statistics of `info --json` (which reads files the way `check` does: every channel summarised
+as it is decoded) are compared with NumPy's over the same arrays: min and max of the finite
+samples, NaN / +Inf / -Inf counts, background sentinels (finite ≥ 1e9) and the constant value.
+
 Files with deep data or subsampled channels are skipped with a note (the bindings and exrprobe
 do not represent them the same way). Prints one line per file and `N passed, N failed`; exits
 non-zero on any mismatch.
@@ -85,6 +89,53 @@ def compare_npz(npz_path: Path, expected: dict[str, np.ndarray], convert) -> lis
     return problems
 
 
+SENTINEL_THRESHOLD = 1e9
+
+
+def compare_stats(record: dict, expected: dict[str, np.ndarray]) -> list[str]:
+    """`info --json` channel statistics against NumPy's over OpenEXR's arrays."""
+    problems = []
+    for channel in record["channels"]:
+        name = channel["name"]
+        if name not in expected:
+            continue  # compare_npz reports channel-set differences
+        values = expected[name].ravel()
+        floating = values.dtype.kind == "f"
+        wide = values.astype(np.float64)
+        finite = wide[np.isfinite(wide)]
+
+        def as_json(v):
+            # Half and float statistics are written at f32 precision, uint ones as integers.
+            return float(np.float32(v)) if floating else int(v)
+
+        want = {
+            "nan": int(np.isnan(wide).sum()),
+            "pos_inf": int(np.isposinf(wide).sum()),
+            "neg_inf": int(np.isneginf(wide).sum()),
+            "sentinel": int((finite >= SENTINEL_THRESHOLD).sum()) if floating else 0,
+            "min": as_json(finite.min()) if finite.size else None,
+            "max": as_json(finite.max()) if finite.size else None,
+        }
+        bits = values.view(UINT_OF[values.dtype.itemsize])
+        if values.size and (bits == bits[0]).all():
+            first = wide[0]
+            want["constant"] = (
+                "nan" if np.isnan(first) else "inf" if first == np.inf
+                else "-inf" if first == -np.inf else as_json(first)
+            )
+        else:
+            want["constant"] = None
+        # JSON holds the shortest text of the f32 value; read it back as f32 too.
+        got = {
+            key: float(np.float32(v)) if floating and isinstance(v, float) else v
+            for key, v in ((key, channel[key]) for key in want)
+        }
+        if got != want:
+            differing = {k: (got[k], want[k]) for k in want if got[k] != want[k]}
+            problems.append(f"statistics of {name} (exrprobe, numpy): {differing}")
+    return problems
+
+
 def check_file(binary: str, path: Path, scratch: Path) -> tuple[str, list[str]]:
     """Returns ("PASS" | "FAIL" | "SKIP", details)."""
     info = run(binary, "info", "--json", str(path))
@@ -97,7 +148,7 @@ def check_file(binary: str, path: Path, scratch: Path) -> tuple[str, list[str]]:
         return "SKIP", ["subsampled channels (not compared)"]
 
     expected = expected_channels(path)
-    problems = []
+    problems = compare_stats(record, expected)
 
     native = scratch / "all.npz"
     result = run(binary, "export", str(path), "--all", "--dtype", "native", "-o", str(native))
