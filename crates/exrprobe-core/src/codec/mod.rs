@@ -6,9 +6,10 @@
 //! so the caller copies the samples straight into its buffers.
 //!
 //! Dispatch: blocks stored raw (compression did not help, so the block holds exactly the raw
-//! bytes) and ZIP/ZIPS blocks are decoded here ([`zip`]), PIZ blocks by [`piz`] (in the `exr`
-//! crate's layout, then split into rows); every other method goes through the `exr` crate's
-//! decompressor and is then split into rows the same way.
+//! bytes) and ZIP/ZIPS blocks are decoded here ([`zip`]), PIZ blocks by [`piz`] (rows handed to
+//! the sink straight from its decoded words; for parts with subsampling and on big-endian
+//! machines, in the `exr` crate's layout, then split into rows); every other method goes through
+//! the `exr` crate's decompressor and is then split into rows the same way.
 
 pub(crate) mod piz;
 pub(crate) mod zip;
@@ -81,6 +82,16 @@ pub(crate) fn decode_block(
     match header.compression {
         Compression::ZIP1 | Compression::ZIP16 => {
             zip::decode(&compressed_le, expected_bytes, layout, wanted, sink)
+        }
+        #[cfg(target_endian = "little")]
+        Compression::PIZ
+            if layout
+                .channels
+                .list
+                .iter()
+                .all(|c| c.sampling == exr::math::Vec2(1, 1)) =>
+        {
+            piz::decode_rows(&compressed_le, layout, expected_bytes, wanted, sink)
         }
         Compression::PIZ => {
             let decoded = piz::decompress_channels(

@@ -222,6 +222,29 @@ fn decompress_with(
     wanted: Option<&[bool]>,
     scratch: &mut Scratch,
 ) -> Result<Vec<u8>, String> {
+    let (layouts, words) = decode_words(
+        compressed,
+        channels,
+        rectangle,
+        expected_byte_size,
+        wanted,
+        scratch,
+    )?;
+    write_lines(words, &layouts, rectangle)
+}
+
+/// Decodes a block (the Huffman stream, then the inverse wavelet and the value table of the
+/// wanted channels) into `scratch.words`: each channel's samples one after the other, row by
+/// row, as 16-bit words (a 32-bit sample is its low word, then its high word). Returns the
+/// channels' layouts and the words.
+fn decode_words<'s>(
+    compressed: &[u8],
+    channels: &ChannelList,
+    rectangle: IntegerBounds,
+    expected_byte_size: usize,
+    wanted: Option<&[bool]>,
+    scratch: &'s mut Scratch,
+) -> Result<(Vec<ChannelLayout>, &'s [u16]), String> {
     let word_count = expected_byte_size / 2;
     let layouts = channel_layouts(channels, rectangle)?;
 
@@ -299,8 +322,61 @@ fn decompress_with(
     }
     // Words past the channels (none in a consistent block) are mapped too, as exr maps all.
     map_values(words.get_mut(channels_end..).unwrap_or_default());
+    Ok((layouts, words))
+}
 
-    write_lines(words, &layouts, rectangle)
+/// [`decompress_channels`] for the loader: hands the rows of the wanted channels to `sink`
+/// straight from the decoded words (little-endian, in storage order), instead of assembling the
+/// whole block first, which for a one-channel export copied every channel of every block. Only
+/// for parts without subsampling, on little-endian machines (where the words are the
+/// little-endian bytes of the samples).
+#[cfg(target_endian = "little")]
+pub(crate) fn decode_rows(
+    compressed_le: &[u8],
+    layout: super::BlockLayout<'_>,
+    expected_byte_size: usize,
+    wanted: &[bool],
+    sink: &mut super::LineSink<'_>,
+) -> Result<(), String> {
+    if compressed_le.is_empty() {
+        return Err(corrupt("an empty PIZ block"));
+    }
+    let mut emit = |scratch: &mut Scratch| -> Result<(), String> {
+        let (layouts, words) = decode_words(
+            compressed_le,
+            layout.channels,
+            layout.rectangle,
+            expected_byte_size,
+            Some(wanted),
+            scratch,
+        )?;
+        if layouts.iter().any(|layout| layout.y_sampling != 1) {
+            return Err("internal error: a subsampled part reached the PIZ row decoder".into());
+        }
+        let mut cursors: Vec<usize> = layouts.iter().map(|layout| layout.start).collect();
+        for row in 0..layout.rectangle.size.1 {
+            for (channel, (layout, cursor)) in layouts.iter().zip(cursors.iter_mut()).enumerate() {
+                let count = layout.width * layout.words_per_sample;
+                let source = words
+                    .get(*cursor..*cursor + count)
+                    .ok_or_else(|| corrupt("the PIZ block's channels do not fit the block"))?;
+                *cursor += count;
+                if wanted.get(channel) == Some(&true) {
+                    sink(row, channel, bytemuck::cast_slice(source))?;
+                }
+            }
+        }
+        Ok(())
+    };
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let result = emit(&mut scratch);
+            scratch.trim();
+            result
+        }
+        // Not reachable (nothing here re-enters), but never panic over it.
+        Err(_) => emit(&mut Scratch::default()),
+    })
 }
 
 /// Fills `values` (resized to 65536) with the values present in the bitmap, in increasing order,
