@@ -657,40 +657,33 @@ impl ExrProbeApp {
         let mut range_changed = false;
         // Row 1: min [gradient] max. Row 2 (left): Auto + the special colours.
         let row1 = egui::Rect::from_min_size(rect.min, egui::vec2(rect.width(), 20.0));
-        let lo_end = ui
-            .scope_builder(
-                egui::UiBuilder::new()
-                    .max_rect(row1)
-                    .layout(egui::Layout::left_to_right(egui::Align::Center)),
-                |ui| {
-                    let lo_label = ui.label("min");
-                    range_changed |= ui
-                        .add(egui::DragValue::new(&mut lo).speed(speed).max_decimals(6))
-                        .labelled_by(lo_label.id)
-                        .on_hover_text("Depth mapped to the low end of the colormap")
-                        .changed();
-                },
-            )
+        // A labelled number field at one end of the row; returns the rectangle it took.
+        let mut range_field = |layout: egui::Layout, label: &str, value: &mut f64, end: &str| {
+            ui.scope_builder(egui::UiBuilder::new().max_rect(row1).layout(layout), |ui| {
+                let label = ui.label(label);
+                range_changed |= ui
+                    .add(egui::DragValue::new(value).speed(speed).max_decimals(6))
+                    .labelled_by(label.id)
+                    .on_hover_text(format!("Depth mapped to the {end} end of the colormap"))
+                    .changed();
+            })
             .response
             .rect
-            .right();
-        let hi_start = ui
-            .scope_builder(
-                egui::UiBuilder::new()
-                    .max_rect(row1)
-                    .layout(egui::Layout::right_to_left(egui::Align::Center)),
-                |ui| {
-                    let hi_label = ui.label("max");
-                    range_changed |= ui
-                        .add(egui::DragValue::new(&mut hi).speed(speed).max_decimals(6))
-                        .labelled_by(hi_label.id)
-                        .on_hover_text("Depth mapped to the high end of the colormap")
-                        .changed();
-                },
-            )
-            .response
-            .rect
-            .left();
+        };
+        let lo_end = range_field(
+            egui::Layout::left_to_right(egui::Align::Center),
+            "min",
+            &mut lo,
+            "low",
+        )
+        .right();
+        let hi_start = range_field(
+            egui::Layout::right_to_left(egui::Align::Center),
+            "max",
+            &mut hi,
+            "high",
+        )
+        .left();
         if range_changed {
             commands.push(Command::SetDepthRange(lo, hi));
         }
