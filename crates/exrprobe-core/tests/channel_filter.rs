@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 
 use exrprobe_core::load::{ChannelFilter, LoadError, LoadOptions, load_bytes, load_file};
 use exrprobe_core::model::{ChannelRef, Image, PixelState, Samples};
-use support::{fixture, sample_bits as bits};
+use support::{fixture, sample_bits as bits, two_parts_second_broken};
 
 fn options(channels: ChannelFilter) -> LoadOptions {
     LoadOptions {
@@ -158,36 +158,7 @@ fn the_budget_counts_only_wanted_channels() {
 /// part that is wanted still is.
 #[test]
 fn damage_in_a_part_that_is_not_wanted_is_not_reported() {
-    use exr::prelude::*;
-    let layer = |name: &str, value: f32| {
-        let channels = AnyChannels::sort(SmallVec::from_vec(vec![AnyChannel::new(
-            "Z",
-            FlatSamples::F32(vec![value; 5 * 40]),
-        )]));
-        Layer::new(
-            (5, 40),
-            LayerAttributes::named(name),
-            Encoding::SMALL_LOSSLESS,
-            channels,
-        )
-    };
-    let image = exr::image::Image::empty(ImageAttributes::new(IntegerBounds::from_dimensions((
-        5, 40,
-    ))))
-    .with_layer(layer("good", 2.5))
-    .with_layer(layer("bad", 7.0));
-    let mut bytes = Vec::new();
-    image
-        .write()
-        .to_buffered(std::io::Cursor::new(&mut bytes))
-        .unwrap();
-    // Point the first block of the second part past the end of the file.
-    let mut cursor = std::io::Cursor::new(&bytes);
-    let meta = MetaData::read_from_buffered(&mut cursor, true).unwrap();
-    let at = cursor.position() as usize + meta.headers[0].chunk_count * 8;
-    let past_the_end = (bytes.len() as u64 + 1000).to_le_bytes();
-    bytes[at..at + 8].copy_from_slice(&past_the_end);
-
+    let bytes = two_parts_second_broken();
     let cancel = AtomicBool::new(false);
     let good = ChannelRef {
         part: 0,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use exrprobe_core::load::{LoadError, LoadOptions, load_bytes};
 use exrprobe_core::model::Image;
-use support::fixture;
+use support::{fixture, two_parts_second_broken};
 
 /// Hang detection, not a timing assertion: a load that takes this long is stuck.
 const WATCHDOG: Duration = Duration::from_secs(10);
@@ -263,38 +263,7 @@ fn truncated_blender_files_are_rejected() {
 
 #[test]
 fn a_broken_part_does_not_prevent_the_others_from_loading() {
-    use exr::prelude::*;
-    let layer = |name: &str, value: f32| {
-        let channels = AnyChannels::sort(SmallVec::from_vec(vec![AnyChannel::new(
-            "Z",
-            FlatSamples::F32(vec![value; 5 * 40]),
-        )]));
-        Layer::new(
-            (5, 40),
-            LayerAttributes::named(name),
-            Encoding::SMALL_LOSSLESS,
-            channels,
-        )
-    };
-    let image = exr::image::Image::empty(ImageAttributes::new(IntegerBounds::from_dimensions((
-        5, 40,
-    ))))
-    .with_layer(layer("good", 2.5))
-    .with_layer(layer("bad", 7.0));
-    let mut bytes = Vec::new();
-    image
-        .write()
-        .to_buffered(std::io::Cursor::new(&mut bytes))
-        .unwrap_or_else(|e| panic!("cannot write the test file: {e}"));
-
-    // Point the first block of the second part past the end of the file.
-    let mut cursor = std::io::Cursor::new(&bytes);
-    let meta = MetaData::read_from_buffered(&mut cursor, true).unwrap_or_else(|e| panic!("{e}"));
-    let first_table_len = meta.headers[0].chunk_count;
-    let at = cursor.position() as usize + first_table_len * 8;
-    let past_the_end = (bytes.len() as u64 + 1000).to_le_bytes();
-    bytes[at..at + 8].copy_from_slice(&past_the_end);
-
+    let bytes = two_parts_second_broken();
     let image = load_watched(bytes, "two parts").unwrap_or_else(|e| panic!("{e}"));
     let good = &image.parts[0];
     assert_eq!(good.name.as_deref(), Some("good"));

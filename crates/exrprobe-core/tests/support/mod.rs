@@ -59,6 +59,38 @@ pub fn single_layer_bytes(
     exr_bytes(&ExrImage::from_layer(layer))
 }
 
+/// A two-part file (parts "good" and "bad", one float channel `Z` of 5 × 40 samples, 2.5 and
+/// 7.0) whose second part is damaged: its first offset points past the end of the file.
+pub fn two_parts_second_broken() -> Vec<u8> {
+    use exr::meta::MetaData;
+    use exr::prelude::{ImageAttributes, IntegerBounds};
+    let layer = |name: &str, value: f32| {
+        let channels = AnyChannels::sort(SmallVec::from_vec(vec![AnyChannel::new(
+            "Z",
+            FlatSamples::F32(vec![value; 5 * 40]),
+        )]));
+        Layer::new(
+            (5, 40),
+            LayerAttributes::named(name),
+            Encoding::SMALL_LOSSLESS,
+            channels,
+        )
+    };
+    let image = ExrImage::empty(ImageAttributes::new(IntegerBounds::from_dimensions((
+        5, 40,
+    ))))
+    .with_layer(layer("good", 2.5))
+    .with_layer(layer("bad", 7.0));
+    let mut bytes = exr_bytes(&image);
+    let mut cursor = Cursor::new(&bytes);
+    let meta = MetaData::read_from_buffered(&mut cursor, true)
+        .unwrap_or_else(|e| panic!("cannot read back the test file: {e}"));
+    let at = cursor.position() as usize + meta.headers[0].chunk_count * 8;
+    let past_the_end = (bytes.len() as u64 + 1000).to_le_bytes();
+    bytes[at..at + 8].copy_from_slice(&past_the_end);
+    bytes
+}
+
 /// Every compression the `exr` crate writes.
 pub fn all_compressions() -> Vec<Compression> {
     vec![
