@@ -193,10 +193,10 @@ pub struct Summarized {
 /// samples), to pick them by name: the depth channel, for instance, whose distribution is still
 /// to be computed.
 ///
-/// The other channels are decoded a band of rows at a time into a buffer per thread, summarised
-/// while the rows are still in cache, and overwritten by the next band, so the memory needed is
-/// that of the kept channels plus a few bands (which is what the memory budget is checked
-/// against), and the statistics need no second pass over memory. Errors, cancellation and
+/// Each row of every decoded channel is summarised as the decoder hands it over, while it is in
+/// cache, and only the kept channels' rows are copied anywhere. So the memory needed is that of
+/// the kept channels (which is what the memory budget is checked against, with the offset
+/// tables), and the statistics need no second pass over memory. Errors, cancellation and
 /// progress are as for [`load_file`].
 pub fn summarize_file(
     path: &Path,
