@@ -821,7 +821,7 @@ fn summarize_f32(block: &[f32], first_bits: u32, all_real_likely: bool) -> Summa
 /// the common case, in a loop of a few instructions per sample. `None` when some sample is not
 /// real (the loop's extremes then mean nothing).
 fn summarize_real_f32(block: &[f32], first_bits: u32) -> Option<Summary> {
-    const W: usize = 4;
+    const W: usize = F32_LANES;
     let sentinel = SENTINEL_THRESHOLD as f32; // exact
     let mut real = [0u32; W];
     let mut max = [f32::NEG_INFINITY; W];
@@ -841,12 +841,8 @@ fn summarize_real_f32(block: &[f32], first_bits: u32) -> Option<Summary> {
         }
     }
     let mut real = widen(real);
-    let mut max = max
-        .iter()
-        .fold(f32::NEG_INFINITY, |a, &b| if b > a { b } else { a });
-    let mut min = min
-        .iter()
-        .fold(f32::INFINITY, |a, &b| if b < a { b } else { a });
+    let mut max = lanes_max(max);
+    let mut min = lanes_min(min);
     let mut differs = differs.iter().fold(0, |a, &b| a | b);
     let mut sum = sum.iter().fold(0.0, |a, b| a + b);
     for &v in rest {
@@ -870,9 +866,22 @@ fn summarize_real_f32(block: &[f32], first_bits: u32) -> Option<Summary> {
     })
 }
 
+/// f32 lanes per loop step of the float summaries: one SSE register per quantity (with 8 lanes
+/// the accumulators no longer fit SSE2's 16 registers and spill).
+const F32_LANES: usize = 4;
+
+/// The largest / smallest of per-lane extremes.
+fn lanes_max(lanes: [f32; F32_LANES]) -> f32 {
+    lanes.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b))
+}
+
+fn lanes_min(lanes: [f32; F32_LANES]) -> f32 {
+    lanes.iter().fold(f32::INFINITY, |a, &b| a.min(b))
+}
+
 /// [`summarize_f32`] for blocks with any kind of sample.
 fn summarize_any_f32(block: &[f32], first_bits: u32) -> Summary {
-    const ANY_LANES: usize = 4;
+    const ANY_LANES: usize = F32_LANES;
     let sentinel = SENTINEL_THRESHOLD as f32; // exact
     let mut finite = [0u32; ANY_LANES];
     let mut real = [0u32; ANY_LANES];
@@ -895,7 +904,7 @@ fn summarize_any_f32(block: &[f32], first_bits: u32) -> Summary {
         ) {
             *finite += u32::from(is_finite);
             *real += u32::from(is_real);
-            // `if a > b { a } else { b }` is exactly maxps / minps (no NaN reaches them).
+            // f32::max / min become maxps / minps (no NaN reaches them: it is masked out).
             *max = max.max(if is_finite { v } else { f32::NEG_INFINITY });
             *real_min = real_min.min(if is_real { v } else { f32::INFINITY });
             *differs |= v.to_bits() ^ first_bits;
@@ -911,12 +920,8 @@ fn summarize_any_f32(block: &[f32], first_bits: u32) -> Summary {
         step(0, v);
     }
     let (finite, real) = (widen(finite), widen(real));
-    let max = max
-        .iter()
-        .fold(f32::NEG_INFINITY, |a, &b| if b > a { b } else { a });
-    let real_min = real_min
-        .iter()
-        .fold(f32::INFINITY, |a, &b| if b < a { b } else { a });
+    let max = lanes_max(max);
+    let real_min = lanes_min(real_min);
     // Every finite non-real sample is a sentinel (≥ 1e9, above every real one), so the finite
     // minimum is the real one unless the block has only sentinels.
     let min_key = if real > 0 {
