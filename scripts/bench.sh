@@ -43,7 +43,7 @@ missing=0
 for file in "${files[@]}"; do [[ -f $file ]] || missing=1; done
 if (( missing )); then
     echo "== generating the benchmark files in $bench_dir"
-    cargo run --release -p exrprobe-core --example make_bench_file -- "$bench_dir"
+    cargo run --release -p exrprobe-synth --example make_bench_file -- "$bench_dir"
 fi
 
 out=$bench_dir/out

@@ -1,7 +1,7 @@
 //! Built-in example renders, embedded in the binary (see `assets/`).
 //!
-//! Both are deterministic analytic renders written by `exrprobe_core::synth` in the style of
-//! Blender/Cycles (regenerate with `cargo run -p exrprobe-core --example make_assets`; a core test
+//! Both are deterministic analytic renders written by `exrprobe_synth` in the style of
+//! Blender/Cycles (regenerate with `cargo run -p exrprobe-synth --example make_assets`; a test
 //! keeps the committed files in sync with the renderer).
 
 /// One built-in example EXR.

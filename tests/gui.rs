@@ -10,7 +10,7 @@ use std::time::Duration;
 use egui::{Key, pos2, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use exrprobe::gui::app::MessageKind;
+use exrprobe::gui::MessageKind;
 use exrprobe::gui::panels::probe::ProbePos;
 use exrprobe::gui::{Command, ExportKind, ExrProbeApp, Slot};
 
@@ -534,7 +534,7 @@ fn images_larger_than_the_texture_limit_are_downsampled_but_probed_at_full_resol
     // egui needs at least 1024 texels for its font atlas; a 2100 × 120 render exceeds that.
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("wide.exr");
-    let bytes = exrprobe::core::synth::spheres_multilayer_exr(2100, 120).expect("synth");
+    let bytes = exrprobe_synth::spheres_multilayer_exr(2100, 120).expect("synth");
     std::fs::write(&path, bytes).expect("write");
 
     let mut h = harness();
@@ -863,7 +863,7 @@ fn a_constant_depth_channel_is_labelled_on_the_depth_view() {
 /// load over instead of starting it again, and shows it like any opened file.
 #[test]
 fn a_load_started_before_the_window_is_taken_over() {
-    use exrprobe::gui::loader::{Source, Worker};
+    use exrprobe::gui::{Source, Worker};
     let files = vec![fixture(ZBUF_OFF), fixture(ZBUF_ON)];
     let mut worker = Worker::default();
     let generation = worker.start_load(Source::File(files[0].clone()));
@@ -900,7 +900,7 @@ fn a_load_started_before_the_window_is_taken_over() {
 /// while the statistics are computed; the full analysis follows and ends the load.
 #[test]
 fn a_load_sends_the_image_before_its_analysis() {
-    use exrprobe::gui::loader::{Source, Worker, WorkerMsg};
+    use exrprobe::gui::{Source, Worker, WorkerMsg};
     let mut worker = Worker::default();
     let generation = worker.start_load(Source::File(fixture(ZBUF_ON)));
     let next = |worker: &mut Worker| -> WorkerMsg {
@@ -944,4 +944,88 @@ fn a_load_sends_the_image_before_its_analysis() {
     );
     assert!(worker.accept(&msg));
     assert!(worker.is_idle());
+}
+
+/// `exrprobe export` and the viewer's File ▸ Export propose the same default file for the same
+/// channel (both take it from the core): here for a channel whose name has a space and letters
+/// beyond ASCII, which the two front ends used to sanitise differently.
+#[test]
+fn the_cli_and_the_viewer_propose_the_same_default_export_names() {
+    use exr::prelude::{
+        AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage,
+        Layer, LayerAttributes, LineOrder, Text, WritableImage as _,
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let exr = dir.path().join("Szene 01.exr");
+    let channel_name = "Tiefe Ω.Mist";
+    let channels = AnyChannels::sort(
+        [channel_name, "Z"]
+            .into_iter()
+            .map(|name| {
+                AnyChannel::new(
+                    Text::from_slice_unchecked(name.as_bytes()),
+                    FlatSamples::F32((0..24).map(|i| i as f32 + 1.0).collect()),
+                )
+            })
+            .collect(),
+    );
+    let layer = Layer::new(
+        (6, 4),
+        LayerAttributes::default(),
+        Encoding {
+            compression: Compression::ZIP1,
+            blocks: Blocks::ScanLines,
+            line_order: LineOrder::Increasing,
+        },
+        channels,
+    );
+    ExrImage::from_layer(layer)
+        .write()
+        .to_file(&exr)
+        .expect("write the test file");
+
+    let cli_default = |args: &[&str]| -> PathBuf {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_exrprobe"))
+            .arg("export")
+            .arg(&exr)
+            .args(args)
+            .output()
+            .expect("run exrprobe export");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
+    };
+    let cli_channel = cli_default(&["--channel", channel_name]);
+    let cli_depth = cli_default(&[]);
+
+    let mut h = harness();
+    h.state_mut()
+        .set_dialogs(exrprobe::gui::Dialogs::Unavailable);
+    h.state_mut().execute(Command::Open(vec![exr.clone()]));
+    settle(&mut h);
+    let image = &h.state().document().expect("document").image;
+    let channel = image.find_channel(channel_name).expect("the channel");
+    let mut viewer_default = |kind| {
+        h.state_mut().execute(Command::Export { kind, path: None });
+        let offer = h
+            .state()
+            .save_offer()
+            .expect("an offer to save")
+            .path
+            .clone();
+        h.state_mut().execute(Command::DismissSaveOffer);
+        offer
+    };
+    assert_eq!(
+        viewer_default(ExportKind::Channel(Some(channel))),
+        cli_channel
+    );
+    assert_eq!(viewer_default(ExportKind::Depth), cli_depth);
+    assert_eq!(
+        cli_channel.file_name().and_then(|n| n.to_str()),
+        Some("Szene 01.Tiefe_Ω.Mist.npy")
+    );
 }

@@ -9,7 +9,7 @@
 //! ```
 //!
 //! `EXRPROBE_BENCH_FILE=path.exr` uses an existing file instead of generating one with
-//! `exrprobe_core::synth` (`cargo run -p exrprobe-core --example make_bench_file -- DIR`).
+//! `exrprobe_synth` (`cargo run -p exrprobe-synth --example make_bench_file -- DIR`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
 
@@ -44,11 +44,8 @@ fn frame_time_while_hovering_a_4k_33_channel_image() {
         None => {
             let path = dir.path().join("bench_4k.exr");
             let started = Instant::now();
-            exrprobe::core::synth::write_bench_file(
-                &path,
-                exrprobe::core::synth::BenchEncoding::ZipFloat,
-            )
-            .expect("write the benchmark file");
+            exrprobe_synth::write_bench_file(&path, exrprobe_synth::BenchEncoding::ZipFloat)
+                .expect("write the benchmark file");
             eprintln!(
                 "generated {} in {:.1} s",
                 path.display(),

@@ -13,7 +13,7 @@ use exr::prelude::{
     AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage, Layer,
     LayerAttributes, LineOrder, SmallVec, WritableImage,
 };
-use exrprobe::gui::loader::Source;
+use exrprobe::gui::Source;
 use exrprobe::gui::{Command, ExrProbeApp};
 
 fn fixture(relative: &str) -> PathBuf {

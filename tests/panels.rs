@@ -6,7 +6,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use exrprobe::gui::panels::channels::{ChannelAction, ChannelSelection, channels_ui};
 use exrprobe::gui::panels::findings::findings_ui;
-use exrprobe::gui::panels::histogram::{HistogramSettings, histogram_ui};
+use exrprobe::gui::panels::histogram::{HistogramAction, HistogramSettings, histogram_ui};
 use exrprobe::gui::panels::info::info_ui;
 use exrprobe::gui::panels::probe::{ProbeHighlight, ProbePos, probe_ui_highlighted};
 use exrprobe::gui::panels::shortcuts::shortcuts_ui;
@@ -227,11 +227,11 @@ fn findings_banner_draws_nothing_without_findings() {
 #[test]
 fn histogram_of_a_constant_channel_says_so() {
     let (stats, distribution) = constant_stats(76_800, 1.0);
-    let mut settings = HistogramSettings::default();
+    let settings = HistogramSettings::default();
     let mut harness = Harness::builder()
         .with_size(egui::vec2(700.0, 300.0))
         .build_ui(move |ui| {
-            let _ = histogram_ui(ui, "Z", &stats, &distribution, (1.0, 1.0), &mut settings);
+            let _ = histogram_ui(ui, "Z", &stats, &distribution, (1.0, 1.0), settings);
         });
     harness.run();
     harness.get_by_label("all 76 800 pixels = 1");
@@ -266,17 +266,17 @@ fn histogram_drag_returns_a_new_range_inside_the_data() {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(700.0, 300.0))
         .build_ui_state(
-            move |ui, state: &mut (HistogramSettings, Option<(f64, f64)>)| {
-                if let Some(range) = histogram_ui(
-                    ui,
-                    "ViewLayer.Depth.Z",
-                    &stats,
-                    &distribution,
-                    (0.0, 100.0),
-                    &mut state.0,
-                ) {
-                    state.1 = Some(range);
-                }
+            move |ui, state: &mut (HistogramSettings, Option<(f64, f64)>)| match histogram_ui(
+                ui,
+                "ViewLayer.Depth.Z",
+                &stats,
+                &distribution,
+                (0.0, 100.0),
+                state.0,
+            ) {
+                Some(HistogramAction::SetRange(lo, hi)) => state.1 = Some((lo, hi)),
+                Some(HistogramAction::SetLogCounts(on)) => state.0.log_counts = on,
+                None => {}
             },
             (HistogramSettings::default(), None),
         );
@@ -429,8 +429,9 @@ fn probe_shows_exact_values() {
         });
     harness.run();
     harness.get_by_label("3, 1");
-    // Depth at (3, 1) is the sentinel 1e10; Mist is 0.1 × 7 as f32; B is half 0.1.
-    harness.get_by_label("10000000000");
+    // Depth at (3, 1) is the sentinel 1e10 (the shortest text that reads back to it); Mist is
+    // 0.1 × 7 as f32; B is half 0.1.
+    harness.get_by_label("1e10");
     harness.get_by_label(&(0.1f32 * 7.0).to_string());
     harness.get_by_label(&f16::from_f32(0.1).to_f32().to_string());
     harness.get_by_label("PINNED");
@@ -502,12 +503,12 @@ fn fixture_constant_depth_histogram_and_banner() {
         .find(|f| f.code == "depth_constant")
         .map(|f| f.title.clone())
         .unwrap_or_else(|| panic!("no depth_constant finding"));
-    let mut settings = HistogramSettings::default();
+    let settings = HistogramSettings::default();
     let mut harness = Harness::builder()
         .with_size(egui::vec2(800.0, 500.0))
         .build_ui(move |ui| {
             findings_ui(ui, &findings);
-            let _ = histogram_ui(ui, "Z", &stats, &distribution, (1.0, 1.0), &mut settings);
+            let _ = histogram_ui(ui, "Z", &stats, &distribution, (1.0, 1.0), settings);
         });
     harness.run();
     harness.get_by_label("all 76 800 pixels = 1");
@@ -689,7 +690,7 @@ fn histogram_of_an_all_nan_channel_says_so_without_a_range() {
             ..empty_histogram()
         },
     };
-    let mut settings = HistogramSettings::default();
+    let settings = HistogramSettings::default();
     let mut harness = Harness::builder()
         .with_size(egui::vec2(700.0, 300.0))
         .build_ui(move |ui| {
@@ -699,7 +700,7 @@ fn histogram_of_an_all_nan_channel_says_so_without_a_range() {
                 &stats,
                 &distribution,
                 (f64::NAN, f64::NAN),
-                &mut settings,
+                settings,
             );
         });
     harness.run();

@@ -1,23 +1,40 @@
 //! The viewer.
 //!
-//! `app/` holds the state, the frame (drain workers → panels → drop handling → commands) and the
-//! two image views with their headers and footers; `command.rs` the `Command` enum and its
-//! handler, `loader.rs` the worker threads, `textures.rs` the display textures and `view.rs` the
-//! image canvases (pan, zoom, probe). `panels/` has one file per panel.
+//! - `state.rs` — [`ViewerState`]: everything the viewer shows, private fields, one `apply`.
+//! - `command.rs` — [`Command`] (what the user asks for) and `Effect` (what applying it asks the
+//!   app to do: load, dialogs, writes, clipboard).
+//! - `actions.rs` — the command table: labels, descriptions and keys of menu entries and
+//!   shortcuts; key handling, menus and the F1 help come from it.
+//! - `app.rs` — [`ExrProbeApp`]: the state plus workers, textures and dialogs; runs effects.
+//! - `frame.rs` — one frame: menus, status bar, messages, side panels, windows, drag and drop.
+//! - `views/` — the two image views (layout, pointer, painting) with their headers and legends.
+//! - `view.rs` — one canvas: pan and zoom arithmetic, painting an image with its overlays.
+//! - `loader.rs` — worker threads (load, analyse, export, render) with generations that drop
+//!   stale results; `textures.rs` — display textures; `dialogs.rs` — native file dialogs.
+//! - `panels/` — one file per panel: `*_ui(ui, data) -> Option<action>`, no I/O, no state.
 
-pub mod app;
-pub mod command;
-pub mod loader;
+mod actions;
+mod app;
+mod command;
+mod dialogs;
+mod frame;
+mod loader;
 pub mod panels;
-pub mod textures;
-pub mod view;
+mod state;
+mod textures;
+mod view;
+mod views;
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 pub use app::ExrProbeApp;
-pub use command::{Command, Dialogs, ExportKind, LayoutMode};
+pub use command::{Command, ExportKind, LayoutMode, PixelUnderPointer, SaveOffer};
+pub use dialogs::Dialogs;
+pub use loader::{Source, Worker, WorkerMsg};
+pub use state::{DepthSettings, Document, Message, MessageKind, ViewerState};
 pub use textures::Slot;
+pub use view::ViewState;
 
 /// Opens the viewer window with `files` (none: the welcome view).
 pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {

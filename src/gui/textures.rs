@@ -250,7 +250,6 @@ pub struct Shown {
     /// Size of the texture in texels.
     pub size: [usize; 2],
     pub full_size: [usize; 2],
-    pub factor: usize,
 }
 
 #[derive(Default)]
@@ -291,11 +290,6 @@ impl TextureCache {
             .as_ref()
             .filter(|(k, _)| k == key)
             .map(|(_, e)| e.as_str())
-    }
-
-    /// True when `slot` shows exactly `key`.
-    pub fn is_current(&self, key: &RenderKey) -> bool {
-        self.shown(key.slot).is_some_and(|s| &s.key == key)
     }
 
     /// Returns the render job to start for `wanted`, if one is needed now. At most one render per
@@ -357,7 +351,6 @@ impl TextureCache {
                     texture,
                     size,
                     full_size: done.full_size,
-                    factor: done.factor,
                 });
             }
             Err(message) => {
@@ -366,10 +359,57 @@ impl TextureCache {
         }
     }
 
-    /// True while a render for `slot` is in flight.
-    pub fn is_pending(&self, slot: Slot) -> bool {
-        self.slots[slot.index()].pending.is_some()
+    /// A render came back that is no longer wanted (its document was replaced): only its slot
+    /// is free again for the next render.
+    pub fn forget_pending(&mut self, key: &RenderKey) {
+        let state = &mut self.slots[key.slot.index()];
+        if state.pending.as_ref() == Some(key) {
+            state.pending = None;
+        }
     }
+}
+
+/// The two view images side by side (RGB left, depth right), unpremultiplied RGBA8.
+pub fn compose_side_by_side(
+    left: Option<&ColorImage>,
+    right: Option<&ColorImage>,
+) -> (usize, usize, Vec<u8>) {
+    let size = |i: Option<&ColorImage>| i.map_or([0, 0], |i| i.size);
+    let [lw, lh] = size(left);
+    let [rw, rh] = size(right);
+    let gap = if lw > 0 && rw > 0 { 8 } else { 0 };
+    let width = lw + gap + rw;
+    let height = lh.max(rh);
+    let mut rgba = vec![0u8; width * height * 4];
+    for (image, x0) in [(left, 0), (right, lw + gap)] {
+        let Some(image) = image else { continue };
+        let [w, _] = image.size;
+        for (i, pixel) in image.pixels.iter().enumerate() {
+            let (x, y) = (x0 + i % w, i / w);
+            let at = (y * width + x) * 4;
+            if let Some(dst) = rgba.get_mut(at..at + 4) {
+                dst.copy_from_slice(&pixel.to_srgba_unmultiplied());
+            }
+        }
+    }
+    (width, height, rgba)
+}
+
+/// Encodes RGBA8 pixels as a PNG file's bytes.
+pub fn encode_png(width: usize, height: usize, rgba: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
+    let too_large = |_| png::EncodingError::LimitsExceeded;
+    let (w, h) = (
+        u32::try_from(width).map_err(too_large)?,
+        u32::try_from(height).map_err(too_large)?,
+    );
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, w, h);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgba)?;
+    writer.finish()?;
+    Ok(bytes)
 }
 
 #[cfg(test)]

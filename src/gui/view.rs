@@ -6,8 +6,7 @@
 //! `[x, x+1) × [y, y+1)`), shared by both views; `pos_on_screen` is in egui points.
 
 use egui::{
-    Align2, Color32, FontId, Pos2, Rect, Response, Sense, Stroke, StrokeKind, TextureId, Vec2,
-    pos2, vec2,
+    Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, TextureId, Vec2, pos2, vec2,
 };
 use exrprobe_core::model::Window;
 
@@ -118,30 +117,44 @@ pub fn window_rect(window: &Window) -> Rect {
     )
 }
 
-/// Allocates a canvas in `rect`, applies drag (pan) and wheel (zoom about the cursor) to `view`,
-/// and returns the response.
-pub fn canvas_interact(
-    ui: &mut egui::Ui,
-    rect: Rect,
-    label: &str,
-    view: &mut ViewState,
-) -> Response {
+/// What the pointer did on a canvas this frame, in screen points.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CanvasInput {
+    /// Drag with the primary or middle button: move the image by this much.
+    pub pan: Vec2,
+    /// Wheel or pinch: multiply the zoom by this factor about this point.
+    pub zoom_about: Option<(Pos2, f32)>,
+    /// Where the pointer is, if over the canvas.
+    pub hover: Option<Pos2>,
+    /// Where a click landed.
+    pub click: Option<Pos2>,
+}
+
+/// Allocates a canvas in `rect` (an image for screen readers, named `label`) and reports what
+/// the pointer did on it; the caller turns that into commands (pan, zoom about the cursor, hover,
+/// pin).
+pub fn canvas_interact(ui: &mut egui::Ui, rect: Rect, label: &str) -> CanvasInput {
     let response = ui.allocate_rect(rect, Sense::click_and_drag());
     let label = label.to_owned();
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
+    let mut input = CanvasInput::default();
     if response.dragged_by(egui::PointerButton::Primary)
         || response.dragged_by(egui::PointerButton::Middle)
     {
-        view.pan(response.drag_delta());
+        input.pan = response.drag_delta();
     }
-    if let Some(pos) = response.hover_pos() {
+    input.hover = response.hover_pos();
+    if let Some(pos) = input.hover {
         let (scroll, zoom_delta) = ui.input(|i| (i.smooth_scroll_delta, i.zoom_delta()));
         let factor = zoom_delta * (scroll.y / 200.0).exp();
         if (factor - 1.0).abs() > 1e-4 {
-            view.zoom_about(rect, pos, factor);
+            input.zoom_about = Some((pos, factor));
         }
     }
-    response
+    if response.clicked() {
+        input.click = response.interact_pointer_pos();
+    }
+    input
 }
 
 /// The absolute image pixel under `pos_on_screen`.

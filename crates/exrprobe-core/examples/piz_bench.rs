@@ -137,7 +137,8 @@ fn main() -> Result<(), String> {
                 &header(block).channels,
                 block.bounds,
                 block.expected_bytes,
-            )?;
+            )
+            .map_err(|error| error.to_string())?;
             checksum_ours = checksum_ours.wrapping_add(fnv(&data));
         }
         best_ours = best_ours.min(start.elapsed());

@@ -36,6 +36,16 @@ impl Colormap {
         }
     }
 
+    /// Capitalised name, as menus show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Colormap::Gray => "Gray",
+            Colormap::Turbo => "Turbo",
+            Colormap::Viridis => "Viridis",
+            Colormap::Inferno => "Inferno",
+        }
+    }
+
     /// The colour at `t` in `[0, 1]` (clamped; NaN → 0) from the precomputed table.
     pub fn color_at(self, t: f64) -> [u8; 4] {
         let lut = lut(self);
@@ -64,6 +74,92 @@ pub struct ScalarMapping {
     /// Map log(value) instead of value (values ≤ 0 clamp to the low end).
     pub log: bool,
     pub colormap: Colormap,
+}
+
+/// The linear scale a mapping puts its values on: `t = (scaled(v) − origin) · per_unit`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Scale {
+    /// Whether values are mapped through `ln` (a log mapping whose top is not positive and
+    /// finite falls back to linear).
+    log: bool,
+    /// The scaled value at the low end of the colormap.
+    origin: f64,
+    /// 1 / span of the scaled range; 0 when the range is empty (everything maps to the middle).
+    per_unit: f64,
+}
+
+/// `ln(value)` on a log scale (−∞ for values ≤ 0, so they clamp to the low end), else `value`.
+#[inline]
+fn scaled(value: f64, log: bool) -> f64 {
+    if !log {
+        value
+    } else if value > 0.0 {
+        value.ln()
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
+impl ScalarMapping {
+    /// Linear grey from `lo` (black) to `hi` (white): how a channel viewed on its own is shown.
+    pub fn gray(lo: f64, hi: f64) -> Self {
+        Self {
+            lo,
+            hi,
+            invert: false,
+            log: false,
+            colormap: Colormap::Gray,
+        }
+    }
+
+    /// The scale both directions ([`Self::position_of`], [`Self::value_at`]) and the renderer
+    /// share, so that the colour bar's labels are where its colours are.
+    fn scale(&self) -> Scale {
+        let (lo, hi) = (self.lo, self.hi);
+        let (log, origin, span) = if self.log && hi > 0.0 && hi.is_finite() {
+            // With lo ≤ 0 the low end is LOG_FLOOR_RATIO · hi (four decades below the top).
+            let lo = if lo > 0.0 && lo.is_finite() {
+                lo
+            } else {
+                hi * LOG_FLOOR_RATIO
+            };
+            (true, lo.ln(), hi.ln() - lo.ln())
+        } else {
+            (false, lo, hi - lo)
+        };
+        let per_unit = if span > 0.0 && span.is_finite() {
+            1.0 / span
+        } else {
+            0.0
+        };
+        Scale {
+            log,
+            origin,
+            per_unit,
+        }
+    }
+
+    /// Where `value` falls on the colour scale, from 0 (low end) to 1 (high end), before
+    /// `invert`; clamped; 0.5 for an empty range. NaN for NaN.
+    pub fn position_of(&self, value: f64) -> f64 {
+        let scale = self.scale();
+        if scale.per_unit == 0.0 {
+            return 0.5;
+        }
+        ((scaled(value, scale.log) - scale.origin) * scale.per_unit).clamp(0.0, 1.0)
+    }
+
+    /// The value at position `t` (0 to 1, before `invert`) of the colour scale: the exact
+    /// inverse of [`Self::position_of`] inside the range, log floor included. An empty range
+    /// gives `lo` everywhere.
+    pub fn value_at(&self, t: f64) -> f64 {
+        let scale = self.scale();
+        if scale.per_unit == 0.0 {
+            return self.lo;
+        }
+        let x = scale.origin + t / scale.per_unit;
+        if scale.log { x.exp() } else { x }
+    }
 }
 
 /// Entries of each colormap table.
@@ -123,30 +219,12 @@ struct Prepared {
 
 impl Prepared {
     fn new(mapping: &ScalarMapping) -> Self {
-        let (lo, hi) = (mapping.lo, mapping.hi);
-        let mut log = mapping.log;
-        let (origin, span) = if log && hi > 0.0 && hi.is_finite() {
-            let lo = if lo > 0.0 && lo.is_finite() {
-                lo
-            } else {
-                hi * LOG_FLOOR_RATIO
-            };
-            (lo.ln(), hi.ln() - lo.ln())
-        } else {
-            // A log scale needs a positive top; otherwise fall back to linear.
-            log = false;
-            (lo, hi - lo)
-        };
-        let scale = if span > 0.0 && span.is_finite() {
-            1.0 / span
-        } else {
-            0.0
-        };
+        let scale = mapping.scale();
         Self {
             lut: lut(mapping.colormap),
-            origin,
-            scale,
-            log,
+            origin: scale.origin,
+            scale: scale.per_unit,
+            log: scale.log,
             invert: mapping.invert,
         }
     }
@@ -169,16 +247,7 @@ impl Prepared {
         let t = if self.scale == 0.0 {
             0.5
         } else {
-            let x = if self.log {
-                if value > 0.0 {
-                    value.ln()
-                } else {
-                    f64::NEG_INFINITY
-                }
-            } else {
-                value
-            };
-            ((x - self.origin) * self.scale).clamp(0.0, 1.0)
+            ((scaled(value, self.log) - self.origin) * self.scale).clamp(0.0, 1.0)
         };
         let t = if self.invert { 1.0 - t } else { t };
         let index = (t * (LUT_SIZE - 1) as f64).round() as usize;
@@ -429,13 +498,7 @@ mod tests {
     use half::f16;
 
     fn gray(lo: f64, hi: f64) -> ScalarMapping {
-        ScalarMapping {
-            lo,
-            hi,
-            invert: false,
-            log: false,
-            colormap: Colormap::Gray,
-        }
+        ScalarMapping::gray(lo, hi)
     }
 
     fn one_pixel(r: f32, g: f32, b: f32, exposure_stops: f32) -> [u8; 4] {

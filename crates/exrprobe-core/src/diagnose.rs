@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::model::{ChannelRef, Image, SampleType};
 use crate::naming::{DepthDetection, RgbLayer};
 use crate::stats::{ChannelStats, Distribution};
+use crate::text::{format_count, format_percent, format_value, plural};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -85,62 +86,6 @@ pub fn diagnose(
     findings
 }
 
-// ---------------------------------------------------------------------------------------------
-// Formatting for people
-
-/// `76800` → `"76 800"`.
-pub fn format_count(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Share of `part` in `whole` as `"6.6 %"` (`"< 0.1 %"` for tiny non-zero shares).
-pub fn format_percent(part: usize, whole: usize) -> String {
-    if whole == 0 {
-        return "0 %".to_owned();
-    }
-    let percent = part as f64 * 100.0 / whole as f64;
-    if part > 0 && percent < 0.1 {
-        "< 0.1 %".to_owned()
-    } else if part < whole && percent > 99.9 {
-        "> 99.9 %".to_owned()
-    } else {
-        format!("{percent:.1} %")
-    }
-}
-
-/// A sample value for people: `1.0`, `7.212733`, `1e10`, `NaN`, `+Inf`.
-pub fn format_value(value: f64) -> String {
-    if value.is_nan() {
-        return "NaN".to_owned();
-    }
-    if value.is_infinite() {
-        return if value > 0.0 { "+Inf" } else { "-Inf" }.to_owned();
-    }
-    let magnitude = value.abs();
-    if magnitude != 0.0 && !(1e-4..1e7).contains(&magnitude) {
-        // Values come from half/float samples: the shortest f32 text is the honest one.
-        format!("{:e}", value as f32)
-    } else if value.fract() == 0.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{}", value as f32)
-    }
-}
-
-/// `"1 pixel"`, `"76 800 pixels"`.
-fn plural(n: usize, noun: &str) -> String {
-    let s = if n == 1 { "" } else { "s" };
-    format!("{} {noun}{s}", format_count(n))
-}
-
 fn channel_name(image: &Image, channel: ChannelRef) -> String {
     image
         .qualified_name(channel)
@@ -190,7 +135,7 @@ fn depth_findings(
     if s.count == 0 {
         return;
     }
-    let count = format_count(s.count);
+    let count = format_count(s.count as u64);
     let background = s.sentinel + s.pos_inf + s.neg_inf;
     if s.real() == 0 && background > 0 {
         findings.push(Finding {
@@ -226,8 +171,8 @@ fn depth_findings(
             severity: Severity::Info,
             title: format!(
                 "Depth channel {name}: {} ({}) {} background",
-                plural(s.sentinel, "pixel"),
-                format_percent(s.sentinel, s.count),
+                plural(s.sentinel as u64, "pixel"),
+                format_percent(s.sentinel as u64, s.count as u64),
                 if s.sentinel == 1 { "is" } else { "are" }
             ),
             explanation: format!(
@@ -307,7 +252,7 @@ fn depth_missing(image: &Image, depth: &DepthDetection) -> Finding {
     let channel_count: usize = image.parts.iter().map(|p| p.channels.len()).sum();
     let mut explanation = format!(
         "None of the {} channels is a depth channel, so there is no depth to show or export.",
-        format_count(channel_count)
+        format_count(channel_count as u64)
     );
     if !depth.rejected.is_empty() {
         let reasons: Vec<&str> = depth.rejected.iter().map(|r| r.reason.as_str()).collect();
@@ -390,7 +335,7 @@ fn rgb_findings(
                 "{channels} 0 in all {} pixels, so the image is empty. Common causes: nothing \
                  lit the scene (no lights, World strength 0), the camera sits inside an object, \
                  or the compositor does not feed the Composite node's Image input.",
-                format_count(pixels)
+                format_count(pixels as u64)
             ),
             fix: "Check the scene in Blender's rendered viewport preview, and that the \
                 Compositor links an image to the Composite node's Image input (or untick Output \
@@ -414,7 +359,7 @@ fn rgb_findings(
                 "All {} pixels are fully transparent, so programs that respect alpha show \
                  nothing, even where the colour channels hold an image. In Blender this happens \
                  with Render Properties ▸ Film ▸ Transparent when no object covers any pixel.",
-                format_count(pixels)
+                format_count(pixels as u64)
             ),
             fix: "If the colours look right, ignore alpha (the viewer can hide it); otherwise \
                 check that objects are visible to the camera, or untick Film ▸ Transparent."
@@ -444,8 +389,8 @@ fn non_finite(
             severity: Severity::Info,
             title: format!(
                 "Depth channel {name}: {} ({}) {} +Inf",
-                plural(s.pos_inf, "pixel"),
-                format_percent(s.pos_inf, s.count),
+                plural(s.pos_inf as u64, "pixel"),
+                format_percent(s.pos_inf as u64, s.count as u64),
                 if s.pos_inf == 1 { "is" } else { "are" }
             ),
             explanation: "An infinite depth marks background, where no surface was hit: some \
@@ -460,13 +405,13 @@ fn non_finite(
     }
     let mut parts = Vec::new();
     if s.nan > 0 {
-        parts.push(format!("{} NaN", format_count(s.nan)));
+        parts.push(format!("{} NaN", format_count(s.nan as u64)));
     }
     if s.pos_inf > 0 {
-        parts.push(format!("{} +Inf", format_count(s.pos_inf)));
+        parts.push(format!("{} +Inf", format_count(s.pos_inf as u64)));
     }
     if s.neg_inf > 0 {
-        parts.push(format!("{} -Inf", format_count(s.neg_inf)));
+        parts.push(format!("{} -Inf", format_count(s.neg_inf as u64)));
     }
     let listed = match parts.as_slice() {
         [one] => one.clone(),
@@ -487,9 +432,9 @@ fn non_finite(
              usually come from a division by zero or an overflow in a shader, a compositor node \
              or a post-processing tool; filters and blurs spread them, and most tools treat them \
              differently. The viewer paints NaN magenta, +Inf white and -Inf cyan.",
-            format_count(bad),
-            format_count(s.count),
-            format_percent(bad, s.count)
+            format_count(bad as u64),
+            format_count(s.count as u64),
+            format_percent(bad as u64, s.count as u64)
         ),
         fix: "Find where they are (the viewer's pixel probe shows the values) and fix their \
             source, e.g. a Math or Divide node that divides by zero; or clamp or replace them \
@@ -557,24 +502,6 @@ mod tests {
 
     const RAMP: [f32; 8] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
     const DEPTH: [f32; 8] = [3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 1e10];
-
-    #[test]
-    fn formats_numbers_for_people() {
-        assert_eq!(format_count(0), "0");
-        assert_eq!(format_count(999), "999");
-        assert_eq!(format_count(76_800), "76 800");
-        assert_eq!(format_count(1_234_567), "1 234 567");
-        assert_eq!(format_percent(5_095, 76_800), "6.6 %");
-        assert_eq!(format_percent(1, 100_000), "< 0.1 %");
-        assert_eq!(format_percent(99_999, 100_000), "> 99.9 %");
-        assert_eq!(format_percent(3, 3), "100.0 %");
-        assert_eq!(format_value(1.0), "1.0");
-        assert_eq!(format_value(f64::from(7.212_733_f32)), "7.212733");
-        assert_eq!(format_value(1e10), "1e10");
-        assert_eq!(format_value(-0.5), "-0.5");
-        assert_eq!(format_value(f64::NAN), "NaN");
-        assert_eq!(format_value(f64::NEG_INFINITY), "-Inf");
-    }
 
     #[test]
     fn a_healthy_render_has_only_the_background_note() {

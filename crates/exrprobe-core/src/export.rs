@@ -66,6 +66,12 @@ fn describe_io_error(error: &io::Error) -> String {
 /// Buffer size of the writers (big sequential writes).
 const WRITE_BUFFER_BYTES: usize = 1 << 20;
 
+/// Writes `bytes` to `path` with the same guarantees as the exports (atomic, no clobber unless
+/// `overwrite`, never over a folder, device or pipe): the viewer's PNG of its views.
+pub fn write_bytes(bytes: &[u8], path: &Path, overwrite: bool) -> Result<(), ExportError> {
+    write_atomically(path, overwrite, |file| file.write_all(bytes))
+}
+
 /// Writes one channel as a 2-D array `(height, width)` in C order.
 pub fn write_npy(
     channel: &Channel,

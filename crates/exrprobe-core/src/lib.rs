@@ -13,7 +13,7 @@ pub mod load;
 pub mod model;
 pub mod naming;
 pub mod stats;
-pub mod synth;
+pub mod text;
 
 pub use analysis::{Analysis, analyze, complete};
 pub use half::f16;
@@ -22,3 +22,7 @@ pub use half::f16;
 /// `examples/piz_bench.rs` and the codec tests; not a stable API.
 #[doc(hidden)]
 pub use codec::piz::decompress as piz_decompress;
+
+/// Why a pixel block could not be decoded (what [`piz_decompress`] returns on damaged data).
+#[doc(hidden)]
+pub use codec::BlockError;

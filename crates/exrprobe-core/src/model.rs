@@ -76,10 +76,10 @@ impl SampleValue {
 impl std::fmt::Display for SampleValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            // f32's Display is the shortest round-trip text; every half is exactly an f32, and the
-            // shortest f32 text that round-trips also names the half exactly.
-            SampleValue::F16(v) => write!(f, "{}", v.to_f32()),
-            SampleValue::F32(v) => write!(f, "{v}"),
+            // The shortest round-trip f32 text; every half is exactly an f32, and the shortest
+            // f32 text that round-trips also names the half exactly.
+            SampleValue::F16(v) => f.write_str(&crate::text::format_exact(f64::from(v.to_f32()))),
+            SampleValue::F32(v) => f.write_str(&crate::text::format_exact(f64::from(*v))),
             SampleValue::U32(v) => write!(f, "{v}"),
         }
     }

@@ -102,6 +102,7 @@ fn ours(meta: &MetaData, block: &Block, compressed: &[u8]) -> Result<Vec<u8>, St
             block.bounds,
             block.expected_bytes,
         )
+        .map_err(|error| error.to_string())
     }))
     .unwrap_or_else(|_| panic!("our PIZ decoder panicked on {} bytes", compressed.len()))
 }

@@ -279,6 +279,30 @@ proptest! {
             }
         }
     }
+
+    /// The colour bar labels its positions with `value_at`; the renderer colours values by
+    /// `position_of`. They must be inverses over the shown range, log floor included (a log
+    /// mapping with `lo ≤ 0` starts four decades below `hi`).
+    #[test]
+    fn value_at_is_the_inverse_of_position_of(
+        lo in prop_oneof![-1e4f64..1e4, Just(0.0), Just(-1.0)],
+        span in 1e-3f64..1e6,
+        log in any::<bool>(),
+        t in 0.0f64..=1.0,
+        colormap in prop::sample::select(Colormap::ALL.to_vec()),
+        invert in any::<bool>(),
+    ) {
+        let mapping = ScalarMapping { lo, hi: lo + span, invert, log, colormap };
+        let v = mapping.value_at(t);
+        prop_assert!(v.is_finite(), "value_at({t}) = {v}");
+        let back = mapping.position_of(v);
+        prop_assert!((back - t).abs() < 1e-9, "position_of(value_at({t})) = {back}");
+        let again = mapping.value_at(back);
+        prop_assert!((again - v).abs() <= 1e-9 * v.abs().max(1.0), "{again} vs {v}");
+        // The colour at a bar position is the colour of the value labelled there.
+        let direct = colormap.color_at(if invert { 1.0 - t } else { t });
+        prop_assert_eq!(scalar_color(v, &mapping), direct, "t {}", t);
+    }
 }
 
 proptest! {

@@ -10,8 +10,9 @@ use egui::{Color32, RichText};
 use exrprobe_core::Analysis;
 use exrprobe_core::model::{Channel, ChannelRef, Image};
 use exrprobe_core::naming::split_name;
+use exrprobe_core::stats::ChannelStats;
 
-use super::format::{compact, exact, group_thousands};
+use exrprobe_core::text::{format_compact, format_count, format_exact};
 
 /// What the channel tree currently shows as selected.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -515,181 +516,10 @@ fn channel_row_ui(
         // What follows the name, in screen order; `priority` decides what goes first when the
         // row is too wide for the panel (lowest first; what is dropped moves to the tooltip).
         let mut items: Vec<Trailing> = Vec::new();
-        let detection = &analysis.depth;
-        if is_depth {
-            let hint = match &detection.chosen {
-                Some(chosen) if chosen.channel == channel_ref => {
-                    format!(
-                        "Depth channel, detected automatically.\nRule: {}",
-                        chosen.rule
-                    )
-                }
-                _ => "Depth channel, chosen by you.".to_owned(),
-            };
-            items.push(Trailing {
-                text: RichText::new(" depth ")
-                    .small()
-                    .strong()
-                    .color(palette.depth_fg)
-                    .background_color(palette.depth_bg),
-                hint,
-                priority: 5,
-            });
-        } else if let Some(chosen) = detection
-            .chosen
-            .as_ref()
-            .filter(|c| c.channel == channel_ref)
-        {
-            items.push(Trailing {
-                text: RichText::new("detected depth").small().weak(),
-                hint: format!(
-                    "Detected as depth by the rule: {}\nRight-click > Use as depth to show it.",
-                    chosen.rule
-                ),
-                priority: 2,
-            });
-        } else if let Some(other) = detection.others.iter().find(|c| c.channel == channel_ref) {
-            items.push(Trailing {
-                text: RichText::new("depth?").small().weak(),
-                hint: format!(
-                    "Also looks like depth: {}\nRight-click > Use as depth to show it.",
-                    other.rule
-                ),
-                priority: 1,
-            });
-        } else if let Some(rejected) = detection.rejected.iter().find(|r| r.channel == channel_ref)
-        {
-            items.push(Trailing {
-                text: RichText::new("not depth").small().weak(),
-                hint: format!("Not used as depth: {}", rejected.reason),
-                priority: 1,
-            });
-        }
-
-        items.push(Trailing {
-            text: RichText::new(channel.sample_type.name())
-                .small()
-                .monospace()
-                .weak(),
-            hint: match channel.sample_type {
-                exrprobe_core::model::SampleType::Half => {
-                    "16-bit float (half): max 65504, ~3 digits"
-                }
-                exrprobe_core::model::SampleType::Float => "32-bit float: ~7 digits",
-                exrprobe_core::model::SampleType::Uint => "32-bit unsigned integer (IDs, masks)",
-            }
-            .to_owned(),
-            priority: 0,
-        });
-
-        if !decoded {
-            let reason = image
-                .part(channel_ref.part)
-                .and_then(|p| p.pixel_error.clone())
-                .unwrap_or_else(|| "The pixels of this channel were not decoded.".to_owned());
-            items.push(badge("not decoded".to_owned(), palette.warn, reason, 4));
-        } else if let Some(stats) = stats {
-            if stats.nan > 0 {
-                items.push(badge(
-                    format!("NaN {}", group_thousands(stats.nan as u64)),
-                    palette.error,
-                    format!(
-                        "{} samples are NaN (not a number)",
-                        group_thousands(stats.nan as u64)
-                    ),
-                    4,
-                ));
-            }
-            let inf = stats.pos_inf + stats.neg_inf;
-            if inf > 0 {
-                items.push(badge(
-                    format!("Inf {}", group_thousands(inf as u64)),
-                    palette.error,
-                    format!(
-                        "{} samples are +Inf, {} are -Inf",
-                        group_thousands(stats.pos_inf as u64),
-                        group_thousands(stats.neg_inf as u64)
-                    ),
-                    4,
-                ));
-            }
-            match stats.constant {
-                Some(value) => items.push(badge(
-                    format!("constant {}", compact(value)),
-                    palette.warn,
-                    format!(
-                        "Every one of the {} samples is {}",
-                        group_thousands(stats.count as u64),
-                        exact(value)
-                    ),
-                    4,
-                )),
-                None => {
-                    if let (Some(min), Some(max)) = (stats.min, stats.max) {
-                        items.push(Trailing {
-                            text: RichText::new(format!("{} … {}", compact(min), compact(max)))
-                                .small()
-                                .monospace(),
-                            hint: format!(
-                                "min {}\nmax {}\nmean {}\n(finite samples, background sentinels \
-                                 included)",
-                                exact(min),
-                                exact(max),
-                                stats.mean.map(exact).unwrap_or_default()
-                            ),
-                            priority: 2,
-                        });
-                    }
-                }
-            }
-            if stats.sentinel > 0 && stats.constant.is_none() {
-                items.push(badge(
-                    format!("bg {}", group_thousands(stats.sentinel as u64)),
-                    palette.info,
-                    format!(
-                        "{} background samples (≥ 1e9, e.g. Cycles writes 1e10 where a ray hit \
-                         nothing)",
-                        group_thousands(stats.sentinel as u64)
-                    ),
-                    3,
-                ));
-            }
-        }
-
-        // Fit the row into the visible width of the panel (the list may scroll sideways, but a
-        // badge cut off at the edge is easy to miss).
-        let visible_width = ui.clip_rect().right() - ui.cursor().left();
-        let spacing = ui.spacing().item_spacing.x;
-        let mut widths: Vec<f32> = items
-            .iter()
-            .map(|item| {
-                egui::WidgetText::from(item.text.clone())
-                    .into_galley(
-                        ui,
-                        Some(egui::TextWrapMode::Extend),
-                        f32::INFINITY,
-                        egui::TextStyle::Body,
-                    )
-                    .size()
-                    .x
-                    + spacing
-            })
-            .collect();
-        let mut hidden: Vec<String> = Vec::new();
-        while widths.iter().sum::<f32>() > visible_width {
-            let Some(drop) = items
-                .iter()
-                .enumerate()
-                .filter(|(_, item)| item.priority < 4)
-                .min_by_key(|(i, item)| (item.priority, usize::MAX - i))
-                .map(|(i, _)| i)
-            else {
-                break;
-            };
-            let item = items.remove(drop);
-            widths.remove(drop);
-            hidden.push(item.text.text().trim().to_owned());
-        }
+        items.extend(depth_item(analysis, palette, channel_ref, is_depth));
+        items.push(type_item(channel));
+        items.extend(pixel_items(image, palette, channel_ref, stats, decoded));
+        let hidden = fit_items(ui, &mut items);
         if !hidden.is_empty() {
             hint.push_str(&format!(
                 "\nNot shown for lack of width (widen the panel): {}",
@@ -714,6 +544,214 @@ fn channel_row_ui(
         }
     });
     action
+}
+
+/// The depth marker of a row: the depth channel, the detected one, another candidate, or a
+/// channel ruled out.
+fn depth_item(
+    analysis: &Analysis,
+    palette: &Palette,
+    channel_ref: ChannelRef,
+    is_depth: bool,
+) -> Option<Trailing> {
+    let detection = &analysis.depth;
+    if is_depth {
+        let hint = match &detection.chosen {
+            Some(chosen) if chosen.channel == channel_ref => {
+                format!(
+                    "Depth channel, detected automatically.\nRule: {}",
+                    chosen.rule
+                )
+            }
+            _ => "Depth channel, chosen by you.".to_owned(),
+        };
+        Some(Trailing {
+            text: RichText::new(" depth ")
+                .small()
+                .strong()
+                .color(palette.depth_fg)
+                .background_color(palette.depth_bg),
+            hint,
+            priority: 5,
+        })
+    } else if let Some(chosen) = detection
+        .chosen
+        .as_ref()
+        .filter(|c| c.channel == channel_ref)
+    {
+        Some(Trailing {
+            text: RichText::new("detected depth").small().weak(),
+            hint: format!(
+                "Detected as depth by the rule: {}\nRight-click > Use as depth to show it.",
+                chosen.rule
+            ),
+            priority: 2,
+        })
+    } else if let Some(other) = detection.others.iter().find(|c| c.channel == channel_ref) {
+        Some(Trailing {
+            text: RichText::new("depth?").small().weak(),
+            hint: format!(
+                "Also looks like depth: {}\nRight-click > Use as depth to show it.",
+                other.rule
+            ),
+            priority: 1,
+        })
+    } else {
+        detection
+            .rejected
+            .iter()
+            .find(|r| r.channel == channel_ref)
+            .map(|rejected| Trailing {
+                text: RichText::new("not depth").small().weak(),
+                hint: format!("Not used as depth: {}", rejected.reason),
+                priority: 1,
+            })
+    }
+}
+
+/// The sample type of a row.
+fn type_item(channel: &Channel) -> Trailing {
+    Trailing {
+        text: RichText::new(channel.sample_type.name())
+            .small()
+            .monospace()
+            .weak(),
+        hint: match channel.sample_type {
+            exrprobe_core::model::SampleType::Half => "16-bit float (half): max 65504, ~3 digits",
+            exrprobe_core::model::SampleType::Float => "32-bit float: ~7 digits",
+            exrprobe_core::model::SampleType::Uint => "32-bit unsigned integer (IDs, masks)",
+        }
+        .to_owned(),
+        priority: 0,
+    }
+}
+
+/// The badges of a row's pixels: not decoded, NaN, Inf, constant or the range, background.
+fn pixel_items(
+    image: &Image,
+    palette: &Palette,
+    channel_ref: ChannelRef,
+    stats: Option<&ChannelStats>,
+    decoded: bool,
+) -> Vec<Trailing> {
+    let mut items = Vec::new();
+    if !decoded {
+        let reason = image
+            .part(channel_ref.part)
+            .and_then(|p| p.pixel_error.clone())
+            .unwrap_or_else(|| "The pixels of this channel were not decoded.".to_owned());
+        items.push(badge("not decoded".to_owned(), palette.warn, reason, 4));
+    } else if let Some(stats) = stats {
+        if stats.nan > 0 {
+            items.push(badge(
+                format!("NaN {}", format_count(stats.nan as u64)),
+                palette.error,
+                format!(
+                    "{} samples are NaN (not a number)",
+                    format_count(stats.nan as u64)
+                ),
+                4,
+            ));
+        }
+        let inf = stats.pos_inf + stats.neg_inf;
+        if inf > 0 {
+            items.push(badge(
+                format!("Inf {}", format_count(inf as u64)),
+                palette.error,
+                format!(
+                    "{} samples are +Inf, {} are -Inf",
+                    format_count(stats.pos_inf as u64),
+                    format_count(stats.neg_inf as u64)
+                ),
+                4,
+            ));
+        }
+        match stats.constant {
+            Some(value) => items.push(badge(
+                format!("constant {}", format_compact(value)),
+                palette.warn,
+                format!(
+                    "Every one of the {} samples is {}",
+                    format_count(stats.count as u64),
+                    format_exact(value)
+                ),
+                4,
+            )),
+            None => {
+                if let (Some(min), Some(max)) = (stats.min, stats.max) {
+                    items.push(Trailing {
+                        text: RichText::new(format!(
+                            "{} … {}",
+                            format_compact(min),
+                            format_compact(max)
+                        ))
+                        .small()
+                        .monospace(),
+                        hint: format!(
+                            "min {}\nmax {}\nmean {}\n(finite samples, background sentinels \
+                             included)",
+                            format_exact(min),
+                            format_exact(max),
+                            stats.mean.map(format_exact).unwrap_or_default()
+                        ),
+                        priority: 2,
+                    });
+                }
+            }
+        }
+        if stats.sentinel > 0 && stats.constant.is_none() {
+            items.push(badge(
+                format!("bg {}", format_count(stats.sentinel as u64)),
+                palette.info,
+                format!(
+                    "{} background samples (≥ 1e9, e.g. Cycles writes 1e10 where a ray hit \
+                     nothing)",
+                    format_count(stats.sentinel as u64)
+                ),
+                3,
+            ));
+        }
+    }
+    items
+}
+
+/// Drops the least important items until the row fits the visible width of the panel (the list
+/// may scroll sideways, but a badge cut off at the edge is easy to miss); returns the texts of
+/// the dropped ones.
+fn fit_items(ui: &egui::Ui, items: &mut Vec<Trailing>) -> Vec<String> {
+    let visible_width = ui.clip_rect().right() - ui.cursor().left();
+    let spacing = ui.spacing().item_spacing.x;
+    let mut widths: Vec<f32> = items
+        .iter()
+        .map(|item| {
+            egui::WidgetText::from(item.text.clone())
+                .into_galley(
+                    ui,
+                    Some(egui::TextWrapMode::Extend),
+                    f32::INFINITY,
+                    egui::TextStyle::Body,
+                )
+                .size()
+                .x
+                + spacing
+        })
+        .collect();
+    let mut hidden: Vec<String> = Vec::new();
+    while widths.iter().sum::<f32>() > visible_width {
+        let Some(drop) = items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.priority < 4)
+            .min_by_key(|(i, item)| (item.priority, usize::MAX - i))
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        let item = items.remove(drop);
+        widths.remove(drop);
+        hidden.push(item.text.text().trim().to_owned());
+    }
+    hidden
 }
 
 /// The actions for one channel, shared by its context menu.

@@ -2,15 +2,24 @@
 
 use egui::{Color32, RichText};
 use egui_plot::{Bar, BarChart, GridMark, Plot, PlotBounds, Span, VLine};
-use exrprobe_core::stats::{ChannelStats, Distribution, SENTINEL_THRESHOLD};
+use exrprobe_core::stats::{ChannelStats, Distribution, Histogram, SENTINEL_THRESHOLD};
 
-use super::format::{compact, exact, group_thousands};
+use exrprobe_core::text::{format_compact, format_count, format_exact};
 
-/// Persistent settings of the histogram panel.
+/// Settings of the histogram panel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HistogramSettings {
     /// Logarithmic count axis.
     pub log_counts: bool,
+}
+
+/// What the user asked for on the histogram.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum HistogramAction {
+    /// A new normalisation range, dragged out across the plot.
+    SetRange(f64, f64),
+    /// Switch the count axis between linear and logarithmic.
+    SetLogCounts(bool),
 }
 
 /// The text shown for a constant channel, e.g. `all 76 800 pixels = 1`.
@@ -18,8 +27,8 @@ pub fn constant_label(count: usize, value: f64) -> String {
     let pixels = if count == 1 { "pixel" } else { "pixels" };
     format!(
         "all {} {pixels} = {}",
-        group_thousands(count as u64),
-        exact(value)
+        format_count(count as u64),
+        format_exact(value)
     )
 }
 
@@ -58,29 +67,36 @@ struct DragStart {
 
 /// Draws the histogram in `distribution` for the channel named `channel_label` (whose summary is
 /// `stats`), with the current normalisation range `range` drawn on it. Returns a new range when
-/// the user dragged one out. A constant channel is shown as one bar with a label such as
-/// "all 76 800 pixels = 1".
+/// the user dragged one out, or the other count axis when the user switched it. A constant
+/// channel is shown as one bar with a label such as "all 76 800 pixels = 1".
 pub fn histogram_ui(
     ui: &mut egui::Ui,
     channel_label: &str,
     stats: &ChannelStats,
     distribution: &Distribution,
     range: (f64, f64),
-    settings: &mut HistogramSettings,
-) -> Option<(f64, f64)> {
+    settings: HistogramSettings,
+) -> Option<HistogramAction> {
     ui.push_id("histogram_panel", |ui| {
+        let mut action = None;
         ui.horizontal(|ui| {
             ui.label(RichText::new(format!("Histogram: {channel_label}")).strong());
-            ui.checkbox(&mut settings.log_counts, "Log count")
-                .on_hover_text("Logarithmic count axis: makes small populations visible");
+            let mut log_counts = settings.log_counts;
+            if ui
+                .checkbox(&mut log_counts, "Log count")
+                .on_hover_text("Logarithmic count axis: makes small populations visible")
+                .changed()
+            {
+                action = Some(HistogramAction::SetLogCounts(log_counts));
+            }
             ui.label(
-                RichText::new(format!("range {} … {}", compact(range.0), compact(range.1)))
+                RichText::new(format!("range {} … {}", format_compact(range.0), format_compact(range.1)))
                     .monospace(),
             )
             .on_hover_text(format!(
                 "Current normalisation range of the view: {} … {}.\nDrag across the histogram to set a new one.",
-                exact(range.0),
-                exact(range.1)
+                format_exact(range.0),
+                format_exact(range.1)
             ));
         });
         if let Some(value) = stats.constant {
@@ -92,14 +108,13 @@ pub fn histogram_ui(
             )
             .on_hover_text("Every sample of this channel holds the same value: the buffer is constant.");
         }
-        let mut new_range = None;
         ui.horizontal_top(|ui| {
             let counts_width = 150.0;
             let plot_width = (ui.available_width() - counts_width - ui.spacing().item_spacing.x)
                 .max(120.0);
             let plot_height = ui.available_height().clamp(90.0, 320.0);
             ui.allocate_ui(egui::vec2(plot_width, plot_height), |ui| {
-                new_range = plot_ui(
+                let new_range = plot_ui(
                     ui,
                     distribution,
                     range,
@@ -107,10 +122,13 @@ pub fn histogram_ui(
                     plot_width,
                     plot_height,
                 );
+                if let Some((lo, hi)) = new_range {
+                    action = Some(HistogramAction::SetRange(lo, hi));
+                }
             });
             ui.vertical(|ui| counts_ui(ui, stats, distribution));
         });
-        new_range
+        action
     })
     .inner
 }
@@ -124,8 +142,6 @@ fn plot_ui(
     height: f32,
 ) -> Option<(f64, f64)> {
     let histogram = &distribution.histogram;
-    let (lo, hi) = (histogram.lo, histogram.hi);
-    let bin_count = histogram.bins.len();
     let dark = ui.visuals().dark_mode;
     let bar_color = if dark {
         Color32::from_rgb(120, 160, 210)
@@ -138,6 +154,71 @@ fn plot_ui(
         Color32::from_rgb(190, 110, 0)
     };
 
+    let Bars {
+        view_lo,
+        view_hi,
+        bars,
+        degenerate,
+    } = bars(histogram, range, log_counts, bar_color);
+    let max_height = bars.iter().map(|b| b.value).fold(0.0_f64, f64::max);
+    let y_top = if max_height > 0.0 {
+        max_height * 1.08
+    } else {
+        1.0
+    };
+
+    let plot = plot(width, height, log_counts);
+    let (r0, r1) = (range.0.min(range.1), range.0.max(range.1));
+    let response = plot.show(ui, |plot_ui| {
+        plot_ui.set_plot_bounds(PlotBounds::from_min_max([view_lo, 0.0], [view_hi, y_top]));
+        if r0.is_finite() && r1.is_finite() {
+            plot_ui.span(
+                Span::new("", r0..=r1)
+                    .fill(range_color.gamma_multiply(0.12))
+                    .border_width(0.0),
+            );
+        }
+        plot_ui.bar_chart(
+            BarChart::new("histogram", bars)
+                .color(bar_color)
+                // The hover text is built only for the hovered bar, not for every bar each frame.
+                .element_formatter(Box::new(move |bar, _| {
+                    let count = bar_count(bar.value, log_counts);
+                    let pixels = format_count(count);
+                    if degenerate {
+                        format!("{}: {pixels} pixels", format_exact(bar.argument))
+                    } else {
+                        let half = 0.5 * bar.bar_width;
+                        format!(
+                            "{} … {}: {pixels} pixels",
+                            format_compact(bar.argument - half),
+                            format_compact(bar.argument + half)
+                        )
+                    }
+                })),
+        );
+        for (name, value) in [("min", r0), ("max", r1)] {
+            if value.is_finite() {
+                plot_ui.vline(VLine::new(name, value).color(range_color).width(1.5));
+            }
+        }
+    });
+
+    range_drag(ui, &response, range_color)
+}
+
+/// The bars of the histogram and the x range to show.
+struct Bars {
+    view_lo: f64,
+    view_hi: f64,
+    bars: Vec<Bar>,
+    /// Every sample in one bin of a zero-width range (a constant channel): one bar at the value.
+    degenerate: bool,
+}
+
+fn bars(histogram: &Histogram, range: (f64, f64), log_counts: bool, bar_color: Color32) -> Bars {
+    let (lo, hi) = (histogram.lo, histogram.hi);
+    let bin_count = histogram.bins.len();
     // Bars (≤ 256 per frame, no per-sample work). A constant buffer puts every sample in one bin of
     // a zero-width range: draw one visible bar at the value.
     let degenerate = bin_count == 0
@@ -191,13 +272,17 @@ fn plot_ui(
         let pad = (view_hi - view_lo) * 0.02;
         (view_lo - pad, view_hi + pad, bars)
     };
-    let max_height = bars.iter().map(|b| b.value).fold(0.0_f64, f64::max);
-    let y_top = if max_height > 0.0 {
-        max_height * 1.08
-    } else {
-        1.0
-    };
+    Bars {
+        view_lo,
+        view_hi,
+        bars,
+        degenerate,
+    }
+}
 
+/// The plot with its axes: no pan or zoom of its own (a drag sets the range instead), counts on
+/// a linear or logarithmic axis.
+fn plot(width: f32, height: f32, log_counts: bool) -> Plot<'static> {
     let mut plot = Plot::new("histogram_plot")
         .width(width)
         .height(height)
@@ -209,7 +294,7 @@ fn plot_ui(
         .allow_axis_zoom_drag(false)
         .show_y(false)
         .show_grid([false, true])
-        .x_axis_formatter(|mark, _| compact(mark.value))
+        .x_axis_formatter(|mark, _| format_compact(mark.value))
         .y_axis_min_width(44.0);
     plot = if log_counts {
         plot.y_grid_spacer(|input| {
@@ -224,9 +309,9 @@ fn plot_ui(
         .y_axis_formatter(|mark, _| {
             let count = 10f64.powf(mark.value - 1.0).round();
             if count >= 1e6 {
-                compact(count)
+                format_compact(count)
             } else {
-                group_thousands(count as u64)
+                format_count(count as u64)
             }
         })
     } else {
@@ -235,50 +320,21 @@ fn plot_ui(
             if nearest < 0.0 || (mark.value - nearest).abs() > 1e-6 * nearest.abs().max(1.0) {
                 String::new()
             } else if nearest >= 1e6 {
-                compact(nearest)
+                format_compact(nearest)
             } else {
-                group_thousands(nearest as u64)
+                format_count(nearest as u64)
             }
         })
     };
+    plot
+}
 
-    let (r0, r1) = (range.0.min(range.1), range.0.max(range.1));
-    let response = plot.show(ui, |plot_ui| {
-        plot_ui.set_plot_bounds(PlotBounds::from_min_max([view_lo, 0.0], [view_hi, y_top]));
-        if r0.is_finite() && r1.is_finite() {
-            plot_ui.span(
-                Span::new("", r0..=r1)
-                    .fill(range_color.gamma_multiply(0.12))
-                    .border_width(0.0),
-            );
-        }
-        plot_ui.bar_chart(
-            BarChart::new("histogram", bars)
-                .color(bar_color)
-                // The hover text is built only for the hovered bar, not for every bar each frame.
-                .element_formatter(Box::new(move |bar, _| {
-                    let count = bar_count(bar.value, log_counts);
-                    let pixels = group_thousands(count);
-                    if degenerate {
-                        format!("{}: {pixels} pixels", exact(bar.argument))
-                    } else {
-                        let half = 0.5 * bar.bar_width;
-                        format!(
-                            "{} … {}: {pixels} pixels",
-                            compact(bar.argument - half),
-                            compact(bar.argument + half)
-                        )
-                    }
-                })),
-        );
-        for (name, value) in [("min", r0), ("max", r1)] {
-            if value.is_finite() {
-                plot_ui.vline(VLine::new(name, value).color(range_color).width(1.5));
-            }
-        }
-    });
-
-    // Dragging across the plot selects a new normalisation range.
+/// Dragging across the plot selects a new normalisation range; returns it when the drag ends.
+fn range_drag(
+    ui: &mut egui::Ui,
+    response: &egui_plot::PlotResponse<()>,
+    range_color: Color32,
+) -> Option<(f64, f64)> {
     let plot_response = &response.response;
     let drag_id = plot_response.id.with("range_drag");
     // Events can coalesce between frames (slow renderers): the drag starts where the button went
@@ -331,8 +387,8 @@ fn counts_ui(ui: &mut egui::Ui, stats: &ChannelStats, distribution: &Distributio
             in_range,
             format!(
                 "Samples inside the histogram's range {} … {}",
-                exact(histogram.lo),
-                exact(histogram.hi)
+                format_exact(histogram.lo),
+                format_exact(histogram.hi)
             ),
         ),
         (
@@ -350,7 +406,7 @@ fn counts_ui(ui: &mut egui::Ui, stats: &ChannelStats, distribution: &Distributio
             histogram.sentinel,
             format!(
                 "Background sentinel samples (≥ {}, e.g. Cycles' 1e10 where a ray hit nothing)",
-                compact(SENTINEL_THRESHOLD)
+                format_compact(SENTINEL_THRESHOLD)
             ),
         ),
         ("NaN", histogram.nan, "Not-a-number samples".to_owned()),
@@ -371,7 +427,7 @@ fn counts_ui(ui: &mut egui::Ui, stats: &ChannelStats, distribution: &Distributio
         .show(ui, |ui| {
             for (name, count, hint) in rows {
                 let special = !matches!(name, "in range") && count > 0;
-                let mut text = RichText::new(group_thousands(count)).monospace();
+                let mut text = RichText::new(format_count(count)).monospace();
                 if special {
                     text = text.strong().color(ui.visuals().warn_fg_color);
                 } else if count == 0 {
@@ -382,7 +438,7 @@ fn counts_ui(ui: &mut egui::Ui, stats: &ChannelStats, distribution: &Distributio
                 ui.end_row();
             }
             ui.label("total");
-            ui.label(RichText::new(group_thousands(stats.count as u64)).monospace());
+            ui.label(RichText::new(format_count(stats.count as u64)).monospace());
             ui.end_row();
         });
 }

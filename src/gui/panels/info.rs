@@ -1,7 +1,8 @@
 //! The info window's contents: header attributes of every part.
 
 use egui::RichText;
-use exrprobe_core::model::{Attribute, Image, Part, Storage, Window};
+use exrprobe_core::model::{Attribute, Image, Part};
+use exrprobe_core::text::{format_bytes, format_storage, format_window_long, plural};
 
 /// Draws the header attributes (compression, windows, line order, Blender render metadata, …).
 pub fn info_ui(ui: &mut egui::Ui, image: &Image) {
@@ -11,12 +12,10 @@ pub fn info_ui(ui: &mut egui::Ui, image: &Image) {
             ui.add(egui::Label::new(image.source.as_str()).selectable(true));
         });
         ui.label(format!(
-            "{} part{}, {} channel{}, {} decoded",
-            image.parts.len(),
-            plural(image.parts.len()),
-            image.channels().count(),
-            plural(image.channels().count()),
-            human_bytes(image.decoded_byte_size()),
+            "{}, {}, {} decoded",
+            plural(image.parts.len() as u64, "part"),
+            plural(image.channels().count() as u64, "channel"),
+            format_bytes(image.decoded_byte_size() as u64),
         ));
         ui.separator();
         if image.parts.len() == 1 {
@@ -36,47 +35,6 @@ pub fn info_ui(ui: &mut egui::Ui, image: &Image) {
             }
         }
     });
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
-/// `1.5 MiB`-style size.
-fn human_bytes(bytes: usize) -> String {
-    const UNITS: &[&str] = &["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS.get(unit).copied().unwrap_or("B"))
-    }
-}
-
-/// `(0, 0) – (319, 239), 320 × 240`.
-pub fn format_window(window: &Window) -> String {
-    let x_max = i64::from(window.x) + window.width as i64 - 1;
-    let y_max = i64::from(window.y) + window.height as i64 - 1;
-    format!(
-        "({}, {}) – ({x_max}, {y_max}), {} × {}",
-        window.x, window.y, window.width, window.height
-    )
-}
-
-fn storage_text(storage: &Storage) -> String {
-    match storage {
-        Storage::ScanLines => "scan lines".to_owned(),
-        Storage::Tiles {
-            tile_width,
-            tile_height,
-            levels,
-        } => format!("tiles {tile_width} × {tile_height}, {levels}"),
-    }
 }
 
 /// Blender (and common render) metadata worth showing first.
@@ -121,16 +79,19 @@ fn part_ui(ui: &mut egui::Ui, index: usize, part: &Part) {
             if let Some(name) = &part.name {
                 row(ui, "Name", name.as_str());
             }
-            row(ui, "Data window", format_window(&part.data_window));
+            row(ui, "Data window", format_window_long(&part.data_window));
             let display = if part.display_window == part.data_window {
-                format!("{} (same as data)", format_window(&part.display_window))
+                format!(
+                    "{} (same as data)",
+                    format_window_long(&part.display_window)
+                )
             } else {
-                format_window(&part.display_window)
+                format_window_long(&part.display_window)
             };
             row(ui, "Display window", display);
             row(ui, "Compression", part.compression.as_str());
             row(ui, "Line order", part.line_order.as_str());
-            row(ui, "Storage", storage_text(&part.storage));
+            row(ui, "Storage", format_storage(&part.storage, part.deep));
             row(ui, "Pixel aspect", format!("{}", part.pixel_aspect));
             row(ui, "Channels", part.channels.len().to_string());
             if part.deep {

@@ -4,7 +4,6 @@
 
 pub mod channels;
 pub mod findings;
-pub mod format;
 pub mod histogram;
 pub mod info;
 pub mod probe;

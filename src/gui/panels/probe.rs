@@ -140,129 +140,131 @@ pub fn probe_ui_highlighted(
             ui.label(RichText::new("No such part.").weak());
             return;
         };
-        let (x, y) = absolute_xy(part, pos);
-        egui::Grid::new("probe_coords")
-            .num_columns(2)
-            .show(ui, |ui| {
-                ui.label("x, y")
-                    .on_hover_text("Absolute EXR pixel coordinates (data window)");
+        coordinates_ui(ui, image, part, pos);
+        ui.separator();
+        channel_values_ui(ui, part, pos, highlight);
+    });
+}
+
+/// x, y of the probed pixel (and in display-window coordinates, and the part, when they matter).
+fn coordinates_ui(ui: &mut egui::Ui, image: &Image, part: &Part, pos: ProbePos) {
+    let (x, y) = absolute_xy(part, pos);
+    egui::Grid::new("probe_coords")
+        .num_columns(2)
+        .show(ui, |ui| {
+            ui.label("x, y")
+                .on_hover_text("Absolute EXR pixel coordinates (data window)");
+            ui.add(
+                egui::Label::new(RichText::new(format!("{x}, {y}")).monospace()).selectable(true),
+            );
+            ui.end_row();
+            if part.display_window != part.data_window {
+                let dx = x - i64::from(part.display_window.x);
+                let dy = y - i64::from(part.display_window.y);
+                ui.label("display x, y")
+                    .on_hover_text("Coordinates relative to the display window's top-left corner");
                 ui.add(
-                    egui::Label::new(RichText::new(format!("{x}, {y}")).monospace())
+                    egui::Label::new(RichText::new(format!("{dx}, {dy}")).monospace())
                         .selectable(true),
                 );
                 ui.end_row();
-                if part.display_window != part.data_window {
-                    let dx = x - i64::from(part.display_window.x);
-                    let dy = y - i64::from(part.display_window.y);
-                    ui.label("display x, y").on_hover_text(
-                        "Coordinates relative to the display window's top-left corner",
-                    );
-                    ui.add(
-                        egui::Label::new(RichText::new(format!("{dx}, {dy}")).monospace())
-                            .selectable(true),
-                    );
-                    ui.end_row();
-                }
-                if image.is_multi_part() {
-                    ui.label("part");
-                    let name = part.name.clone().unwrap_or_else(|| pos.part.to_string());
-                    ui.label(RichText::new(name).monospace());
-                    ui.end_row();
-                }
-            });
-        ui.separator();
+            }
+            if image.is_multi_part() {
+                ui.label("part");
+                let name = part.name.clone().unwrap_or_else(|| pos.part.to_string());
+                ui.label(RichText::new(name).monospace());
+                ui.end_row();
+            }
+        });
+}
 
-        let row_height = ui
-            .text_style_height(&egui::TextStyle::Monospace)
-            .max(ui.spacing().interact_size.y);
-        // Column widths in monospace characters: values are usually ≤ 12 characters
-        // (`0.031425893`); names get the rest. In a narrow panel the type column goes (the type
-        // stays in the name's tooltip) so that names like `ViewLayer.Combined.R` still fit.
-        let font_id = egui::TextStyle::Monospace.resolve(ui.style());
-        let char_width = ui.fonts_mut(|f| f.glyph_width(&font_id, '0'));
-        let char_width = if char_width > 0.0 { char_width } else { 7.0 };
-        let spacing = ui.spacing().item_spacing.x;
-        let value_width = 12.0 * char_width;
-        let type_width = 5.0 * char_width;
-        let available = ui.available_width();
-        let show_type = available >= 20.0 * char_width + type_width + value_width + 2.0 * spacing;
-        let name_width = if show_type {
-            available - type_width - value_width - 2.0 * spacing
-        } else {
-            available - value_width - spacing
-        }
-        .max(8.0 * char_width);
-        let strong_color = ui.visuals().strong_text_color();
-        let depth_color = ui.visuals().selection.bg_fill;
-        egui::ScrollArea::vertical()
-            .id_salt("probe_channels")
-            .auto_shrink([false, true])
-            .show_rows(ui, row_height, part.channels.len(), |ui, rows| {
-                for index in rows {
-                    let Some(channel) = part.channels.get(index) else {
-                        continue;
-                    };
-                    let channel_ref = ChannelRef {
-                        part: pos.part,
-                        channel: index,
-                    };
-                    let is_depth = highlight.depth == Some(channel_ref);
-                    let is_rgb = highlight.rgb.contains(&channel_ref);
-                    let value = value_text(channel_value(channel, pos));
-                    ui.horizontal(|ui| {
-                        let mut name = RichText::new(channel.name.as_str()).monospace();
-                        if is_depth {
-                            name = name
-                                .strong()
-                                .color(strong_color)
-                                .background_color(depth_color);
-                        } else if is_rgb {
-                            name = name.strong().color(strong_color);
-                        }
+/// Every channel's raw value at `pos`, one row each, with the depth and RGB channels highlighted.
+fn channel_values_ui(ui: &mut egui::Ui, part: &Part, pos: ProbePos, highlight: &ProbeHighlight) {
+    let row_height = ui
+        .text_style_height(&egui::TextStyle::Monospace)
+        .max(ui.spacing().interact_size.y);
+    // Column widths in monospace characters: values are usually ≤ 12 characters
+    // (`0.031425893`); names get the rest. In a narrow panel the type column goes (the type
+    // stays in the name's tooltip) so that names like `ViewLayer.Combined.R` still fit.
+    let font_id = egui::TextStyle::Monospace.resolve(ui.style());
+    let char_width = ui.fonts_mut(|f| f.glyph_width(&font_id, '0'));
+    let char_width = if char_width > 0.0 { char_width } else { 7.0 };
+    let spacing = ui.spacing().item_spacing.x;
+    let value_width = 12.0 * char_width;
+    let type_width = 5.0 * char_width;
+    let available = ui.available_width();
+    let show_type = available >= 20.0 * char_width + type_width + value_width + 2.0 * spacing;
+    let name_width = if show_type {
+        available - type_width - value_width - 2.0 * spacing
+    } else {
+        available - value_width - spacing
+    }
+    .max(8.0 * char_width);
+    let strong_color = ui.visuals().strong_text_color();
+    let depth_color = ui.visuals().selection.bg_fill;
+    egui::ScrollArea::vertical()
+        .id_salt("probe_channels")
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, part.channels.len(), |ui, rows| {
+            for index in rows {
+                let Some(channel) = part.channels.get(index) else {
+                    continue;
+                };
+                let channel_ref = ChannelRef {
+                    part: pos.part,
+                    channel: index,
+                };
+                let is_depth = highlight.depth == Some(channel_ref);
+                let is_rgb = highlight.rgb.contains(&channel_ref);
+                let value = value_text(channel_value(channel, pos));
+                ui.horizontal(|ui| {
+                    let mut name = RichText::new(channel.name.as_str()).monospace();
+                    if is_depth {
+                        name = name
+                            .strong()
+                            .color(strong_color)
+                            .background_color(depth_color);
+                    } else if is_rgb {
+                        name = name.strong().color(strong_color);
+                    }
+                    ui.allocate_ui_with_layout(
+                        egui::vec2(name_width, row_height),
+                        Layout::left_to_right(Align::Center),
+                        |ui| {
+                            ui.set_min_width(name_width);
+                            let role = if is_depth {
+                                ", the depth channel"
+                            } else if is_rgb {
+                                ", feeds the RGB view"
+                            } else {
+                                ""
+                            };
+                            let hint = format!("{} ({}{role})", channel.name, channel.sample_type);
+                            ui.add(egui::Label::new(name).truncate())
+                                .on_hover_text(hint);
+                        },
+                    );
+                    if show_type {
                         ui.allocate_ui_with_layout(
-                            egui::vec2(name_width, row_height),
+                            egui::vec2(type_width, row_height),
                             Layout::left_to_right(Align::Center),
                             |ui| {
-                                ui.set_min_width(name_width);
-                                let role = if is_depth {
-                                    ", the depth channel"
-                                } else if is_rgb {
-                                    ", feeds the RGB view"
-                                } else {
-                                    ""
-                                };
-                                let hint =
-                                    format!("{} ({}{role})", channel.name, channel.sample_type);
-                                ui.add(egui::Label::new(name).truncate())
-                                    .on_hover_text(hint);
+                                ui.set_min_width(type_width);
+                                ui.label(
+                                    RichText::new(channel.sample_type.name()).weak().monospace(),
+                                );
                             },
                         );
-                        if show_type {
-                            ui.allocate_ui_with_layout(
-                                egui::vec2(type_width, row_height),
-                                Layout::left_to_right(Align::Center),
-                                |ui| {
-                                    ui.set_min_width(type_width);
-                                    ui.label(
-                                        RichText::new(channel.sample_type.name())
-                                            .weak()
-                                            .monospace(),
-                                    );
-                                },
-                            );
-                        }
-                        let mut value_text = RichText::new(value.as_str()).monospace();
-                        if is_depth || is_rgb {
-                            value_text = value_text.strong();
-                        }
-                        ui.add(egui::Label::new(value_text).selectable(true))
-                            .on_hover_text(
-                                "Raw stored value, shortest text that reads back exactly",
-                            );
-                    });
-                }
-            });
-    });
+                    }
+                    let mut value_text = RichText::new(value.as_str()).monospace();
+                    if is_depth || is_rgb {
+                        value_text = value_text.strong();
+                    }
+                    ui.add(egui::Label::new(value_text).selectable(true))
+                        .on_hover_text("Raw stored value, shortest text that reads back exactly");
+                });
+            }
+        });
 }
 
 #[cfg(test)]
@@ -369,8 +371,8 @@ mod tests {
         );
         let mut lines = text.lines();
         assert_eq!(lines.next(), Some("x=11 y=-4 (display window x=7 y=6)"));
-        assert_eq!(lines.next(), Some("B\t0.000000059604645"));
-        assert_eq!(lines.next(), Some("Z\t10000000000"));
+        assert_eq!(lines.next(), Some("B\t5.9604645e-8"));
+        assert_eq!(lines.next(), Some("Z\t1e10"));
         assert_eq!(lines.next(), Some("id\t4294967295"));
         // The printed half reads back to the exact stored value.
         let printed: f32 = "0.000000059604645".parse().unwrap_or(f32::NAN);

@@ -11,8 +11,11 @@
 //! machines, in the `exr` crate's layout, then split into rows); every other method goes through
 //! the `exr` crate's decompressor and is then split into rows the same way.
 
+mod error;
 pub(crate) mod piz;
 pub(crate) mod zip;
+
+pub use error::{BlockError, BlockStep};
 
 use exr::compression::Compression;
 use exr::meta::attribute::{ChannelList, IntegerBounds};
@@ -20,7 +23,7 @@ use exr::meta::header::Header;
 
 /// Receives the decoded samples of one row of one wanted channel: `(row within the block,
 /// channel index, little-endian sample bytes)`.
-pub(crate) type LineSink<'a> = dyn FnMut(usize, usize, &[u8]) -> Result<(), String> + 'a;
+pub(crate) type LineSink<'a> = dyn FnMut(usize, usize, &[u8]) -> Result<(), BlockError> + 'a;
 
 /// Where a block's rows and channels lie in its decompressed bytes.
 #[derive(Clone, Copy)]
@@ -62,7 +65,7 @@ impl BlockLayout<'_> {
 }
 
 /// Decompresses one block of `header`'s part covering `layout.rectangle` and passes the rows of
-/// the wanted channels (`wanted[channel]`) to `sink`. Errors are user-readable reasons.
+/// the wanted channels (`wanted[channel]`) to `sink`.
 ///
 /// Only parts without subsampling are passed here (the caller decodes no others).
 pub(crate) fn decode_block(
@@ -71,10 +74,10 @@ pub(crate) fn decode_block(
     compressed_le: Vec<u8>,
     wanted: &[bool],
     sink: &mut LineSink<'_>,
-) -> Result<(), String> {
+) -> Result<(), BlockError> {
     let expected_bytes = layout
         .byte_size()
-        .ok_or_else(|| "corrupt pixel data: a pixel block is impossibly large".to_owned())?;
+        .ok_or_else(|| BlockError::pixels("a pixel block is impossibly large"))?;
     if compressed_le.len() == expected_bytes {
         // Stored raw: compression would have made it larger (always the case for `none`).
         return split_rows(&compressed_le, layout, wanted, Endian::Little, sink);
@@ -107,7 +110,7 @@ pub(crate) fn decode_block(
             let decoded = header
                 .compression
                 .decompress_image_section_from_le(header, compressed_le, layout.rectangle, false)
-                .map_err(|error| crate::load::describe_pixel_error(&error))?;
+                .map_err(|error| BlockError::from_exr(&error, BlockStep::Decompress))?;
             split_rows(&decoded, layout, wanted, Endian::Native, sink)
         }
     }
@@ -128,8 +131,8 @@ pub(crate) fn split_rows(
     wanted: &[bool],
     endian: Endian,
     sink: &mut LineSink<'_>,
-) -> Result<(), String> {
-    let short = || "corrupt pixel data: a decompressed block is shorter than expected".to_owned();
+) -> Result<(), BlockError> {
+    let short = || BlockError::pixels("a decompressed block is shorter than expected");
     if Some(bytes.len()) != layout.byte_size() {
         return Err(short());
     }

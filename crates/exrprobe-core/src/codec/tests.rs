@@ -14,7 +14,7 @@ use exr::prelude::{
     LayerAttributes, LineOrder, SmallVec, WritableImage,
 };
 
-use super::{BlockLayout, decode_block};
+use super::{BlockError, BlockLayout, decode_block};
 
 fn fixture(relative: &str) -> Vec<u8> {
     let path = format!(
@@ -57,7 +57,7 @@ fn layout_of<'a>(meta: &'a MetaData, chunk: &Chunk) -> BlockLayout<'a> {
 
 /// Our decoding of a block with the given channels wanted: the bytes of the wanted rows in
 /// storage order.
-fn ours(meta: &MetaData, chunk: &Chunk, wanted: &[bool]) -> Result<Vec<u8>, String> {
+fn ours(meta: &MetaData, chunk: &Chunk, wanted: &[bool]) -> Result<Vec<u8>, BlockError> {
     let header = &meta.headers[chunk.layer_index];
     let layout = layout_of(meta, chunk);
     let mut out = Vec::new();
@@ -279,7 +279,7 @@ fn damaged_zip_blocks_fail_like_the_exr_crate() {
                 match (&got, &expected) {
                     (Ok(a), Ok(b)) => assert!(a == b, "damaged block decodes differently"),
                     (Err(reason), Err(_)) => {
-                        assert!(reason.starts_with("corrupt"), "{reason}");
+                        assert!(reason.to_string().starts_with("corrupt"), "{reason}");
                         failures += 1;
                     }
                     _ => panic!(
@@ -303,9 +303,9 @@ fn a_zip_bomb_block_is_refused() {
     let raw = vec![0u8; 1 << 20];
     let bomb = miniz_oxide_compress(&raw);
     let error = super::zip::inflate(&bomb, 4096).unwrap_err();
-    assert!(error.contains("too many bytes"), "{error}");
+    assert!(error.to_string().contains("too many bytes"), "{error}");
     let error = super::zip::inflate(&bomb, (1 << 20) + 2).unwrap_err();
-    assert!(error.contains("instead of"), "{error}");
+    assert!(error.to_string().contains("instead of"), "{error}");
     assert_eq!(super::zip::inflate(&bomb, 1 << 20).unwrap(), raw);
 }
 

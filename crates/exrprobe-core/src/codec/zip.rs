@@ -2,18 +2,18 @@
 //!
 //! The encoder splits the raw block bytes into the even-indexed bytes followed by the
 //! odd-indexed ones, replaces every byte by its difference to the previous one (plus 128), and
-//! deflates the result. Decoding inflates with libdeflate (`libdeflater`; twice as fast as the
-//! pure-Rust inflaters on our 4K benchmark file: 2.6 GB/s against 1.3 GB/s for zune-inflate,
-//! fdeflate and miniz_oxide, one thread) into a buffer kept per thread, and then undoes the
-//! predictor and the split in one pass per row and channel, straight into the sink; rows of
-//! channels that are not wanted are only summed (the predictor's running value has to pass over
-//! them). On x86-64 the predictor is a prefix sum over SSE2 registers, sixteen bytes of each half
-//! at a time (through `safe_arch`, no `unsafe` here): about four times the speed of the portable
-//! 64-bit-word version, which takes the rest of each row and other machines.
+//! deflates the result. Decoding inflates with libdeflate (`libdeflater`, chosen because it
+//! inflates about twice as fast as the pure-Rust inflaters; the README's benchmark section has
+//! the figures) into a buffer kept per thread, and then undoes the predictor and the split in one
+//! pass per row and channel, straight into the sink; rows of channels that are not wanted are
+//! only summed (the predictor's running value has to pass over them). On x86-64 the predictor is
+//! a prefix sum over SSE2 registers, sixteen bytes of each half at a time (through `safe_arch`,
+//! no `unsafe` here); a portable 64-bit-word version takes the rest of each row and other
+//! machines.
 
 use std::cell::RefCell;
 
-use super::{BlockLayout, LineSink};
+use super::{BlockError, BlockLayout, LineSink};
 
 /// Inflate buffers larger than this are released after the block instead of kept for the next.
 const MAX_RETAINED_BYTES: usize = 64 << 20;
@@ -31,7 +31,7 @@ pub(crate) fn decode(
     layout: BlockLayout<'_>,
     wanted: &[bool],
     sink: &mut LineSink<'_>,
-) -> Result<(), String> {
+) -> Result<(), BlockError> {
     INFLATER.with(|cell| match cell.try_borrow_mut() {
         Ok(mut state) => {
             let (decompressor, buffer) = &mut *state;
@@ -51,7 +51,7 @@ pub(crate) fn decode(
 }
 
 /// Inflates a zlib stream that must yield exactly `expected_bytes` (the checksum is verified).
-pub(crate) fn inflate(compressed: &[u8], expected_bytes: usize) -> Result<Vec<u8>, String> {
+pub(crate) fn inflate(compressed: &[u8], expected_bytes: usize) -> Result<Vec<u8>, BlockError> {
     let mut buffer = Vec::new();
     inflate_into(
         &mut libdeflater::Decompressor::new(),
@@ -69,12 +69,12 @@ fn inflate_into(
     buffer: &mut Vec<u8>,
     compressed: &[u8],
     expected_bytes: usize,
-) -> Result<(), String> {
+) -> Result<(), BlockError> {
     if buffer.len() != expected_bytes {
         buffer.clear();
         buffer
             .try_reserve_exact(expected_bytes)
-            .map_err(|_| "out of memory".to_owned())?;
+            .map_err(|_| BlockError::OutOfMemory)?;
         buffer.resize(expected_bytes, 0);
     }
     let inflated = decompressor
@@ -88,13 +88,13 @@ fn inflate_into(
                     "malformed zlib data or checksum mismatch"
                 }
             };
-            format!("corrupt compressed data: a ZIP block does not inflate ({reason})")
+            BlockError::Compressed(format!("a ZIP block does not inflate ({reason})").into())
         })?;
     if inflated == expected_bytes {
         Ok(())
     } else {
-        Err(format!(
-            "corrupt compressed data: a ZIP block inflates to {inflated} bytes instead of {expected_bytes}"
+        Err(BlockError::Compressed(
+            format!("a ZIP block inflates to {inflated} bytes instead of {expected_bytes}").into(),
         ))
     }
 }
@@ -106,8 +106,8 @@ pub(crate) fn unpredict_rows(
     layout: BlockLayout<'_>,
     wanted: &[bool],
     sink: &mut LineSink<'_>,
-) -> Result<(), String> {
-    let short = || "corrupt pixel data: a decompressed block is shorter than expected".to_owned();
+) -> Result<(), BlockError> {
+    let short = || BlockError::pixels("a decompressed block is shorter than expected");
     if Some(deltas.len()) != layout.byte_size() {
         return Err(short());
     }

@@ -6,7 +6,7 @@ use std::io::Cursor;
 use exr::prelude::{
     AnyChannels, FlatSamples, Image, Layer, ReadChannels as _, ReadLayers as _, read,
 };
-use exrprobe_core::synth::{self, BenchEncoding, NO_HIT_DEPTH, PASS_CHANNELS, PASS_COUNT};
+use exrprobe_synth::{self as synth, BenchEncoding, NO_HIT_DEPTH, PASS_CHANNELS, PASS_COUNT};
 
 type FlatImage = Image<Layer<AnyChannels<FlatSamples>>>;
 

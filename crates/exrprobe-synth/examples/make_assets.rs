@@ -3,16 +3,16 @@
 //! "Compositing on" trap with `Z` = 1.0 everywhere).
 //!
 //! ```sh
-//! cargo run -p exrprobe-core --example make_assets
+//! cargo run -p exrprobe-synth --example make_assets
 //! ```
 //!
-//! The files are deterministic; a core test fails when the committed assets differ from a fresh
-//! render, so rerun this after changing `synth.rs` and commit the result.
+//! The files are deterministic; `tests/synth_assets.rs` fails when the committed assets differ from
+//! a fresh render, so rerun this after changing the renderer and commit the result.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use exrprobe_core::synth;
+use exrprobe_synth as synth;
 
 fn main() -> ExitCode {
     let out_dir = std::env::args_os().nth(1).map_or_else(

@@ -3,14 +3,14 @@
 //! passes half, data passes such as depth float, as Blender writes "Float (Half)").
 //!
 //! ```sh
-//! cargo run --release -p exrprobe-core --example make_bench_file -- OUT_DIR
+//! cargo run --release -p exrprobe-synth --example make_bench_file -- OUT_DIR
 //! ```
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use exrprobe_core::synth::{self, BenchEncoding};
+use exrprobe_synth::{self as synth, BenchEncoding};
 
 fn main() -> ExitCode {
     let Some(out_dir) = std::env::args_os().nth(1).map(PathBuf::from) else {

@@ -1,0 +1,454 @@
+//! The Huffman section of a PIZ block: code lengths, canonical codes, table-driven decoding of
+//! a 64-bit window at any bit position (see the format in `mod.rs`).
+
+use super::{
+    BlockError, HUFFMAN_HEADER_BYTES, HuffmanScratch, LONG_ZERO_RUN, MAX_CODE_LENGTH,
+    SHORT_ZERO_RUN, SHORTEST_LONG_RUN, SYMBOL_COUNT, TABLE_BITS, corrupt, take,
+};
+
+/// The codes longer than [`TABLE_BITS`], per length, shortest first.
+struct LongCodes {
+    lengths: Vec<LongLength>,
+    /// Some code has 58 bits (more than a 64-bit window read at any bit offset holds).
+    has_58_bits: bool,
+}
+
+/// The codes of one length: in the 64-bit left-aligned code space, they are the values from
+/// `begin` up (below the codes of the next shorter length: canonical codes of longer lengths
+/// are numerically lower).
+#[derive(Clone, Copy)]
+struct LongLength {
+    length: u32,
+    /// `first_code << (64 - length)`.
+    begin: u64,
+    first_code: u64,
+    count: u64,
+    /// Index of the first symbol of this length in `long_symbols`.
+    symbols_at: usize,
+}
+
+/// Decodes the Huffman section into `out` (which must be filled exactly).
+pub(super) fn decode_huffman(
+    input: &[u8],
+    out: &mut [u16],
+    scratch: &mut HuffmanScratch,
+) -> Result<(), BlockError> {
+    let mut at = 0usize;
+    let mut word = || take::<4>(input, &mut at).map(|b| u32::from_le_bytes(*b));
+    let first_symbol = word()? as usize;
+    let run_symbol = word()?;
+    let _table_bytes = word()?;
+    let bit_count = word()? as usize;
+    let _unused = word()?;
+    let last_symbol = run_symbol as usize;
+    if first_symbol >= SYMBOL_COUNT || last_symbol >= SYMBOL_COUNT {
+        return Err(corrupt("the PIZ code table range is out of bounds"));
+    }
+    let rest = input.get(HUFFMAN_HEADER_BYTES..).unwrap_or_default();
+    if bit_count.div_ceil(8) > rest.len() {
+        return Err(corrupt("a PIZ block ends early"));
+    }
+    scratch.lengths.resize(SYMBOL_COUNT, 0);
+    let table_bytes = read_code_lengths(rest, first_symbol, last_symbol, &mut scratch.lengths)?;
+    let stream = rest.get(table_bytes..).unwrap_or_default();
+    if bit_count > 8 * stream.len() || i32::try_from(bit_count).is_err() {
+        return Err(corrupt("the PIZ code stream is longer than its block"));
+    }
+    let padding_bits = (8 - (bit_count & 7)) & 7;
+    let end_bits = (8 * stream.len())
+        .checked_sub(padding_bits)
+        .ok_or_else(|| corrupt("the PIZ code stream is shorter than declared"))?;
+    let long = build_tables(scratch, first_symbol, last_symbol, run_symbol)?;
+    let table: &[u32; 1 << TABLE_BITS] = scratch
+        .table
+        .as_slice()
+        .try_into()
+        .map_err(|_| BlockError::Internal("decoding table size"))?;
+    let pairs: &[u64; 1 << TABLE_BITS] = scratch
+        .pairs
+        .as_slice()
+        .try_into()
+        .map_err(|_| BlockError::Internal("decoding table size"))?;
+    let codes = Codes {
+        pairs,
+        table,
+        long: &long,
+        long_symbols: &scratch.long_symbols,
+        run_symbol,
+    };
+    decode_stream(stream, end_bits, &codes, out)
+}
+
+/// Reads the packed code lengths of `first..=last` into `lengths` (zero elsewhere in that
+/// range); returns the bytes used.
+fn read_code_lengths(
+    input: &[u8],
+    first: usize,
+    last: usize,
+    lengths: &mut [u8],
+) -> Result<usize, BlockError> {
+    let mut bits = 0u64;
+    let mut bit_count = 0u32;
+    let mut used = 0usize;
+    let mut read = |count: u32| -> Result<u64, BlockError> {
+        while bit_count < count {
+            let byte = input
+                .get(used)
+                .ok_or_else(|| corrupt("the PIZ code table ends early"))?;
+            used += 1;
+            bits = (bits << 8) | u64::from(*byte);
+            bit_count += 8;
+        }
+        bit_count -= count;
+        Ok((bits >> bit_count) & ((1 << count) - 1))
+    };
+    if first <= last
+        && let Some(range) = lengths.get_mut(first..=last)
+    {
+        range.fill(0);
+    }
+    let too_long = || corrupt("the PIZ code table is longer than its symbol range");
+    let mut symbol = first;
+    while symbol <= last {
+        let length = read(6)?;
+        if length == LONG_ZERO_RUN {
+            let run = (read(8)? + SHORTEST_LONG_RUN) as usize;
+            if symbol + run > last + 1 {
+                return Err(too_long());
+            }
+            symbol += run;
+        } else if length >= SHORT_ZERO_RUN {
+            let run = (length - SHORT_ZERO_RUN + 2) as usize;
+            if symbol + run > last + 1 {
+                return Err(too_long());
+            }
+            symbol += run;
+        } else {
+            if let Some(slot) = lengths.get_mut(symbol) {
+                *slot = length as u8;
+            }
+            symbol += 1;
+        }
+    }
+    Ok(used)
+}
+
+/// Builds the canonical code from `scratch.lengths[first..=last]` (as OpenEXR does: longer codes
+/// get the numerically lower values; codes of one length increase with the symbol), checks that
+/// no code is a prefix of another, and fills the primary table and the long-code lists.
+fn build_tables(
+    scratch: &mut HuffmanScratch,
+    first: usize,
+    last: usize,
+    run_symbol: u32,
+) -> Result<LongCodes, BlockError> {
+    let lengths = if first <= last {
+        scratch.lengths.get(first..=last).unwrap_or_default()
+    } else {
+        &[]
+    };
+    let mut count = [0u64; MAX_CODE_LENGTH + 1];
+    for &length in lengths {
+        if let Some(c) = count.get_mut(usize::from(length)) {
+            *c += 1;
+        }
+    }
+    // Lowest code of each length, from the longest down.
+    let mut start = [0u64; MAX_CODE_LENGTH + 1];
+    let mut code = 0u64;
+    for length in (1..=MAX_CODE_LENGTH).rev() {
+        start[length] = code;
+        code = (code + count[length]) >> 1;
+    }
+    // Overlap check: the codes of each length cover [start, start + count) × 2^(58 - length) of
+    // the 58-bit code space; each length's block must end where the next shorter one begins
+    // (or below it), and the shortest must fit.
+    let mut previous_end = 0u128;
+    for length in (1..=MAX_CODE_LENGTH).rev() {
+        if count[length] == 0 {
+            continue;
+        }
+        let scale = (MAX_CODE_LENGTH - length) as u32;
+        let begin = u128::from(start[length]) << scale;
+        let end = u128::from(start[length] + count[length]) << scale;
+        if begin < previous_end || end > 1u128 << MAX_CODE_LENGTH {
+            return Err(corrupt("the PIZ code table is invalid (overlapping codes)"));
+        }
+        previous_end = end;
+    }
+
+    // Primary table and long-code lists.
+    scratch.table.clear();
+    scratch.table.resize(1 << TABLE_BITS, 0);
+    let mut long = LongCodes {
+        lengths: Vec::new(),
+        has_58_bits: count[MAX_CODE_LENGTH] > 0,
+    };
+    let mut long_total = 0usize;
+    for length in (TABLE_BITS as usize + 1)..=MAX_CODE_LENGTH {
+        if count[length] > 0 {
+            long.lengths.push(LongLength {
+                length: length as u32,
+                begin: start[length] << (64 - length),
+                first_code: start[length],
+                count: count[length],
+                symbols_at: long_total,
+            });
+            long_total += count[length] as usize;
+        }
+    }
+    scratch.long_symbols.clear();
+    scratch.long_symbols.resize(long_total, 0);
+    let mut next_code = start;
+    let mut long_next: Vec<usize> = long.lengths.iter().map(|l| l.symbols_at).collect();
+    for (offset, &length) in lengths.iter().enumerate() {
+        if length == 0 {
+            continue;
+        }
+        let symbol = (first + offset) as u32;
+        let length = usize::from(length);
+        let Some(code) = next_code.get_mut(length) else {
+            continue;
+        };
+        let this_code = *code;
+        *code += 1;
+        if length <= TABLE_BITS as usize {
+            let shift = TABLE_BITS as usize - length;
+            let begin = (this_code as usize) << shift;
+            let entry = (symbol << 8) | length as u32;
+            if let Some(range) = scratch.table.get_mut(begin..begin + (1 << shift)) {
+                range.fill(entry);
+            }
+        } else if let Some(index) = long
+            .lengths
+            .iter()
+            .position(|l| l.length as usize == length)
+            && let Some(slot) = long_next.get_mut(index)
+        {
+            if let Some(s) = scratch.long_symbols.get_mut(*slot) {
+                *s = symbol;
+            }
+            *slot += 1;
+        }
+    }
+    // Prefixes of long codes: where to start the search by length (the shortest length a code
+    // with that prefix can have), as `(index + 1) << 8` with length 0.
+    let prefix_bits = 64 - TABLE_BITS;
+    for (prefix, entry) in scratch.table.iter_mut().enumerate() {
+        if *entry == 0 {
+            let highest_window = ((prefix as u64) << prefix_bits) | ((1u64 << prefix_bits) - 1);
+            if let Some(index) = long.lengths.iter().position(|l| highest_window >= l.begin) {
+                *entry = ((index + 1) as u32) << 8;
+            }
+        }
+    }
+    build_pairs(scratch, run_symbol);
+    Ok(long)
+}
+
+/// A [`HuffmanScratch::pairs`] entry: bits 0..8 the length of its codes, 8..16 how many values
+/// it decodes (0: a run, a long code or no code: see the single-value table), 16..32 the first
+/// value, 32..48 the second.
+fn pair_entry(length: u32, values: &[u32]) -> u64 {
+    let mut entry = u64::from(length) | ((values.len() as u64) << 8);
+    for (i, &value) in values.iter().enumerate() {
+        entry |= u64::from(value as u16) << (16 + 16 * i);
+    }
+    entry
+}
+
+/// Fills the two-value table from the single-value one: where the bits after a short value
+/// code begin with another short value code, one lookup decodes both (runs excluded).
+fn build_pairs(scratch: &mut HuffmanScratch, run_symbol: u32) {
+    let mask = (1usize << TABLE_BITS) - 1;
+    let single = &scratch.table;
+    let value = |entry: u32| (entry & 0xff != 0 && entry >> 8 != run_symbol).then_some(entry);
+    scratch.pairs.clear();
+    scratch.pairs.extend((0..1usize << TABLE_BITS).map(|index| {
+        let Some(first) = single.get(index).copied().and_then(value) else {
+            return 0;
+        };
+        let first_length = first & 0xff;
+        let rest = single
+            .get((index << first_length) & mask)
+            .copied()
+            .and_then(value)
+            .filter(|second| (second & 0xff) <= TABLE_BITS - first_length);
+        match rest {
+            Some(second) => pair_entry(first_length + (second & 0xff), &[first >> 8, second >> 8]),
+            None => pair_entry(first_length, &[first >> 8]),
+        }
+    }));
+}
+
+/// The 64 bits of `stream` from bit `position` on (most significant first), zero past its end.
+#[inline(always)]
+fn peek(stream: &[u8], position: usize) -> u64 {
+    let byte = position >> 3;
+    let word = match stream.get(byte..byte + 8) {
+        Some(bytes) => u64::from_be_bytes(bytes.try_into().unwrap_or_default()),
+        None => {
+            let mut padded = [0u8; 8];
+            let tail = stream.get(byte..).unwrap_or_default();
+            padded[..tail.len().min(8)].copy_from_slice(&tail[..tail.len().min(8)]);
+            u64::from_be_bytes(padded)
+        }
+    };
+    word << (position & 7)
+}
+
+/// Decodes a code longer than [`TABLE_BITS`] from the 64 bits at its position:
+/// `(symbol, length)`, `None` for a bit pattern that is no code.
+#[inline(always)]
+fn decode_long(
+    window: u64,
+    first_length: usize,
+    long: &LongCodes,
+    long_symbols: &[u32],
+) -> Option<(u32, usize)> {
+    let code = long
+        .lengths
+        .get(first_length..)?
+        .iter()
+        .find(|l| window >= l.begin)?;
+    let offset = (window >> (64 - code.length)) - code.first_code;
+    if offset >= code.count {
+        return None;
+    }
+    let symbol = long_symbols.get(code.symbols_at + offset as usize)?;
+    Some((*symbol, code.length as usize))
+}
+
+/// [`decode_long`] for tables with 58-bit codes, from a 128-bit window.
+#[cold]
+fn decode_long_58(
+    stream: &[u8],
+    position: usize,
+    long: &LongCodes,
+    long_symbols: &[u32],
+) -> Option<(u32, usize)> {
+    let window =
+        (u128::from(peek(stream, position)) << 64) | u128::from(peek(stream, position + 64));
+    let code = long
+        .lengths
+        .iter()
+        .find(|l| window >= u128::from(l.begin) << 64)?;
+    let offset = ((window >> (128 - code.length)) as u64) - code.first_code;
+    if offset >= code.count {
+        return None;
+    }
+    let symbol = long_symbols.get(code.symbols_at + offset as usize)?;
+    Some((*symbol, code.length as usize))
+}
+
+/// Decodes the code stream (`end_bits` bits of `stream`) into `out`, which it must fill exactly.
+/// The decoding tables of one block.
+struct Codes<'a> {
+    pairs: &'a [u64; 1 << TABLE_BITS],
+    table: &'a [u32; 1 << TABLE_BITS],
+    long: &'a LongCodes,
+    long_symbols: &'a [u32],
+    run_symbol: u32,
+}
+
+fn decode_stream(
+    stream: &[u8],
+    end_bits: usize,
+    codes: &Codes<'_>,
+    out: &mut [u16],
+) -> Result<(), BlockError> {
+    let Codes {
+        pairs,
+        table,
+        long,
+        long_symbols,
+        run_symbol,
+    } = *codes;
+    let invalid_code = || corrupt("invalid PIZ code");
+    let too_much = || corrupt("the PIZ code stream decodes to more data than the block holds");
+    let mut position = 0usize;
+    let mut written = 0usize;
+    // Lookups of at most TABLE_BITS bits each that fit in one 57-bit window.
+    const LOOKUPS_PER_WINDOW: usize = 57 / TABLE_BITS as usize;
+    while position < end_bits {
+        let window = peek(stream, position);
+        // Fast path, away from the end of the stream: value codes, one or two per lookup,
+        // several lookups from one window (no end checks needed: the window lies before it).
+        if position + 64 <= end_bits {
+            let mut bits = window;
+            let mut used = 0usize;
+            for _ in 0..LOOKUPS_PER_WINDOW {
+                let pair = pairs
+                    .get((bits >> (64 - TABLE_BITS)) as usize)
+                    .copied()
+                    .unwrap_or(0);
+                let values = (pair >> 8) as u8 as usize;
+                if values == 0 {
+                    break;
+                }
+                if let Some([a, b]) = out.get_mut(written..written + 2) {
+                    // Both slots are written; a single value's second slot is overwritten next.
+                    *a = (pair >> 16) as u16;
+                    *b = (pair >> 32) as u16;
+                } else if let (1, Some(a)) = (values, out.get_mut(written)) {
+                    *a = (pair >> 16) as u16;
+                } else {
+                    return Err(too_much());
+                }
+                written += values;
+                let length = u32::from(pair as u8);
+                bits <<= length;
+                used += length as usize;
+            }
+            if used > 0 {
+                position += used;
+                continue;
+            }
+        }
+        let index = (window >> (64 - TABLE_BITS)) as usize;
+        let entry = table.get(index).copied().unwrap_or(0);
+        let (symbol, length) = if entry & 0xff != 0 {
+            (entry >> 8, (entry & 0xff) as usize)
+        } else if entry == 0 {
+            return Err(invalid_code());
+        } else if long.has_58_bits {
+            decode_long_58(stream, position, long, long_symbols).ok_or_else(invalid_code)?
+        } else {
+            let first_length = (entry >> 8) as usize - 1;
+            decode_long(window, first_length, long, long_symbols).ok_or_else(invalid_code)?
+        };
+        position += length;
+        if position > end_bits {
+            return Err(invalid_code());
+        }
+        if symbol == run_symbol {
+            let repeat = (peek(stream, position) >> 56) as usize;
+            position += 8;
+            if position > end_bits {
+                return Err(invalid_code());
+            }
+            if written + repeat > out.len() {
+                return Err(too_much());
+            }
+            let previous = written
+                .checked_sub(1)
+                .and_then(|i| out.get(i))
+                .copied()
+                .ok_or_else(|| corrupt("a PIZ run repeats a value before any value"))?;
+            if let Some(run) = out.get_mut(written..written + repeat) {
+                run.fill(previous);
+            }
+            written += repeat;
+        } else {
+            *out.get_mut(written).ok_or_else(too_much)? = symbol as u16;
+            written += 1;
+        }
+    }
+    if written == out.len() {
+        Ok(())
+    } else {
+        Err(corrupt(
+            "the PIZ code stream decodes to less data than the block holds",
+        ))
+    }
+}

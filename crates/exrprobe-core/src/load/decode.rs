@@ -1,0 +1,846 @@
+//! Decoding the pixel blocks: the offset tables (checked against the file length), the blocks
+//! of the largest level of each part grouped in bands of rows, decoded in parallel straight into
+//! the channel buffers (or summarised, for reports) by `crate::codec`.
+
+use std::collections::BTreeMap;
+use std::io::BufReader;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use exr::block::chunk::{Chunk, CompressedBlock, TileCoordinates};
+use exr::compression::Compression;
+use exr::meta::BlockDescription;
+use exr::meta::MetaData;
+use exr::meta::attribute::IntegerBounds;
+use exr::meta::header::Header;
+use half::f16;
+use rayon::prelude::*;
+
+use super::header::{MetaAndTables, channel_size, invalid_reason, sample_type, unsupported_reason};
+use super::rows::{ROW_SUMMARIZER, RowSummarizer};
+use super::source::{BLOCK_READER_BUFFER_BYTES, PositionedReader, Source};
+use super::{ChannelFilter, LoadError, out_of_memory};
+use crate::codec::{self, BlockError, BlockLayout, BlockStep};
+use crate::model::{ChannelRef, Part, SampleType, Samples};
+use crate::stats::{ChannelStats, RowsSummary};
+
+/// One chunk to decode: which part, where its bytes start, and which block the offset table
+/// says it is.
+struct Work {
+    part: usize,
+    offset: u64,
+    /// The block's tile (or scan-line block) index at the largest resolution level.
+    tile: TileCoordinates,
+    /// The block's pixels within the data window.
+    rectangle: IntegerBounds,
+}
+
+/// Decoding state of one part.
+struct PartState {
+    /// False for parts we do not decode (deep, subsampled, or no channel wanted).
+    decodable: bool,
+    /// True for parts none of whose channels are wanted (not read, not an error).
+    skipped: bool,
+    /// Which channels are wanted (decoded), by channel index.
+    wanted: Vec<bool>,
+    /// Which of the wanted channels keep their samples (all of them unless summarising).
+    kept: Vec<bool>,
+    /// Rows of one band: the rows one scan-line block, or one row of tiles, covers.
+    band_rows: usize,
+    /// The part's blocks, in offset-table order (rows top to bottom, then columns).
+    work: Vec<Work>,
+    /// The first failure (in offset-table order); later blocks of the part are not decoded.
+    error: Option<BlockError>,
+}
+
+/// One band of rows of one part: its blocks, and the rows of each kept channel they write.
+/// Bands never overlap, so they are decoded in parallel straight into the channel buffers.
+struct Band<'a> {
+    part: usize,
+    /// First row of the band within the data window.
+    first_row: usize,
+    /// Rows of the band (fewer than the part's band height only for the last band).
+    row_count: usize,
+    items: &'a [Work],
+    /// The band's rows of each channel (`None` for channels that are not kept).
+    rows: Vec<Option<RowsMut<'a>>>,
+    /// When summarising: the summary of the band's rows of each wanted channel, once decoded
+    /// (empty when not summarising).
+    summaries: Vec<Option<RowsSummary>>,
+}
+
+/// Rows of one channel's buffer.
+enum RowsMut<'a> {
+    F16(&'a mut [f16]),
+    F32(&'a mut [f32]),
+    U32(&'a mut [u32]),
+}
+
+/// Blocks decoded between two checks for cancellation (and progress reports): enough to keep
+/// every thread busy. Only one inflated block per thread is held at a time.
+fn batch_size(meta: &MetaData) -> usize {
+    let threads = rayon::current_num_threads().max(1);
+    let block_bytes = meta
+        .headers
+        .iter()
+        .map(Header::max_block_byte_size)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    (BATCH_DECODED_BYTES / block_bytes).clamp(threads * 2, threads * 8)
+}
+
+/// Decoded bytes a batch covers, to report progress and poll for cancellation often enough.
+const BATCH_DECODED_BYTES: usize = 64 << 20;
+
+/// Rows of a band: the rows one scan-line block, or one row of tiles, covers.
+fn band_rows(header: &Header) -> usize {
+    match header.blocks {
+        BlockDescription::ScanLines => header.compression.scan_lines_per_block(),
+        BlockDescription::Tiles(tiles) => tiles.tile_size.1,
+    }
+    .max(1)
+}
+
+/// Decodes the pixels of the wanted channels (`filter`) of every part we can decode into
+/// `parts`. With `keep`, only the channels it wants keep their samples, and the summary
+/// statistics of every decoded channel are computed band by band and returned (without, the
+/// map is empty).
+#[allow(clippy::too_many_arguments)] // the loader's inputs, passed through once
+pub(super) fn decode_pixels(
+    data: Source<'_>,
+    header: &MetaAndTables,
+    parts: &mut [Part],
+    filter: &ChannelFilter,
+    keep: Option<&ChannelFilter>,
+    source: &str,
+    progress: &mut dyn FnMut(f64),
+    cancel: &AtomicBool,
+) -> Result<BTreeMap<ChannelRef, ChannelStats>, LoadError> {
+    let meta = &header.meta;
+    let offset_tables = read_offset_tables(data, header, source)?;
+    let tables_end = header
+        .offset_tables_start
+        .saturating_add(offset_tables.iter().map(Vec::len).sum::<usize>() * 8);
+    let mut states = Vec::with_capacity(meta.headers.len());
+    for (part_index, (header, table)) in meta.headers.iter().zip(&offset_tables).enumerate() {
+        let plan = PartPlan {
+            part_index,
+            header,
+            table,
+            filter,
+            keep,
+            tables_end,
+            file_len: data.len(),
+        };
+        let (state, unsupported) = plan_part(&plan);
+        if let (Some(reason), Some(part)) = (unsupported, parts.get_mut(part_index)) {
+            part.pixel_error = Some(reason);
+        }
+        states.push(state);
+    }
+
+    // Buffers for the wanted channels of every part we decode. They are zeroed pages from the
+    // kernel, so a part whose blocks turn out to be garbage never touches its memory.
+    let mut buffers: Vec<Option<Vec<Option<Samples>>>> = Vec::with_capacity(states.len());
+    for (state, header) in states.iter().zip(&meta.headers) {
+        buffers.push(if state.decodable && state.error.is_none() {
+            Some(zeroed_buffers(header, &state.kept).ok_or_else(|| out_of_memory(source))?)
+        } else {
+            None
+        });
+    }
+
+    // Each part's first failure; the bands borrow `states` (their blocks) while decoding.
+    let mut errors: Vec<Option<BlockError>> = states.iter_mut().map(|s| s.error.take()).collect();
+    let mut bands = Vec::new();
+    for (part, (state, part_buffers)) in states.iter().zip(buffers.iter_mut()).enumerate() {
+        let (Some(part_buffers), Some(header)) = (part_buffers.as_mut(), meta.headers.get(part))
+        else {
+            continue;
+        };
+        bands.extend(part_bands(
+            part,
+            state,
+            header,
+            part_buffers,
+            keep.is_some(),
+        ));
+    }
+    let batches = Batches {
+        data,
+        meta,
+        states: &states,
+        source,
+    };
+    batches.decode(&mut bands, &mut errors, progress, cancel)?;
+    let summaries = merge_summaries(&bands);
+    drop(bands);
+    assemble(
+        parts,
+        states,
+        buffers,
+        errors,
+        keep.is_some().then_some(&summaries),
+        source,
+    )
+}
+
+/// What deciding how to read one part needs.
+struct PartPlan<'a> {
+    part_index: usize,
+    header: &'a Header,
+    table: &'a [u64],
+    filter: &'a ChannelFilter,
+    keep: Option<&'a ChannelFilter>,
+    /// Where the offset tables end: no block can start before.
+    tables_end: usize,
+    file_len: u64,
+}
+
+/// How one part is read: skipped (no wanted channel), not decoded (with the reason, and the
+/// damage of its offsets if any), or its blocks.
+fn plan_part(plan: &PartPlan<'_>) -> (PartState, Option<String>) {
+    let PartPlan {
+        part_index,
+        header,
+        table,
+        filter,
+        keep,
+        tables_end,
+        file_len,
+    } = *plan;
+    let wanted = filter.wanted_in_part(part_index, header.channels.list.len());
+    let kept = match keep {
+        Some(keep) => wanted
+            .iter()
+            .enumerate()
+            .map(|(channel, &wanted)| {
+                wanted
+                    && keep.wants(ChannelRef {
+                        part: part_index,
+                        channel,
+                    })
+            })
+            .collect(),
+        None => wanted.clone(),
+    };
+    let mut state = PartState {
+        decodable: false,
+        skipped: false,
+        wanted,
+        kept,
+        band_rows: 1,
+        work: Vec::new(),
+        error: None,
+    };
+    let mut unsupported = None;
+    if matches!(filter, ChannelFilter::Only(_)) && !state.wanted.contains(&true) {
+        state.skipped = true;
+    } else if let Some(reason) = unsupported_reason(header) {
+        unsupported = Some(reason);
+        // We do not decode these blocks, but a file whose offsets point outside of it is
+        // damaged all the same.
+        let outside = table
+            .iter()
+            .any(|&offset| offset < tables_end as u64 || offset >= file_len);
+        state.error = outside
+            .then(|| BlockError::Truncated("pixel block offsets point outside the file".into()));
+    } else {
+        state.decodable = true;
+        state.band_rows = band_rows(header);
+        match part_work(part_index, header, table) {
+            Ok(work) => state.work = work,
+            Err(error) => state.error = Some(BlockError::from_exr(&error, BlockStep::Locate)),
+        }
+    }
+    (state, unsupported)
+}
+
+/// Decoding the bands in parallel, a batch at a time.
+struct Batches<'a> {
+    data: Source<'a>,
+    meta: &'a MetaData,
+    states: &'a [PartState],
+    source: &'a str,
+}
+
+impl Batches<'_> {
+    /// Decodes `bands` a batch at a time (cancellation and progress between batches); a part
+    /// stops at its first failure, recorded in `errors`.
+    fn decode(
+        &self,
+        bands: &mut [Band<'_>],
+        errors: &mut [Option<BlockError>],
+        progress: &mut dyn FnMut(f64),
+        cancel: &AtomicBool,
+    ) -> Result<(), LoadError> {
+        let total: usize = bands.iter().map(|band| band.items.len()).sum();
+        let mut done = 0usize;
+        let batch_blocks = batch_size(self.meta);
+        progress(0.0);
+        let mut rest = bands;
+        while !rest.is_empty() {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(LoadError::Cancelled {
+                    path: self.source.to_owned(),
+                });
+            }
+            // Whole bands, at least one, about `batch_blocks` blocks.
+            let mut count = 0;
+            let mut blocks = 0;
+            while let Some(band) = rest.get(count) {
+                if count > 0 && blocks + band.items.len() > batch_blocks {
+                    break;
+                }
+                blocks += band.items.len();
+                count += 1;
+            }
+            let (batch, later) = std::mem::take(&mut rest).split_at_mut(count);
+            rest = later;
+            let failed: Vec<bool> = errors.iter().map(Option::is_some).collect();
+            let results: Vec<(usize, Result<(), BlockError>)> = batch
+                .par_iter_mut()
+                .filter(|band| failed.get(band.part) == Some(&false))
+                .map(|band| (band.part, self.decode_one(band)))
+                .collect();
+            for (part, result) in results {
+                if let (Err(reason), Some(error)) = (result, errors.get_mut(part)) {
+                    error.get_or_insert(reason);
+                }
+            }
+            done += blocks;
+            progress(done as f64 / total.max(1) as f64);
+        }
+        Ok(())
+    }
+
+    fn decode_one(&self, band: &mut Band<'_>) -> Result<(), BlockError> {
+        match (self.meta.headers.get(band.part), self.states.get(band.part)) {
+            (Some(header), Some(state)) => {
+                decode_band(self.data, band, self.meta, header, &state.wanted)
+            }
+            _ => Err(BlockError::Internal("a band of an unknown part")),
+        }
+    }
+}
+
+/// Each channel's summary: its bands', in order.
+fn merge_summaries(bands: &[Band<'_>]) -> BTreeMap<ChannelRef, RowsSummary> {
+    let mut summaries: BTreeMap<ChannelRef, RowsSummary> = BTreeMap::new();
+    for band in bands {
+        for (channel, summary) in band.summaries.iter().enumerate() {
+            if let Some(summary) = summary {
+                let entry = summaries
+                    .entry(ChannelRef {
+                        part: band.part,
+                        channel,
+                    })
+                    .or_insert(RowsSummary::EMPTY);
+                *entry = entry.merge(*summary);
+            }
+        }
+    }
+    summaries
+}
+
+/// Puts the decoded buffers into `parts` and the errors into their `pixel_error`; with
+/// `summaries` (a report), returns the statistics of every decoded channel. A file whose every
+/// decodable part is broken is refused rather than shown without pixels (parts we do not
+/// support are not errors).
+fn assemble(
+    parts: &mut [Part],
+    states: Vec<PartState>,
+    buffers: Vec<Option<Vec<Option<Samples>>>>,
+    errors: Vec<Option<BlockError>>,
+    summaries: Option<&BTreeMap<ChannelRef, RowsSummary>>,
+    source: &str,
+) -> Result<BTreeMap<ChannelRef, ChannelStats>, LoadError> {
+    let mut stats = BTreeMap::new();
+    let mut first_error = None;
+    let mut decoded_parts = 0;
+    for (part_index, (((part, state), part_buffers), error)) in parts
+        .iter_mut()
+        .zip(states)
+        .zip(buffers)
+        .zip(errors)
+        .enumerate()
+    {
+        if state.skipped {
+            continue;
+        }
+        if !state.decodable {
+            // A part we do not decode: keep its explanation, add the damage if any.
+            if let Some(reason) = error {
+                let unsupported = part.pixel_error.take().unwrap_or_default();
+                part.pixel_error =
+                    Some(format!("{unsupported}; the file is also damaged: {reason}"));
+                first_error.get_or_insert(reason);
+            }
+            continue;
+        }
+        match (error, part_buffers) {
+            (None, Some(part_buffers)) => {
+                decoded_parts += 1;
+                for (channel, samples) in part.channels.iter_mut().zip(part_buffers) {
+                    channel.samples = samples;
+                }
+                let Some(summaries) = summaries else { continue };
+                for (index, channel) in part.channels.iter().enumerate() {
+                    if state.wanted.get(index) != Some(&true) {
+                        continue;
+                    }
+                    let channel_ref = ChannelRef {
+                        part: part_index,
+                        channel: index,
+                    };
+                    let summary = summaries
+                        .get(&channel_ref)
+                        .copied()
+                        .unwrap_or(RowsSummary::EMPTY);
+                    stats.insert(channel_ref, summary.finish_as(channel.sample_type));
+                }
+            }
+            (error, _) => {
+                // No error but no buffers: the allocator refused them.
+                let reason = error.unwrap_or(BlockError::OutOfMemory);
+                part.pixel_error = Some(reason.to_string());
+                first_error.get_or_insert(reason);
+            }
+        }
+    }
+    match first_error {
+        Some(BlockError::OutOfMemory) if decoded_parts == 0 => Err(out_of_memory(source)),
+        Some(reason) if decoded_parts == 0 => Err(invalid_reason(source, reason.to_string())),
+        _ => Ok(stats),
+    }
+}
+
+/// The blocks of the largest resolution level of a part, in offset-table order.
+fn part_work(part: usize, header: &Header, table: &[u64]) -> Result<Vec<Work>, exr::error::Error> {
+    let mut work = Vec::new();
+    for (tile, &offset) in header.blocks_increasing_y_order().zip(table) {
+        if tile.location.level_index != exr::math::Vec2(0, 0) {
+            continue;
+        }
+        let rectangle = header.get_absolute_block_pixel_coordinates(tile.location)?;
+        rectangle.validate(Some(header.layer_size))?;
+        work.push(Work {
+            part,
+            offset,
+            tile: tile.location,
+            rectangle,
+        });
+    }
+    Ok(work)
+}
+
+/// Splits a part's buffers into bands of rows and pairs each band with its blocks.
+fn part_bands<'a>(
+    part: usize,
+    state: &'a PartState,
+    header: &Header,
+    buffers: &'a mut [Option<Samples>],
+    summarize: bool,
+) -> Vec<Band<'a>> {
+    let band_rows = state.band_rows;
+    let band_len = header.layer_size.0.saturating_mul(band_rows).max(1);
+    // For each channel, its rows cut into bands.
+    let mut channel_bands: Vec<std::vec::IntoIter<Option<RowsMut<'a>>>> = buffers
+        .iter_mut()
+        .map(|samples| {
+            let bands: Vec<Option<RowsMut<'a>>> = match samples {
+                None => Vec::new(),
+                Some(Samples::F16(v)) => v
+                    .chunks_mut(band_len)
+                    .map(|c| Some(RowsMut::F16(c)))
+                    .collect(),
+                Some(Samples::F32(v)) => v
+                    .chunks_mut(band_len)
+                    .map(|c| Some(RowsMut::F32(c)))
+                    .collect(),
+                Some(Samples::U32(v)) => v
+                    .chunks_mut(band_len)
+                    .map(|c| Some(RowsMut::U32(c)))
+                    .collect(),
+            };
+            bands.into_iter()
+        })
+        .collect();
+    let mut bands = Vec::new();
+    let mut items = state.work.as_slice();
+    let mut band_index = 0;
+    while let Some(first) = items.first() {
+        let band_of = |item: &Work| item.rectangle.position.1.max(0) as usize / band_rows;
+        let band = band_of(first);
+        let count = items
+            .iter()
+            .take_while(|item| band_of(item) == band)
+            .count()
+            .max(1);
+        let (these, later) = items.split_at(count.min(items.len()));
+        items = later;
+        // Bands come in order (the offset table runs top to bottom); skip the buffers' bands
+        // no block falls in.
+        let mut rows = Vec::with_capacity(channel_bands.len());
+        for channel in &mut channel_bands {
+            let mut slot = None;
+            for _ in band_index..=band {
+                slot = channel.next().flatten();
+            }
+            rows.push(slot);
+        }
+        band_index = band + 1;
+        let first_row = band.saturating_mul(band_rows);
+        bands.push(Band {
+            part,
+            first_row,
+            row_count: band_rows.min(header.layer_size.1.saturating_sub(first_row)),
+            items: these,
+            rows,
+            summaries: if summarize {
+                vec![None; state.wanted.len()]
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    bands
+}
+
+/// Reads and decodes the blocks of one band into its rows (of the kept channels); when
+/// summarising, every wanted channel's rows are also summarised as they come out of the decoder,
+/// while they are in cache.
+fn decode_band(
+    data: Source<'_>,
+    band: &mut Band<'_>,
+    meta: &MetaData,
+    header: &Header,
+    wanted: &[bool],
+) -> Result<(), BlockError> {
+    if band.summaries.is_empty() {
+        return decode_band_blocks(data, band, meta, header, wanted, None);
+    }
+    let mut summarizer = ROW_SUMMARIZER.with_borrow_mut(std::mem::take);
+    let result = decode_band_blocks(data, band, meta, header, wanted, Some(&mut summarizer));
+    ROW_SUMMARIZER.set(summarizer);
+    result
+}
+
+/// [`decode_band`].
+fn decode_band_blocks(
+    data: Source<'_>,
+    band: &mut Band<'_>,
+    meta: &MetaData,
+    header: &Header,
+    wanted: &[bool],
+    mut summarizer: Option<&mut RowSummarizer>,
+) -> Result<(), BlockError> {
+    let width = header.layer_size.0;
+    let types: Vec<SampleType> = header
+        .channels
+        .list
+        .iter()
+        .map(|channel| sample_type(channel.sample_type))
+        .collect();
+    let band_len = width.saturating_mul(band.row_count);
+    let width = header.layer_size.0;
+    for item in band.items {
+        let chunk = read_chunk(data, item, meta)?;
+        let tile = header
+            .get_block_data_indices(&chunk.compressed_block)
+            .map_err(|error| BlockError::from_exr(&error, BlockStep::Locate))?;
+        if tile.level_index != exr::math::Vec2(0, 0) {
+            return Err(BlockError::pixels(
+                "the offset table points at a block of a smaller resolution level",
+            ));
+        }
+        if tile != item.tile {
+            return Err(BlockError::pixels(
+                "the offset table points at the wrong pixel block (duplicate or swapped offsets)",
+            ));
+        }
+        let compressed = match chunk.compressed_block {
+            CompressedBlock::ScanLine(block) => block.compressed_pixels_le,
+            CompressedBlock::Tile(block) => block.compressed_pixels_le,
+            _ => return Err(BlockError::Unsupported("deep data".into())),
+        };
+        let layout = BlockLayout {
+            channels: &header.channels,
+            rectangle: item.rectangle,
+        };
+        let x = item.rectangle.position.0.max(0) as usize;
+        let y = item.rectangle.position.1.max(0) as usize;
+        let rows = &mut band.rows;
+        let summaries = &mut band.summaries;
+        let first_row = band.first_row;
+        codec::decode_block(
+            header,
+            layout,
+            compressed,
+            wanted,
+            &mut |row, channel, bytes| {
+                let start = (y + row)
+                    .checked_sub(first_row)
+                    .and_then(|r| r.checked_mul(width))
+                    .and_then(|r| r.checked_add(x));
+                if let (Some(summarizer), Some(summary), Some(&sample_type)) = (
+                    summarizer.as_deref_mut(),
+                    summaries.get_mut(channel),
+                    types.get(channel),
+                ) {
+                    let row = summarizer.summarize(sample_type, bytes);
+                    *summary = Some(summary.unwrap_or(RowsSummary::EMPTY).merge(row));
+                }
+                // Only wanted channels reach here; those that are kept have rows in the band.
+                match rows.get_mut(channel) {
+                    Some(Some(dest)) => write_row(dest, start, bytes),
+                    Some(None) if summarizer.is_some() => {
+                        // Not kept: only summarised. Still reject rows outside the band.
+                        let samples = types
+                            .get(channel)
+                            .map_or(0, |t| bytes.len() / t.bytes_per_sample());
+                        match start.and_then(|start| start.checked_add(samples)) {
+                            Some(end) if end <= band_len => Ok(()),
+                            _ => Err(outside_the_data_window()),
+                        }
+                    }
+                    _ => Err(outside_the_data_window()),
+                }
+            },
+        )?;
+    }
+    Ok(())
+}
+
+fn outside_the_data_window() -> BlockError {
+    BlockError::pixels("a pixel block lies outside the data window")
+}
+
+/// Converts one row of little-endian samples into `dest` from sample `start` on.
+fn write_row(dest: &mut RowsMut<'_>, start: Option<usize>, bytes: &[u8]) -> Result<(), BlockError> {
+    let outside = outside_the_data_window;
+    let start = start.ok_or_else(outside)?;
+    match dest {
+        RowsMut::F16(v) => {
+            let (src, _) = bytes.as_chunks::<2>();
+            let end = start.checked_add(src.len()).ok_or_else(outside)?;
+            let dest = v.get_mut(start..end).ok_or_else(outside)?;
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = f16::from_bits(u16::from_le_bytes(*s));
+            }
+        }
+        RowsMut::F32(v) => {
+            let (src, _) = bytes.as_chunks::<4>();
+            let end = start.checked_add(src.len()).ok_or_else(outside)?;
+            let dest = v.get_mut(start..end).ok_or_else(outside)?;
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = f32::from_le_bytes(*s);
+            }
+        }
+        RowsMut::U32(v) => {
+            let (src, _) = bytes.as_chunks::<4>();
+            let end = start.checked_add(src.len()).ok_or_else(outside)?;
+            let dest = v.get_mut(start..end).ok_or_else(outside)?;
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = u32::from_le_bytes(*s);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the offset tables (one u64 per chunk, per part) after checking that they fit in the
+/// file: the chunk count comes from the header's data window, so a crafted header could
+/// otherwise make us enumerate billions of blocks.
+fn read_offset_tables(
+    data: Source<'_>,
+    header: &MetaAndTables,
+    source: &str,
+) -> Result<Vec<Vec<u64>>, LoadError> {
+    let total_chunks = header
+        .meta
+        .headers
+        .iter()
+        .try_fold(0usize, |sum, h| sum.checked_add(h.chunk_count));
+    let table_bytes = total_chunks.and_then(|count| count.checked_mul(8));
+    let table_end = table_bytes.and_then(|len| len.checked_add(header.offset_tables_start));
+    let table_range = table_bytes
+        .zip(table_end)
+        .filter(|&(_, end)| end as u64 <= data.len());
+    let Some((table_bytes, _)) = table_range else {
+        return Err(invalid_reason(
+            source,
+            format!(
+                "file ends early (truncated?): the headers declare {} pixel blocks, whose offset table does not fit in the file",
+                total_chunks.map_or_else(|| "too many".to_owned(), |n| n.to_string())
+            ),
+        ));
+    };
+    let bytes = data
+        .read_range(header.offset_tables_start, table_bytes)
+        .map_err(|error| invalid_reason(source, BlockError::from_io(error.kind()).to_string()))?;
+    let mut position = 0;
+    let mut tables = Vec::with_capacity(header.meta.headers.len());
+    for part in &header.meta.headers {
+        let end = position + part.chunk_count * 8;
+        let table_bytes = bytes
+            .get(position..end)
+            .ok_or_else(|| invalid_reason(source, "file ends early (truncated?)"))?;
+        let (entries, _) = table_bytes.as_chunks::<8>();
+        tables.push(entries.iter().map(|e| u64::from_le_bytes(*e)).collect());
+        position = end;
+    }
+    Ok(tables)
+}
+
+/// Reads one compressed chunk at its offset and checks it belongs to the expected part.
+fn read_chunk(data: Source<'_>, item: &Work, meta: &MetaData) -> Result<Chunk, BlockError> {
+    let past_end = || BlockError::Truncated("a pixel block offset points past the end".into());
+    if item.offset >= data.len() {
+        return Err(past_end());
+    }
+    let chunk = match data {
+        Source::Bytes(bytes) => {
+            let mut rest = usize::try_from(item.offset)
+                .ok()
+                .and_then(|start| bytes.get(start..))
+                .ok_or_else(past_end)?;
+            Chunk::read(&mut rest, meta)
+        }
+        Source::File { file, .. } => {
+            let mut reader = BufReader::with_capacity(
+                BLOCK_READER_BUFFER_BYTES,
+                PositionedReader {
+                    file,
+                    position: item.offset,
+                },
+            );
+            Chunk::read(&mut reader, meta)
+        }
+    }
+    .map_err(|error| BlockError::from_exr(&error, BlockStep::Read))?;
+    if chunk.layer_index != item.part {
+        return Err(BlockError::Pixels(
+            format!(
+                "a block of part {} is listed in the offset table of part {}",
+                chunk.layer_index, item.part
+            )
+            .into(),
+        ));
+    }
+    if let Some(header) = meta.headers.get(item.part)
+        && matches!(
+            header.compression,
+            Compression::DWAA(_) | Compression::DWAB(_)
+        )
+    {
+        check_dwa_counters(header, &chunk)?;
+    }
+    Ok(chunk)
+}
+
+/// The DWA decoder of the exr crate allocates buffers of the sizes stored in each block's own
+/// header (eleven little-endian u64 counters) before inflating; a corrupt counter made it
+/// request a terabyte and abort the process. Refuse counters no valid block can have: section
+/// sizes beyond twice the block's raw size (plus slack for RLE expansion), coefficient counts
+/// beyond one per sample of the block padded to 8×8 DCT blocks.
+fn check_dwa_counters(header: &Header, chunk: &Chunk) -> Result<(), BlockError> {
+    use exr::block::chunk::CompressedBlock;
+    let compressed = match &chunk.compressed_block {
+        CompressedBlock::ScanLine(block) => &block.compressed_pixels_le,
+        CompressedBlock::Tile(block) => &block.compressed_pixels_le,
+        _ => return Ok(()),
+    };
+    let bounds = header
+        .get_block_data_indices(&chunk.compressed_block)
+        .and_then(|tile| header.get_absolute_block_pixel_coordinates(tile))
+        .map_err(|error| BlockError::from_exr(&error, BlockStep::Locate))?;
+    let (width, height) = (bounds.size.0 as u64, bounds.size.1 as u64);
+    let raw_bytes = width
+        .saturating_mul(height)
+        .saturating_mul(header.channels.bytes_per_pixel as u64);
+    // Stored raw (or empty) when compression did not help: no DWA header to check.
+    if compressed.is_empty() || compressed.len() as u64 == raw_bytes {
+        return Ok(());
+    }
+    let (counters, _) = compressed.as_chunks::<8>();
+    let counter = |index: usize| counters.get(index).map(|c| u64::from_le_bytes(*c));
+    let size_limit = raw_bytes.saturating_mul(2).saturating_add(4096);
+    let count_limit = width
+        .saturating_add(7)
+        .saturating_mul(height.saturating_add(7))
+        .saturating_mul(header.channels.list.len() as u64);
+    // Counter order: version, unknown uncompressed, unknown compressed, AC compressed,
+    // DC compressed, RLE compressed, RLE uncompressed, RLE raw, AC count, DC count, AC mode.
+    let too_large = [1, 6, 7]
+        .iter()
+        .any(|&i| counter(i).is_some_and(|v| v > size_limit))
+        || [8, 9]
+            .iter()
+            .any(|&i| counter(i).is_some_and(|v| v > count_limit));
+    if too_large {
+        Err(BlockError::compressed(
+            "a DWA block declares impossible section sizes",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Zeroed sample buffers for the wanted channels of a part (`None` for the others); `None` when
+/// the allocator refuses.
+///
+/// The decoded blocks overwrite every sample, so the buffers are not filled sample by sample:
+/// `vec![0; n]` of a primitive asks the allocator for zeroed memory, which for large buffers is
+/// fresh pages from the kernel (already zero, no memset pass). That allocation aborts instead of
+/// failing, so one fallible reservation of the part's whole size is made (and released) first.
+/// One for the part, not one per channel: glibc raises its mmap threshold to the size of a
+/// freed mmapped block (up to 32 MiB), so releasing a probe of exactly one channel's size sent
+/// the channel buffers that followed into its per-thread arenas, where the memory freed around
+/// them stayed resident (the viewer held ~90 MB more for a 4K file). A probe of the whole part
+/// is either above that cap or small enough not to matter.
+fn zeroed_buffers(header: &Header, wanted: &[bool]) -> Option<Vec<Option<Samples>>> {
+    let sizes: Vec<Option<(SampleType, usize)>> = header
+        .channels
+        .list
+        .iter()
+        .zip(wanted)
+        .map(|(channel, &wanted)| {
+            let (width, height) = channel_size(header, channel);
+            wanted.then(|| {
+                (
+                    sample_type(channel.sample_type),
+                    width.saturating_mul(height),
+                )
+            })
+        })
+        .collect();
+    let total_bytes = sizes
+        .iter()
+        .flatten()
+        .try_fold(0usize, |sum, &(sample_type, count)| {
+            count
+                .checked_mul(sample_type.bytes_per_sample())
+                .and_then(|bytes| sum.checked_add(bytes))
+        })?;
+    let mut probe = Vec::<u8>::new();
+    probe.try_reserve_exact(total_bytes).ok()?;
+    drop(probe);
+    Some(
+        sizes
+            .into_iter()
+            .map(|size| size.map(|(sample_type, count)| zeroed_samples(sample_type, count)))
+            .collect(),
+    )
+}
+
+/// A zero-filled buffer of `count` samples (see [`zeroed_buffers`] for why this is cheap and
+/// why the caller reserves first).
+fn zeroed_samples(sample_type: SampleType, count: usize) -> Samples {
+    use half::vec::HalfBitsVecExt;
+    match sample_type {
+        SampleType::Half => Samples::F16(vec![0u16; count].reinterpret_into()),
+        SampleType::Float => Samples::F32(vec![0.0f32; count]),
+        SampleType::Uint => Samples::U32(vec![0u32; count]),
+    }
+}

@@ -1,0 +1,418 @@
+//! Loading EXR files into the [`Image`] model with the `exr` crate.
+//!
+//! Headers are read first: the decoded size is computed from them and checked against a memory
+//! budget before any pixel is decoded, so a crafted header that declares billions of pixels is
+//! refused with a clear error instead of aborting the process.
+//!
+//! Pixels are decoded with the `exr` crate's block API: we read the offset tables ourselves
+//! (after checking that they fit in the file), read only the chunks of the largest resolution
+//! level of the parts we can decode, decompress them in parallel and copy the samples, in their
+//! native type, into one buffer per channel. Decoding one part never depends on another, so a
+//! part that fails (or uses deep data / subsampling) does not prevent the others from loading.
+//!
+//! Reports ([`summarize_file`]) take the same path, but summarise each row of every channel as
+//! the decoder hands it over and copy only the rows of the channels they keep.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::BufReader;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use crate::model::{ChannelRef, Image};
+use crate::stats::ChannelStats;
+
+mod decode;
+mod header;
+mod rows;
+mod source;
+
+use decode::decode_pixels;
+use header::{decoded_byte_size, invalid, offset_table_byte_size, parts_from_meta, read_meta};
+use source::Source;
+
+/// Why a file could not be loaded. Messages say what happened and end with the path.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read the file ({source}): {path}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("not a valid OpenEXR file ({reason}): {path}")]
+    Invalid { reason: String, path: String },
+    #[error(
+        "decoding would need {needed_bytes} bytes, more than the memory budget of {budget_bytes} bytes (raise it with --memory-budget): {path}"
+    )]
+    TooLarge {
+        needed_bytes: u64,
+        budget_bytes: u64,
+        path: String,
+    },
+    #[error("loading was cancelled: {path}")]
+    Cancelled { path: String },
+}
+
+/// How to load. Build it from [`LoadOptions::default`] and change what you need
+/// (`LoadOptions { decode_pixels: false, ..LoadOptions::default() }`).
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Refuse files whose decoded samples (of the wanted channels) would take more bytes than
+    /// this.
+    pub memory_budget_bytes: u64,
+    /// Decode pixels (`false`: headers and channel list only, `samples` stay `None`).
+    pub decode_pixels: bool,
+    /// Which channels to decode when `decode_pixels` is true. Channels left out are neither
+    /// allocated nor copied: their `samples` stay `None` while their part's `pixel_error` stays
+    /// `None` (see [`crate::model::Part::pixel_state`]). Parts without a wanted channel are not
+    /// read at all, so damage in them goes unnoticed.
+    pub channels: ChannelFilter,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            memory_budget_bytes: default_memory_budget(),
+            decode_pixels: true,
+            channels: ChannelFilter::All,
+        }
+    }
+}
+
+/// Which channels a load decodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ChannelFilter {
+    /// Every channel of every part we can decode.
+    #[default]
+    All,
+    /// Only these channels, named by part and channel index as in a header-only load of the same
+    /// file (channels sort by name within a part, as in the file). References to channels the
+    /// file does not have are ignored.
+    Only(BTreeSet<ChannelRef>),
+}
+
+impl ChannelFilter {
+    /// A filter that decodes only `channels`.
+    pub fn only(channels: impl IntoIterator<Item = ChannelRef>) -> Self {
+        ChannelFilter::Only(channels.into_iter().collect())
+    }
+
+    /// True when the channel is to be decoded.
+    pub fn wants(&self, channel: ChannelRef) -> bool {
+        match self {
+            ChannelFilter::All => true,
+            ChannelFilter::Only(wanted) => wanted.contains(&channel),
+        }
+    }
+
+    /// The channels both filters want.
+    fn both(a: &ChannelFilter, b: &ChannelFilter) -> ChannelFilter {
+        match (a, b) {
+            (ChannelFilter::All, other) | (other, ChannelFilter::All) => other.clone(),
+            (ChannelFilter::Only(a), ChannelFilter::Only(b)) => {
+                ChannelFilter::Only(a.intersection(b).copied().collect())
+            }
+        }
+    }
+
+    /// Which of a part's `channel_count` channels are wanted, by channel index.
+    fn wanted_in_part(&self, part: usize, channel_count: usize) -> Vec<bool> {
+        (0..channel_count)
+            .map(|channel| self.wants(ChannelRef { part, channel }))
+            .collect()
+    }
+}
+
+/// Progress callback: called with a fraction in 0..=1 from the loading thread.
+pub type Progress<'a> = &'a mut (dyn FnMut(f64) + Send);
+
+/// Budget used when the available memory is unknown: 4 GiB.
+const FALLBACK_MEMORY_BUDGET_BYTES: u64 = 4 << 30;
+
+/// Default budget: 75 % of the machine's available memory (`MemAvailable` in `/proc/meminfo`),
+/// or 4 GiB when that is unknown.
+pub fn default_memory_budget() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| mem_available_bytes(&text))
+        .map(|bytes| bytes / 4 * 3)
+        .unwrap_or(FALLBACK_MEMORY_BUDGET_BYTES)
+}
+
+/// `MemAvailable` from the text of `/proc/meminfo`, in bytes.
+fn mem_available_bytes(meminfo: &str) -> Option<u64> {
+    let line = meminfo
+        .lines()
+        .find(|line| line.starts_with("MemAvailable:"))?;
+    let mut words = line.split_whitespace().skip(1);
+    let kib: u64 = words.next()?.parse().ok()?;
+    match words.next() {
+        Some("kB") | None => kib.checked_mul(1024),
+        Some(_) => None,
+    }
+}
+
+/// Loads a file. `cancel` is polled between blocks; when it becomes true the load stops with
+/// [`LoadError::Cancelled`].
+///
+/// The headers are read and checked first; only then are the pixel blocks read from the file,
+/// a batch at a time, and decoded by the same code as [`load_bytes`] (the file is never held in
+/// memory as a whole; the offset tables count against the memory budget).
+pub fn load_file(
+    path: &Path,
+    options: &LoadOptions,
+    progress: Progress<'_>,
+    cancel: &AtomicBool,
+) -> Result<Image, LoadError> {
+    read_file(path, options, None, progress, cancel).map(|summarized| summarized.image)
+}
+
+/// A file read for a report by [`summarize_file`].
+#[derive(Debug)]
+pub struct Summarized {
+    /// The file, with the samples of only the channels that were kept.
+    pub image: Image,
+    /// Summary statistics of every decoded channel (kept or not), as
+    /// [`crate::stats::channel_stats`] computes them from the samples (the mean may differ in
+    /// the last bits: the sum is taken in another order).
+    pub stats: BTreeMap<ChannelRef, ChannelStats>,
+}
+
+/// Reads a file for a report (`check`, `info`): decodes the channels `options.channels` asks for
+/// and computes each one's summary statistics, but keeps the samples only of the channels `keep`
+/// chooses. `keep` is called once, with the file's header-only image (names, types, sizes; no
+/// samples), to pick them by name: the depth channel, for instance, whose distribution is still
+/// to be computed.
+///
+/// Each row of every decoded channel is summarised as the decoder hands it over, while it is in
+/// cache, and only the kept channels' rows are copied anywhere. So the memory needed is that of
+/// the kept channels (which is what the memory budget is checked against, with the offset
+/// tables), and the statistics need no second pass over memory. Errors, cancellation and
+/// progress are as for [`load_file`].
+pub fn summarize_file(
+    path: &Path,
+    options: &LoadOptions,
+    keep: &mut dyn FnMut(&Image) -> ChannelFilter,
+    progress: Progress<'_>,
+    cancel: &AtomicBool,
+) -> Result<Summarized, LoadError> {
+    read_file(path, options, Some(keep), progress, cancel)
+}
+
+/// [`load_file`] (`keep` is `None`: keep every decoded channel, no statistics) and
+/// [`summarize_file`].
+fn read_file(
+    path: &Path,
+    options: &LoadOptions,
+    keep: Option<&mut dyn FnMut(&Image) -> ChannelFilter>,
+    progress: Progress<'_>,
+    cancel: &AtomicBool,
+) -> Result<Summarized, LoadError> {
+    let source = path.display().to_string();
+    let io_error = |error: std::io::Error| LoadError::Io {
+        path: source.clone(),
+        source: error,
+    };
+    let file = File::open(path).map_err(io_error)?;
+    let metadata = file.metadata().map_err(io_error)?;
+    // Opening a folder succeeds on Unix; say so instead of failing later as "not an EXR".
+    if metadata.is_dir() {
+        return Err(io_error(std::io::ErrorKind::IsADirectory.into()));
+    }
+    let file_len = metadata.len();
+
+    // Header first, from the file, without reading the pixel data.
+    let (header, parts) = guarded(&source, || {
+        let header = read_meta(BufReader::new(&file)).map_err(|error| invalid(&source, &error))?;
+        let parts = parts_from_meta(&header.meta, &source)?;
+        Ok((header, parts))
+    })?;
+    let mut image = Image {
+        source: source.clone(),
+        parts,
+    };
+    if !options.decode_pixels {
+        progress(1.0);
+        return Ok(Summarized {
+            image,
+            stats: BTreeMap::new(),
+        });
+    }
+    let keep = keep.map(|keep| keep(&image));
+    // Compressed blocks are read from the file as they are decoded (a batch at a time); only
+    // the offset tables are held besides the decoded samples (of the kept channels).
+    let resident = match &keep {
+        Some(keep) => ChannelFilter::both(&options.channels, keep),
+        None => options.channels.clone(),
+    };
+    check_budget(
+        decoded_byte_size(&header.meta, &resident)
+            .saturating_add(offset_table_byte_size(&header.meta)),
+        options,
+        &source,
+    )?;
+    guarded(&source, || {
+        let data = Source::File {
+            file: &file,
+            len: file_len,
+        };
+        let stats = decode_pixels(
+            data,
+            &header,
+            &mut image.parts,
+            &options.channels,
+            keep.as_ref(),
+            &source,
+            progress,
+            cancel,
+        )?;
+        progress(1.0);
+        Ok(Summarized {
+            image: Image {
+                source: source.clone(),
+                parts: std::mem::take(&mut image.parts),
+            },
+            stats,
+        })
+    })
+}
+
+/// Loads an EXR held in memory (embedded examples, fuzzing). `source` names it in messages.
+pub fn load_bytes(
+    bytes: &[u8],
+    source: &str,
+    options: &LoadOptions,
+    progress: Progress<'_>,
+    cancel: &AtomicBool,
+) -> Result<Image, LoadError> {
+    load_from_bytes(bytes, source.to_owned(), options, progress, cancel)
+}
+
+/// The code `load_file` and `load_bytes` share.
+fn load_from_bytes(
+    bytes: &[u8],
+    source: String,
+    options: &LoadOptions,
+    progress: &mut dyn FnMut(f64),
+    cancel: &AtomicBool,
+) -> Result<Image, LoadError> {
+    guarded(&source, || {
+        let header = read_meta(bytes).map_err(|error| invalid(&source, &error))?;
+        let mut parts = parts_from_meta(&header.meta, &source)?;
+        if options.decode_pixels {
+            check_budget(
+                decoded_byte_size(&header.meta, &options.channels),
+                options,
+                &source,
+            )?;
+            decode_pixels(
+                Source::Bytes(bytes),
+                &header,
+                &mut parts,
+                &options.channels,
+                None,
+                &source,
+                progress,
+                cancel,
+            )?;
+        }
+        progress(1.0);
+        Ok(Image {
+            source: source.clone(),
+            parts,
+        })
+    })
+}
+
+/// Runs `load`, turning a panic inside the `exr` crate (malformed data it does not check) into
+/// [`LoadError::Invalid`] instead of unwinding into the caller.
+fn guarded<T>(source: &str, load: impl FnOnce() -> Result<T, LoadError>) -> Result<T, LoadError> {
+    catch_unwind(AssertUnwindSafe(load)).unwrap_or_else(|_| {
+        Err(LoadError::Invalid {
+            reason: "the decoder failed on malformed data".into(),
+            path: source.to_owned(),
+        })
+    })
+}
+
+/// The allocator refused memory the budget allowed (the machine has less free than assumed).
+fn out_of_memory(source: &str) -> LoadError {
+    LoadError::Io {
+        path: source.to_owned(),
+        source: std::io::Error::from(std::io::ErrorKind::OutOfMemory),
+    }
+}
+
+fn check_budget(needed_bytes: u64, options: &LoadOptions, source: &str) -> Result<(), LoadError> {
+    if needed_bytes > options.memory_budget_bytes {
+        Err(LoadError::TooLarge {
+            needed_bytes,
+            budget_bytes: options.memory_budget_bytes,
+            path: source.to_owned(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mem_available_is_parsed_from_meminfo() {
+        let text =
+            "MemTotal:       16318480 kB\nMemFree:         1000 kB\nMemAvailable:    8000000 kB\n";
+        assert_eq!(mem_available_bytes(text), Some(8_000_000 * 1024));
+        assert_eq!(mem_available_bytes("MemTotal: 5 kB\n"), None);
+        assert_eq!(mem_available_bytes("MemAvailable: lots kB\n"), None);
+    }
+
+    #[test]
+    fn default_budget_is_positive() {
+        assert!(default_memory_budget() > 0);
+    }
+
+    /// `load_file` reads blocks from the file; `load_bytes` from memory: damaged files must give
+    /// the same result either way.
+    #[test]
+    fn reading_blocks_from_the_file_matches_reading_them_from_memory() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/blender/multilayer_zip_32.exr"
+        );
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{e}: {path}"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cancel = AtomicBool::new(false);
+        let options = LoadOptions::default();
+        let mut compared = 0;
+        // Whole, cut inside the pixel blocks, cut inside the offset table.
+        for len in [bytes.len(), bytes.len() * 2 / 3, bytes.len() - 1, 400] {
+            let data = bytes.get(..len).unwrap_or_default();
+            let file = dir.path().join(format!("cut_{len}.exr"));
+            std::fs::write(&file, data).unwrap_or_else(|e| panic!("{e}"));
+            let from_file = load_file(&file, &options, &mut |_| {}, &cancel);
+            let from_bytes = load_bytes(data, "mem", &options, &mut |_| {}, &cancel);
+            match (from_file, from_bytes) {
+                (Ok(a), Ok(b)) => assert_eq!(a.parts, b.parts, "cut at {len}"),
+                (
+                    Err(LoadError::Invalid { reason: a, .. }),
+                    Err(LoadError::Invalid { reason: b, .. }),
+                ) => {
+                    assert_eq!(a, b, "cut at {len}");
+                }
+                (a, b) => panic!("cut at {len}: {a:?} vs {b:?}"),
+            }
+            compared += 1;
+        }
+        assert_eq!(compared, 4);
+        // A cut inside the pixel data is reported on the parts, not silently zero-filled.
+        let cut = dir.path().join(format!("cut_{}.exr", bytes.len() * 2 / 3));
+        match load_file(&cut, &options, &mut |_| {}, &cancel) {
+            Ok(image) => assert!(image.parts.iter().any(|p| p.pixel_error.is_some())),
+            Err(error) => assert!(error.to_string().contains("truncated"), "{error}"),
+        }
+    }
+}

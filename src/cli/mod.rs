@@ -1,0 +1,227 @@
+//! The command-line interface: `info`, `check`, `export`.
+//!
+//! Errors are reported once, here at the edge, as `exrprobe: <message>` on stderr; every message
+//! ends with the path it is about. The JSON formats are documented in `docs/CLI.md`.
+
+use std::io::{self};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+
+use exrprobe_core::analysis::{Analysis, analyze_summarized};
+use exrprobe_core::export::NpyDtype;
+use exrprobe_core::load::{
+    ChannelFilter, LoadError, LoadOptions, default_memory_budget, load_file, summarize_file,
+};
+use exrprobe_core::model::Image;
+use exrprobe_core::naming::detect_depth;
+
+mod check;
+mod export;
+mod info;
+
+use check::run_check;
+use export::{ExportRequest, run_export};
+use info::run_info;
+
+/// Viewer and checker for OpenEXR renders. With files and no command, opens the viewer.
+#[derive(Debug, clap::Parser)]
+#[command(name = "exrprobe", version, args_conflicts_with_subcommands = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// EXR files to open in the viewer.
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Header, channel table with statistics, detected RGB and depth, findings.
+    Info {
+        /// EXR files to describe.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// One JSON object per file, one per line (see docs/CLI.md).
+        #[arg(long)]
+        json: bool,
+        /// Refuse files whose decoded pixels need more memory than this (e.g. 8G, 512M, bytes).
+        #[arg(long, value_name = "BYTES", value_parser = parse_byte_size)]
+        memory_budget: Option<u64>,
+    },
+    /// Checks files and folders (recursively, *.exr): one line per file, exit code 0 / 1 / 2.
+    ///
+    /// Exit code: 0 when no file has an error-level finding, 1 when some file has one, 2 when
+    /// some file could not be read (2 wins over 1).
+    Check {
+        /// EXR files, and folders to search recursively for *.exr (any case).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// One JSON object per file, one per line (see docs/CLI.md).
+        #[arg(long)]
+        json: bool,
+        /// Total memory for decoded pixels of the files checked at once (e.g. 8G, 512M, bytes).
+        #[arg(long, value_name = "BYTES", value_parser = parse_byte_size)]
+        memory_budget: Option<u64>,
+    },
+    /// Exports the depth channel (or any channel, or all) to NumPy .npy / .npz.
+    Export {
+        /// The EXR file to export from.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Channel to export (default: the detected depth channel). Multi-part: PART/CHANNEL.
+        #[arg(long, value_name = "NAME")]
+        channel: Option<String>,
+        /// Output path (default: beside FILE, FILE's stem + .depth.npy / .CHANNEL.npy / .npz).
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: Option<PathBuf>,
+        /// f32: little-endian float32 for every channel; native: the file's own type (<f2/<f4/<u4).
+        #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
+        dtype: DtypeArg,
+        /// Export every decoded channel into one .npz, keyed by channel name.
+        #[arg(long, conflicts_with = "channel")]
+        all: bool,
+        /// Overwrite OUT if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Refuse files whose decoded pixels need more memory than this (e.g. 8G, 512M, bytes).
+        #[arg(long, value_name = "BYTES", value_parser = parse_byte_size)]
+        memory_budget: Option<u64>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DtypeArg {
+    F32,
+    Native,
+}
+
+impl From<DtypeArg> for NpyDtype {
+    fn from(value: DtypeArg) -> Self {
+        match value {
+            DtypeArg::F32 => NpyDtype::F32,
+            DtypeArg::Native => NpyDtype::Native,
+        }
+    }
+}
+
+/// Exit code for files that could not be read (and for usage errors, as clap does).
+const EXIT_UNREADABLE: u8 = 2;
+/// Exit code of `check` when some file has an error-level finding.
+const EXIT_FAILED_CHECK: u8 = 1;
+
+/// Runs one CLI command; the exit code follows the README.
+pub fn run(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Info {
+            files,
+            json,
+            memory_budget,
+        } => run_info(&files, json, budget_or_default(memory_budget)),
+        Command::Check {
+            paths,
+            json,
+            memory_budget,
+        } => run_check(&paths, json, budget_or_default(memory_budget)),
+        Command::Export {
+            file,
+            channel,
+            output,
+            dtype,
+            all,
+            force,
+            memory_budget,
+        } => run_export(&ExportRequest {
+            file: &file,
+            channel: channel.as_deref(),
+            output: output.as_deref(),
+            dtype: dtype.into(),
+            all,
+            force,
+            memory_budget_bytes: budget_or_default(memory_budget),
+        }),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`exrprobe check … | head`) is not worth a message.
+            let broken_pipe = err
+                .downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe);
+            if !broken_pipe {
+                eprintln!("exrprobe: {err}");
+            }
+            ExitCode::from(EXIT_UNREADABLE)
+        }
+    }
+}
+
+fn budget_or_default(memory_budget: Option<u64>) -> u64 {
+    memory_budget.unwrap_or_else(default_memory_budget)
+}
+
+/// Parses a byte count: `8G`, `512M`, `1.5GiB`, `100000`. K/M/G/T are powers of 1024.
+pub fn parse_byte_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let invalid = || format!("expected a size such as 8G, 512M or 1000000 (bytes), got \"{text}\"");
+    let number: f64 = number.parse().map_err(|_| invalid())?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        _ => return Err(invalid()),
+    };
+    let bytes = (number * multiplier as f64).round();
+    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!(
+            "the memory budget must be at least 1 byte, got \"{text}\""
+        ));
+    }
+    Ok(bytes as u64)
+}
+
+/// Reads a file for `info` and `check`: the statistics of every channel, computed as it is
+/// decoded, and the samples of only the depth channel (whose distribution the findings need).
+fn load_for_report(path: &Path, memory_budget_bytes: u64) -> Result<(Image, Analysis), LoadError> {
+    let cancel = AtomicBool::new(false);
+    let summarized = summarize_file(
+        path,
+        &LoadOptions {
+            memory_budget_bytes,
+            ..LoadOptions::default()
+        },
+        &mut |header| ChannelFilter::only(detect_depth(header).channel()),
+        &mut |_| {},
+        &cancel,
+    )?;
+    Ok(analyze_summarized(summarized))
+}
+
+fn load_with(path: &Path, options: &LoadOptions) -> Result<Image, LoadError> {
+    let cancel = AtomicBool::new(false);
+    load_file(path, options, &mut |_| {}, &cancel)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes_parse_with_binary_units() {
+        assert_eq!(parse_byte_size("1000").unwrap(), 1000);
+        assert_eq!(parse_byte_size("8G").unwrap(), 8 << 30);
+        assert_eq!(parse_byte_size("512m").unwrap(), 512 << 20);
+        assert_eq!(parse_byte_size("1.5GiB").unwrap(), 3 << 29);
+        assert_eq!(parse_byte_size(" 2 KB ").unwrap(), 2048);
+        assert!(parse_byte_size("0").is_err());
+        assert!(parse_byte_size("8X").is_err());
+        assert!(parse_byte_size("G").is_err());
+        assert!(parse_byte_size("").is_err());
+    }
+}

@@ -1,0 +1,604 @@
+//! The viewer application: the [`ViewerState`] plus what lives outside it — the worker threads,
+//! the GPU textures, the file dialogs and the egui context — and the code that runs the
+//! [`Effect`]s the state asks for.
+//!
+//! One frame ([`ExrProbeApp::show`]): drain worker results into the state → draw panels
+//! (`frame.rs`) and views (`views/`), which read the state and emit commands → apply the
+//! commands → run their effects → request the textures the state now wants.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::actions;
+use super::command::{Command, Effect, SaveOffer};
+use super::dialogs::{DialogOutcome, Dialogs, NO_DIALOG_MESSAGE};
+use super::frame;
+use super::loader::{Source, Worker, WorkerMsg};
+use super::panels::channels::ChannelSelection;
+use super::panels::probe::ProbePos;
+use super::panels::probe::probe_ui_highlighted;
+use super::state::{DepthSettings, Document, Message, Persisted, ViewerState};
+use super::textures::{
+    RenderJob, RenderKey, RenderWhat, Slot, TextureCache, Wanted, compose_side_by_side, encode_png,
+};
+use super::view::ViewState;
+use super::views;
+use super::views::ViewsCache;
+
+const PERSIST_KEY: &str = "exrprobe";
+
+/// The viewer.
+pub struct ExrProbeApp {
+    state: ViewerState,
+    ctx: Option<egui::Context>,
+    worker: Worker,
+    textures: TextureCache,
+    views: ViewsCache,
+    /// Screen rectangles of the RGB and depth canvases in the last frame.
+    canvas_rects: Option<(egui::Rect, egui::Rect)>,
+    /// The document generation the window title names.
+    title_generation: u64,
+    /// Native dialogs, or none (tests).
+    dialogs: Dialogs,
+    /// Commands queued from outside the frame (tests, the benchmark).
+    pending: Vec<Command>,
+    /// When the process started, for the start-to-image measurement.
+    started: Instant,
+    /// Seconds from start until the first document's image was on screen.
+    pub first_image_secs: Option<f64>,
+}
+
+impl Default for ExrProbeApp {
+    fn default() -> Self {
+        Self::new(None)
+    }
+}
+
+impl ExrProbeApp {
+    /// Creates the app; with a creation context, restores persisted settings (Open Recent, …).
+    pub fn new(cc: Option<&eframe::CreationContext<'_>>) -> Self {
+        let persisted: Persisted = cc
+            .and_then(|cc| cc.storage)
+            .and_then(|storage| eframe::get_value(storage, PERSIST_KEY))
+            .unwrap_or_default();
+        let mut worker = Worker::default();
+        if let Some(cc) = cc {
+            worker.set_context(&cc.egui_ctx);
+        }
+        Self {
+            state: ViewerState::new(persisted),
+            ctx: cc.map(|cc| cc.egui_ctx.clone()),
+            worker,
+            textures: TextureCache::default(),
+            views: ViewsCache::default(),
+            canvas_rects: None,
+            title_generation: 0,
+            dialogs: Dialogs::Native,
+            pending: Vec::new(),
+            started: Instant::now(),
+            first_image_secs: None,
+        }
+    }
+
+    /// Creates the app and opens `files` (the command line), taking over `worker`, which may
+    /// already be loading the first file (started with the process, before the window existed); `started` is when the process
+    /// started, for the start-to-image measurement.
+    pub fn starting(
+        cc: Option<&eframe::CreationContext<'_>>,
+        files: Vec<PathBuf>,
+        worker: Worker,
+        started: Instant,
+    ) -> Self {
+        let mut app = Self::new(cc);
+        app.started = started;
+        app.worker = worker;
+        if let Some(cc) = cc {
+            app.worker.set_context(&cc.egui_ctx);
+        }
+        let first = files.first().map(|path| Source::File(path.clone()));
+        let preloading = app.worker.load.as_ref().map(|load| &load.source);
+        if first.is_some() && preloading == first.as_ref() {
+            app.state.adopt_files(files, 0);
+        } else if !files.is_empty() {
+            app.execute(Command::Open(files));
+        }
+        app
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Reading, for tests and the benchmark.
+
+    pub fn state(&self) -> &ViewerState {
+        &self.state
+    }
+
+    pub fn document(&self) -> Option<&Document> {
+        self.state.document()
+    }
+
+    pub fn messages(&self) -> &[Message] {
+        self.state.messages()
+    }
+
+    pub fn selection(&self) -> ChannelSelection {
+        self.state.selection()
+    }
+
+    pub fn files(&self) -> &[Source] {
+        self.state.files()
+    }
+
+    pub fn current_file(&self) -> Option<usize> {
+        self.state.current_file()
+    }
+
+    pub fn view_state(&self) -> &ViewState {
+        self.state.view()
+    }
+
+    pub fn depth_settings(&self) -> DepthSettings {
+        self.state.depth_settings()
+    }
+
+    pub fn exposure(&self) -> f32 {
+        self.state.exposure()
+    }
+
+    pub fn recent(&self) -> &[PathBuf] {
+        self.state.recent()
+    }
+
+    pub fn probe(&self) -> Option<ProbePos> {
+        self.state.probe()
+    }
+
+    pub fn is_pinned(&self) -> bool {
+        self.state.is_pinned()
+    }
+
+    pub fn depth_range(&self) -> Option<(f64, f64)> {
+        self.state.depth_range()
+    }
+
+    pub fn save_offer(&self) -> Option<&SaveOffer> {
+        self.state.save_offer()
+    }
+
+    /// Screen rectangles of the RGB and depth canvases in the last frame (`None` before a
+    /// document was shown).
+    pub fn canvas_rects(&self) -> Option<(egui::Rect, egui::Rect)> {
+        self.state.document().and(self.canvas_rects)
+    }
+
+    /// Size in texels of the texture shown in a view (smaller than the image when it had to be
+    /// downsampled to fit the GPU's `max_texture_side`).
+    pub fn shown_texture_size(&self, slot: Slot) -> Option<[usize; 2]> {
+        self.textures.shown(slot).map(|s| s.size)
+    }
+
+    /// Number of texture uploads so far.
+    pub fn texture_uploads(&self) -> u64 {
+        self.textures.uploads
+    }
+
+    /// True while a load, export, save or render runs in the background.
+    pub fn is_busy(&self) -> bool {
+        !self.worker.is_idle()
+    }
+
+    /// Chooses native file dialogs or none (tests simulate a system without a dialog backend).
+    pub fn set_dialogs(&mut self, dialogs: Dialogs) {
+        self.dialogs = dialogs;
+    }
+
+    /// Queues a command for the end of the current (or next) frame.
+    pub fn push_command(&mut self, command: Command) {
+        self.pending.push(command);
+    }
+
+    /// Blocks until background work is done (or `timeout` passes), applying results as they
+    /// arrive. Returns `true` when idle. For tests and the benchmark; the UI never blocks.
+    pub fn wait_for_background_work(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while !self.worker.is_idle() {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            if let Some(msg) = self.worker.recv_timeout(deadline - now) {
+                self.handle_msg(msg);
+            }
+        }
+        true
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Commands and effects.
+
+    /// Applies one command now and runs its effects. The frame applies the commands it produced
+    /// through here; tests call it directly (dialogs are bypassed by passing paths).
+    pub fn execute(&mut self, command: Command) {
+        for effect in self.state.apply(command) {
+            self.run(effect);
+        }
+    }
+
+    fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::Load(source) => {
+                self.worker.start_load(source);
+            }
+            Effect::PickFilesToOpen { directory } => {
+                match self.dialogs.pick_exr_files(directory.as_deref()) {
+                    DialogOutcome::Chosen(paths) => self.execute(Command::Open(paths)),
+                    DialogOutcome::Cancelled => {}
+                    DialogOutcome::Unavailable => self.state.error(NO_DIALOG_MESSAGE.to_owned()),
+                }
+            }
+            Effect::PickSavePath {
+                default_path,
+                extension,
+                command,
+            } => match self.dialogs.pick_save_path(&default_path, extension) {
+                DialogOutcome::Chosen(path) => self.execute(command.with_path(path)),
+                DialogOutcome::Cancelled => {}
+                DialogOutcome::Unavailable => {
+                    let offer = SaveOffer {
+                        command: Box::new(command.with_path(default_path.clone())),
+                        replaces_existing: default_path.exists(),
+                        path: default_path,
+                    };
+                    self.execute(Command::OfferSave(offer));
+                }
+            },
+            Effect::WriteExport {
+                image,
+                channel,
+                what,
+                path,
+            } => {
+                self.worker
+                    .start_task(format!("Exporting {what}…"), move || {
+                        let dtype = exrprobe_core::export::NpyDtype::F32;
+                        let result = match channel {
+                            Some(c) => match image.channel(c) {
+                                Some(ch) => {
+                                    exrprobe_core::export::write_npy(ch, dtype, &path, true)
+                                }
+                                None => {
+                                    return Err(format!("Cannot export {what}: no such channel"));
+                                }
+                            },
+                            None => exrprobe_core::export::write_npz(&image, dtype, &path, true),
+                        };
+                        result
+                            .map(|()| format!("Exported {what} to {}", path.display()))
+                            .map_err(|e| format!("Export failed: {e}"))
+                    });
+            }
+            Effect::WriteViewPng { image, path } => self.write_view_png(image, path),
+            Effect::CopyText(text) => {
+                if let Some(ctx) = &self.ctx {
+                    ctx.copy_text(text);
+                }
+            }
+            Effect::CloseWindow => {
+                if let Some(ctx) = &self.ctx {
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
+        }
+    }
+
+    /// Saves what the views show: the worker renders the shown keys again from the model.
+    fn write_view_png(&mut self, image: Arc<exrprobe_core::model::Image>, path: PathBuf) {
+        let rgb = self.textures.shown(Slot::Rgb).map(|s| s.key.clone());
+        let depth = self.textures.shown(Slot::Depth).map(|s| s.key.clone());
+        if rgb.is_none() && depth.is_none() {
+            self.state
+                .error("Nothing to save yet: the views are still rendering".to_owned());
+            return;
+        }
+        self.worker.start_task("Saving PNG…".to_owned(), move || {
+            let render = |key: Option<RenderKey>| -> Result<Option<Arc<egui::ColorImage>>, String> {
+                let Some(key) = key else { return Ok(None) };
+                let job = RenderJob {
+                    image: Arc::clone(&image),
+                };
+                job.run(key)
+                    .result
+                    .map(|rendered| Some(rendered.image))
+                    .map_err(|e| format!("Cannot save the view: {e}"))
+            };
+            let (rgb, depth) = (render(rgb)?, render(depth)?);
+            let (width, height, rgba) = compose_side_by_side(rgb.as_deref(), depth.as_deref());
+            let png = encode_png(width, height, &rgba)
+                .map_err(|e| format!("Cannot save the view: {e}: {}", path.display()))?;
+            exrprobe_core::export::write_bytes(&png, &path, true)
+                .map(|()| format!("Saved the view to {}", path.display()))
+                .map_err(|e| format!("Cannot save the view: {e}"))
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Worker results.
+
+    fn drain_worker(&mut self) {
+        while let Some(msg) = self.worker.try_recv() {
+            self.handle_msg(msg);
+        }
+    }
+
+    fn handle_msg(&mut self, msg: WorkerMsg) {
+        if !self.worker.accept(&msg) {
+            return; // stale: superseded load
+        }
+        match msg {
+            WorkerMsg::LoadProgress { .. } => {}
+            WorkerMsg::Loaded(loaded) => {
+                log::info!(
+                    "decoded {} in {:.3} s, showing it",
+                    loaded.source.label(),
+                    loaded.load_duration.as_secs_f64()
+                );
+                self.state.document_loaded(*loaded);
+            }
+            WorkerMsg::Analysed {
+                generation,
+                analysis,
+            } => self.state.analysis_ready(generation, analysis),
+            WorkerMsg::LoadFailed {
+                source, message, ..
+            } => self.state.load_failed(&source, &message),
+            WorkerMsg::TaskDone { result, .. } => self.state.task_done(result),
+            WorkerMsg::Rendered(rendered) => {
+                let current = self
+                    .state
+                    .document()
+                    .is_some_and(|d| d.generation == rendered.key.generation);
+                match (&self.ctx, current) {
+                    (Some(ctx), true) => self.textures.receive(ctx, *rendered),
+                    // From an older document (or no window): only the render is over.
+                    _ => self.textures.forget_pending(&rendered.key),
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Textures.
+
+    fn wanted(&self, slot: Slot, max_texture_side: usize) -> Option<RenderKey> {
+        let doc = self.state.document()?;
+        let what = match slot {
+            Slot::Rgb => match (self.state.solo_mapping(), self.state.rgb_layer()) {
+                (Some((channel, mapping)), _) => RenderWhat::Scalar { channel, mapping },
+                (None, Some(layer)) => RenderWhat::Rgb {
+                    r: layer.r,
+                    g: layer.g,
+                    b: layer.b,
+                    a: layer.a,
+                    exposure_stops: self.state.exposure(),
+                },
+                (None, None) => return None,
+            },
+            Slot::Depth => RenderWhat::Scalar {
+                channel: self.state.selection().depth?,
+                mapping: self.state.depth_mapping()?,
+            },
+        };
+        Some(RenderKey {
+            generation: doc.generation,
+            slot,
+            what,
+            max_texture_side,
+        })
+    }
+
+    /// The texture key a view wants at the current GPU limit.
+    fn wanted_now(&self, slot: Slot) -> Option<RenderKey> {
+        self.wanted(slot, self.max_texture_side())
+    }
+
+    fn max_texture_side(&self) -> usize {
+        self.ctx
+            .as_ref()
+            .map_or(2048, |ctx| ctx.input(|i| i.max_texture_side))
+    }
+
+    /// Starts renders for textures whose key changed (never per frame otherwise).
+    fn request_textures(&mut self) {
+        let Some(doc) = self.state.document() else {
+            self.textures.clear();
+            return;
+        };
+        let image = Arc::clone(&doc.image);
+        for slot in [Slot::Rgb, Slot::Depth] {
+            let wanted = match self.wanted_now(slot) {
+                Some(key) => Wanted::Key(key),
+                None => Wanted::Nothing,
+            };
+            if let Some(key) = self.textures.needs_render(slot, wanted) {
+                self.worker.start_render(
+                    key,
+                    RenderJob {
+                        image: Arc::clone(&image),
+                    },
+                );
+            }
+        }
+    }
+}
+
+impl ExrProbeApp {
+    /// Draws the whole window and applies the commands it produced. `eframe::App::ui` calls
+    /// this; tests drive it directly with `egui_kittest::Harness::new_ui_state`.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        if self.ctx.is_none() {
+            self.ctx = Some(ctx.clone());
+        }
+        self.worker.set_context(&ctx);
+        self.drain_worker();
+        if let Some(next) = self.state.expire_messages(std::time::Instant::now()) {
+            ctx.request_repaint_after(next);
+        }
+
+        let mut commands: Vec<Command> = std::mem::take(&mut self.pending);
+        commands.extend(actions::commands_from_keys(
+            &ctx,
+            ctx.egui_wants_keyboard_input(),
+        ));
+        let state = &self.state;
+        egui::Panel::top("menu_bar").show(ui, |ui| {
+            egui::MenuBar::new().ui(ui, |ui| frame::menu_bar(ui, state, &mut commands));
+        });
+        egui::Panel::bottom("status_bar").show(ui, |ui| frame::status_bar(ui, state, &self.worker));
+        if !state.messages().is_empty() || state.save_offer().is_some() {
+            egui::Panel::top("messages")
+                .show(ui, |ui| frame::messages_ui(ui, state, &mut commands));
+        }
+        if let Some(doc) = state.document().cloned() {
+            self.document_panels(ui, &doc, &mut commands);
+        } else {
+            let worker = &self.worker;
+            if state.files().len() > 1 {
+                egui::Panel::left("channels")
+                    .default_size(300.0)
+                    .show(ui, |ui| frame::file_list(ui, state, &mut commands));
+            }
+            egui::CentralPanel::default()
+                .show(ui, |ui| frame::welcome(ui, state, worker, &mut commands));
+        }
+        commands.extend(frame::windows(&ctx, &self.state));
+        commands.extend(frame::drag_and_drop(&ctx));
+
+        // Commands change what the next frame shows (a histogram drag's range, a window opened
+        // from a menu): draw it now, not at the next input event. Likewise for what a click or
+        // key press opens that egui only draws from the next frame on (a context menu).
+        let pressed = ctx.input(|i| {
+            i.events.iter().any(|e| {
+                matches!(
+                    e,
+                    egui::Event::PointerButton { .. } | egui::Event::Key { .. }
+                )
+            })
+        });
+        if !commands.is_empty() || pressed {
+            ctx.request_repaint();
+        }
+        for command in commands {
+            self.execute(command);
+        }
+        self.request_textures();
+        self.update_title(&ctx);
+    }
+
+    /// The side panels, the histogram and the two views of an open document.
+    fn document_panels(&mut self, ui: &mut egui::Ui, doc: &Document, commands: &mut Vec<Command>) {
+        let state = &self.state;
+        let panels = state.panels();
+        if panels.left {
+            egui::Panel::left("channels")
+                .default_size(300.0)
+                .show(ui, |ui| frame::left_panel(ui, state, doc, commands));
+        }
+        if panels.probe {
+            egui::Panel::right("probe")
+                .default_size(280.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::both()
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| {
+                            probe_ui_highlighted(
+                                ui,
+                                &doc.image,
+                                state.probe(),
+                                state.is_pinned(),
+                                &state.probe_highlight(),
+                            );
+                        });
+                });
+        }
+        if panels.histogram {
+            egui::Panel::bottom("histogram")
+                .resizable(true)
+                .default_size(190.0)
+                .show(ui, |ui| frame::histogram_panel(ui, state, doc, commands));
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            let area = ui.available_rect_before_wrap();
+            let layout = views::layout(area, &self.state, doc, self.views.banner_height());
+            self.canvas_rects = Some((layout.rgb_canvas, layout.depth_canvas));
+            // Layout and pointer first, so that this frame paints what the pointer did.
+            self.execute(layout.laid_out(doc, ui.ctx().pixels_per_point()));
+            for command in views::interact(ui, &layout, &self.state, doc) {
+                self.execute(command);
+            }
+            let placeholders = views::Placeholders {
+                rgb: self.placeholder(Slot::Rgb),
+                depth: self.placeholder(Slot::Depth),
+            };
+            commands.extend(views::paint(
+                ui,
+                &layout,
+                &self.state,
+                doc,
+                &self.textures,
+                &mut self.views,
+                placeholders,
+            ));
+        });
+        if self.first_image_secs.is_none()
+            && (self.textures.shown(Slot::Rgb).is_some()
+                || self.textures.shown(Slot::Depth).is_some())
+        {
+            let secs = self.started.elapsed().as_secs_f64();
+            self.first_image_secs = Some(secs);
+            log::info!("first image on screen {secs:.3} s after start");
+        }
+    }
+
+    /// Text shown in a view without a texture: why there is nothing, the render's error, or that
+    /// it is on its way.
+    fn placeholder(&self, slot: Slot) -> Option<String> {
+        if self.textures.shown(slot).is_some() {
+            return None;
+        }
+        let Some(key) = self.wanted_now(slot) else {
+            return Some(match slot {
+                Slot::Rgb => "No colour layer in this file — choose a channel to view".to_owned(),
+                Slot::Depth => "No depth channel found — choose one in the channel list".to_owned(),
+            });
+        };
+        Some(
+            self.textures
+                .error_for(&key)
+                .map_or_else(|| "Rendering…".to_owned(), str::to_owned),
+        )
+    }
+
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let doc = self.state.document();
+        let generation = doc.map_or(0, |d| d.generation);
+        if generation != self.title_generation {
+            self.title_generation = generation;
+            let title = match doc {
+                Some(doc) => format!("{} — exrprobe", doc.source.label()),
+                None => "exrprobe".to_owned(),
+            };
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
+        }
+    }
+}
+
+impl eframe::App for ExrProbeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, PERSIST_KEY, &self.state.persisted());
+    }
+}

@@ -1,0 +1,560 @@
+//! The parts of a frame around the two image views: the menu bar, messages, status bar, side
+//! panels, the welcome view, windows and drag and drop. Every function here reads the
+//! [`ViewerState`] and returns or pushes [`Command`]s; only `ExrProbeApp::show` applies them.
+
+use egui::{Color32, RichText};
+use exrprobe_core::model::ChannelRef;
+
+use super::actions::{Action, action_button, action_checkbox};
+use super::command::{Command, ExportKind, LayoutMode};
+use super::dialogs::NO_DIALOG_MESSAGE;
+use super::loader::Worker;
+use super::panels::channels::{ChannelAction, channels_ui};
+use super::panels::histogram::{HistogramAction, HistogramSettings, histogram_ui};
+use super::panels::info::info_ui;
+use super::panels::shortcuts::shortcuts_ui;
+use super::state::{Document, HistogramTarget, MessageKind, ViewerState};
+use exrprobe_core::colormap::Colormap;
+
+pub(super) fn menu_bar(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
+    let has_doc = state.document().is_some();
+    ui.menu_button("File", |ui| {
+        action_button(ui, Action::Open, true, commands);
+        ui.menu_button("Open Recent", |ui| recent_menu(ui, state, commands));
+        let examples = crate::examples::examples();
+        ui.menu_button("Open example", |ui| {
+            if examples.is_empty() {
+                ui.label(RichText::new("No examples built in").weak());
+            }
+            for (i, example) in examples.iter().enumerate() {
+                if ui
+                    .button(example.name)
+                    .on_hover_text(example.description)
+                    .clicked()
+                {
+                    commands.push(Command::OpenExample(i));
+                }
+            }
+        });
+        action_button(ui, Action::Reload, !state.files().is_empty(), commands);
+        ui.separator();
+        let depth_ok = has_doc && state.selection().depth.is_some();
+        action_button(ui, Action::ExportDepth, depth_ok, commands);
+        action_button(ui, Action::ExportChannel, has_doc, commands);
+        action_button(ui, Action::ExportAll, has_doc, commands);
+        action_button(ui, Action::SavePng, has_doc, commands);
+        ui.separator();
+        action_button(ui, Action::Quit, true, commands);
+    });
+    ui.menu_button("View", |ui| view_menu(ui, state, commands));
+    ui.menu_button("Help", |ui| {
+        action_button(ui, Action::ShowShortcuts, true, commands);
+        action_button(ui, Action::ShowAbout, true, commands);
+    });
+}
+
+fn recent_menu(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
+    if state.recent().is_empty() {
+        ui.label(RichText::new("No recent files").weak());
+    }
+    for path in state.recent() {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if ui
+            .button(name)
+            .on_hover_text(path.display().to_string())
+            .clicked()
+        {
+            commands.push(Command::OpenRecent(path.clone()));
+        }
+    }
+    if !state.recent().is_empty() {
+        ui.separator();
+        if ui.button("Clear recent files").clicked() {
+            commands.push(Command::ClearRecent);
+        }
+    }
+}
+
+fn view_menu(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
+    let has_doc = state.document().is_some();
+    for action in [
+        Action::Fit,
+        Action::OneToOne,
+        Action::ZoomIn,
+        Action::ZoomOut,
+    ] {
+        action_button(ui, action, true, commands);
+    }
+    ui.separator();
+    ui.menu_button("Layout", |ui| {
+        for (mode, label) in [
+            (LayoutMode::Auto, "Automatic"),
+            (LayoutMode::SideBySide, "Side by side"),
+            (LayoutMode::Stacked, "Stacked"),
+        ] {
+            if ui.radio(state.layout() == mode, label).clicked() {
+                commands.push(Command::SetLayout(mode));
+            }
+        }
+    });
+    let settings = state.depth_settings();
+    ui.menu_button("Colormap", |ui| {
+        for map in Colormap::ALL {
+            if ui.radio(settings.colormap == map, map.label()).clicked() {
+                commands.push(Command::SetColormap(map));
+            }
+        }
+    });
+    let mut invert = settings.invert;
+    if ui
+        .checkbox(&mut invert, "Invert depth (near bright)")
+        .changed()
+    {
+        commands.push(Command::SetInvert(invert));
+    }
+    let mut log = settings.log;
+    if ui.checkbox(&mut log, "Logarithmic depth").changed() {
+        commands.push(Command::SetLogScale(log));
+    }
+    action_checkbox(
+        ui,
+        Action::ToggleCheckerboard,
+        state.checkerboard(),
+        commands,
+    );
+    ui.separator();
+    let panels = state.panels();
+    action_checkbox(ui, Action::ToggleLeftPanel, panels.left, commands);
+    action_checkbox(ui, Action::ToggleProbePanel, panels.probe, commands);
+    action_checkbox(ui, Action::ToggleHistogram, panels.histogram, commands);
+    action_button(ui, Action::ShowInfo, has_doc, commands);
+}
+
+pub(super) fn messages_ui(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
+    if let Some(offer) = state.save_offer() {
+        egui::Frame::new()
+            .fill(Color32::from_rgb(110, 85, 20))
+            .inner_margin(6.0)
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    let name = offer
+                        .path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| offer.path.display().to_string());
+                    let text = format!(
+                        "{NO_DIALOG_MESSAGE} Save to the default file beside the EXR instead: \
+                         {}{}?",
+                        offer.path.display(),
+                        if offer.replaces_existing {
+                            " (it exists and will be replaced)"
+                        } else {
+                            ""
+                        }
+                    );
+                    ui.label(RichText::new(text).color(Color32::WHITE));
+                    if ui
+                        .button(format!("Save as {name}"))
+                        .on_hover_text(offer.path.display().to_string())
+                        .clicked()
+                    {
+                        commands.push((*offer.command).clone());
+                    }
+                    if ui.button("Cancel").clicked() {
+                        commands.push(Command::DismissSaveOffer);
+                    }
+                });
+            });
+    }
+    for (i, message) in state.messages().iter().enumerate() {
+        let (fill, icon) = match message.kind {
+            MessageKind::Error => (Color32::from_rgb(110, 30, 30), "Error:"),
+            MessageKind::Info => (Color32::from_rgb(30, 80, 45), "Done:"),
+        };
+        egui::Frame::new()
+            .fill(fill)
+            .inner_margin(6.0)
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    if ui
+                        .button("×")
+                        .on_hover_text("Dismiss this message")
+                        .clicked()
+                    {
+                        commands.push(Command::DismissMessage(i));
+                    }
+                    ui.label(
+                        RichText::new(format!("{icon} {}", message.text)).color(Color32::WHITE),
+                    );
+                });
+            });
+    }
+}
+
+pub(super) fn status_bar(ui: &mut egui::Ui, state: &ViewerState, worker: &Worker) {
+    ui.horizontal(|ui| {
+        if let Some(doc) = state.document() {
+            ui.label(RichText::new(doc.source.label()).strong())
+                .on_hover_text(doc.image.source.clone());
+            if let Some(part) = doc.image.part(0) {
+                let dw = part.data_window;
+                ui.label(format!("{}×{}", dw.width, dw.height));
+            }
+            let parts = doc.image.parts.len() as u64;
+            let channels = doc.image.channels().count() as u64;
+            ui.label(format!(
+                "{} {}, {} {}",
+                parts,
+                if parts == 1 { "part" } else { "parts" },
+                channels,
+                if channels == 1 { "channel" } else { "channels" },
+            ));
+            if state.files().len() > 1
+                && let Some(i) = state.current_file()
+            {
+                ui.label(format!("file {}/{}", i + 1, state.files().len()));
+            }
+            ui.separator();
+        } else {
+            ui.label("No file open");
+        }
+        if let Some(load) = &worker.load {
+            if load.analysing {
+                ui.spinner();
+                ui.label(format!("Analysing {}…", load.source.label()))
+                    .on_hover_text("Statistics and findings follow in a moment");
+            } else {
+                ui.add(
+                    egui::ProgressBar::new(load.fraction as f32)
+                        .desired_width(160.0)
+                        .show_percentage()
+                        .text(format!("Loading {}", load.source.label())),
+                );
+            }
+        }
+        for task in &worker.tasks {
+            ui.spinner();
+            ui.label(&task.label);
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if state.document().is_some() {
+                let ppp = ui.ctx().pixels_per_point();
+                ui.label(format!("{:.0} %", state.view().zoom * ppp * 100.0))
+                    .on_hover_text("Zoom: screen pixels per image pixel");
+                ui.separator();
+                if let Some(summary) = probe_summary(state) {
+                    ui.label(RichText::new(summary).monospace());
+                }
+            }
+        });
+    });
+}
+
+/// "x 12 y 34 · Z = 7.2127 · RGB 0.1 0.2 0.3" for the status bar.
+fn probe_summary(state: &ViewerState) -> Option<String> {
+    let doc = state.document()?;
+    let pos = state.probe()?;
+    let part = doc.image.part(pos.part)?;
+    let x = i64::from(part.data_window.x) + pos.col as i64;
+    let y = i64::from(part.data_window.y) + pos.row as i64;
+    let mut text = format!("x {x}  y {y}");
+    if let Some(depth) = state.selection().depth
+        && depth.part == pos.part
+        && let Some(ch) = doc.image.channel(depth)
+        && let Some(v) = ch.value_at(
+            pos.col / ch.sampling.0.max(1),
+            pos.row / ch.sampling.1.max(1),
+        )
+    {
+        text.push_str(&format!("  ·  {} = {v}", ch.name));
+    }
+    if let Some(layer) = state.rgb_layer().filter(|l| l.part == pos.part) {
+        let value = |c: ChannelRef| {
+            doc.image
+                .channel(c)
+                .and_then(|ch| ch.value_at(pos.col, pos.row))
+                .map_or_else(|| "–".to_owned(), |v| v.to_string())
+        };
+        text.push_str(&format!(
+            "  ·  RGB {} {} {}",
+            value(layer.r),
+            value(layer.g),
+            value(layer.b)
+        ));
+    }
+    if state.is_pinned() {
+        text.push_str("  (pinned)");
+    }
+    Some(text)
+}
+
+pub(super) fn file_list(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
+    ui.heading("Files");
+    egui::ScrollArea::vertical()
+        .id_salt("file_list")
+        .auto_shrink([false, true])
+        .max_height(200.0)
+        .show(ui, |ui| {
+            for (i, source) in state.files().iter().enumerate() {
+                let selected = state.current_file() == Some(i);
+                let response = ui.selectable_label(selected, source.label());
+                let response = match source.path() {
+                    Some(path) => response.on_hover_text(path.display().to_string()),
+                    None => response,
+                };
+                if response.clicked() && !selected {
+                    commands.push(Command::SelectFile(i));
+                }
+            }
+        });
+    ui.label(RichText::new("Up/Down or PageUp/PageDown step through the files").weak());
+    ui.separator();
+}
+
+pub(super) fn left_panel(
+    ui: &mut egui::Ui,
+    state: &ViewerState,
+    doc: &Document,
+    commands: &mut Vec<Command>,
+) {
+    if state.files().len() > 1 {
+        file_list(ui, state, commands);
+    }
+    egui::ScrollArea::both()
+        .id_salt("channel_tree")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            if let Some(action) = channels_ui(ui, &doc.image, &doc.analysis, &state.selection()) {
+                commands.push(match action {
+                    ChannelAction::SetRgbLayer(i) => Command::SetRgbLayer(i),
+                    ChannelAction::SetDepth(c) => Command::SetDepth(c),
+                    ChannelAction::Solo(c) => Command::Solo(c),
+                    ChannelAction::Export(c) => Command::Export {
+                        kind: ExportKind::Channel(Some(c)),
+                        path: None,
+                    },
+                });
+            }
+        });
+}
+
+pub(super) fn histogram_panel(
+    ui: &mut egui::Ui,
+    state: &ViewerState,
+    doc: &Document,
+    commands: &mut Vec<Command>,
+) {
+    let Some(target) = state.histogram_target() else {
+        ui.label("No depth channel: choose one in the channel list to see its histogram.");
+        return;
+    };
+    let (HistogramTarget::Depth(channel) | HistogramTarget::Solo(channel)) = target;
+    let Some(range) = state.histogram_range(target) else {
+        return;
+    };
+    let label = doc
+        .image
+        .qualified_name(channel)
+        .unwrap_or_else(|| "channel".to_owned());
+    let (Some(stats), Some(distribution)) = (
+        doc.analysis.stats.get(&channel),
+        doc.analysis.distribution(&doc.image, channel),
+    ) else {
+        ui.label(format!("{label} has no decoded pixels."));
+        return;
+    };
+    let settings = HistogramSettings {
+        log_counts: state.histogram_log_counts(),
+    };
+    match histogram_ui(ui, &label, stats, distribution, range, settings) {
+        Some(HistogramAction::SetRange(lo, hi)) => commands.push(match target {
+            HistogramTarget::Depth(_) => Command::SetDepthRange(lo, hi),
+            HistogramTarget::Solo(_) => Command::SetSoloRange(lo, hi),
+        }),
+        Some(HistogramAction::SetLogCounts(on)) => {
+            commands.push(Command::SetHistogramLogCounts(on));
+        }
+        None => {}
+    }
+}
+
+pub(super) fn welcome(
+    ui: &mut egui::Ui,
+    state: &ViewerState,
+    worker: &Worker,
+    commands: &mut Vec<Command>,
+) {
+    let rect = ui.available_rect_before_wrap();
+    let zone = rect.shrink(rect.size().min_elem().min(80.0) * 0.5);
+    ui.painter().rect(
+        zone,
+        12.0,
+        Color32::from_gray(30),
+        egui::Stroke::new(2.0, Color32::from_gray(80)),
+        egui::StrokeKind::Inside,
+    );
+    let inner =
+        egui::Rect::from_center_size(zone.center(), egui::vec2(zone.width().min(520.0), 300.0));
+    ui.scope_builder(egui::UiBuilder::new().max_rect(inner), |ui| {
+        ui.vertical_centered(|ui| welcome_contents(ui, state, commands));
+    });
+    if let Some(load) = &worker.load {
+        ui.painter().text(
+            zone.center_bottom() - egui::vec2(0.0, 24.0),
+            egui::Align2::CENTER_BOTTOM,
+            format!(
+                "Loading {}… {:.0} %",
+                load.source.label(),
+                load.fraction * 100.0
+            ),
+            egui::FontId::proportional(15.0),
+            Color32::from_gray(200),
+        );
+    }
+}
+
+fn welcome_contents(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
+    ui.heading(RichText::new("exrprobe").size(28.0).strong());
+    ui.label("Inspect OpenEXR renders: RGB, depth, diagnostics, .npy export");
+    ui.add_space(18.0);
+    ui.label(RichText::new("Drop .exr files here").size(18.0));
+    ui.label(RichText::new("several files form a frame sequence").weak());
+    ui.add_space(12.0);
+    let open = Action::Open;
+    if ui
+        .add(
+            egui::Button::new(RichText::new(open.spec().label).size(16.0))
+                .min_size(egui::vec2(160.0, 32.0)),
+        )
+        .on_hover_text(open.tooltip())
+        .clicked()
+    {
+        commands.push(open.command());
+    }
+    ui.add_space(6.0);
+    let examples = crate::examples::examples();
+    if examples.is_empty() {
+        ui.add_enabled(false, egui::Button::new("Open example render"))
+            .on_disabled_hover_text("No examples are built into this binary");
+    }
+    for (i, example) in examples.iter().enumerate() {
+        let label = if i == 0 {
+            "Open example render".to_owned()
+        } else {
+            format!("Open example: {}", example.name)
+        };
+        if ui
+            .add(egui::Button::new(label).min_size(egui::vec2(160.0, 26.0)))
+            .on_hover_text(format!("{} — {}", example.name, example.description))
+            .clicked()
+        {
+            commands.push(Command::OpenExample(i));
+        }
+    }
+    if !state.recent().is_empty() {
+        ui.add_space(12.0);
+        ui.label(RichText::new("Recent").weak());
+        for path in state.recent().iter().take(5) {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if ui
+                .link(name)
+                .on_hover_text(path.display().to_string())
+                .clicked()
+            {
+                commands.push(Command::OpenRecent(path.clone()));
+            }
+        }
+    }
+}
+
+/// The info, shortcuts and about windows; returns which the user closed.
+pub(super) fn windows(ctx: &egui::Context, state: &ViewerState) -> Option<Command> {
+    let panels = state.panels();
+    let centered = |title: &str| {
+        egui::Window::new(title.to_owned())
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
+    };
+    let mut info = panels.info;
+    if let Some(doc) = state.document() {
+        centered("File info")
+            .open(&mut info)
+            .default_size([560.0, 480.0])
+            .vscroll(true)
+            .show(ctx, |ui| info_ui(ui, &doc.image));
+    }
+    let mut shortcuts = panels.shortcuts;
+    centered("Keyboard shortcuts")
+        .open(&mut shortcuts)
+        .resizable(false)
+        .show(ctx, shortcuts_ui);
+    let mut about = panels.about;
+    centered("About exrprobe")
+        .open(&mut about)
+        .resizable(false)
+        .collapsible(false)
+        .show(ctx, |ui| {
+            ui.heading(format!("exrprobe {}", env!("CARGO_PKG_VERSION")));
+            ui.label(env!("CARGO_PKG_DESCRIPTION"));
+            ui.label("Licensed under MIT or Apache-2.0.");
+        });
+    let closed = (
+        panels.info && !info,
+        panels.shortcuts && !shortcuts,
+        panels.about && !about,
+    );
+    (closed != (false, false, false)).then_some(Command::CloseWindows {
+        info: closed.0,
+        shortcuts: closed.1,
+        about: closed.2,
+    })
+}
+
+/// Paints the overlay while files are dragged over the window and turns dropped files into an
+/// `Open` command.
+pub(super) fn drag_and_drop(ctx: &egui::Context) -> Option<Command> {
+    let (hovered, dropped) = ctx.input(|i| {
+        (
+            i.raw.hovered_files.len(),
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect::<Vec<_>>(),
+        )
+    });
+    if hovered > 0 {
+        let screen = ctx.content_rect();
+        let painter = ctx.layer_painter(egui::LayerId::new(
+            egui::Order::Foreground,
+            egui::Id::unique("exrprobe_drop_overlay"),
+        ));
+        painter.rect_filled(screen, 0.0, Color32::from_black_alpha(190));
+        painter.rect_stroke(
+            screen.shrink(24.0),
+            16.0,
+            egui::Stroke::new(3.0, Color32::from_rgb(90, 170, 255)),
+            egui::StrokeKind::Inside,
+        );
+        painter.text(
+            screen.center(),
+            egui::Align2::CENTER_CENTER,
+            if hovered == 1 {
+                "Drop to open this file".to_owned()
+            } else {
+                format!("Drop to open these {hovered} files as a sequence")
+            },
+            egui::FontId::proportional(26.0),
+            Color32::WHITE,
+        );
+    }
+    (!dropped.is_empty()).then_some(Command::Open(dropped))
+}

@@ -1,0 +1,864 @@
+//! The viewer's state: the file list, the document, the channel selection, display settings,
+//! the shared pan and zoom, the probe and the messages.
+//!
+//! Its fields are private. Drawing code reads them through accessors and emits [`Command`]s;
+//! [`ViewerState::apply`] is the one place that changes them and returns the [`Effect`]s for the
+//! app to run (loads, dialogs, file writes, the clipboard). Results of background work arrive
+//! through the `*_loaded`/`*_failed`/`task_done` methods. Nothing here needs a window, a GPU or
+//! a thread, so every transition is tested below as plain code.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use exrprobe_core::Analysis;
+use exrprobe_core::colormap::{Colormap, ScalarMapping};
+use exrprobe_core::model::{ChannelRef, Image};
+use exrprobe_core::text::{ExportName, default_export_path};
+
+use super::command::{
+    Command, Effect, ExportKind, LayoutMode, PixelUnderPointer, SaveCommand, SaveOffer,
+};
+use super::loader::{Loaded, Source};
+use super::panels::channels::ChannelSelection;
+use super::panels::probe::{ProbeHighlight, ProbePos, probe_text};
+use super::view::{self, ViewState};
+
+const MAX_RECENT: usize = 12;
+
+/// Confirmations disappear after this many seconds; errors stay until dismissed.
+pub const INFO_MESSAGE_SECS: f32 = 10.0;
+
+/// A message shown in the window until dismissed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub kind: MessageKind,
+    pub text: String,
+    /// When it was posted (confirmations fade out after [`INFO_MESSAGE_SECS`]).
+    pub posted: Instant,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    Error,
+    /// A confirmation, e.g. "Exported … to PATH".
+    Info,
+}
+
+/// A loaded, analysed document.
+#[derive(Clone)]
+pub struct Document {
+    pub generation: u64,
+    pub source: Source,
+    pub image: Arc<Image>,
+    pub analysis: Arc<Analysis>,
+    pub load_duration: Duration,
+}
+
+impl Document {
+    /// The channel's robust range ((0, 1) when it has none). The first call for a channel
+    /// computes its distribution (a few tens of milliseconds for a 4K float channel; once).
+    pub fn robust_range(&self, channel: ChannelRef) -> (f64, f64) {
+        self.analysis
+            .distribution(&self.image, channel)
+            .and_then(|d| d.robust_range)
+            .unwrap_or((0.0, 1.0))
+    }
+
+    /// The image bounds both views share: the union of all parts' data and display windows.
+    pub fn bounds_in_image(&self) -> egui::Rect {
+        let mut rect = egui::Rect::NOTHING;
+        for part in &self.image.parts {
+            rect = rect.union(view::window_rect(&part.data_window));
+            if part.display_window.pixel_count() > 0 {
+                rect = rect.union(view::window_rect(&part.display_window));
+            }
+        }
+        if rect.is_positive() {
+            rect
+        } else {
+            egui::Rect::from_min_size(egui::Pos2::ZERO, egui::Vec2::splat(1.0))
+        }
+    }
+}
+
+/// Settings of the depth view's mapping.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DepthSettings {
+    pub colormap: Colormap,
+    pub invert: bool,
+    pub log: bool,
+    /// Manual range; `None` uses the core's robust range.
+    pub range: Option<(f64, f64)>,
+}
+
+impl Default for DepthSettings {
+    fn default() -> Self {
+        Self {
+            colormap: Colormap::Turbo,
+            invert: false,
+            log: false,
+            range: None,
+        }
+    }
+}
+
+/// Which panels and windows are shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Panels {
+    pub left: bool,
+    pub probe: bool,
+    pub histogram: bool,
+    pub info: bool,
+    pub shortcuts: bool,
+    pub about: bool,
+}
+
+/// The channel choice by name, so stepping through a sequence keeps it where the channels exist.
+#[derive(Clone, Debug, Default)]
+struct RememberedChoice {
+    rgb_layer: Option<String>,
+    depth: Option<String>,
+    solo: Option<String>,
+}
+
+/// What survives a restart (eframe storage).
+#[derive(serde::Serialize, serde::Deserialize, Default, Clone, Debug, PartialEq)]
+#[serde(default)]
+pub struct Persisted {
+    pub recent: Vec<PathBuf>,
+    pub colormap: Colormap,
+    pub layout: LayoutMode,
+    pub checkerboard: Option<bool>,
+    pub show_histogram: Option<bool>,
+}
+
+/// Absolute image pixels `(x, y)` the views mark.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarkedPixels {
+    /// Under the pointer (the crosshair).
+    pub hover: Option<(i64, i64)>,
+    /// The pinned probe.
+    pub pinned: Option<(i64, i64)>,
+}
+
+/// Which channel the histogram shows, and whether dragging on it sets the depth or the solo range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistogramTarget {
+    Depth(ChannelRef),
+    Solo(ChannelRef),
+}
+
+/// The viewer's state (see the module documentation).
+pub struct ViewerState {
+    files: Vec<Source>,
+    current: Option<usize>,
+    doc: Option<Document>,
+    selection: ChannelSelection,
+    remembered: RememberedChoice,
+    depth: DepthSettings,
+    solo_range: Option<(f64, f64)>,
+    exposure: f32,
+    checkerboard: bool,
+    layout: LayoutMode,
+    /// Whether the views were stacked in the last frame (L flips what is on screen).
+    stacked: bool,
+    panels: Panels,
+    histogram_log_counts: bool,
+    view: ViewState,
+    pixels_per_point: f32,
+    /// The pixel under the pointer, if over a view.
+    hover: Option<PixelUnderPointer>,
+    /// The pinned pixel (its `probe` is always inside the image).
+    pinned: Option<PixelUnderPointer>,
+    messages: Vec<Message>,
+    save_offer: Option<SaveOffer>,
+    recent: Vec<PathBuf>,
+}
+
+impl Default for ViewerState {
+    fn default() -> Self {
+        Self::new(Persisted::default())
+    }
+}
+
+impl ViewerState {
+    pub fn new(persisted: Persisted) -> Self {
+        Self {
+            files: Vec::new(),
+            current: None,
+            doc: None,
+            selection: ChannelSelection::default(),
+            remembered: RememberedChoice::default(),
+            depth: DepthSettings {
+                colormap: persisted.colormap,
+                ..DepthSettings::default()
+            },
+            solo_range: None,
+            exposure: 0.0,
+            checkerboard: persisted.checkerboard.unwrap_or(true),
+            layout: persisted.layout,
+            stacked: false,
+            panels: Panels {
+                left: true,
+                probe: true,
+                histogram: persisted.show_histogram.unwrap_or(true),
+                info: false,
+                shortcuts: false,
+                about: false,
+            },
+            histogram_log_counts: false,
+            view: ViewState::default(),
+            pixels_per_point: 1.0,
+            hover: None,
+            pinned: None,
+            messages: Vec::new(),
+            save_offer: None,
+            recent: persisted.recent,
+        }
+    }
+
+    /// What to keep for the next start.
+    pub fn persisted(&self) -> Persisted {
+        Persisted {
+            recent: self.recent.clone(),
+            colormap: self.depth.colormap,
+            layout: self.layout,
+            checkerboard: Some(self.checkerboard),
+            show_histogram: Some(self.panels.histogram),
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Reading
+
+    pub fn document(&self) -> Option<&Document> {
+        self.doc.as_ref()
+    }
+
+    pub fn files(&self) -> &[Source] {
+        &self.files
+    }
+
+    pub fn current_file(&self) -> Option<usize> {
+        self.current
+    }
+
+    pub fn selection(&self) -> ChannelSelection {
+        self.selection
+    }
+
+    pub fn depth_settings(&self) -> DepthSettings {
+        self.depth
+    }
+
+    pub fn solo_range(&self) -> Option<(f64, f64)> {
+        self.solo_range
+    }
+
+    pub fn exposure(&self) -> f32 {
+        self.exposure
+    }
+
+    pub fn checkerboard(&self) -> bool {
+        self.checkerboard
+    }
+
+    pub fn layout(&self) -> LayoutMode {
+        self.layout
+    }
+
+    pub fn panels(&self) -> Panels {
+        self.panels
+    }
+
+    pub fn histogram_log_counts(&self) -> bool {
+        self.histogram_log_counts
+    }
+
+    pub fn view(&self) -> &ViewState {
+        &self.view
+    }
+
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    pub fn save_offer(&self) -> Option<&SaveOffer> {
+        self.save_offer.as_ref()
+    }
+
+    pub fn recent(&self) -> &[PathBuf] {
+        &self.recent
+    }
+
+    /// The probed pixel: the pinned one, else the hovered one.
+    pub fn probe(&self) -> Option<ProbePos> {
+        self.pinned.or(self.hover).and_then(|p| p.probe)
+    }
+
+    pub fn is_pinned(&self) -> bool {
+        self.pinned.is_some()
+    }
+
+    /// The pixel under the pointer, if over a view.
+    pub fn hover(&self) -> Option<PixelUnderPointer> {
+        self.hover
+    }
+
+    /// Absolute pixels the views mark: under the pointer, and pinned.
+    pub fn marked_pixels(&self) -> MarkedPixels {
+        MarkedPixels {
+            hover: self.hover.map(|p| p.pixel_in_image),
+            pinned: self.pinned.map(|p| p.pixel_in_image),
+        }
+    }
+
+    /// The depth normalisation range in effect.
+    pub fn depth_range(&self) -> Option<(f64, f64)> {
+        let doc = self.doc.as_ref()?;
+        let channel = self.selection.depth?;
+        Some(
+            self.depth
+                .range
+                .unwrap_or_else(|| doc.robust_range(channel)),
+        )
+    }
+
+    /// The depth view's mapping.
+    pub fn depth_mapping(&self) -> Option<ScalarMapping> {
+        let (lo, hi) = self.depth_range()?;
+        Some(ScalarMapping {
+            lo,
+            hi,
+            invert: self.depth.invert,
+            log: self.depth.log,
+            colormap: self.depth.colormap,
+        })
+    }
+
+    /// The grey mapping of a channel viewed on its own.
+    pub fn solo_mapping(&self) -> Option<(ChannelRef, ScalarMapping)> {
+        let doc = self.doc.as_ref()?;
+        let solo = self.selection.solo?;
+        let (lo, hi) = self.solo_range.unwrap_or_else(|| doc.robust_range(solo));
+        Some((solo, ScalarMapping::gray(lo, hi)))
+    }
+
+    /// The colour layer the RGB view shows (none while a channel is viewed on its own).
+    pub fn rgb_layer(&self) -> Option<&exrprobe_core::naming::RgbLayer> {
+        if self.selection.solo.is_some() {
+            return None;
+        }
+        let doc = self.doc.as_ref()?;
+        doc.analysis.rgb_layers.get(self.selection.rgb_layer?)
+    }
+
+    /// The part the RGB view shows.
+    pub fn rgb_part(&self) -> Option<usize> {
+        match self.selection.solo {
+            Some(solo) => Some(solo.part),
+            None => self.rgb_layer().map(|l| l.part),
+        }
+    }
+
+    /// The channels the probe panel highlights: the depth channel and the channels that feed
+    /// the RGB view (the solo channel when one is viewed on its own, else the chosen layer).
+    pub fn probe_highlight(&self) -> ProbeHighlight {
+        let rgb = match (self.selection.solo, self.rgb_layer()) {
+            (Some(solo), _) => vec![solo],
+            (None, Some(layer)) => {
+                let mut refs = vec![layer.r, layer.g, layer.b];
+                refs.extend(layer.a);
+                refs
+            }
+            (None, None) => Vec::new(),
+        };
+        ProbeHighlight {
+            depth: self.selection.depth,
+            rgb,
+        }
+    }
+
+    pub fn histogram_target(&self) -> Option<HistogramTarget> {
+        match (self.selection.solo, self.selection.depth) {
+            (Some(solo), _) => Some(HistogramTarget::Solo(solo)),
+            (None, Some(depth)) => Some(HistogramTarget::Depth(depth)),
+            (None, None) => None,
+        }
+    }
+
+    /// The range the histogram marks for `target`.
+    pub fn histogram_range(&self, target: HistogramTarget) -> Option<(f64, f64)> {
+        let doc = self.doc.as_ref()?;
+        Some(match target {
+            HistogramTarget::Depth(c) => self.depth.range.unwrap_or_else(|| doc.robust_range(c)),
+            HistogramTarget::Solo(c) => self.solo_range.unwrap_or_else(|| doc.robust_range(c)),
+        })
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Changing
+
+    /// Applies one command and returns what the app must do outside the state.
+    pub fn apply(&mut self, command: Command) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        match command {
+            Command::Open(paths) => {
+                let paths: Vec<PathBuf> = paths
+                    .into_iter()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect();
+                if !paths.is_empty() {
+                    self.files = paths.into_iter().map(Source::File).collect();
+                    self.select_file(0, &mut effects);
+                }
+            }
+            Command::OpenDialog => effects.push(Effect::PickFilesToOpen {
+                directory: self
+                    .doc
+                    .as_ref()
+                    .and_then(|d| d.source.path())
+                    .and_then(|p| p.parent())
+                    .map(Path::to_path_buf),
+            }),
+            Command::OpenExample(i) => {
+                self.files = vec![Source::Example(i)];
+                self.select_file(0, &mut effects);
+            }
+            Command::OpenRecent(path) => {
+                if path.exists() {
+                    return self.apply(Command::Open(vec![path]));
+                }
+                self.recent.retain(|p| p != &path);
+                self.error(format!(
+                    "Cannot open a recent file: it no longer exists: {}",
+                    path.display()
+                ));
+            }
+            Command::ClearRecent => self.recent.clear(),
+            Command::Reload => {
+                if let Some(i) = self.current {
+                    self.select_file(i, &mut effects);
+                }
+            }
+            Command::SelectFile(i) => self.select_file(i, &mut effects),
+            Command::NextFile => {
+                if let Some(i) = self.current.filter(|i| i + 1 < self.files.len()) {
+                    self.select_file(i + 1, &mut effects);
+                }
+            }
+            Command::PrevFile => {
+                if let Some(i) = self.current.filter(|&i| i > 0) {
+                    self.select_file(i - 1, &mut effects);
+                }
+            }
+            Command::SetRgbLayer(i) => {
+                self.selection.rgb_layer = Some(i);
+                self.selection.solo = None;
+                self.solo_range = None;
+                self.remember_selection();
+            }
+            Command::SetDepth(channel) => {
+                if self.selection.depth != Some(channel) {
+                    self.selection.depth = Some(channel);
+                    self.depth.range = None;
+                }
+                self.remember_selection();
+            }
+            Command::Solo(channel) => {
+                if self.selection.solo != channel {
+                    self.solo_range = None;
+                }
+                self.selection.solo = channel;
+                self.remember_selection();
+            }
+            Command::SetDepthRange(lo, hi) => {
+                if lo.is_finite() && hi.is_finite() {
+                    self.depth.range = Some((lo.min(hi), lo.max(hi)));
+                }
+            }
+            Command::ResetDepthRange => self.depth.range = None,
+            Command::SetSoloRange(lo, hi) => {
+                if lo.is_finite() && hi.is_finite() {
+                    self.solo_range = Some((lo.min(hi), lo.max(hi)));
+                }
+            }
+            Command::SetColormap(map) => self.depth.colormap = map,
+            Command::SetInvert(invert) => self.depth.invert = invert,
+            Command::SetLogScale(log) => self.depth.log = log,
+            Command::SetExposure(stops) => self.set_exposure(stops),
+            Command::StepExposure(stops) => self.set_exposure(self.exposure + stops),
+            Command::Export { kind, path } => self.export(kind, path, &mut effects),
+            Command::SavePng(path) => self.save_png(path, &mut effects),
+            Command::OfferSave(offer) => self.save_offer = Some(offer),
+            Command::Fit
+            | Command::OneToOne
+            | Command::Zoom(_)
+            | Command::ZoomAbout { .. }
+            | Command::Pan(_)
+            | Command::CanvasesLaidOut { .. }
+            | Command::Hover(_)
+            | Command::TogglePin(_) => self.apply_view(command),
+            Command::SetLayout(mode) => self.layout = mode,
+            Command::ToggleLayout => {
+                // Flip what is on screen now (Auto may show either).
+                self.layout = if self.stacked {
+                    LayoutMode::SideBySide
+                } else {
+                    LayoutMode::Stacked
+                };
+            }
+            Command::CopyProbe => {
+                if let (Some(doc), Some(pos)) = (&self.doc, self.probe()) {
+                    effects.push(Effect::CopyText(probe_text(&doc.image, pos)));
+                }
+            }
+            Command::Unpin => self.pinned = None,
+            Command::ToggleHistogram
+            | Command::SetHistogramLogCounts(_)
+            | Command::ToggleCheckerboard
+            | Command::ToggleLeftPanel
+            | Command::ToggleProbePanel
+            | Command::ShowInfo
+            | Command::ShowShortcuts
+            | Command::ShowAbout
+            | Command::CloseWindows { .. } => self.apply_panels(command),
+            Command::DismissSaveOffer => self.save_offer = None,
+            Command::DismissMessage(i) => {
+                if i < self.messages.len() {
+                    self.messages.remove(i);
+                }
+            }
+            Command::Quit => effects.push(Effect::CloseWindow),
+        }
+        effects
+    }
+
+    /// Pan, zoom, the canvases' layout and the pointer.
+    fn apply_view(&mut self, command: Command) {
+        match command {
+            Command::Fit => self.view.fit_pending = true,
+            Command::OneToOne => self.view.set_zoom(1.0 / self.pixels_per_point),
+            Command::Zoom(factor) if factor.is_finite() && factor > 0.0 => {
+                self.view.set_zoom(self.view.zoom * factor);
+            }
+            Command::ZoomAbout {
+                canvas,
+                pos_on_screen,
+                factor,
+            } if factor.is_finite() && factor > 0.0 => {
+                self.view.zoom_about(canvas, pos_on_screen, factor);
+            }
+            Command::Pan(delta_on_screen) => self.view.pan(delta_on_screen),
+            Command::CanvasesLaidOut {
+                canvas_size,
+                bounds_in_image,
+                stacked,
+                pixels_per_point,
+            } => {
+                if stacked != self.stacked {
+                    // The canvases changed shape: fit again.
+                    self.view.fit_pending = true;
+                }
+                self.stacked = stacked;
+                if pixels_per_point.is_finite() && pixels_per_point > 0.0 {
+                    self.pixels_per_point = pixels_per_point;
+                }
+                self.view.update_canvas(canvas_size, bounds_in_image);
+            }
+            Command::Hover(pixel) => self.hover = pixel,
+            Command::TogglePin(pixel) => {
+                let same = self.pinned.and_then(|p| p.probe) == pixel.probe;
+                self.pinned = (pixel.probe.is_some() && !same).then_some(pixel);
+            }
+            _ => {}
+        }
+    }
+
+    /// Which panels and windows are shown, and their options.
+    fn apply_panels(&mut self, command: Command) {
+        match command {
+            Command::ToggleHistogram => self.panels.histogram ^= true,
+            Command::SetHistogramLogCounts(on) => self.histogram_log_counts = on,
+            Command::ToggleCheckerboard => self.checkerboard ^= true,
+            Command::ToggleLeftPanel => self.panels.left ^= true,
+            Command::ToggleProbePanel => self.panels.probe ^= true,
+            Command::ShowInfo if self.doc.is_some() => {
+                self.panels.info ^= true;
+            }
+            Command::ShowShortcuts => self.panels.shortcuts ^= true,
+            Command::ShowAbout => self.panels.about = true,
+            Command::CloseWindows {
+                info,
+                shortcuts,
+                about,
+            } => {
+                self.panels.info &= !info;
+                self.panels.shortcuts &= !shortcuts;
+                self.panels.about &= !about;
+            }
+            _ => {}
+        }
+    }
+
+    fn set_exposure(&mut self, stops: f32) {
+        if stops.is_finite() {
+            self.exposure = stops.clamp(-20.0, 20.0);
+        }
+    }
+
+    fn select_file(&mut self, i: usize, effects: &mut Vec<Effect>) {
+        if let Some(source) = self.files.get(i).cloned() {
+            self.current = Some(i);
+            effects.push(Effect::Load(source));
+        }
+    }
+
+    /// Makes the file list `files` with file `current` being loaded already (the command line's
+    /// first file, decoded while the window opened).
+    pub fn adopt_files(&mut self, files: Vec<PathBuf>, current: usize) {
+        self.files = files.into_iter().map(Source::File).collect();
+        self.current = (current < self.files.len()).then_some(current);
+    }
+
+    fn export(&mut self, kind: ExportKind, path: Option<PathBuf>, effects: &mut Vec<Effect>) {
+        let Some(doc) = self.doc.clone() else {
+            self.error("Nothing to export: open a file first".to_owned());
+            return;
+        };
+        let channel = match kind {
+            ExportKind::Depth => match self.selection.depth {
+                Some(c) => Some(c),
+                None => {
+                    self.error(
+                        "No depth channel to export: choose one in the channel list".to_owned(),
+                    );
+                    return;
+                }
+            },
+            ExportKind::Channel(Some(c)) => Some(c),
+            ExportKind::Channel(None) => match self.selection.solo.or(self.selection.depth) {
+                Some(c) => Some(c),
+                None => {
+                    self.error(
+                        "No channel to export: view a channel on its own or choose a depth channel"
+                            .to_owned(),
+                    );
+                    return;
+                }
+            },
+            ExportKind::AllChannels => None,
+        };
+        let qualified = channel.map(|c| {
+            doc.image
+                .qualified_name(c)
+                .unwrap_or_else(|| "channel".to_owned())
+        });
+        let (name, extension) = match (kind, qualified.as_deref()) {
+            (ExportKind::Depth, _) => (ExportName::Depth, "npy"),
+            (_, Some(qualified)) => (ExportName::Channel(qualified), "npy"),
+            (_, None) => (ExportName::AllChannels, "npz"),
+        };
+        let Some(path) = path else {
+            effects.push(Effect::PickSavePath {
+                default_path: default_path_for(&doc.source, name),
+                extension,
+                command: SaveCommand::Export(kind),
+            });
+            return;
+        };
+        self.save_offer = None;
+        effects.push(Effect::WriteExport {
+            image: Arc::clone(&doc.image),
+            channel,
+            what: qualified.unwrap_or_else(|| "all channels".to_owned()),
+            path,
+        });
+    }
+
+    fn save_png(&mut self, path: Option<PathBuf>, effects: &mut Vec<Effect>) {
+        let Some(doc) = &self.doc else {
+            self.error("Nothing to save: open a file first".to_owned());
+            return;
+        };
+        match path {
+            None => effects.push(Effect::PickSavePath {
+                default_path: default_path_for(&doc.source, ExportName::ViewPng),
+                extension: "png",
+                command: SaveCommand::ViewPng,
+            }),
+            Some(path) => {
+                effects.push(Effect::WriteViewPng {
+                    image: Arc::clone(&doc.image),
+                    path,
+                });
+                self.save_offer = None;
+            }
+        }
+    }
+
+    /// Posts an error message (it stays until dismissed).
+    pub fn error(&mut self, text: String) {
+        log::warn!("{text}");
+        self.messages.push(Message {
+            kind: MessageKind::Error,
+            text,
+            posted: Instant::now(),
+        });
+    }
+
+    /// Posts a confirmation (it fades after [`INFO_MESSAGE_SECS`]).
+    pub fn info(&mut self, text: String) {
+        log::info!("{text}");
+        self.messages.push(Message {
+            kind: MessageKind::Info,
+            text,
+            posted: Instant::now(),
+        });
+    }
+
+    /// Drops confirmations older than [`INFO_MESSAGE_SECS`] at `now`; returns how long until the
+    /// next one expires.
+    pub fn expire_messages(&mut self, now: Instant) -> Option<Duration> {
+        let lifetime = Duration::from_secs_f32(INFO_MESSAGE_SECS);
+        let age = |m: &Message| now.saturating_duration_since(m.posted);
+        self.messages
+            .retain(|m| m.kind == MessageKind::Error || age(m) < lifetime);
+        self.messages
+            .iter()
+            .filter(|m| m.kind == MessageKind::Info)
+            .map(|m| lifetime.saturating_sub(age(m)))
+            .min()
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Results of background work
+
+    /// Makes a freshly loaded image the current document, keeping the channel choice, depth
+    /// range, zoom and pan where the same channels exist.
+    pub fn document_loaded(&mut self, loaded: Loaded) {
+        let Loaded {
+            generation,
+            source,
+            image,
+            analysis,
+            load_duration,
+        } = loaded;
+        let old_bounds = self.doc.as_ref().map(Document::bounds_in_image);
+
+        // RGB layer: same label if it exists, else the best one.
+        let rgb_layer = self
+            .remembered
+            .rgb_layer
+            .as_ref()
+            .and_then(|label| {
+                analysis
+                    .rgb_layers
+                    .iter()
+                    .position(|l| &l.label(&image) == label)
+            })
+            .or_else(|| (!analysis.rgb_layers.is_empty()).then_some(0));
+        // Depth: same channel name if it exists, else the detected one.
+        let kept_depth = self
+            .remembered
+            .depth
+            .as_ref()
+            .and_then(|name| image.find_channel(name));
+        if kept_depth.is_none() {
+            self.depth.range = None;
+        }
+        let solo = self
+            .remembered
+            .solo
+            .as_ref()
+            .and_then(|name| image.find_channel(name));
+        if solo.is_none() {
+            self.solo_range = None;
+        }
+        self.selection = ChannelSelection {
+            rgb_layer,
+            depth: kept_depth.or_else(|| analysis.depth_channel()),
+            solo,
+        };
+        if let Some(path) = source.path() {
+            self.add_recent(path.clone());
+        }
+        let doc = Document {
+            generation,
+            source,
+            image,
+            analysis,
+            load_duration,
+        };
+        if old_bounds != Some(doc.bounds_in_image()) {
+            self.view.fit_pending = true;
+        }
+        // A pinned probe survives when the pixel exists in the new image.
+        if let Some(p) = self.pinned.and_then(|p| p.probe) {
+            let exists = doc.image.part(p.part).is_some_and(|part| {
+                p.col < part.data_window.width && p.row < part.data_window.height
+            });
+            if !exists {
+                self.pinned = None;
+            }
+        }
+        self.hover = None;
+        self.doc = Some(doc);
+        self.remember_selection();
+    }
+
+    /// The full analysis of the document with `generation` arrived.
+    pub fn analysis_ready(&mut self, generation: u64, analysis: Arc<Analysis>) {
+        if let Some(doc) = self.doc.as_mut().filter(|d| d.generation == generation) {
+            doc.analysis = analysis;
+        }
+    }
+
+    pub fn load_failed(&mut self, source: &Source, message: &str) {
+        self.error(format!("Cannot open {}: {message}", source.label()));
+    }
+
+    /// An export or save finished: `Ok(confirmation)` or `Err(message)`.
+    pub fn task_done(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(text) => self.info(text),
+            Err(text) => self.error(text),
+        }
+    }
+
+    fn remember_selection(&mut self) {
+        let Some(doc) = &self.doc else { return };
+        let image = &doc.image;
+        if let Some(layer) = self
+            .selection
+            .rgb_layer
+            .and_then(|i| doc.analysis.rgb_layers.get(i))
+        {
+            self.remembered.rgb_layer = Some(layer.label(image));
+        }
+        if let Some(depth) = self.selection.depth {
+            self.remembered.depth = image.qualified_name(depth);
+        }
+        self.remembered.solo = self.selection.solo.and_then(|s| image.qualified_name(s));
+    }
+
+    fn add_recent(&mut self, path: PathBuf) {
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        self.recent.retain(|p| p != &path);
+        self.recent.insert(0, path);
+        self.recent.truncate(MAX_RECENT);
+    }
+}
+
+/// Default export path beside the source (`frame_0001.depth.npy`); for a built-in example, in
+/// the working folder.
+fn default_path_for(source: &Source, name: ExportName<'_>) -> PathBuf {
+    match source {
+        Source::File(path) => default_export_path(path, name),
+        Source::Example(_) => default_export_path(Path::new(&source.label()), name),
+    }
+}
+
+#[cfg(test)]
+mod tests;
