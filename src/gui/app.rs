@@ -82,8 +82,8 @@ impl ExrProbeApp {
     }
 
     /// Creates the app and opens `files` (the command line), taking over `worker`, which may
-    /// already be loading the first file (started with the process, before the window existed); `started` is when the process
-    /// started, for the start-to-image measurement.
+    /// already be loading the first file (started with the process, before the window
+    /// existed); `started` is when the process started, for the start-to-image measurement.
     pub fn starting(
         cc: Option<&eframe::CreationContext<'_>>,
         files: Vec<PathBuf>,
