@@ -5,6 +5,7 @@
 //! ([`diagnose`]) once; [`colormap`] maps samples to display pixels; [`export`] writes `.npy`/`.npz`.
 
 pub mod analysis;
+pub mod check;
 mod codec;
 pub mod colormap;
 pub mod diagnose;
@@ -12,6 +13,7 @@ pub mod export;
 pub mod load;
 pub mod model;
 pub mod naming;
+pub mod sequence;
 pub mod stats;
 pub mod text;
 

@@ -197,6 +197,24 @@ pub fn format_storage(storage: &Storage, deep: bool) -> String {
     if deep { format!("deep {kind}") } else { kind }
 }
 
+/// Text from a file (a path, a channel name) made safe to print on one terminal line: control
+/// characters (escape sequences, newlines, tabs) are written as `\u{1b}`-style escapes, so a
+/// crafted name can neither move the cursor nor break a one-line-per-file report.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Export names
 
@@ -340,6 +358,12 @@ mod tests {
         assert_eq!(format_percent(1, 8), "12.5 %");
         assert_eq!(format_bytes(512), "512 B");
         assert_eq!(format_bytes(3 << 19), "1.5 MiB");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_for_terminals() {
+        assert_eq!(printable("plain ü.exr"), "plain ü.exr");
+        assert_eq!(printable("a\u{1b}[2Jb\nc"), "a\\u{1b}[2Jb\\u{a}c");
     }
 
     #[test]

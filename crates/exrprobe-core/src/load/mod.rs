@@ -51,6 +51,9 @@ pub enum LoadError {
         budget_bytes: u64,
         path: String,
     },
+    /// A pipe, device or socket: reading it could block forever or never end.
+    #[error("not a regular file (a pipe, device or socket), refusing to read it: {path}")]
+    NotAFile { path: String },
     #[error("loading was cancelled: {path}")]
     Cancelled { path: String },
 }
@@ -215,11 +218,20 @@ fn read_file(
         path: source.clone(),
         source: error,
     };
+    // Opening a FIFO blocks until a writer comes (forever, for a stray `x.exr` pipe), and a
+    // device never ends: look before opening (links are followed).
+    let before = std::fs::metadata(path).map_err(io_error)?;
+    if !before.is_file() && !before.is_dir() {
+        return Err(LoadError::NotAFile { path: source });
+    }
     let file = File::open(path).map_err(io_error)?;
     let metadata = file.metadata().map_err(io_error)?;
     // Opening a folder succeeds on Unix; say so instead of failing later as "not an EXR".
     if metadata.is_dir() {
         return Err(io_error(std::io::ErrorKind::IsADirectory.into()));
+    }
+    if !metadata.is_file() {
+        return Err(LoadError::NotAFile { path: source });
     }
     let file_len = metadata.len();
 
