@@ -202,9 +202,24 @@ fn info_on_a_multilayer_render_picks_the_depth_pass_not_normal_or_mist() {
     }
 }
 
+/// The four single Blender renders (not the `sequence/` shot beside them) in a folder of their own.
+fn blender_renders() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "multilayer_piz_16.exr",
+        "multilayer_zip_32.exr",
+        "single_zbuf_compositing_off.exr",
+        "single_zbuf_compositing_on.exr",
+    ] {
+        std::fs::copy(fixture("blender").join(name), dir.path().join(name)).unwrap();
+    }
+    dir
+}
+
 #[test]
 fn check_on_the_blender_folder_fails_only_the_compositing_render() {
-    let output = exrprobe(["check".as_ref(), fixture("blender").as_os_str()]);
+    let renders = blender_renders();
+    let output = exrprobe(["check".as_ref(), renders.path().as_os_str()]);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     assert_clean_stderr(&output);
     let text = stdout(&output);
@@ -218,7 +233,7 @@ fn check_on_the_blender_folder_fails_only_the_compositing_render() {
         "single_zbuf_compositing_on.exr",
     ];
     for (line, name) in lines.iter().zip(expected) {
-        let path = fixture("blender").join(name);
+        let path = renders.path().join(name);
         assert!(line.contains(&path.display().to_string()), "{line}");
         let status = line.split_whitespace().next().unwrap();
         if name == "single_zbuf_compositing_on.exr" {
@@ -243,10 +258,11 @@ fn check_reports_an_unreadable_file_with_exit_2_and_still_checks_the_others() {
         "openexr-images/Damaged/asan_heap-oob_7f54ed80df53_321_19490ab1841d3854eec557f3c23d0db0_exr",
     );
     let missing = fixture("blender/no_such_file.exr");
+    let renders = blender_renders();
     let output = exrprobe([
         "check".as_ref(),
         "--json".as_ref(),
-        fixture("blender").as_os_str(),
+        renders.path().as_os_str(),
         damaged.as_os_str(),
         missing.as_os_str(),
     ]);
@@ -267,7 +283,7 @@ fn check_reports_an_unreadable_file_with_exit_2_and_still_checks_the_others() {
     assert_eq!(status_of(&damaged), "ERROR");
     assert_eq!(status_of(&missing), "ERROR");
     assert_eq!(
-        status_of(&fixture("blender/single_zbuf_compositing_on.exr")),
+        status_of(&renders.path().join("single_zbuf_compositing_on.exr")),
         "FAIL"
     );
     let errors: Vec<&Value> = records.iter().filter(|r| r["status"] == "ERROR").collect();
@@ -558,13 +574,14 @@ fn missing_file_is_a_clean_error_ending_with_the_path() {
 
 #[test]
 fn check_memory_budget_refuses_big_files_and_decodes_a_file_over_a_worker_share_alone() {
+    let renders = blender_renders();
     // Far too small: every file is refused before decoding, with a hint how to raise it.
     let output = exrprobe([
         "check".as_ref(),
         "--json".as_ref(),
         "--memory-budget".as_ref(),
         "64k".as_ref(),
-        fixture("blender").as_os_str(),
+        renders.path().as_os_str(),
     ]);
     assert_eq!(output.status.code(), Some(2));
     assert_clean_stderr(&output);
@@ -591,7 +608,7 @@ fn check_memory_budget_refuses_big_files_and_decodes_a_file_over_a_worker_share_
         "check".as_ref(),
         "--memory-budget".as_ref(),
         "4M".as_ref(),
-        fixture("blender").as_os_str(),
+        renders.path().as_os_str(),
     ]);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     assert!(

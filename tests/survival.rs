@@ -228,8 +228,36 @@ fn block_offsets(bytes: &[u8]) -> (usize, Vec<usize>) {
     (header_end, offsets)
 }
 
+/// `check --json` on `paths`: its exit code and the file records (not the sequence records).
+fn check_records(paths: &[PathBuf]) -> (Option<i32>, Vec<Value>) {
+    let mut args: Vec<std::ffi::OsString> = vec!["check".into(), "--json".into()];
+    args.extend(paths.iter().map(|p| p.clone().into_os_string()));
+    let output = exrprobe(args);
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+    let records = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|record| record.get("path").is_some())
+        .collect();
+    (output.status.code(), records)
+}
+
+/// A name without digits (so the cut copies do not form a frame sequence): `a`, `b`, …, `ba`.
+fn letters(mut n: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'a' + (n % 26) as u8);
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap()
+}
+
 #[test]
-fn a_render_still_being_written_is_refused_at_every_block_boundary() {
+fn a_file_cut_off_at_any_block_boundary_is_refused_unless_it_is_still_being_written() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(fixture("blender/multilayer_zip_32.exr")).unwrap();
     let (header_end, offsets) = block_offsets(&bytes);
@@ -248,23 +276,36 @@ fn a_render_still_being_written_is_refused_at_every_block_boundary() {
     let paths: Vec<PathBuf> = cuts
         .iter()
         .map(|&cut| {
-            let path = dir.path().join(format!("frame_{cut:07}.exr"));
+            let path = dir.path().join(format!("cut_{}.exr", letters(cut)));
             std::fs::write(&path, &bytes[..cut]).unwrap();
             path
         })
         .collect();
-    let mut args: Vec<std::ffi::OsString> = vec!["check".into(), "--json".into()];
-    args.extend(paths.iter().map(|p| p.clone().into_os_string()));
-    let output = exrprobe(args);
-    assert_eq!(output.status.code(), Some(EXIT_UNREADABLE));
-    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
-    let records: Vec<Value> = stdout(&output)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    // Just written: a renderer may still be writing them. Reported as such, not as damaged.
+    let (code, records) = check_records(&paths);
     assert_eq!(records.len(), paths.len());
-    for (record, path) in records.iter().zip(&paths) {
-        assert_eq!(record["path"], path.display().to_string().as_str());
+    for record in &records {
+        assert_eq!(record["status"], "WRITING", "{record}");
+    }
+    assert_eq!(
+        code,
+        Some(0),
+        "a frame being written is no failure on its own"
+    );
+    // An hour later they are damaged files.
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for path in &paths {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(an_hour_ago).unwrap();
+    }
+    let (code, records) = check_records(&paths);
+    assert_eq!(code, Some(EXIT_UNREADABLE));
+    assert_eq!(records.len(), paths.len());
+    for path in &paths {
+        let record = records
+            .iter()
+            .find(|r| r["path"] == path.display().to_string().as_str())
+            .unwrap_or_else(|| panic!("no record of {}", path.display()));
         assert_eq!(record["status"], "ERROR", "{record}");
         let message = record["error"].as_str().unwrap();
         assert!(message.ends_with(&path.display().to_string()), "{message}");
@@ -468,4 +509,48 @@ fn a_valid_file_above_the_memory_budget_is_refused_with_both_sizes() {
         path.as_os_str(),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+/// A pipe named like a render (`mkfifo x.exr`) used to hang `info`, `check` and `export` forever
+/// in `open`; `check` on its folder skipped it in silence. Both are refused now, with the reason.
+#[cfg(unix)]
+#[test]
+fn a_pipe_named_like_a_render_is_refused_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("x.exr");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let run = |args: &[&std::ffi::OsStr]| -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_exrprobe"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("exrprobe {args:?} hangs on a pipe");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        child.wait_with_output().unwrap()
+    };
+    for command in ["info", "export"] {
+        let output = run(&[command.as_ref(), fifo.as_os_str()]);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        assert!(
+            stderr(&output).contains("not a regular file (a pipe, device or socket)"),
+            "{command}: {}",
+            stderr(&output)
+        );
+    }
+    let output = run(&["check".as_ref(), dir.path().as_os_str()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stdout(&output).starts_with("ERROR   ") && stdout(&output).contains("not a regular file"),
+        "{}",
+        stdout(&output)
+    );
 }

@@ -6,18 +6,23 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 
+use std::collections::{BTreeMap, HashMap};
+use std::time::SystemTime;
+
 use anyhow::anyhow;
+use exrprobe_core::check::{FileCheck, check_file};
 use exrprobe_core::diagnose::Severity;
 use exrprobe_core::load::LoadError;
+use exrprobe_core::sequence::{
+    FrameCheck, FrameStatus, Group, Sequence, format_frame_runs, group_frames, sequence_findings,
+};
+use exrprobe_core::text;
 use serde::Serialize;
 
-use super::{EXIT_FAILED_CHECK, EXIT_UNREADABLE, load_for_report};
+use super::info::FindingRecord;
+use super::{EXIT_FAILED_CHECK, EXIT_UNREADABLE};
 
-use super::info::{FindingRecord, finding_record, name_of};
-
-// ---------------------------------------------------------------------------------------------
-// check
-
+/// A file's status in `check`'s output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub(super) enum Status {
     // The discriminants index `Printer::counts`.
@@ -29,15 +34,37 @@ pub(super) enum Status {
     Fail,
     #[serde(rename = "ERROR")]
     Error,
+    /// Still being written by a renderer (changed a moment ago and does not read yet).
+    #[serde(rename = "WRITING")]
+    Writing,
 }
 
 impl Status {
+    const ALL: [Status; 5] = [
+        Status::Ok,
+        Status::Warn,
+        Status::Fail,
+        Status::Error,
+        Status::Writing,
+    ];
+
     fn text(self) -> &'static str {
         match self {
             Status::Ok => "OK",
             Status::Warn => "WARN",
             Status::Fail => "FAIL",
             Status::Error => "ERROR",
+            Status::Writing => "WRITING",
+        }
+    }
+
+    fn of(status: FrameStatus) -> Self {
+        match status {
+            FrameStatus::Ok => Status::Ok,
+            FrameStatus::Warn => Status::Warn,
+            FrameStatus::Fail => Status::Fail,
+            FrameStatus::Unreadable => Status::Error,
+            FrameStatus::BeingWritten => Status::Writing,
         }
     }
 }
@@ -47,7 +74,7 @@ impl Status {
 pub(super) struct CheckRecord {
     path: String,
     status: Status,
-    /// Why the file could not be read (status `ERROR`); null otherwise.
+    /// Why the file could not be read (statuses `ERROR` and `WRITING`); null otherwise.
     error: Option<String>,
     depth_channel: Option<String>,
     /// Findings, most severe first.
@@ -55,13 +82,17 @@ pub(super) struct CheckRecord {
 }
 
 impl CheckRecord {
-    fn unreadable(path: &Path, error: String) -> Self {
+    fn of(check: &FileCheck) -> Self {
         CheckRecord {
-            path: path.display().to_string(),
-            status: Status::Error,
-            error: Some(error),
-            depth_channel: None,
-            findings: Vec::new(),
+            path: check.path.display().to_string(),
+            status: Status::of(check.status),
+            error: check.error.clone(),
+            depth_channel: check.depth_channel.clone(),
+            findings: check
+                .findings
+                .iter()
+                .map(|f| FindingRecord::of(&f.finding, f.channel.clone()))
+                .collect(),
         }
     }
 
@@ -76,9 +107,14 @@ impl CheckRecord {
             (None, Some(top)) => Some(top.title.clone()),
             (None, None) => None,
         };
+        let path = text::printable(&self.path);
         match detail {
-            Some(detail) => format!("{:<5} {}: {detail}", self.status.text(), self.path),
-            None => format!("{:<5} {}", self.status.text(), self.path),
+            Some(detail) => format!(
+                "{:<7} {path}: {}",
+                self.status.text(),
+                text::printable(&detail)
+            ),
+            None => format!("{:<7} {path}", self.status.text()),
         }
     }
 }
@@ -158,69 +194,42 @@ pub(super) fn walk_folder(folder: &Path, inputs: &mut Vec<Input>) {
         };
         if file_type.is_dir() {
             walk_folder(&path, inputs);
-        } else if is_exr(&path) && (file_type.is_file() || path.is_file()) {
+        } else if is_exr(&path) {
+            // A pipe, device or socket named `*.exr` is reported, not skipped in silence (the
+            // loader refuses it without opening it).
             inputs.push(Input::File(path));
         }
     }
-}
-
-/// Checks one file: load, analyse, keep only the small record (the image is dropped here).
-pub(super) fn check_file(path: &Path, memory_budget_bytes: u64) -> Result<CheckRecord, LoadError> {
-    let (image, analysis) = load_for_report(path, memory_budget_bytes)?;
-    let status = if analysis
-        .findings
-        .iter()
-        .any(|f| f.severity == Severity::Error)
-    {
-        Status::Fail
-    } else if analysis
-        .findings
-        .iter()
-        .any(|f| f.severity == Severity::Warning)
-    {
-        Status::Warn
-    } else {
-        Status::Ok
-    };
-    let mut findings: Vec<FindingRecord> = analysis
-        .findings
-        .iter()
-        .map(|f| finding_record(&image, f))
-        .collect();
-    // Most severe first (stable: the analysis order within a severity).
-    findings.sort_by_key(|f| f.severity);
-    Ok(CheckRecord {
-        path: path.display().to_string(),
-        status,
-        error: None,
-        depth_channel: analysis.depth_channel().map(|c| name_of(&image, c)),
-        findings,
-    })
 }
 
 /// Files at or above this count get a progress line on stderr (when it is a terminal).
 pub(super) const PROGRESS_MIN_FILES: usize = 8;
 
 /// Prints records in input order as soon as all earlier ones are done, with a progress line.
-/// A record is dropped once printed (only the counts stay), so memory does not grow with the
-/// number of files beyond one slot each.
+/// A record is dropped once printed (only the counts stay, and what a sequence check needs of
+/// the file), so memory does not grow with the number of files beyond one slot each.
 pub(super) struct Printer<W: Write> {
     out: W,
     json: bool,
     /// `Some` between being done and being printed.
     records: Vec<Option<CheckRecord>>,
+    /// What the sequence check needs of each file (its frame number is filled in later).
+    frames: Vec<Option<FrameCheck>>,
     next_to_print: usize,
-    /// Printed records per status: OK, WARN, FAIL, ERROR.
-    counts: [usize; 4],
+    /// Printed records per status, indexed by `Status as usize`.
+    counts: [usize; 5],
     done: usize,
     progress: bool,
     error: Option<io::Error>,
 }
 
 impl<W: Write> Printer<W> {
-    fn finish_one(&mut self, index: usize, record: CheckRecord) {
+    fn finish_one(&mut self, index: usize, check: &FileCheck) {
         if let Some(slot) = self.records.get_mut(index) {
-            *slot = Some(record);
+            *slot = Some(CheckRecord::of(check));
+        }
+        if let Some(slot) = self.frames.get_mut(index) {
+            *slot = Some(check.frame_check(0));
         }
         self.done += 1;
         if self.error.is_some() {
@@ -259,12 +268,204 @@ impl<W: Write> Printer<W> {
     }
 }
 
+/// `check --json`: one object per sequence, after the file records.
+#[derive(Debug, Serialize)]
+struct SequenceRecord {
+    /// The folder's name and the file name pattern, `#` for each padded digit.
+    sequence: String,
+    folder: String,
+    first: u64,
+    last: u64,
+    /// Files found.
+    count: usize,
+    /// Frame numbers without a file (at most the first 10 000; `missing_count` has them all).
+    missing: Vec<u64>,
+    missing_count: u64,
+    /// Files per status.
+    status: BTreeMap<&'static str, usize>,
+    findings: Vec<SequenceFindingRecord>,
+}
+
+#[derive(Debug, Serialize)]
+struct SequenceFindingRecord {
+    code: &'static str,
+    severity: Severity,
+    title: String,
+}
+
+impl SequenceRecord {
+    fn new(sequence: &Sequence, frames: &[FrameCheck]) -> Self {
+        let mut status: BTreeMap<&'static str, usize> =
+            Status::ALL.iter().map(|s| (s.text(), 0)).collect();
+        for frame in frames {
+            *status.entry(Status::of(frame.status).text()).or_default() += 1;
+        }
+        SequenceRecord {
+            sequence: sequence.label(),
+            folder: sequence.folder.display().to_string(),
+            first: sequence.first().unwrap_or(0),
+            last: sequence.last().unwrap_or(0),
+            count: sequence.frames.len(),
+            missing: sequence.missing(),
+            missing_count: sequence.missing_count(),
+            status,
+            findings: sequence_findings(sequence, frames)
+                .into_iter()
+                .map(|f| SequenceFindingRecord {
+                    code: f.code,
+                    severity: f.severity,
+                    title: f.title,
+                })
+                .collect(),
+        }
+    }
+
+    /// `SEQ     shot010/beauty.####.exr  101–112  11 frames  1 missing (109)  2 FAIL (105–106)`.
+    fn line(&self, frames: &[FrameCheck]) -> String {
+        let mut line = format!(
+            "{:<7} {}  {}–{}  {}",
+            "SEQ",
+            text::printable(&self.sequence),
+            self.first,
+            self.last,
+            text::plural(self.count as u64, "frame")
+        );
+        if self.missing_count > 0 {
+            line.push_str(&format!(
+                "  {} missing ({})",
+                text::format_count(self.missing_count),
+                format_frame_runs(&self.missing)
+            ));
+        }
+        for status in [Status::Warn, Status::Fail, Status::Error, Status::Writing] {
+            let numbers: Vec<u64> = frames
+                .iter()
+                .filter(|f| Status::of(f.status) == status)
+                .map(|f| f.number)
+                .collect();
+            if !numbers.is_empty() {
+                line.push_str(&format!(
+                    "  {} {} ({})",
+                    numbers.len(),
+                    status.text(),
+                    format_frame_runs(&numbers)
+                ));
+            }
+        }
+        line
+    }
+}
+
+/// Orders the inputs for printing: paths that already failed first, then every group (sequence
+/// or single file) by folder and name, the frames of a sequence by number.
+fn order_inputs(inputs: Vec<Input>) -> (Vec<Input>, Vec<Group>) {
+    let mut ordered = Vec::with_capacity(inputs.len());
+    let mut files = Vec::new();
+    for input in inputs {
+        match input {
+            Input::File(path) => files.push(path),
+            failed => ordered.push(failed),
+        }
+    }
+    let groups = group_frames(&files);
+    for group in &groups {
+        ordered.extend(
+            group
+                .paths()
+                .into_iter()
+                .map(|p| Input::File(p.to_path_buf())),
+        );
+    }
+    (ordered, groups)
+}
+
 pub(super) fn run_check(
     paths: &[PathBuf],
     json: bool,
     memory_budget_bytes: u64,
 ) -> anyhow::Result<ExitCode> {
-    let inputs = collect_inputs(paths);
+    let (inputs, groups) = order_inputs(collect_inputs(paths));
+    let printer = Mutex::new(Printer {
+        out: io::stdout(),
+        json,
+        records: inputs.iter().map(|_| None).collect(),
+        frames: inputs.iter().map(|_| None).collect(),
+        next_to_print: 0,
+        counts: [0; 5],
+        done: 0,
+        progress: inputs.len() >= PROGRESS_MIN_FILES && io::stderr().is_terminal(),
+        error: None,
+    });
+    check_all(&inputs, memory_budget_bytes, &printer);
+    let mut printer = printer.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(err) = printer.error.take() {
+        return Err(anyhow!(err));
+    }
+
+    // Sequences, once every frame is in.
+    let index_of: HashMap<&Path, usize> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| (input.path(), i))
+        .collect();
+    let mut missing = 0u64;
+    let mut sequences = 0usize;
+    for group in &groups {
+        let Group::Sequence(sequence) = group else {
+            continue;
+        };
+        let frames: Vec<FrameCheck> = sequence
+            .frames
+            .iter()
+            .filter_map(|frame| {
+                let index = index_of.get(frame.path.as_path())?;
+                let mut check = printer.frames.get(*index)?.clone()?;
+                check.number = frame.number;
+                Some(check)
+            })
+            .collect();
+        let record = SequenceRecord::new(sequence, &frames);
+        missing += record.missing_count;
+        sequences += 1;
+        if json {
+            serde_json::to_writer(&mut printer.out, &record)?;
+            writeln!(printer.out)?;
+        } else {
+            writeln!(printer.out, "{}", record.line(&frames))?;
+        }
+    }
+
+    let [ok, warn, fail, error, writing] = printer.counts;
+    if !json {
+        let total = printer.records.len();
+        let mut summary = format!(
+            "{}: {ok} OK, {warn} WARN, {fail} FAIL, {error} ERROR",
+            text::plural(total as u64, "file")
+        );
+        if writing > 0 {
+            summary.push_str(&format!(", {writing} WRITING"));
+        }
+        if sequences > 0 {
+            summary.push_str(&format!(
+                "; {} with {} missing",
+                text::plural(sequences as u64, "sequence"),
+                text::plural(missing, "frame")
+            ));
+        }
+        writeln!(printer.out, "{summary}")?;
+    }
+    printer.out.flush()?;
+    Ok(if error > 0 {
+        ExitCode::from(EXIT_UNREADABLE)
+    } else if fail > 0 || missing > 0 {
+        ExitCode::from(EXIT_FAILED_CHECK)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Checks `inputs` on a few worker threads, handing each result to `printer`.
+fn check_all(inputs: &[Input], memory_budget_bytes: u64, printer: &Mutex<Printer<io::Stdout>>) {
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(inputs.len())
@@ -274,21 +475,12 @@ pub(super) fn run_check(
     let share_bytes = (memory_budget_bytes / workers as u64).max(1);
     let exclusive = RwLock::new(());
     let next_input = AtomicUsize::new(0);
-    let printer = Mutex::new(Printer {
-        out: io::stdout(),
-        json,
-        records: inputs.iter().map(|_| None).collect(),
-        next_to_print: 0,
-        counts: [0; 4],
-        done: 0,
-        progress: inputs.len() >= PROGRESS_MIN_FILES && io::stderr().is_terminal(),
-        error: None,
-    });
     let stop = AtomicBool::new(false);
-
-    let check_one = |input: &Input| -> CheckRecord {
+    let check_one = |input: &Input| -> FileCheck {
         let path = match input {
-            Input::Failed(path, error) => return CheckRecord::unreadable(path, error.clone()),
+            Input::Failed(path, error) => {
+                return FileCheck::failed(path, error.clone());
+            }
             Input::File(path) => path,
         };
         let shared = {
@@ -312,9 +504,8 @@ pub(super) fn run_check(
             }),
             other => other,
         };
-        result.unwrap_or_else(|err| CheckRecord::unreadable(path, err.to_string()))
+        result.unwrap_or_else(|err| FileCheck::from_load_error(path, &err, SystemTime::now()))
     };
-
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
@@ -327,11 +518,11 @@ pub(super) fn run_check(
                         break;
                     };
                     // A bug in a decoder must not take the whole batch down: report the file.
-                    let record = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let check = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         check_one(input)
                     }))
                     .unwrap_or_else(|_| {
-                        CheckRecord::unreadable(
+                        FileCheck::failed(
                             input.path(),
                             format!(
                                 "internal error while checking (a bug in exrprobe, please report it): {}",
@@ -340,7 +531,7 @@ pub(super) fn run_check(
                         )
                     });
                     let mut printer = printer.lock().unwrap_or_else(|e| e.into_inner());
-                    printer.finish_one(index, record);
+                    printer.finish_one(index, &check);
                     if printer.error.is_some() {
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -348,28 +539,6 @@ pub(super) fn run_check(
             });
         }
     });
-
-    let mut printer = printer.into_inner().unwrap_or_else(|e| e.into_inner());
-    if let Some(err) = printer.error.take() {
-        return Err(anyhow!(err));
-    }
-    let [ok, warn, fail, error] = printer.counts;
-    if !json {
-        let total = printer.records.len();
-        writeln!(
-            printer.out,
-            "{total} file{}: {ok} OK, {warn} WARN, {fail} FAIL, {error} ERROR",
-            if total == 1 { "" } else { "s" }
-        )?;
-    }
-    printer.out.flush()?;
-    Ok(if error > 0 {
-        ExitCode::from(EXIT_UNREADABLE)
-    } else if fail > 0 {
-        ExitCode::from(EXIT_FAILED_CHECK)
-    } else {
-        ExitCode::SUCCESS
-    })
 }
 
 #[cfg(test)]

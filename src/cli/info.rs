@@ -11,7 +11,9 @@ use exrprobe_core::stats::ChannelStats;
 use exrprobe_core::text::{self};
 use serde::Serialize;
 
-use super::{EXIT_UNREADABLE, load_for_report};
+use exrprobe_core::check::load_for_report;
+
+use super::EXIT_UNREADABLE;
 
 // ---------------------------------------------------------------------------------------------
 // Numbers
@@ -174,13 +176,20 @@ pub(super) fn name_of(image: &Image, channel: ChannelRef) -> String {
 }
 
 pub(super) fn finding_record(image: &Image, finding: &Finding) -> FindingRecord {
-    FindingRecord {
-        code: finding.code,
-        severity: finding.severity,
-        title: finding.title.clone(),
-        explanation: finding.explanation.clone(),
-        fix: finding.fix.clone(),
-        channel: finding.channel.map(|c| name_of(image, c)),
+    FindingRecord::of(finding, finding.channel.map(|c| name_of(image, c)))
+}
+
+impl FindingRecord {
+    /// The record of `finding`, about the channel named `channel`.
+    pub(super) fn of(finding: &Finding, channel: Option<String>) -> Self {
+        FindingRecord {
+            code: finding.code,
+            severity: finding.severity,
+            title: finding.title.clone(),
+            explanation: finding.explanation.clone(),
+            fix: finding.fix.clone(),
+            channel,
+        }
     }
 }
 

@@ -8,13 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
-use exrprobe_core::analysis::{Analysis, analyze_summarized};
 use exrprobe_core::export::NpyDtype;
-use exrprobe_core::load::{
-    ChannelFilter, LoadError, LoadOptions, default_memory_budget, load_file, summarize_file,
-};
+use exrprobe_core::load::{LoadError, LoadOptions, default_memory_budget, load_file};
 use exrprobe_core::model::Image;
-use exrprobe_core::naming::detect_depth;
 
 mod check;
 mod export;
@@ -183,23 +179,6 @@ pub fn parse_byte_size(text: &str) -> Result<u64, String> {
         ));
     }
     Ok(bytes as u64)
-}
-
-/// Reads a file for `info` and `check`: the statistics of every channel, computed as it is
-/// decoded, and the samples of only the depth channel (whose distribution the findings need).
-fn load_for_report(path: &Path, memory_budget_bytes: u64) -> Result<(Image, Analysis), LoadError> {
-    let cancel = AtomicBool::new(false);
-    let summarized = summarize_file(
-        path,
-        &LoadOptions {
-            memory_budget_bytes,
-            ..LoadOptions::default()
-        },
-        &mut |header| ChannelFilter::only(detect_depth(header).channel()),
-        &mut |_| {},
-        &cancel,
-    )?;
-    Ok(analyze_summarized(summarized))
 }
 
 fn load_with(path: &Path, options: &LoadOptions) -> Result<Image, LoadError> {

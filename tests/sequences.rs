@@ -1,0 +1,223 @@
+//! `check` on render folders: frames grouped into sequences, shot-level findings, the `SEQ` line,
+//! the JSON sequence record and the exit code, on the real Blender shot and on synthetic shots.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
+
+use exr::prelude::{
+    AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage, Layer,
+    LayerAttributes, LineOrder, Text, WritableImage as _,
+};
+use serde_json::Value;
+
+fn exrprobe(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_exrprobe"))
+        .args(args)
+        .output()
+        .expect("run exrprobe")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Dates a file an hour back: a file that changed a moment ago and does not read counts as
+/// still being written.
+fn backdate(path: &Path) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+}
+
+/// The real Blender shot, copied into `dir/name` and backdated.
+fn blender_shot(dir: &Path, name: &str) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/blender/sequence");
+    let shot = dir.join(name);
+    std::fs::create_dir(&shot).unwrap();
+    for entry in std::fs::read_dir(source).unwrap() {
+        let entry = entry.unwrap();
+        let target = shot.join(entry.file_name());
+        std::fs::copy(entry.path(), &target).unwrap();
+        backdate(&target);
+    }
+    shot
+}
+
+/// A render with R, G, B and Z over `width × height`; Z is `depth` plus a ramp (or exactly
+/// `depth` everywhere with `constant`).
+fn render(width: usize, height: usize, depth: f32, constant: bool) -> Vec<u8> {
+    let n = width * height;
+    let z: Vec<f32> = (0..n)
+        .map(|i| {
+            if constant {
+                depth
+            } else {
+                depth + i as f32 * 0.01
+            }
+        })
+        .collect();
+    let channels = AnyChannels::sort(
+        [("R", 0.25f32), ("G", 0.5), ("B", 0.75)]
+            .into_iter()
+            .map(|(name, v)| AnyChannel::new(Text::from(name), FlatSamples::F32(vec![v; n])))
+            .chain([AnyChannel::new(Text::from("Z"), FlatSamples::F32(z))])
+            .collect(),
+    );
+    let layer = Layer::new(
+        (width, height),
+        LayerAttributes::default(),
+        Encoding {
+            compression: Compression::ZIP16,
+            blocks: Blocks::ScanLines,
+            line_order: LineOrder::Increasing,
+        },
+        channels,
+    );
+    let mut bytes = Vec::new();
+    ExrImage::from_layer(layer)
+        .write()
+        .to_buffered(std::io::Cursor::new(&mut bytes))
+        .unwrap();
+    bytes
+}
+
+/// `shot010/beauty.0101.exr` … `0112`: frame 109 missing, 105–106 constant depth (the trap),
+/// 107 of another size, 111 cut off (all backdated); `cut` false leaves 111 whole.
+fn synthetic_shot(dir: &Path, cut: bool) -> PathBuf {
+    let shot = dir.join("shot010");
+    std::fs::create_dir(&shot).unwrap();
+    for frame in (101..=112).filter(|&f| f != 109) {
+        let (width, height) = if frame == 107 { (24, 12) } else { (32, 16) };
+        let mut bytes = render(width, height, frame as f32, (105..=106).contains(&frame));
+        if cut && frame == 111 {
+            bytes.truncate(bytes.len() / 2);
+        }
+        let path = shot.join(format!("beauty.{frame:04}.exr"));
+        std::fs::write(&path, bytes).unwrap();
+        backdate(&path);
+    }
+    shot
+}
+
+fn json_lines(output: &Output) -> Vec<Value> {
+    stdout(output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_real_blender_shot_reports_its_gap_its_trap_frame_and_its_cut_off_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let shot = blender_shot(dir.path(), "sequence");
+    let output = exrprobe(&["check".as_ref(), shot.as_os_str()]);
+    assert_eq!(output.status.code(), Some(2), "frame 7 cannot be read");
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[3].starts_with("FAIL    "), "{text}");
+    assert!(lines[5].starts_with("ERROR   "), "{text}");
+    assert!(lines[5].contains("beauty.0007.exr"), "{text}");
+    assert_eq!(
+        lines[7],
+        "SEQ     sequence/beauty.####.exr  1–8  7 frames  1 missing (6)  1 FAIL (4)  1 ERROR (7)"
+    );
+    assert_eq!(
+        lines[8],
+        "7 files: 5 OK, 0 WARN, 1 FAIL, 1 ERROR; 1 sequence with 1 frame missing"
+    );
+
+    let output = exrprobe(&["check".as_ref(), "--json".as_ref(), shot.as_os_str()]);
+    let records = json_lines(&output);
+    assert_eq!(records.len(), 8, "7 files and 1 sequence");
+    let sequence = &records[7];
+    assert_eq!(sequence["sequence"], "sequence/beauty.####.exr");
+    assert_eq!(sequence["first"], 1);
+    assert_eq!(sequence["last"], 8);
+    assert_eq!(sequence["count"], 7);
+    assert_eq!(sequence["missing"], serde_json::json!([6]));
+    assert_eq!(sequence["status"]["OK"], 5);
+    assert_eq!(sequence["status"]["FAIL"], 1);
+    assert_eq!(sequence["status"]["ERROR"], 1);
+    let codes: Vec<&str> = sequence["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "sequence_unreadable",
+            "sequence_depth_constant",
+            "sequence_gap"
+        ]
+    );
+}
+
+#[test]
+fn a_synthetic_shot_reports_every_kind_of_bad_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let shot = synthetic_shot(dir.path(), true);
+    let output = exrprobe(&["check".as_ref(), shot.as_os_str()]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stdout(&output);
+    let seq = text
+        .lines()
+        .find(|l| l.starts_with("SEQ"))
+        .expect("a SEQ line");
+    assert_eq!(
+        seq,
+        "SEQ     shot010/beauty.####.exr  101–112  11 frames  1 missing (109)  2 FAIL (105–106)  1 ERROR (111)"
+    );
+    // Frames print in frame order, each once.
+    let frames: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("SEQ"))
+        .filter_map(|l| l.split("beauty.").nth(1))
+        .collect();
+    assert_eq!(frames.len(), 11);
+    assert!(frames.windows(2).all(|w| w[0] < w[1]), "{frames:?}");
+
+    let output = exrprobe(&["check".as_ref(), "--json".as_ref(), shot.as_os_str()]);
+    let records = json_lines(&output);
+    let sequence = records.last().unwrap();
+    let findings = sequence["findings"].as_array().unwrap();
+    let titles: Vec<&str> = findings
+        .iter()
+        .map(|f| f["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "frame 111 of shot010/beauty.####.exr cannot be read",
+            "frames 105–106 of shot010/beauty.####.exr have constant depth",
+            "frame 109 missing from shot010/beauty.####.exr (101–112)",
+            "frame 107 of shot010/beauty.####.exr differs from the other frames",
+        ]
+    );
+    assert_eq!(findings[3]["code"], "sequence_mismatch");
+}
+
+#[test]
+fn a_missing_frame_alone_fails_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("shot");
+    std::fs::create_dir(&shot).unwrap();
+    for frame in [1, 2, 4] {
+        let path = shot.join(format!("render{frame}.exr"));
+        std::fs::write(&path, render(8, 4, 3.0, false)).unwrap();
+    }
+    let output = exrprobe(&["check".as_ref(), shot.as_os_str()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("SEQ     shot/render#.exr  1–4  3 frames  1 missing (3)"),
+        "{}",
+        stdout(&output)
+    );
+    // Without the gap the same frames pass.
+    std::fs::write(shot.join("render3.exr"), render(8, 4, 3.0, false)).unwrap();
+    let output = exrprobe(&["check".as_ref(), shot.as_os_str()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}
