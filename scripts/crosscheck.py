@@ -13,6 +13,9 @@ The statistics of `info --json` (which reads files the way `check` does: every c
 as it is decoded) are compared with NumPy's over the same arrays: min and max of the finite
 samples, NaN / +Inf / -Inf counts, background sentinels (finite ≥ 1e9) and the constant value.
 
+Fixtures damaged on purpose outside Damaged/ (`DAMAGED` below: the cut-off frame of the Blender
+shot) must be refused by exrprobe; the bindings only warn on them and return what they could read.
+
 Files with deep data or subsampled channels are skipped with a note (the bindings and exrprobe
 do not represent them the same way). Prints one line per file and `N passed, N failed`; exits
 non-zero on any mismatch.
@@ -37,6 +40,12 @@ UINT_OF = {2: np.uint16, 4: np.uint32}
 
 def run(binary: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([binary, *args], capture_output=True, text=True, timeout=600)
+
+
+# Fixtures outside Damaged/ that are damaged on purpose: exrprobe must refuse them.
+DAMAGED = {
+    "blender/sequence/beauty.0007.exr": "a frame cut off at half its bytes",
+}
 
 
 def expected_channels(path: Path) -> dict[str, np.ndarray]:
@@ -139,6 +148,15 @@ def compare_stats(record: dict, expected: dict[str, np.ndarray]) -> list[str]:
 def check_file(binary: str, path: Path, scratch: Path) -> tuple[str, list[str]]:
     """Returns ("PASS" | "FAIL" | "SKIP", details)."""
     info = run(binary, "info", "--json", str(path))
+    damage = None
+    for relative, why in DAMAGED.items():
+        if path.as_posix().endswith(relative):
+            damage = why
+    if damage is not None:
+        # OpenEXR's bindings only warn and return what they could read; exrprobe must refuse.
+        if info.returncode == 2 and "exrprobe:" in info.stderr:
+            return "PASS", [f"refused, as it should be ({damage})"]
+        return "FAIL", [f"a damaged file ({damage}) was not refused: exit {info.returncode}"]
     if info.returncode != 0:
         return "FAIL", [f"exrprobe info failed: {info.stderr.strip()}"]
     record = json.loads(info.stdout)

@@ -468,7 +468,7 @@ fn welcome_view_offers_open_and_examples() {
     h.run_ok();
     let _ = h.get_by_label("Open…");
     let _ = h.get_by_label("Open example render");
-    let _ = h.get_by_label_contains("Drop .exr files here");
+    let _ = h.get_by_label_contains("Drop .exr files or a render folder here");
 }
 
 #[test]
@@ -1028,4 +1028,113 @@ fn the_cli_and_the_viewer_propose_the_same_default_export_names() {
         cli_channel.file_name().and_then(|n| n.to_str()),
         Some("Szene 01.Tiefe_Ω.Mist.npy")
     );
+}
+
+/// The real Blender shot (frame 4 the Compositing trap, 6 missing, 7 cut off) in a folder of its
+/// own, dated an hour back (a file that changed a moment ago and does not read is "being
+/// written").
+fn blender_shot() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for entry in std::fs::read_dir(fixture("blender/sequence")).expect("the shot") {
+        let entry = entry.expect("entry");
+        let target = dir.path().join(entry.file_name());
+        std::fs::copy(entry.path(), &target).expect("copy");
+        let file = std::fs::File::options()
+            .write(true)
+            .open(&target)
+            .expect("open");
+        file.set_modified(an_hour_ago).expect("backdate");
+    }
+    dir
+}
+
+#[test]
+fn a_dropped_folder_lists_its_frames_with_their_status_and_the_missing_one() {
+    use exrprobe::core::sequence::FrameStatus;
+    use exrprobe::gui::ListRow;
+    let shot = blender_shot();
+    let mut h = harness();
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(shot.path().to_path_buf())));
+    settle(&mut h);
+    let state = h.state().state();
+    assert_eq!(state.files().len(), 7);
+    assert_eq!(state.current_file(), Some(0));
+    let statuses: Vec<Option<FrameStatus>> =
+        (0..7).map(|i| state.scanned(i).map(|s| s.status)).collect();
+    use FrameStatus::{Fail, Ok as Good, Unreadable};
+    assert_eq!(
+        statuses,
+        [Good, Good, Good, Fail, Good, Unreadable, Good].map(Some)
+    );
+    let group = &state.groups()[0];
+    assert!(
+        group.rows.contains(&ListRow::Missing { first: 6, last: 6 }),
+        "{:?}",
+        group.rows
+    );
+    let header = group.header(state.scan_results());
+    let folder = shot
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(
+        header,
+        format!("{folder}/beauty.####.exr · 1–8 · 7 frames · 1 FAIL · 1 unreadable · 1 missing")
+    );
+    // On screen: the header's two lines, the missing row, the trap frame's row.
+    let _ = h.get_by_label(&format!("{folder}/beauty.####.exr"));
+    let _ = h.get_by_label("1–8 · 7 frames · 1 FAIL · 1 unreadable · 1 missing");
+    let _ = h.get_by_label("frame 6 missing");
+    let _ = h.get_by_label_contains("4  beauty.0004.exr");
+}
+
+#[test]
+fn opening_one_frame_opens_its_shot_and_a_broken_frame_shows_no_stale_pixels() {
+    let shot = blender_shot();
+    let mut h = harness();
+    h.state_mut()
+        .execute(Command::Open(vec![shot.path().join("beauty.0005.exr")]));
+    settle(&mut h);
+    assert_eq!(h.state().files().len(), 7, "the whole shot");
+    assert_eq!(h.state().current_file(), Some(4), "at the frame opened");
+    let shown = h.state().document().expect("frame 5").source.label();
+    assert_eq!(shown, "beauty.0005.exr");
+
+    // Down: frame 7, cut off. The views must not keep showing frame 5.
+    h.key_press(Key::ArrowDown);
+    settle(&mut h);
+    assert_eq!(h.state().current_file(), Some(5));
+    assert!(h.state().document().is_none(), "no stale document");
+    let (source, _) = h.state().state().failure().expect("the failure is shown");
+    assert_eq!(source.label(), "beauty.0007.exr");
+    let _ = h.get_by_label("Cannot open beauty.0007.exr");
+    assert!(h.state().canvas_rects().is_none(), "no image views");
+    let _ = h.get_by_label("cannot be read");
+    // Down again: frame 8 loads, with the view settings kept; the failure is gone.
+    h.key_press(Key::ArrowDown);
+    settle(&mut h);
+    assert_eq!(
+        h.state().document().expect("frame 8").source.label(),
+        "beauty.0008.exr"
+    );
+    assert!(h.state().state().failure().is_none());
+    // Stepping over broken frames keeps one failure message, not one per step.
+    for _ in 0..3 {
+        h.key_press(Key::ArrowUp);
+        settle(&mut h);
+        h.key_press(Key::ArrowDown);
+        settle(&mut h);
+    }
+    let failures = h
+        .state()
+        .messages()
+        .iter()
+        .filter(|m| m.kind == MessageKind::Error)
+        .count();
+    assert!(failures <= 1, "{:?}", h.state().messages());
 }

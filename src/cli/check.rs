@@ -14,7 +14,8 @@ use exrprobe_core::check::{FileCheck, check_file};
 use exrprobe_core::diagnose::Severity;
 use exrprobe_core::load::LoadError;
 use exrprobe_core::sequence::{
-    FrameCheck, FrameStatus, Group, Sequence, format_frame_runs, group_frames, sequence_findings,
+    Found, FrameCheck, FrameStatus, Group, Sequence, find_exr_files, format_frame_runs,
+    group_frames, sequence_findings,
 };
 use exrprobe_core::text;
 use serde::Serialize;
@@ -115,89 +116,6 @@ impl CheckRecord {
                 text::printable(&detail)
             ),
             None => format!("{:<7} {path}", self.status.text()),
-        }
-    }
-}
-
-/// An input of `check`: a file to check, or a path that already failed (unreadable folder, …).
-pub(super) enum Input {
-    File(PathBuf),
-    Failed(PathBuf, String),
-}
-
-impl Input {
-    fn path(&self) -> &Path {
-        match self {
-            Input::File(p) | Input::Failed(p, _) => p,
-        }
-    }
-}
-
-pub(super) fn is_exr(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("exr"))
-}
-
-/// Expands files and folders (recursively, `*.exr` case-insensitively; symbolic links to files
-/// are followed, to folders not, so cycles cannot happen), sorted by path, duplicates removed.
-pub(super) fn collect_inputs(paths: &[PathBuf]) -> Vec<Input> {
-    let mut inputs = Vec::new();
-    for path in paths {
-        match std::fs::metadata(path) {
-            Err(err) => inputs.push(Input::Failed(
-                path.clone(),
-                format!("cannot read ({err}): {}", path.display()),
-            )),
-            Ok(meta) if meta.is_dir() => {
-                let before = inputs.len();
-                walk_folder(path, &mut inputs);
-                if inputs.len() == before {
-                    inputs.push(Input::Failed(
-                        path.clone(),
-                        format!("no .exr files in this folder: {}", path.display()),
-                    ));
-                }
-            }
-            Ok(_) => inputs.push(Input::File(path.clone())),
-        }
-    }
-    inputs.sort_by(|a, b| a.path().cmp(b.path()));
-    inputs.dedup_by(|a, b| a.path() == b.path());
-    inputs
-}
-
-pub(super) fn walk_folder(folder: &Path, inputs: &mut Vec<Input>) {
-    let entries = match std::fs::read_dir(folder) {
-        Ok(entries) => entries,
-        Err(err) => {
-            inputs.push(Input::Failed(
-                folder.to_path_buf(),
-                format!("cannot list folder ({err}): {}", folder.display()),
-            ));
-            return;
-        }
-    };
-    for entry in entries {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(err) => {
-                inputs.push(Input::Failed(
-                    folder.to_path_buf(),
-                    format!("cannot list folder ({err}): {}", folder.display()),
-                ));
-                continue;
-            }
-        };
-        let path = entry.path();
-        let Ok(file_type) = entry.file_type() else {
-            continue;
-        };
-        if file_type.is_dir() {
-            walk_folder(&path, inputs);
-        } else if is_exr(&path) {
-            // A pipe, device or socket named `*.exr` is reported, not skipped in silence (the
-            // loader refuses it without opening it).
-            inputs.push(Input::File(path));
         }
     }
 }
@@ -358,12 +276,12 @@ impl SequenceRecord {
 
 /// Orders the inputs for printing: paths that already failed first, then every group (sequence
 /// or single file) by folder and name, the frames of a sequence by number.
-fn order_inputs(inputs: Vec<Input>) -> (Vec<Input>, Vec<Group>) {
+fn order_inputs(inputs: Vec<Found>) -> (Vec<Found>, Vec<Group>) {
     let mut ordered = Vec::with_capacity(inputs.len());
     let mut files = Vec::new();
     for input in inputs {
         match input {
-            Input::File(path) => files.push(path),
+            Found::File(path) => files.push(path),
             failed => ordered.push(failed),
         }
     }
@@ -373,7 +291,7 @@ fn order_inputs(inputs: Vec<Input>) -> (Vec<Input>, Vec<Group>) {
             group
                 .paths()
                 .into_iter()
-                .map(|p| Input::File(p.to_path_buf())),
+                .map(|p| Found::File(p.to_path_buf())),
         );
     }
     (ordered, groups)
@@ -384,7 +302,7 @@ pub(super) fn run_check(
     json: bool,
     memory_budget_bytes: u64,
 ) -> anyhow::Result<ExitCode> {
-    let (inputs, groups) = order_inputs(collect_inputs(paths));
+    let (inputs, groups) = order_inputs(find_exr_files(paths));
     let printer = Mutex::new(Printer {
         out: io::stdout(),
         json,
@@ -465,7 +383,7 @@ pub(super) fn run_check(
 }
 
 /// Checks `inputs` on a few worker threads, handing each result to `printer`.
-fn check_all(inputs: &[Input], memory_budget_bytes: u64, printer: &Mutex<Printer<io::Stdout>>) {
+fn check_all(inputs: &[Found], memory_budget_bytes: u64, printer: &Mutex<Printer<io::Stdout>>) {
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(inputs.len())
@@ -476,12 +394,12 @@ fn check_all(inputs: &[Input], memory_budget_bytes: u64, printer: &Mutex<Printer
     let exclusive = RwLock::new(());
     let next_input = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let check_one = |input: &Input| -> FileCheck {
+    let check_one = |input: &Found| -> FileCheck {
         let path = match input {
-            Input::Failed(path, error) => {
+            Found::Failed(path, error) => {
                 return FileCheck::failed(path, error.clone());
             }
-            Input::File(path) => path,
+            Found::File(path) => path,
         };
         let shared = {
             let _running = exclusive.read().unwrap_or_else(|e| e.into_inner());
@@ -539,44 +457,4 @@ fn check_all(inputs: &[Input], memory_budget_bytes: u64, printer: &Mutex<Printer
             });
         }
     });
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
-mod tests {
-    use super::*;
-
-    #[test]
-    fn folders_expand_to_sorted_exr_files_case_insensitively() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::create_dir_all(root.join("b/deeper")).unwrap();
-        for name in [
-            "b/deeper/z.EXR",
-            "a.exr",
-            "b/c.exr",
-            "notes.txt",
-            "b/x.exr.bak",
-        ] {
-            std::fs::write(root.join(name), b"").unwrap();
-        }
-        std::fs::create_dir(root.join("empty")).unwrap();
-        let inputs = collect_inputs(&[root.to_path_buf(), root.join("a.exr"), root.join("empty")]);
-        let listed: Vec<(String, bool)> = inputs
-            .iter()
-            .map(|i| {
-                let rel = i.path().strip_prefix(root).unwrap().display().to_string();
-                (rel, matches!(i, Input::Failed(..)))
-            })
-            .collect();
-        assert_eq!(
-            listed,
-            vec![
-                ("a.exr".to_owned(), false),
-                ("b/c.exr".to_owned(), false),
-                ("b/deeper/z.EXR".to_owned(), false),
-                ("empty".to_owned(), true),
-            ]
-        );
-    }
 }

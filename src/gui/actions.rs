@@ -14,6 +14,7 @@ pub const EXPOSURE_STEP: f32 = 1.0;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
     Open,
+    OpenFolder,
     Reload,
     ExportDepth,
     ExportChannel,
@@ -71,8 +72,9 @@ const fn ctrl_shift(key: Key) -> KeyboardShortcut {
 
 impl Action {
     /// Every action, in the order of the help window.
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::Open,
+        Action::OpenFolder,
         Action::Reload,
         Action::ExportDepth,
         Action::ExportChannel,
@@ -102,6 +104,11 @@ impl Action {
     pub fn spec(self) -> ActionSpec {
         let (label, description, shortcuts): (_, _, &'static [KeyboardShortcut]) = match self {
             Action::Open => ("Open…", "Open EXR files", &const { [ctrl(Key::O)] }),
+            Action::OpenFolder => (
+                "Open Folder…",
+                "Open every EXR in a folder: its frame sequences, checked in the background",
+                &const { [ctrl_shift(Key::O)] },
+            ),
             Action::Reload => (
                 "Reload",
                 "Read the current file again from disk",
@@ -214,6 +221,7 @@ impl Action {
     pub fn command(self) -> Command {
         match self {
             Action::Open => Command::OpenDialog,
+            Action::OpenFolder => Command::OpenFolderDialog,
             Action::Reload => Command::Reload,
             Action::ExportDepth => Command::Export {
                 kind: ExportKind::Depth,

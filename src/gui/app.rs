@@ -96,12 +96,11 @@ impl ExrProbeApp {
         if let Some(cc) = cc {
             app.worker.set_context(&cc.egui_ctx);
         }
-        let first = files.first().map(|path| Source::File(path.clone()));
-        let preloading = app.worker.load.as_ref().map(|load| &load.source);
-        if first.is_some() && preloading == first.as_ref() {
-            app.state.adopt_files(files, 0);
-        } else if !files.is_empty() {
-            app.execute(Command::Open(files));
+        if !files.is_empty() {
+            let preloading = app.worker.load.as_ref().map(|load| load.source.clone());
+            for effect in app.state.open_adopting(&files, preloading.as_ref()) {
+                app.run(effect);
+            }
         }
         app
     }
@@ -229,6 +228,14 @@ impl ExrProbeApp {
             Effect::Load(source) => {
                 self.worker.start_load(source);
             }
+            Effect::Scan { generation, paths } => self.worker.start_scan(generation, paths),
+            Effect::PickFolderToOpen { directory } => {
+                match self.dialogs.pick_folder(directory.as_deref()) {
+                    DialogOutcome::Chosen(folder) => self.execute(Command::Open(vec![folder])),
+                    DialogOutcome::Cancelled => {}
+                    DialogOutcome::Unavailable => self.state.error(NO_DIALOG_MESSAGE.to_owned()),
+                }
+            }
             Effect::PickFilesToOpen { directory } => {
                 match self.dialogs.pick_exr_files(directory.as_deref()) {
                     DialogOutcome::Chosen(paths) => self.execute(Command::Open(paths)),
@@ -352,6 +359,12 @@ impl ExrProbeApp {
                 source, message, ..
             } => self.state.load_failed(&source, &message),
             WorkerMsg::TaskDone { result, .. } => self.state.task_done(result),
+            WorkerMsg::Scanned {
+                generation,
+                index,
+                summary,
+            } => self.state.file_scanned(generation, index, *summary),
+            WorkerMsg::ScanDone { .. } => {}
             WorkerMsg::Rendered(rendered) => {
                 let current = self
                     .state
@@ -466,10 +479,14 @@ impl ExrProbeApp {
             if state.files().len() > 1 {
                 egui::Panel::left("channels")
                     .default_size(300.0)
-                    .show(ui, |ui| frame::file_list(ui, state, &mut commands));
+                    .show(ui, |ui| frame::file_list(ui, state, worker, &mut commands));
             }
-            egui::CentralPanel::default()
-                .show(ui, |ui| frame::welcome(ui, state, worker, &mut commands));
+            egui::CentralPanel::default().show(ui, |ui| match state.failure() {
+                Some((source, message)) if worker.load.is_none() => {
+                    frame::failure_card(ui, &source.label(), message);
+                }
+                _ => frame::welcome(ui, state, worker, &mut commands),
+            });
         }
         commands.extend(frame::windows(&ctx, &self.state));
         commands.extend(frame::drag_and_drop(&ctx));
@@ -502,7 +519,9 @@ impl ExrProbeApp {
         if panels.left {
             egui::Panel::left("channels")
                 .default_size(300.0)
-                .show(ui, |ui| frame::left_panel(ui, state, doc, commands));
+                .show(ui, |ui| {
+                    frame::left_panel(ui, state, &self.worker, doc, commands)
+                });
         }
         if panels.probe {
             egui::Panel::right("probe")

@@ -40,10 +40,13 @@ pub enum LayoutMode {
 #[must_use = "a command does nothing until the state applies it"]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    /// Open these files as the new file list (a frame sequence when several).
+    /// Open these files and folders as the new file list: folders recursively, grouped into
+    /// sequences; one frame of a sequence opens the whole sequence at that frame.
     Open(Vec<PathBuf>),
     /// Ask for files with a dialog, then open them.
     OpenDialog,
+    /// Ask for a folder with a dialog, then open every EXR in it.
+    OpenFolderDialog,
     /// Open the built-in example with this index in `crate::examples::examples()`.
     OpenExample(usize),
     /// Open a file from the recent list.
@@ -159,8 +162,18 @@ pub struct SaveOffer {
 pub enum Effect {
     /// Decode and analyse this source on the worker (cancelling a load in flight).
     Load(Source),
+    /// Check these files in the background (the file list's statuses); results carry
+    /// `generation`, and a newer scan replaces an older one.
+    Scan {
+        generation: u64,
+        paths: Vec<PathBuf>,
+    },
     /// Ask for EXR files to open; starts in `directory` when known.
     PickFilesToOpen {
+        directory: Option<PathBuf>,
+    },
+    /// Ask for a folder to open; starts in `directory` when known.
+    PickFolderToOpen {
         directory: Option<PathBuf>,
     },
     /// Ask where to save; `command` is re-applied with the chosen path, or offered with

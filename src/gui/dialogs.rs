@@ -67,6 +67,17 @@ impl Dialogs {
         })
     }
 
+    /// Asks for a folder to open, starting in `directory` when given.
+    pub fn pick_folder(self, directory: Option<&Path>) -> DialogOutcome<PathBuf> {
+        self.run(|| {
+            let mut dialog = rfd::FileDialog::new().set_title("Open a folder of OpenEXR renders");
+            if let Some(dir) = directory {
+                dialog = dialog.set_directory(dir);
+            }
+            dialog.pick_folder()
+        })
+    }
+
     /// Asks where to save, proposing `default_path`.
     pub fn pick_save_path(self, default_path: &Path, extension: &str) -> DialogOutcome<PathBuf> {
         self.run(|| {

@@ -13,13 +13,15 @@ use super::panels::channels::{ChannelAction, channels_ui};
 use super::panels::histogram::{HistogramAction, HistogramSettings, histogram_ui};
 use super::panels::info::info_ui;
 use super::panels::shortcuts::shortcuts_ui;
-use super::state::{Document, HistogramTarget, MessageKind, ViewerState};
+use super::state::{Document, HistogramTarget, ListRow, MessageKind, ViewerState, missing_text};
 use exrprobe_core::colormap::Colormap;
+use exrprobe_core::sequence::FrameStatus;
 
 pub(super) fn menu_bar(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
     let has_doc = state.document().is_some();
     ui.menu_button("File", |ui| {
         action_button(ui, Action::Open, true, commands);
+        action_button(ui, Action::OpenFolder, true, commands);
         ui.menu_button("Open Recent", |ui| recent_menu(ui, state, commands));
         let examples = crate::examples::examples();
         ui.menu_button("Open example", |ui| {
@@ -220,6 +222,13 @@ pub(super) fn status_bar(ui: &mut egui::Ui, state: &ViewerState, worker: &Worker
                 ui.label(format!("file {}/{}", i + 1, state.files().len()));
             }
             ui.separator();
+        } else if let Some((source, _)) = state.failure() {
+            ui.label(RichText::new(source.label()).strong());
+            ui.label(RichText::new("cannot be read").color(ui.visuals().error_fg_color));
+            if let Some(i) = state.current_file() {
+                ui.label(format!("file {}/{}", i + 1, state.files().len()));
+            }
+            ui.separator();
         } else {
             ui.label("No file open");
         }
@@ -293,37 +302,183 @@ fn probe_summary(state: &ViewerState) -> Option<String> {
     Some(text)
 }
 
-pub(super) fn file_list(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
-    ui.heading("Files");
-    egui::ScrollArea::vertical()
+/// One line of the file list.
+#[derive(Clone, Copy)]
+enum ListLine {
+    /// The group's label (`shot010/beauty.####.exr`).
+    Header(usize),
+    /// The group's span and counts (`1–8 · 7 frames · 1 FAIL · 1 missing`).
+    Counts(usize),
+    Row(usize, usize),
+}
+
+/// The file list: a header per sequence ("shot010/beauty.####.exr · 101–112 · 11 frames ·
+/// 2 FAIL · 1 missing"), one row per frame with the status the background scan found (the top
+/// finding in its tooltip), and rows for missing frames. Only the visible rows are drawn, so a
+/// shot of thousands of frames costs no more than a short one.
+pub(super) fn file_list(
+    ui: &mut egui::Ui,
+    state: &ViewerState,
+    worker: &Worker,
+    commands: &mut Vec<Command>,
+) {
+    let lines: Vec<ListLine> = state
+        .groups()
+        .iter()
+        .enumerate()
+        .flat_map(|(g, group)| {
+            [ListLine::Header(g), ListLine::Counts(g)]
+                .into_iter()
+                .chain((0..group.rows.len()).map(move |r| ListLine::Row(g, r)))
+        })
+        .collect();
+    let row_height = ui.spacing().interact_size.y;
+    let list_id = ui.scope_id().with("file_list_follow");
+    // Keep the current frame in view when it changes (Up/Down, the timeline).
+    let current_line = lines.iter().position(|line| match *line {
+        ListLine::Row(g, r) => matches!(
+            state.groups().get(g).and_then(|group| group.rows.get(r)),
+            Some(ListRow::File { index, .. }) if Some(*index) == state.current_file()
+        ),
+        ListLine::Header(_) | ListLine::Counts(_) => false,
+    });
+    let (followed, offset, height) = ui.data(|d| {
+        d.get_temp::<(Option<usize>, f32, f32)>(list_id)
+            .unwrap_or((None, 0.0, 0.0))
+    });
+    let mut area = egui::ScrollArea::vertical()
         .id_salt("file_list")
         .auto_shrink([false, true])
-        .max_height(200.0)
-        .show(ui, |ui| {
-            for (i, source) in state.files().iter().enumerate() {
-                let selected = state.current_file() == Some(i);
-                let response = ui.selectable_label(selected, source.label());
-                let response = match source.path() {
-                    Some(path) => response.on_hover_text(path.display().to_string()),
-                    None => response,
-                };
-                if response.clicked() && !selected {
-                    commands.push(Command::SelectFile(i));
+        .max_height(ui.available_height() * 0.45);
+    if let Some(line) = current_line.filter(|_| followed != current_line) {
+        let top = line as f32 * (row_height + ui.spacing().item_spacing.y);
+        if top < offset || top + row_height > offset + height {
+            area = area.vertical_scroll_offset((top - height / 2.0).max(0.0));
+        }
+    }
+    let output = area.show_rows(ui, row_height, lines.len(), |ui, range| {
+        for line in lines.get(range).unwrap_or_default() {
+            match *line {
+                ListLine::Header(g) => {
+                    if let Some(group) = state.groups().get(g) {
+                        ui.add(egui::Label::new(RichText::new(&group.label).strong()).truncate())
+                            .on_hover_text(group.header(state.scan_results()));
+                    }
+                }
+                ListLine::Counts(g) => {
+                    if let Some(group) = state.groups().get(g) {
+                        ui.add(
+                            egui::Label::new(
+                                RichText::new(group.counts(state.scan_results())).small(),
+                            )
+                            .truncate(),
+                        );
+                    }
+                }
+                ListLine::Row(g, r) => {
+                    if let Some(row) = state.groups().get(g).and_then(|group| group.rows.get(r)) {
+                        file_row(ui, state, *row, commands);
+                    }
                 }
             }
+        }
+    });
+    ui.data_mut(|d| {
+        d.insert_temp(
+            list_id,
+            (
+                current_line,
+                output.state.clamped_offset().y,
+                output.inner_rect.height(),
+            ),
+        )
+    });
+    if let Some(scan) = &worker.scan {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("Checking frames {}/{}", scan.done, scan.total))
+                .on_hover_text("Every frame is checked in the background, as exrprobe check does");
         });
+    }
     ui.label(RichText::new("Up/Down or PageUp/PageDown step through the files").weak());
     ui.separator();
+}
+
+/// One row of the file list: the status badge and the file (or the missing frames).
+fn file_row(ui: &mut egui::Ui, state: &ViewerState, row: ListRow, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| match row {
+        ListRow::File { index, frame } => {
+            let Some(source) = state.files().get(index) else {
+                return;
+            };
+            let summary = state.scanned(index);
+            let (badge, color, meaning) = status_badge(summary.map(|s| s.status));
+            ui.label(
+                RichText::new(badge)
+                    .monospace()
+                    .small()
+                    .strong()
+                    .color(color),
+            )
+            .on_hover_text(meaning);
+            let selected = state.current_file() == Some(index);
+            let name = match frame {
+                Some(frame) => format!("{frame}  {}", source.label()),
+                None => source.label(),
+            };
+            let mut hint = source
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            if let Some(headline) = summary.and_then(|s| s.headline.as_deref()) {
+                hint.push_str(&format!("\n{meaning}: {headline}"));
+            }
+            let response = ui.selectable_label(selected, name).on_hover_text(hint);
+            if response.clicked() && !selected {
+                commands.push(Command::SelectFile(index));
+            }
+        }
+        ListRow::Missing { first, last } => {
+            let (badge, color, meaning) = ("MISS", Color32::from_gray(140), "no file");
+            ui.label(
+                RichText::new(badge)
+                    .monospace()
+                    .small()
+                    .strong()
+                    .color(color),
+            )
+            .on_hover_text(meaning);
+            ui.label(RichText::new(missing_text(first, last)).italics().weak())
+                .on_hover_text("No file has these frame numbers: the render skipped them or died");
+        }
+    });
+}
+
+/// The badge of a scan status: text, colour and what it means.
+fn status_badge(status: Option<FrameStatus>) -> (&'static str, Color32, &'static str) {
+    match status {
+        None => ("····", Color32::from_gray(110), "not checked yet"),
+        Some(FrameStatus::Ok) => ("OK  ", Color32::from_rgb(90, 190, 110), "OK"),
+        Some(FrameStatus::Warn) => ("WARN", Color32::from_rgb(230, 180, 60), "warning"),
+        Some(FrameStatus::Fail) => ("FAIL", Color32::from_rgb(240, 90, 80), "fails the check"),
+        Some(FrameStatus::Unreadable) => ("ERR ", Color32::from_rgb(240, 90, 80), "cannot be read"),
+        Some(FrameStatus::BeingWritten) => (
+            "WRIT",
+            Color32::from_rgb(110, 160, 240),
+            "still being written",
+        ),
+    }
 }
 
 pub(super) fn left_panel(
     ui: &mut egui::Ui,
     state: &ViewerState,
+    worker: &Worker,
     doc: &Document,
     commands: &mut Vec<Command>,
 ) {
     if state.files().len() > 1 {
-        file_list(ui, state, commands);
+        file_list(ui, state, worker, commands);
     }
     egui::ScrollArea::both()
         .id_salt("channel_tree")
@@ -418,12 +573,47 @@ pub(super) fn welcome(
     }
 }
 
+/// In place of the views when the current file could not be loaded: which file, why, and how to
+/// go on (never the previous file's pixels).
+pub(super) fn failure_card(ui: &mut egui::Ui, file: &str, message: &str) {
+    let rect = ui.available_rect_before_wrap();
+    let card = egui::Rect::from_center_size(
+        rect.center(),
+        egui::vec2(rect.width().min(620.0) - 24.0, 150.0),
+    );
+    ui.painter().rect(
+        card,
+        8.0,
+        Color32::from_rgb(60, 24, 24),
+        egui::Stroke::new(1.0, Color32::from_rgb(150, 60, 60)),
+        egui::StrokeKind::Inside,
+    );
+    ui.scope_builder(egui::UiBuilder::new().max_rect(card.shrink(16.0)), |ui| {
+        ui.vertical_centered(|ui| {
+            ui.label(
+                RichText::new(format!("Cannot open {file}"))
+                    .size(18.0)
+                    .strong()
+                    .color(Color32::WHITE),
+            );
+            ui.add_space(8.0);
+            ui.label(RichText::new(message).color(Color32::from_gray(230)));
+            ui.add_space(8.0);
+            ui.label(
+                RichText::new("Up/Down step to another file; F5 tries this one again.").weak(),
+            );
+        });
+    });
+}
+
 fn welcome_contents(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
     ui.heading(RichText::new("exrprobe").size(28.0).strong());
     ui.label("Inspect OpenEXR renders: RGB, depth, diagnostics, .npy export");
     ui.add_space(18.0);
-    ui.label(RichText::new("Drop .exr files here").size(18.0));
-    ui.label(RichText::new("several files form a frame sequence").weak());
+    ui.label(RichText::new("Drop .exr files or a render folder here").size(18.0));
+    ui.label(
+        RichText::new("frames are grouped into sequences and checked in the background").weak(),
+    );
     ui.add_space(12.0);
     let open = Action::Open;
     if ui

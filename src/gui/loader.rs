@@ -11,6 +11,11 @@ use std::time::{Duration, Instant};
 use exrprobe_core::model::Image;
 use exrprobe_core::{Analysis, complete};
 
+use std::time::SystemTime;
+
+use exrprobe_core::check::FileCheck;
+
+use super::state::FileSummary;
 use super::textures::{RenderJob, RenderKey, Rendered};
 
 /// Where a document comes from.
@@ -80,6 +85,25 @@ pub enum WorkerMsg {
         result: Result<String, String>,
     },
     Rendered(Box<Rendered>),
+    /// The scan of file list `generation` checked file `index`.
+    Scanned {
+        generation: u64,
+        index: usize,
+        summary: Box<FileSummary>,
+    },
+    /// The scan of file list `generation` is over (done or cancelled).
+    ScanDone {
+        generation: u64,
+    },
+}
+
+/// A running scan of the file list.
+#[derive(Debug)]
+pub struct ScanJob {
+    pub generation: u64,
+    pub done: usize,
+    pub total: usize,
+    cancel: Arc<AtomicBool>,
 }
 
 /// A running load.
@@ -116,6 +140,8 @@ pub struct Worker {
     pub tasks: Vec<TaskState>,
     /// Render jobs in flight.
     pub renders_in_flight: usize,
+    /// The scan of the file list in flight (a newer list cancels and replaces it).
+    pub scan: Option<ScanJob>,
 }
 
 impl Default for Worker {
@@ -130,6 +156,7 @@ impl Default for Worker {
             load: None,
             tasks: Vec::new(),
             renders_in_flight: 0,
+            scan: None,
         }
     }
 }
@@ -150,7 +177,10 @@ impl Worker {
 
     /// True when nothing runs in the background.
     pub fn is_idle(&self) -> bool {
-        self.load.is_none() && self.tasks.is_empty() && self.renders_in_flight == 0
+        self.load.is_none()
+            && self.tasks.is_empty()
+            && self.renders_in_flight == 0
+            && self.scan.is_none()
     }
 
     /// Starts loading `source`, cancelling any load in flight. Returns the new generation.
@@ -217,6 +247,63 @@ impl Worker {
             });
         }
         generation
+    }
+
+    /// Checks `paths` one after the other on a thread of their own, as `check` does (each file
+    /// summarised while decoded, only its depth kept), reporting each file's summary; cancels
+    /// the scan in flight. Results carry `generation`.
+    pub fn start_scan(&mut self, generation: u64, paths: Vec<PathBuf>) {
+        if let Some(old) = self.scan.take() {
+            old.cancel.store(true, Ordering::Relaxed);
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.scan = Some(ScanJob {
+            generation,
+            done: 0,
+            total: paths.len(),
+            cancel: Arc::clone(&cancel),
+        });
+        let tx = self.tx.clone();
+        let ctx = Arc::clone(&self.ctx);
+        // A share of the budget: the file shown is decoded beside the scan.
+        let budget = exrprobe_core::load::default_memory_budget() / 2;
+        let spawned = std::thread::Builder::new()
+            .name("exrprobe-scan".into())
+            .spawn(move || {
+                for (index, path) in paths.iter().enumerate() {
+                    if cancel.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let check = std::panic::catch_unwind(|| {
+                        exrprobe_core::check::check_file(path, budget).unwrap_or_else(|err| {
+                            FileCheck::from_load_error(path, &err, SystemTime::now())
+                        })
+                    })
+                    .unwrap_or_else(|panic| {
+                        FileCheck::failed(
+                            path,
+                            format!(
+                                "internal error while checking ({}), please report it: {}",
+                                panic_text(panic.as_ref()),
+                                path.display()
+                            ),
+                        )
+                    });
+                    let summary = Box::new(FileSummary::of(&check));
+                    let _ = tx.send(WorkerMsg::Scanned {
+                        generation,
+                        index,
+                        summary,
+                    });
+                    repaint(&ctx);
+                }
+                let _ = tx.send(WorkerMsg::ScanDone { generation });
+                repaint(&ctx);
+            });
+        if let Err(err) = spawned {
+            log::warn!("cannot start the scan thread: {err}");
+            self.scan = None;
+        }
     }
 
     /// Runs `work` (an export or save) on a worker thread; `label` is shown while it runs.
@@ -319,6 +406,23 @@ impl Worker {
             WorkerMsg::Rendered(_) => {
                 self.renders_in_flight = self.renders_in_flight.saturating_sub(1);
                 true
+            }
+            WorkerMsg::Scanned { generation, .. } => match &mut self.scan {
+                Some(scan) if scan.generation == *generation => {
+                    scan.done += 1;
+                    true
+                }
+                _ => false,
+            },
+            WorkerMsg::ScanDone { generation } => {
+                if self
+                    .scan
+                    .as_ref()
+                    .is_some_and(|s| s.generation == *generation)
+                {
+                    self.scan = None;
+                }
+                false
             }
         }
     }

@@ -32,7 +32,9 @@ pub use app::ExrProbeApp;
 pub use command::{Command, ExportKind, LayoutMode, PixelUnderPointer, SaveOffer};
 pub use dialogs::Dialogs;
 pub use loader::{Source, Worker, WorkerMsg};
-pub use state::{DepthSettings, Document, Message, MessageKind, ViewerState};
+pub use state::{
+    DepthSettings, Document, FileSummary, ListGroup, ListRow, Message, MessageKind, ViewerState,
+};
 pub use textures::Slot;
 pub use view::ViewState;
 
@@ -41,7 +43,8 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
     let started = Instant::now();
     // Decode the first file while the window and the GPU start (a few hundred ms).
     let mut worker = loader::Worker::default();
-    if let Some(first) = files.first().filter(|p| !p.as_os_str().is_empty()) {
+    // (A folder, or one frame of a sequence, may start on another file: the app then loads it.)
+    if let Some(first) = files.first().filter(|p| p.is_file()) {
         worker.start_load(loader::Source::File(first.clone()));
     }
     let native_options = eframe::NativeOptions {

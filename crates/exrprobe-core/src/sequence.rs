@@ -136,6 +136,130 @@ impl Sequence {
     }
 }
 
+/// What a path given to open or check stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// A file to read (a `*.exr` in a folder, or any path given directly).
+    File(PathBuf),
+    /// A path that cannot be used, with the reason (ends with the path).
+    Failed(PathBuf, String),
+}
+
+impl Found {
+    pub fn path(&self) -> &Path {
+        match self {
+            Found::File(p) | Found::Failed(p, _) => p,
+        }
+    }
+}
+
+/// Whether `path` ends in `.exr`, in any case.
+pub fn is_exr(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("exr"))
+}
+
+/// Expands files and folders: folders recursively, every `*.exr` in any case (links to files
+/// are followed, links to folders are not, so cycles cannot happen; anything else named
+/// `*.exr`, a pipe say, is listed so that reading it can refuse it with a reason); files given
+/// directly are kept whatever their name. Sorted by path, duplicates removed. A folder without
+/// any `.exr` file, or one that cannot be listed, is a `Failed` entry.
+pub fn find_exr_files(paths: &[PathBuf]) -> Vec<Found> {
+    let mut found = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Err(err) => found.push(Found::Failed(
+                path.clone(),
+                format!("cannot read ({err}): {}", path.display()),
+            )),
+            Ok(meta) if meta.is_dir() => {
+                let before = found.len();
+                walk_folder(path, &mut found);
+                if found.len() == before {
+                    found.push(Found::Failed(
+                        path.clone(),
+                        format!("no .exr files in this folder: {}", path.display()),
+                    ));
+                }
+            }
+            Ok(_) => found.push(Found::File(path.clone())),
+        }
+    }
+    found.sort_by(|a, b| a.path().cmp(b.path()));
+    found.dedup_by(|a, b| a.path() == b.path());
+    found
+}
+
+fn walk_folder(folder: &Path, found: &mut Vec<Found>) {
+    let cannot_list = |err: std::io::Error| {
+        Found::Failed(
+            folder.to_path_buf(),
+            format!("cannot list folder ({err}): {}", folder.display()),
+        )
+    };
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(err) => {
+            found.push(cannot_list(err));
+            return;
+        }
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                found.push(cannot_list(err));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() {
+            walk_folder(&path, found);
+        } else if is_exr(&path) {
+            found.push(Found::File(path));
+        }
+    }
+}
+
+/// The sequence `file` belongs to among the `*.exr` files of its folder (not its sub-folders),
+/// with `file`'s index in it; `None` when it stands alone. Opening one frame opens the shot.
+pub fn sequence_of(file: &Path) -> Option<(Sequence, usize)> {
+    let name = parse_frame_name(file.file_name()?.to_str()?)?;
+    let folder = match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let siblings: Vec<PathBuf> = std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            is_exr(path)
+                && path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(parse_frame_name)
+                    .is_some_and(|n| n.prefix == name.prefix && n.suffix == name.suffix)
+        })
+        .collect();
+    let file_name = file.file_name()?;
+    group_frames(&siblings)
+        .into_iter()
+        .find_map(|group| match group {
+            Group::Sequence(sequence) => {
+                let index = sequence
+                    .frames
+                    .iter()
+                    .position(|f| f.path.file_name() == Some(file_name))?;
+                Some((sequence, index))
+            }
+            Group::Single(_) => None,
+        })
+}
+
 /// A sequence or a file that stands alone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Group {
@@ -590,6 +714,58 @@ mod tests {
                 &Group::Single("shot/v003_beauty.1001.exr".into()),
             ]
         );
+    }
+
+    #[test]
+    fn folders_expand_to_sorted_exr_files_case_insensitively() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("b/deeper")).unwrap();
+        for name in [
+            "b/deeper/z.EXR",
+            "a.exr",
+            "b/c.exr",
+            "notes.txt",
+            "b/x.exr.bak",
+        ] {
+            std::fs::write(root.join(name), b"").unwrap();
+        }
+        std::fs::create_dir(root.join("empty")).unwrap();
+        let found = find_exr_files(&[root.to_path_buf(), root.join("a.exr"), root.join("empty")]);
+        let listed: Vec<(String, bool)> = found
+            .iter()
+            .map(|f| {
+                let rel = f.path().strip_prefix(root).unwrap().display().to_string();
+                (rel, matches!(f, Found::Failed(..)))
+            })
+            .collect();
+        assert_eq!(
+            listed,
+            vec![
+                ("a.exr".to_owned(), false),
+                ("b/c.exr".to_owned(), false),
+                ("b/deeper/z.EXR".to_owned(), false),
+                ("empty".to_owned(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_frame_finds_its_shot_among_its_siblings() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "beauty.0001.exr",
+            "beauty.0002.exr",
+            "beauty.0004.exr",
+            "depth.0001.exr",
+        ] {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        let (sequence, index) = sequence_of(&dir.path().join("beauty.0002.exr")).unwrap();
+        assert_eq!(index, 1);
+        assert_eq!(sequence.frames.len(), 3);
+        assert_eq!(sequence.missing(), [3]);
+        assert_eq!(sequence_of(&dir.path().join("depth.0001.exr")), None);
     }
 
     #[test]

@@ -24,6 +24,10 @@ use super::panels::channels::ChannelSelection;
 use super::panels::probe::{ProbeHighlight, ProbePos, probe_text};
 use super::view::{self, ViewState};
 
+mod files;
+
+pub use files::{FileSummary, ListGroup, ListRow, missing_text};
+
 const MAX_RECENT: usize = 12;
 
 /// Confirmations disappear after this many seconds; errors stay until dismissed.
@@ -36,6 +40,8 @@ pub struct Message {
     pub text: String,
     /// When it was posted (confirmations fade out after [`INFO_MESSAGE_SECS`]).
     pub posted: Instant,
+    /// Says that a file could not be loaded (replaced by the next such message).
+    pub load_failure: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,8 +158,18 @@ pub enum HistogramTarget {
 /// The viewer's state (see the module documentation).
 pub struct ViewerState {
     files: Vec<Source>,
+    /// How the file list is shown: sequences with their frames and missing frames.
+    groups: Vec<ListGroup>,
+    /// What the background scan found for each file (by index into `files`).
+    scan: Vec<Option<FileSummary>>,
+    scan_generation: u64,
     current: Option<usize>,
     doc: Option<Document>,
+    /// The current file could not be loaded: the views show why instead of another file's
+    /// pixels.
+    failure: Option<(Source, String)>,
+    /// The image bounds of the last document: a new document of the same size keeps zoom and pan.
+    bounds: Option<egui::Rect>,
     selection: ChannelSelection,
     remembered: RememberedChoice,
     depth: DepthSettings,
@@ -186,8 +202,13 @@ impl ViewerState {
     pub fn new(persisted: Persisted) -> Self {
         Self {
             files: Vec::new(),
+            groups: Vec::new(),
+            scan: Vec::new(),
+            scan_generation: 0,
             current: None,
             doc: None,
+            failure: None,
+            bounds: None,
             selection: ChannelSelection::default(),
             remembered: RememberedChoice::default(),
             depth: DepthSettings {
@@ -242,6 +263,26 @@ impl ViewerState {
 
     pub fn current_file(&self) -> Option<usize> {
         self.current
+    }
+
+    /// The file list's groups (sequences and files that stand alone), in display order.
+    pub fn groups(&self) -> &[ListGroup] {
+        &self.groups
+    }
+
+    /// What the background scan found for file `index`, once it has.
+    pub fn scanned(&self, index: usize) -> Option<&FileSummary> {
+        self.scan.get(index).and_then(Option::as_ref)
+    }
+
+    /// Every file's scan result so far.
+    pub fn scan_results(&self) -> &[Option<FileSummary>] {
+        &self.scan
+    }
+
+    /// The current file that could not be loaded, and why.
+    pub fn failure(&self) -> Option<(&Source, &str)> {
+        self.failure.as_ref().map(|(s, m)| (s, m.as_str()))
     }
 
     pub fn selection(&self) -> ChannelSelection {
@@ -404,16 +445,7 @@ impl ViewerState {
     pub fn apply(&mut self, command: Command) -> Vec<Effect> {
         let mut effects = Vec::new();
         match command {
-            Command::Open(paths) => {
-                let paths: Vec<PathBuf> = paths
-                    .into_iter()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .collect();
-                if !paths.is_empty() {
-                    self.files = paths.into_iter().map(Source::File).collect();
-                    self.select_file(0, &mut effects);
-                }
-            }
+            Command::Open(paths) => self.open(&paths, &mut effects),
             Command::OpenDialog => effects.push(Effect::PickFilesToOpen {
                 directory: self
                     .doc
@@ -422,8 +454,16 @@ impl ViewerState {
                     .and_then(|p| p.parent())
                     .map(Path::to_path_buf),
             }),
+            Command::OpenFolderDialog => effects.push(Effect::PickFolderToOpen {
+                directory: self
+                    .doc
+                    .as_ref()
+                    .and_then(|d| d.source.path())
+                    .and_then(|p| p.parent())
+                    .map(Path::to_path_buf),
+            }),
             Command::OpenExample(i) => {
-                self.files = vec![Source::Example(i)];
+                self.set_files(vec![Source::Example(i)], Vec::new());
                 self.select_file(0, &mut effects);
             }
             Command::OpenRecent(path) => {
@@ -608,6 +648,34 @@ impl ViewerState {
         }
     }
 
+    /// Opens files and folders (see [`files::open_paths`]) and starts scanning a list of several.
+    fn open(&mut self, paths: &[PathBuf], effects: &mut Vec<Effect>) {
+        let opened = files::open_paths(paths);
+        for failure in &opened.failures {
+            self.error(format!("Cannot open a folder: {failure}"));
+        }
+        if opened.files.is_empty() {
+            return;
+        }
+        let sources: Vec<Source> = opened.files.iter().cloned().map(Source::File).collect();
+        self.set_files(sources, opened.groups);
+        self.select_file(opened.current, effects);
+        if opened.files.len() > 1 {
+            effects.push(Effect::Scan {
+                generation: self.scan_generation,
+                paths: opened.files,
+            });
+        }
+    }
+
+    /// A new file list: no scan results yet, results of an older scan dropped.
+    fn set_files(&mut self, files: Vec<Source>, groups: Vec<ListGroup>) {
+        self.scan = vec![None; files.len()];
+        self.scan_generation += 1;
+        self.files = files;
+        self.groups = groups;
+    }
+
     fn select_file(&mut self, i: usize, effects: &mut Vec<Effect>) {
         if let Some(source) = self.files.get(i).cloned() {
             self.current = Some(i);
@@ -615,11 +683,17 @@ impl ViewerState {
         }
     }
 
-    /// Makes the file list `files` with file `current` being loaded already (the command line's
-    /// first file, decoded while the window opened).
-    pub fn adopt_files(&mut self, files: Vec<PathBuf>, current: usize) {
-        self.files = files.into_iter().map(Source::File).collect();
-        self.current = (current < self.files.len()).then_some(current);
+    /// Opens `paths` as [`Command::Open`] does, except that when the file to start on is
+    /// `loading` (the command line's first file, decoded while the window opened) it is not
+    /// loaded again.
+    pub fn open_adopting(&mut self, paths: &[PathBuf], loading: Option<&Source>) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        self.open(paths, &mut effects);
+        let current = self.current.and_then(|i| self.files.get(i));
+        if loading.is_some() && current == loading {
+            effects.retain(|e| !matches!(e, Effect::Load(_)));
+        }
+        effects
     }
 
     fn export(&mut self, kind: ExportKind, path: Option<PathBuf>, effects: &mut Vec<Effect>) {
@@ -705,6 +779,7 @@ impl ViewerState {
             kind: MessageKind::Error,
             text,
             posted: Instant::now(),
+            load_failure: false,
         });
     }
 
@@ -715,6 +790,7 @@ impl ViewerState {
             kind: MessageKind::Info,
             text,
             posted: Instant::now(),
+            load_failure: false,
         });
     }
 
@@ -745,7 +821,6 @@ impl ViewerState {
             analysis,
             load_duration,
         } = loaded;
-        let old_bounds = self.doc.as_ref().map(Document::bounds_in_image);
 
         // RGB layer: same label if it exists, else the best one.
         let rgb_layer = self
@@ -791,9 +866,13 @@ impl ViewerState {
             analysis,
             load_duration,
         };
-        if old_bounds != Some(doc.bounds_in_image()) {
+        let bounds = doc.bounds_in_image();
+        if self.bounds != Some(bounds) {
             self.view.fit_pending = true;
+            self.bounds = Some(bounds);
         }
+        self.failure = None;
+        self.messages.retain(|m| !m.load_failure);
         // A pinned probe survives when the pixel exists in the new image.
         if let Some(p) = self.pinned.and_then(|p| p.probe) {
             let exists = doc.image.part(p.part).is_some_and(|part| {
@@ -815,8 +894,30 @@ impl ViewerState {
         }
     }
 
+    /// Loading `source` failed. When it is the current file, the views show the failure
+    /// instead of the previous file's pixels. Only the newest load failure stays in the
+    /// messages (stepping through broken frames does not pile them up).
     pub fn load_failed(&mut self, source: &Source, message: &str) {
+        let current = self.current.and_then(|i| self.files.get(i));
+        if current == Some(source) || current.is_none() {
+            self.doc = None;
+            self.hover = None;
+            self.failure = Some((source.clone(), message.to_owned()));
+        }
+        self.messages.retain(|m| !m.load_failure);
         self.error(format!("Cannot open {}: {message}", source.label()));
+        if let Some(last) = self.messages.last_mut() {
+            last.load_failure = true;
+        }
+    }
+
+    /// The background scan of list `generation` checked file `index`.
+    pub fn file_scanned(&mut self, generation: u64, index: usize, summary: FileSummary) {
+        if generation == self.scan_generation
+            && let Some(slot) = self.scan.get_mut(index)
+        {
+            *slot = Some(summary);
+        }
     }
 
     /// An export or save finished: `Ok(confirmation)` or `Err(message)`.
