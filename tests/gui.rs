@@ -1138,3 +1138,45 @@ fn opening_one_frame_opens_its_shot_and_a_broken_frame_shows_no_stale_pixels() {
         .count();
     assert!(failures <= 1, "{:?}", h.state().messages());
 }
+
+/// Clicks the primary button at `pos`.
+fn click_at(h: &mut Harness<'static, ExrProbeApp>, pos: egui::Pos2) {
+    h.hover_at(pos);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_ok();
+}
+
+#[test]
+fn clicking_a_timeline_column_goes_to_that_frame() {
+    let shot = blender_shot();
+    let mut h = harness();
+    h.state_mut()
+        .execute(Command::Open(vec![shot.path().to_path_buf()]));
+    settle(&mut h);
+    let rect = h.get_by_label("Timeline of the shot").rect();
+    // Frames 1 to 8: eight columns, frame 6 missing.
+    let column = (rect.width() - 4.0) / 8.0;
+    let x = |frame: f32| rect.left() + 2.0 + (frame - 0.5) * column;
+    click_at(&mut h, egui::pos2(x(8.0), rect.center().y));
+    settle(&mut h);
+    assert_eq!(h.state().current_file(), Some(6), "frame 8 is file 7 of 7");
+    assert_eq!(
+        h.state().document().expect("frame 8").source.label(),
+        "beauty.0008.exr"
+    );
+    // The missing frame has no file to go to.
+    click_at(&mut h, egui::pos2(x(6.0), rect.center().y));
+    settle(&mut h);
+    assert_eq!(h.state().current_file(), Some(6));
+    // T hides the timeline.
+    h.key_press(Key::T);
+    h.run_ok();
+    assert!(h.query_by_label("Timeline of the shot").is_none());
+}

@@ -30,6 +30,7 @@ pub enum Action {
     NextFile,
     ShowInfo,
     ToggleHistogram,
+    ToggleTimeline,
     ToggleLayout,
     ExposureUp,
     ExposureDown,
@@ -72,7 +73,7 @@ const fn ctrl_shift(key: Key) -> KeyboardShortcut {
 
 impl Action {
     /// Every action, in the order of the help window.
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::Open,
         Action::OpenFolder,
         Action::Reload,
@@ -89,6 +90,7 @@ impl Action {
         Action::NextFile,
         Action::ShowInfo,
         Action::ToggleHistogram,
+        Action::ToggleTimeline,
         Action::ToggleLayout,
         Action::ExposureUp,
         Action::ExposureDown,
@@ -172,6 +174,11 @@ impl Action {
                 "Show or hide the histogram",
                 &const { [key(Key::H)] },
             ),
+            Action::ToggleTimeline => (
+                "Timeline",
+                "Show or hide the timeline of the shot",
+                &const { [key(Key::T)] },
+            ),
             Action::ToggleLayout => (
                 "Switch layout",
                 "Switch layout: side by side / stacked",
@@ -246,6 +253,7 @@ impl Action {
             Action::NextFile => Command::NextFile,
             Action::ShowInfo => Command::ShowInfo,
             Action::ToggleHistogram => Command::ToggleHistogram,
+            Action::ToggleTimeline => Command::ToggleTimeline,
             Action::ToggleLayout => Command::ToggleLayout,
             Action::ExposureUp => Command::StepExposure(EXPOSURE_STEP),
             Action::ExposureDown => Command::StepExposure(-EXPOSURE_STEP),

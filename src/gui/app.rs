@@ -472,6 +472,12 @@ impl ExrProbeApp {
             egui::Panel::top("messages")
                 .show(ui, |ui| frame::messages_ui(ui, state, &mut commands));
         }
+        if state.panels().timeline && frame::has_timeline(state) {
+            egui::Panel::bottom("timeline")
+                .resizable(true)
+                .default_size(110.0)
+                .show(ui, |ui| frame::timeline_panel(ui, state, &mut commands));
+        }
         if let Some(doc) = state.document().cloned() {
             self.document_panels(ui, &doc, &mut commands);
         } else {

@@ -115,6 +115,7 @@ pub enum Command {
     SetLayout(LayoutMode),
     ToggleLayout,
     ToggleHistogram,
+    ToggleTimeline,
     SetHistogramLogCounts(bool),
     ToggleCheckerboard,
     ToggleLeftPanel,

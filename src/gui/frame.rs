@@ -13,6 +13,7 @@ use super::panels::channels::{ChannelAction, channels_ui};
 use super::panels::histogram::{HistogramAction, HistogramSettings, histogram_ui};
 use super::panels::info::info_ui;
 use super::panels::shortcuts::shortcuts_ui;
+use super::panels::timeline::{TimelineData, TimelineFrame, timeline_ui};
 use super::state::{Document, HistogramTarget, ListRow, MessageKind, ViewerState, missing_text};
 use exrprobe_core::colormap::Colormap;
 use exrprobe_core::sequence::FrameStatus;
@@ -132,6 +133,7 @@ fn view_menu(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>
     action_checkbox(ui, Action::ToggleLeftPanel, panels.left, commands);
     action_checkbox(ui, Action::ToggleProbePanel, panels.probe, commands);
     action_checkbox(ui, Action::ToggleHistogram, panels.histogram, commands);
+    action_checkbox(ui, Action::ToggleTimeline, panels.timeline, commands);
     action_button(ui, Action::ShowInfo, has_doc, commands);
 }
 
@@ -300,6 +302,47 @@ fn probe_summary(state: &ViewerState) -> Option<String> {
         text.push_str("  (pinned)");
     }
     Some(text)
+}
+
+/// The timeline of the sequence the current file belongs to (nothing for a file that stands
+/// alone).
+pub(super) fn timeline_panel(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
+    let Some(current) = state.current_file() else {
+        return;
+    };
+    let Some(group) = state
+        .groups()
+        .iter()
+        .find(|g| g.span.is_some() && g.contains(current))
+    else {
+        return;
+    };
+    let data = TimelineData {
+        label: &group.label,
+        frames: group
+            .columns()
+            .into_iter()
+            .map(|(number, file_index)| TimelineFrame {
+                number,
+                file_index,
+                summary: file_index.and_then(|i| state.scanned(i)),
+            })
+            .collect(),
+        current: Some(current),
+    };
+    if let Some(index) = timeline_ui(ui, &data) {
+        commands.push(Command::SelectFile(index));
+    }
+}
+
+/// Whether the current file is part of a sequence (the timeline has something to show).
+pub(super) fn has_timeline(state: &ViewerState) -> bool {
+    state.current_file().is_some_and(|current| {
+        state
+            .groups()
+            .iter()
+            .any(|g| g.span.is_some() && g.contains(current))
+    })
 }
 
 /// One line of the file list.

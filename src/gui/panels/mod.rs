@@ -8,3 +8,4 @@ pub mod histogram;
 pub mod info;
 pub mod probe;
 pub mod shortcuts;
+pub mod timeline;

@@ -95,6 +95,32 @@ impl ListGroup {
     }
 }
 
+impl ListGroup {
+    /// Whether file `index` is in this group.
+    pub fn contains(&self, index: usize) -> bool {
+        self.file_indices().any(|i| i == index)
+    }
+
+    /// The timeline's columns: one per frame number from the first to the last (a run of more
+    /// than [`MAX_MISSING_COLUMNS`] missing frames is one column), with the file of each.
+    pub fn columns(&self) -> Vec<(u64, Option<usize>)> {
+        let mut columns = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            match *row {
+                ListRow::File { index, frame } => columns.push((frame.unwrap_or(0), Some(index))),
+                ListRow::Missing { first, last } if last - first < MAX_MISSING_COLUMNS => {
+                    columns.extend((first..=last).map(|n| (n, None)));
+                }
+                ListRow::Missing { first, .. } => columns.push((first, None)),
+            }
+        }
+        columns
+    }
+}
+
+/// A longer run of missing frames is one column of the timeline.
+pub const MAX_MISSING_COLUMNS: u64 = 1000;
+
 /// What opening `paths` makes of the list: the files in display order, their groups, the files
 /// to start on, and what could not be opened.
 #[derive(Debug, Default)]

@@ -115,6 +115,8 @@ pub struct Panels {
     pub left: bool,
     pub probe: bool,
     pub histogram: bool,
+    /// The timeline of the shot (when the current file is part of a sequence).
+    pub timeline: bool,
     pub info: bool,
     pub shortcuts: bool,
     pub about: bool,
@@ -224,6 +226,7 @@ impl ViewerState {
                 left: true,
                 probe: true,
                 histogram: persisted.show_histogram.unwrap_or(true),
+                timeline: true,
                 info: false,
                 shortcuts: false,
                 about: false,
@@ -556,6 +559,7 @@ impl ViewerState {
             }
             Command::Unpin => self.pinned = None,
             Command::ToggleHistogram
+            | Command::ToggleTimeline
             | Command::SetHistogramLogCounts(_)
             | Command::ToggleCheckerboard
             | Command::ToggleLeftPanel
@@ -620,6 +624,7 @@ impl ViewerState {
     fn apply_panels(&mut self, command: Command) {
         match command {
             Command::ToggleHistogram => self.panels.histogram ^= true,
+            Command::ToggleTimeline => self.panels.timeline ^= true,
             Command::SetHistogramLogCounts(on) => self.histogram_log_counts = on,
             Command::ToggleCheckerboard => self.checkerboard ^= true,
             Command::ToggleLeftPanel => self.panels.left ^= true,
