@@ -221,3 +221,63 @@ fn a_missing_frame_alone_fails_the_check() {
     let output = exrprobe(&["check".as_ref(), shot.as_os_str()]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
 }
+
+/// `check --watch` beside a render: a frame present at the start is reported at once; a frame
+/// written slowly, in chunks, is reported once, complete (never as damaged or being written);
+/// a frame rewritten later is checked again; the idle timeout ends it with the SEQ line and the
+/// summary of the latest results.
+#[test]
+fn watch_reports_each_frame_once_it_is_complete_and_rechecks_rewritten_frames() {
+    use std::io::{BufRead as _, Write as _};
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("shot");
+    std::fs::create_dir(&shot).unwrap();
+    let first = shot.join("beauty.0001.exr");
+    std::fs::write(&first, render(32, 16, 1.0, false)).unwrap();
+    backdate(&first);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_exrprobe"))
+        .args(["check".as_ref(), "--watch".as_ref(), shot.as_os_str()])
+        .args(["--watch-timeout", "4"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first_line = lines.next().unwrap().unwrap();
+    assert!(first_line.starts_with("OK      "), "{first_line}");
+    assert!(first_line.contains("beauty.0001.exr"), "{first_line}");
+
+    // Frame 2, written in four chunks a moment apart, as a renderer writes it.
+    let second = shot.join("beauty.0002.exr");
+    let bytes = render(32, 16, 2.0, false);
+    let mut file = std::fs::File::create(&second).unwrap();
+    for chunk in bytes.chunks(bytes.len().div_ceil(4)) {
+        file.write_all(chunk).unwrap();
+        file.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    drop(file);
+    let line = lines.next().unwrap().unwrap();
+    assert!(
+        line.starts_with("OK      ") && line.contains("beauty.0002.exr"),
+        "{line}"
+    );
+    // Rewritten with the constant-depth trap: checked again.
+    std::fs::write(&second, render(32, 16, 1.0, true)).unwrap();
+    let line = lines.next().unwrap().unwrap();
+    assert!(
+        line.starts_with("FAIL    ") && line.contains("beauty.0002.exr"),
+        "{line}"
+    );
+    // Idle: the sequence and the summary, over the latest results.
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        rest,
+        [
+            "SEQ     shot/beauty.####.exr  1–2  2 frames  1 FAIL (2)",
+            "2 files: 1 OK, 0 WARN, 1 FAIL, 0 ERROR; 1 sequence",
+        ]
+    );
+    assert_eq!(status.code(), Some(1));
+}

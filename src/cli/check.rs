@@ -59,7 +59,7 @@ impl Status {
         }
     }
 
-    fn of(status: FrameStatus) -> Self {
+    pub(super) fn of(status: FrameStatus) -> Self {
         match status {
             FrameStatus::Ok => Status::Ok,
             FrameStatus::Warn => Status::Warn,
@@ -73,6 +73,7 @@ impl Status {
 /// `check --json`: one object per file.
 #[derive(Debug, Serialize)]
 pub(super) struct CheckRecord {
+    // (Built from a FileCheck by `CheckRecord::of`.)
     path: String,
     status: Status,
     /// Why the file could not be read (statuses `ERROR` and `WRITING`); null otherwise.
@@ -83,7 +84,7 @@ pub(super) struct CheckRecord {
 }
 
 impl CheckRecord {
-    fn of(check: &FileCheck) -> Self {
+    pub(super) fn of(check: &FileCheck) -> Self {
         CheckRecord {
             path: check.path.display().to_string(),
             status: Status::of(check.status),
@@ -98,7 +99,7 @@ impl CheckRecord {
     }
 
     /// The line `check` prints: status, path, and the top finding's title or the error.
-    fn line(&self) -> String {
+    pub(super) fn line(&self) -> String {
         let detail = match (&self.error, self.findings.first()) {
             (Some(error), _) => {
                 // The message ends with the path, which the line already shows.
@@ -276,7 +277,7 @@ impl SequenceRecord {
 
 /// Orders the inputs for printing: paths that already failed first, then every group (sequence
 /// or single file) by folder and name, the frames of a sequence by number.
-fn order_inputs(inputs: Vec<Found>) -> (Vec<Found>, Vec<Group>) {
+pub(super) fn order_inputs(inputs: Vec<Found>) -> (Vec<Found>, Vec<Group>) {
     let mut ordered = Vec::with_capacity(inputs.len());
     let mut files = Vec::new();
     for input in inputs {
@@ -320,42 +321,54 @@ pub(super) fn run_check(
         return Err(anyhow!(err));
     }
 
-    // Sequences, once every frame is in.
-    let index_of: HashMap<&Path, usize> = inputs
-        .iter()
-        .enumerate()
-        .map(|(i, input)| (input.path(), i))
-        .collect();
+    let mut frames: HashMap<&Path, FrameCheck> = HashMap::new();
+    for (input, frame) in inputs.iter().zip(&printer.frames) {
+        if let Some(frame) = frame {
+            frames.insert(input.path(), frame.clone());
+        }
+    }
+    let counts = printer.counts;
+    let total = printer.records.len();
+    finish(&mut printer.out, json, &groups, &frames, counts, total)
+}
+
+/// Prints one line (or JSON record) per sequence of `groups`, from what `frames` says of each
+/// file, then (text only) the summary of `counts` over `total` files; returns the exit code.
+pub(super) fn finish(
+    out: &mut impl Write,
+    json: bool,
+    groups: &[Group],
+    frames: &HashMap<&Path, FrameCheck>,
+    counts: [usize; 5],
+    total: usize,
+) -> anyhow::Result<ExitCode> {
     let mut missing = 0u64;
     let mut sequences = 0usize;
-    for group in &groups {
+    for group in groups {
         let Group::Sequence(sequence) = group else {
             continue;
         };
-        let frames: Vec<FrameCheck> = sequence
+        let checks: Vec<FrameCheck> = sequence
             .frames
             .iter()
             .filter_map(|frame| {
-                let index = index_of.get(frame.path.as_path())?;
-                let mut check = printer.frames.get(*index)?.clone()?;
+                let mut check = frames.get(frame.path.as_path())?.clone();
                 check.number = frame.number;
                 Some(check)
             })
             .collect();
-        let record = SequenceRecord::new(sequence, &frames);
+        let record = SequenceRecord::new(sequence, &checks);
         missing += record.missing_count;
         sequences += 1;
         if json {
-            serde_json::to_writer(&mut printer.out, &record)?;
-            writeln!(printer.out)?;
+            serde_json::to_writer(&mut *out, &record)?;
+            writeln!(out)?;
         } else {
-            writeln!(printer.out, "{}", record.line(&frames))?;
+            writeln!(out, "{}", record.line(&checks))?;
         }
     }
-
-    let [ok, warn, fail, error, writing] = printer.counts;
+    let [ok, warn, fail, error, writing] = counts;
     if !json {
-        let total = printer.records.len();
         let mut summary = format!(
             "{}: {ok} OK, {warn} WARN, {fail} FAIL, {error} ERROR",
             text::plural(total as u64, "file")
@@ -364,15 +377,14 @@ pub(super) fn run_check(
             summary.push_str(&format!(", {writing} WRITING"));
         }
         if sequences > 0 {
-            summary.push_str(&format!(
-                "; {} with {} missing",
-                text::plural(sequences as u64, "sequence"),
-                text::plural(missing, "frame")
-            ));
+            summary.push_str(&format!("; {}", text::plural(sequences as u64, "sequence")));
+            if missing > 0 {
+                summary.push_str(&format!(" with {} missing", text::plural(missing, "frame")));
+            }
         }
-        writeln!(printer.out, "{summary}")?;
+        writeln!(out, "{summary}")?;
     }
-    printer.out.flush()?;
+    out.flush()?;
     Ok(if error > 0 {
         ExitCode::from(EXIT_UNREADABLE)
     } else if fail > 0 || missing > 0 {
@@ -380,6 +392,38 @@ pub(super) fn run_check(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Checks one file as `check` does: with a share of the memory budget, or alone with all of it
+/// when it needs more than the share but fits the whole.
+pub(super) fn check_path(
+    path: &Path,
+    share_bytes: u64,
+    memory_budget_bytes: u64,
+    exclusive: &RwLock<()>,
+) -> FileCheck {
+    let shared = {
+        let _running = exclusive.read().unwrap_or_else(|e| e.into_inner());
+        check_file(path, share_bytes)
+    };
+    let result = match shared {
+        Err(LoadError::TooLarge { needed_bytes, .. })
+            if needed_bytes <= memory_budget_bytes && share_bytes < memory_budget_bytes =>
+        {
+            let _alone = exclusive.write().unwrap_or_else(|e| e.into_inner());
+            check_file(path, memory_budget_bytes)
+        }
+        // Name the budget the user gave, not the worker's share of it.
+        Err(LoadError::TooLarge {
+            needed_bytes, path, ..
+        }) => Err(LoadError::TooLarge {
+            needed_bytes,
+            budget_bytes: memory_budget_bytes,
+            path,
+        }),
+        other => other,
+    };
+    result.unwrap_or_else(|err| FileCheck::from_load_error(path, &err, SystemTime::now()))
 }
 
 /// Checks `inputs` on a few worker threads, handing each result to `printer`.
@@ -395,34 +439,10 @@ fn check_all(inputs: &[Found], memory_budget_bytes: u64, printer: &Mutex<Printer
     let next_input = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let check_one = |input: &Found| -> FileCheck {
-        let path = match input {
-            Found::Failed(path, error) => {
-                return FileCheck::failed(path, error.clone());
-            }
-            Found::File(path) => path,
-        };
-        let shared = {
-            let _running = exclusive.read().unwrap_or_else(|e| e.into_inner());
-            check_file(path, share_bytes)
-        };
-        let result = match shared {
-            Err(LoadError::TooLarge { needed_bytes, .. })
-                if needed_bytes <= memory_budget_bytes && share_bytes < memory_budget_bytes =>
-            {
-                let _alone = exclusive.write().unwrap_or_else(|e| e.into_inner());
-                check_file(path, memory_budget_bytes)
-            }
-            // Name the budget the user gave, not the worker's share of it.
-            Err(LoadError::TooLarge {
-                needed_bytes, path, ..
-            }) => Err(LoadError::TooLarge {
-                needed_bytes,
-                budget_bytes: memory_budget_bytes,
-                path,
-            }),
-            other => other,
-        };
-        result.unwrap_or_else(|err| FileCheck::from_load_error(path, &err, SystemTime::now()))
+        match input {
+            Found::Failed(path, error) => FileCheck::failed(path, error.clone()),
+            Found::File(path) => check_path(path, share_bytes, memory_budget_bytes, &exclusive),
+        }
     };
     std::thread::scope(|scope| {
         for _ in 0..workers {

@@ -15,10 +15,12 @@ use exrprobe_core::model::Image;
 mod check;
 mod export;
 mod info;
+mod watch;
 
 use check::run_check;
 use export::{ExportRequest, run_export};
 use info::run_info;
+use watch::run_watch;
 
 /// Viewer and checker for OpenEXR renders. With files and no command, opens the viewer.
 #[derive(Debug, clap::Parser)]
@@ -44,17 +46,25 @@ pub enum Command {
         #[arg(long, value_name = "BYTES", value_parser = parse_byte_size)]
         memory_budget: Option<u64>,
     },
-    /// Checks files and folders (recursively, *.exr): one line per file, exit code 0 / 1 / 2.
+    /// Checks files and folders (recursively, *.exr): one line per file, one per sequence.
     ///
-    /// Exit code: 0 when no file has an error-level finding, 1 when some file has one, 2 when
-    /// some file could not be read (2 wins over 1).
+    /// Exit code: 0 when no file has an error-level finding and no sequence misses a frame, 1
+    /// when some file has one or a frame is missing, 2 when some file could not be read (2 wins
+    /// over 1).
     Check {
         /// EXR files, and folders to search recursively for *.exr (any case).
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
-        /// One JSON object per file, one per line (see docs/CLI.md).
+        /// One JSON object per file, then one per sequence, one per line (see docs/CLI.md).
         #[arg(long)]
         json: bool,
+        /// Keep running beside a render: print each frame once it is complete, recheck frames
+        /// that change; Ctrl+C prints the summary and exits with the usual code.
+        #[arg(long)]
+        watch: bool,
+        /// With --watch: stop once nothing has changed for this many seconds.
+        #[arg(long, value_name = "SECS", requires = "watch")]
+        watch_timeout: Option<u64>,
         /// Total memory for decoded pixels of the files checked at once (e.g. 8G, 512M, bytes).
         #[arg(long, value_name = "BYTES", value_parser = parse_byte_size)]
         memory_budget: Option<u64>,
@@ -116,8 +126,22 @@ pub fn run(command: Command) -> ExitCode {
         Command::Check {
             paths,
             json,
+            watch: false,
             memory_budget,
+            ..
         } => run_check(&paths, json, budget_or_default(memory_budget)),
+        Command::Check {
+            paths,
+            json,
+            watch: true,
+            watch_timeout,
+            memory_budget,
+        } => run_watch(
+            &paths,
+            json,
+            budget_or_default(memory_budget),
+            watch_timeout.map(std::time::Duration::from_secs),
+        ),
         Command::Export {
             file,
             channel,

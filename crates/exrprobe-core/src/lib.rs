@@ -16,6 +16,7 @@ pub mod naming;
 pub mod sequence;
 pub mod stats;
 pub mod text;
+pub mod watch;
 
 pub use analysis::{Analysis, analyze, complete};
 pub use half::f16;
