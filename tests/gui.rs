@@ -1180,3 +1180,110 @@ fn clicking_a_timeline_column_goes_to_that_frame() {
     h.run_ok();
     assert!(h.query_by_label("Timeline of the shot").is_none());
 }
+
+/// A render with R, G, B and Z (`Z` constant 1.0 with `trap`), written by the exr crate.
+fn small_render(trap: bool) -> Vec<u8> {
+    use exr::prelude::{
+        AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage,
+        Layer, LayerAttributes, LineOrder, Text, WritableImage as _,
+    };
+    let n = 32 * 16;
+    let z: Vec<f32> = (0..n)
+        .map(|i| if trap { 1.0 } else { 3.0 + i as f32 * 0.01 })
+        .collect();
+    let channels = AnyChannels::sort(
+        [("R", 0.25f32), ("G", 0.5), ("B", 0.75)]
+            .into_iter()
+            .map(|(name, v)| AnyChannel::new(Text::from(name), FlatSamples::F32(vec![v; n])))
+            .chain([AnyChannel::new(Text::from("Z"), FlatSamples::F32(z))])
+            .collect(),
+    );
+    let layer = Layer::new(
+        (32, 16),
+        LayerAttributes::default(),
+        Encoding {
+            compression: Compression::ZIP16,
+            blocks: Blocks::ScanLines,
+            line_order: LineOrder::Increasing,
+        },
+        channels,
+    );
+    let mut bytes = Vec::new();
+    ExrImage::from_layer(layer)
+        .write()
+        .to_buffered(std::io::Cursor::new(&mut bytes))
+        .expect("encode");
+    bytes
+}
+
+/// Runs frames until `done` says so (or fails after `secs`).
+fn run_until(
+    h: &mut Harness<'static, ExrProbeApp>,
+    secs: u64,
+    what: &str,
+    done: impl Fn(&ExrProbeApp) -> bool,
+) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while !done(h.state()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        h.step();
+        h.state_mut()
+            .wait_for_background_work(Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    h.run_ok();
+}
+
+#[test]
+fn a_watched_folder_shows_new_frames_and_reloads_a_rewritten_frame() {
+    use exrprobe::core::sequence::FrameStatus;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for frame in [1, 2] {
+        let path = dir.path().join(format!("beauty.000{frame}.exr"));
+        std::fs::write(&path, small_render(false)).expect("write");
+        let file = std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .expect("open");
+        file.set_modified(an_hour_ago).expect("backdate");
+    }
+    let mut h = harness();
+    h.state_mut()
+        .execute(Command::Open(vec![dir.path().to_path_buf()]));
+    settle(&mut h);
+    assert!(h.state().state().is_watching(), "on by default for folders");
+    assert_eq!(h.state().files().len(), 2);
+    h.state_mut().execute(Command::Zoom(2.0));
+    h.run_ok();
+    let zoom = h.state().view_state().zoom;
+
+    // A new frame appears, first as being written, then checked.
+    std::fs::write(dir.path().join("beauty.0003.exr"), small_render(false)).expect("write");
+    run_until(&mut h, 30, "frame 3 in the list", |app| {
+        app.files().len() == 3
+    });
+    run_until(&mut h, 30, "frame 3 checked", |app| {
+        app.state().scanned(2).map(|s| s.status) == Some(FrameStatus::Ok)
+    });
+
+    // The frame shown is rewritten with the trap: checked again and reloaded, view kept.
+    assert_eq!(h.state().current_file(), Some(0));
+    std::fs::write(dir.path().join("beauty.0001.exr"), small_render(true)).expect("write");
+    run_until(&mut h, 30, "frame 1 reloaded", |app| {
+        app.document().is_some_and(|d| {
+            d.analysis
+                .findings
+                .iter()
+                .any(|f| f.code == "depth_constant")
+        })
+    });
+    run_until(&mut h, 30, "frame 1 rechecked", |app| {
+        app.state().scanned(0).map(|s| s.status) == Some(FrameStatus::Fail)
+    });
+    assert_eq!(h.state().view_state().zoom, zoom, "zoom kept");
+    assert_eq!(h.state().current_file(), Some(0));
+}

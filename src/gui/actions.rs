@@ -31,6 +31,7 @@ pub enum Action {
     ShowInfo,
     ToggleHistogram,
     ToggleTimeline,
+    ToggleWatch,
     ToggleLayout,
     ExposureUp,
     ExposureDown,
@@ -73,7 +74,7 @@ const fn ctrl_shift(key: Key) -> KeyboardShortcut {
 
 impl Action {
     /// Every action, in the order of the help window.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::Open,
         Action::OpenFolder,
         Action::Reload,
@@ -91,6 +92,7 @@ impl Action {
         Action::ShowInfo,
         Action::ToggleHistogram,
         Action::ToggleTimeline,
+        Action::ToggleWatch,
         Action::ToggleLayout,
         Action::ExposureUp,
         Action::ExposureDown,
@@ -179,6 +181,11 @@ impl Action {
                 "Show or hide the timeline of the shot",
                 &const { [key(Key::T)] },
             ),
+            Action::ToggleWatch => (
+                "Watch folder",
+                "Follow the folder: new frames appear, changed frames are checked and shown again",
+                &[],
+            ),
             Action::ToggleLayout => (
                 "Switch layout",
                 "Switch layout: side by side / stacked",
@@ -254,6 +261,7 @@ impl Action {
             Action::ShowInfo => Command::ShowInfo,
             Action::ToggleHistogram => Command::ToggleHistogram,
             Action::ToggleTimeline => Command::ToggleTimeline,
+            Action::ToggleWatch => Command::ToggleWatch,
             Action::ToggleLayout => Command::ToggleLayout,
             Action::ExposureUp => Command::StepExposure(EXPOSURE_STEP),
             Action::ExposureDown => Command::StepExposure(-EXPOSURE_STEP),

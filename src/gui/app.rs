@@ -228,7 +228,8 @@ impl ExrProbeApp {
             Effect::Load(source) => {
                 self.worker.start_load(source);
             }
-            Effect::Scan { generation, paths } => self.worker.start_scan(generation, paths),
+            Effect::Scan { generation, paths } => self.worker.scan(generation, paths),
+            Effect::Watch { generation, roots } => self.worker.watch(generation, roots),
             Effect::PickFolderToOpen { directory } => {
                 match self.dialogs.pick_folder(directory.as_deref()) {
                     DialogOutcome::Chosen(folder) => self.execute(Command::Open(vec![folder])),
@@ -361,10 +362,22 @@ impl ExrProbeApp {
             WorkerMsg::TaskDone { result, .. } => self.state.task_done(result),
             WorkerMsg::Scanned {
                 generation,
-                index,
+                path,
                 summary,
-            } => self.state.file_scanned(generation, index, *summary),
-            WorkerMsg::ScanDone { .. } => {}
+            } => self.state.file_scanned(generation, &path, *summary),
+            WorkerMsg::FolderChanged {
+                generation,
+                appeared,
+                settled,
+                removed,
+            } => {
+                for effect in self
+                    .state
+                    .folder_changed(generation, &appeared, &settled, &removed)
+                {
+                    self.run(effect);
+                }
+            }
             WorkerMsg::Rendered(rendered) => {
                 let current = self
                     .state

@@ -116,6 +116,8 @@ pub enum Command {
     ToggleLayout,
     ToggleHistogram,
     ToggleTimeline,
+    /// Follow the file list's folders: new frames appear, changed frames are checked again.
+    ToggleWatch,
     SetHistogramLogCounts(bool),
     ToggleCheckerboard,
     ToggleLeftPanel,
@@ -168,6 +170,12 @@ pub enum Effect {
     Scan {
         generation: u64,
         paths: Vec<PathBuf>,
+    },
+    /// Watch these folders for frames that appear, change or vanish (`None`: stop watching);
+    /// reports carry `generation`.
+    Watch {
+        generation: u64,
+        roots: Option<Vec<PathBuf>>,
     },
     /// Ask for EXR files to open; starts in `directory` when known.
     PickFilesToOpen {

@@ -134,6 +134,9 @@ fn view_menu(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>
     action_checkbox(ui, Action::ToggleProbePanel, panels.probe, commands);
     action_checkbox(ui, Action::ToggleHistogram, panels.histogram, commands);
     action_checkbox(ui, Action::ToggleTimeline, panels.timeline, commands);
+    ui.add_enabled_ui(state.can_watch(), |ui| {
+        action_checkbox(ui, Action::ToggleWatch, state.is_watching(), commands);
+    });
     action_button(ui, Action::ShowInfo, has_doc, commands);
 }
 
@@ -436,12 +439,20 @@ pub(super) fn file_list(
             ),
         )
     });
-    if let Some(scan) = &worker.scan {
+    if let Some(scan) = worker.scan.as_ref().filter(|s| s.done < s.total) {
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label(format!("Checking frames {}/{}", scan.done, scan.total))
                 .on_hover_text("Every frame is checked in the background, as exrprobe check does");
         });
+    }
+    if state.is_watching() {
+        ui.label(
+            RichText::new("Watching the folder for new frames")
+                .weak()
+                .small(),
+        )
+        .on_hover_text("View ▸ Watch folder turns it off");
     }
     ui.label(RichText::new("Up/Down or PageUp/PageDown step through the files").weak());
     ui.separator();

@@ -14,6 +14,7 @@ use exrprobe_core::{Analysis, complete};
 use std::time::SystemTime;
 
 use exrprobe_core::check::FileCheck;
+use exrprobe_core::watch::{FolderWatcher, Settler};
 
 use super::state::FileSummary;
 use super::textures::{RenderJob, RenderKey, Rendered};
@@ -85,24 +86,37 @@ pub enum WorkerMsg {
         result: Result<String, String>,
     },
     Rendered(Box<Rendered>),
-    /// The scan of file list `generation` checked file `index`.
+    /// The scan of file list `generation` checked the file at `path`.
     Scanned {
         generation: u64,
-        index: usize,
+        path: PathBuf,
         summary: Box<FileSummary>,
     },
-    /// The scan of file list `generation` is over (done or cancelled).
-    ScanDone {
+    /// Watched folders changed: `appeared` files are new or changing (not yet settled),
+    /// `settled` ones stopped changing and can be read, `removed` ones are gone.
+    FolderChanged {
         generation: u64,
+        appeared: Vec<PathBuf>,
+        settled: Vec<PathBuf>,
+        removed: Vec<PathBuf>,
     },
 }
 
-/// A running scan of the file list.
+/// A running scan of the file list: a thread that checks the files it is sent, one after the
+/// other, until the list is replaced.
 #[derive(Debug)]
 pub struct ScanJob {
     pub generation: u64,
     pub done: usize,
     pub total: usize,
+    queue: Sender<PathBuf>,
+    cancel: Arc<AtomicBool>,
+}
+
+/// The watch of the folders of the file list.
+#[derive(Debug)]
+struct WatchJob {
+    generation: u64,
     cancel: Arc<AtomicBool>,
 }
 
@@ -142,6 +156,8 @@ pub struct Worker {
     pub renders_in_flight: usize,
     /// The scan of the file list in flight (a newer list cancels and replaces it).
     pub scan: Option<ScanJob>,
+    /// The watch of the file list's folders, if any.
+    watch: Option<WatchJob>,
 }
 
 impl Default for Worker {
@@ -157,6 +173,7 @@ impl Default for Worker {
             tasks: Vec::new(),
             renders_in_flight: 0,
             scan: None,
+            watch: None,
         }
     }
 }
@@ -180,7 +197,7 @@ impl Worker {
         self.load.is_none()
             && self.tasks.is_empty()
             && self.renders_in_flight == 0
-            && self.scan.is_none()
+            && self.scan.as_ref().is_none_or(|s| s.done >= s.total)
     }
 
     /// Starts loading `source`, cancelling any load in flight. Returns the new generation.
@@ -250,60 +267,79 @@ impl Worker {
     }
 
     /// Checks `paths` one after the other on a thread of their own, as `check` does (each file
-    /// summarised while decoded, only its depth kept), reporting each file's summary; cancels
-    /// the scan in flight. Results carry `generation`.
-    pub fn start_scan(&mut self, generation: u64, paths: Vec<PathBuf>) {
+    /// summarised while decoded, only its depth kept), reporting each file's summary. A scan of
+    /// the same `generation` takes the paths into its queue; another generation cancels the
+    /// scan in flight.
+    pub fn scan(&mut self, generation: u64, paths: Vec<PathBuf>) {
+        if let Some(scan) = self.scan.as_mut().filter(|s| s.generation == generation) {
+            scan.total += paths.len();
+            for path in paths {
+                if scan.queue.send(path).is_err() {
+                    scan.done += 1; // the thread is gone: nothing will come
+                }
+            }
+            return;
+        }
         if let Some(old) = self.scan.take() {
             old.cancel.store(true, Ordering::Relaxed);
+        }
+        let (queue, paths_rx) = channel::<PathBuf>();
+        let total = paths.len();
+        for path in paths {
+            let _ = queue.send(path);
         }
         let cancel = Arc::new(AtomicBool::new(false));
         self.scan = Some(ScanJob {
             generation,
             done: 0,
-            total: paths.len(),
+            total,
+            queue,
             cancel: Arc::clone(&cancel),
         });
         let tx = self.tx.clone();
         let ctx = Arc::clone(&self.ctx);
-        // A share of the budget: the file shown is decoded beside the scan.
-        let budget = exrprobe_core::load::default_memory_budget() / 2;
         let spawned = std::thread::Builder::new()
             .name("exrprobe-scan".into())
-            .spawn(move || {
-                for (index, path) in paths.iter().enumerate() {
-                    if cancel.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let check = std::panic::catch_unwind(|| {
-                        exrprobe_core::check::check_file(path, budget).unwrap_or_else(|err| {
-                            FileCheck::from_load_error(path, &err, SystemTime::now())
-                        })
-                    })
-                    .unwrap_or_else(|panic| {
-                        FileCheck::failed(
-                            path,
-                            format!(
-                                "internal error while checking ({}), please report it: {}",
-                                panic_text(panic.as_ref()),
-                                path.display()
-                            ),
-                        )
-                    });
-                    let summary = Box::new(FileSummary::of(&check));
-                    let _ = tx.send(WorkerMsg::Scanned {
-                        generation,
-                        index,
-                        summary,
-                    });
-                    repaint(&ctx);
-                }
-                let _ = tx.send(WorkerMsg::ScanDone { generation });
-                repaint(&ctx);
-            });
+            .spawn(move || scan_files(generation, &paths_rx, &cancel, &tx, &ctx));
         if let Err(err) = spawned {
             log::warn!("cannot start the scan thread: {err}");
             self.scan = None;
         }
+    }
+
+    /// Watches `roots` (folders, recursively) for EXR files that appear, settle or vanish,
+    /// replacing any watch in flight; `None` stops watching.
+    pub fn watch(&mut self, generation: u64, roots: Option<Vec<PathBuf>>) {
+        if let Some(old) = self.watch.take() {
+            old.cancel.store(true, Ordering::Relaxed);
+        }
+        let Some(roots) = roots else { return };
+        let watcher = match FolderWatcher::new(&roots) {
+            Ok(watcher) => watcher,
+            Err(err) => {
+                log::warn!("{err}");
+                return;
+            }
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.watch = Some(WatchJob {
+            generation,
+            cancel: Arc::clone(&cancel),
+        });
+        let tx = self.tx.clone();
+        let ctx = Arc::clone(&self.ctx);
+        let spawned = std::thread::Builder::new()
+            .name("exrprobe-watch".into())
+            .spawn(move || watch_folders(generation, &watcher, &cancel, &tx, &ctx));
+        if let Err(err) = spawned {
+            log::warn!("cannot start the watch thread: {err}");
+            self.watch = None;
+        }
+    }
+
+    /// Whether the file list's folders are being watched.
+    pub fn is_watching(&self) -> bool {
+        self.watch.is_some()
     }
 
     /// Runs `work` (an export or save) on a worker thread; `label` is shown while it runs.
@@ -414,16 +450,10 @@ impl Worker {
                 }
                 _ => false,
             },
-            WorkerMsg::ScanDone { generation } => {
-                if self
-                    .scan
-                    .as_ref()
-                    .is_some_and(|s| s.generation == *generation)
-                {
-                    self.scan = None;
-                }
-                false
-            }
+            WorkerMsg::FolderChanged { generation, .. } => self
+                .watch
+                .as_ref()
+                .is_some_and(|w| w.generation == *generation),
         }
     }
 
@@ -435,6 +465,82 @@ impl Worker {
             }
             _ => false,
         }
+    }
+}
+
+/// The scan thread: checks the paths it is sent until the scan is cancelled.
+fn scan_files(
+    generation: u64,
+    paths: &Receiver<PathBuf>,
+    cancel: &AtomicBool,
+    tx: &Sender<WorkerMsg>,
+    ctx: &OnceLock<egui::Context>,
+) {
+    // A share of the budget: the file shown is decoded beside the scan.
+    let budget = exrprobe_core::load::default_memory_budget() / 2;
+    while !cancel.load(Ordering::Relaxed) {
+        let Ok(path) = paths.recv_timeout(Duration::from_millis(250)) else {
+            continue;
+        };
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let check = std::panic::catch_unwind(|| {
+            exrprobe_core::check::check_file(&path, budget)
+                .unwrap_or_else(|err| FileCheck::from_load_error(&path, &err, SystemTime::now()))
+        })
+        .unwrap_or_else(|panic| {
+            FileCheck::failed(
+                &path,
+                format!(
+                    "internal error while checking ({}), please report it: {}",
+                    panic_text(panic.as_ref()),
+                    path.display()
+                ),
+            )
+        });
+        let summary = Box::new(FileSummary::of(&check));
+        let _ = tx.send(WorkerMsg::Scanned {
+            generation,
+            path,
+            summary,
+        });
+        repaint(ctx);
+    }
+}
+
+/// The watch thread: reports files that appear (at once), settle and vanish.
+fn watch_folders(
+    generation: u64,
+    watcher: &FolderWatcher,
+    cancel: &AtomicBool,
+    tx: &Sender<WorkerMsg>,
+    ctx: &OnceLock<egui::Context>,
+) {
+    let mut settler = Settler::default();
+    while !cancel.load(Ordering::Relaxed) {
+        let changed = watcher.changed(Duration::from_millis(250));
+        let now = Instant::now();
+        let (mut appeared, mut removed) = (Vec::new(), Vec::new());
+        for path in changed {
+            if path.is_file() {
+                settler.note(path.clone(), now);
+                appeared.push(path);
+            } else if !path.exists() {
+                removed.push(path);
+            }
+        }
+        let settled = settler.ready(now);
+        if appeared.is_empty() && settled.is_empty() && removed.is_empty() {
+            continue;
+        }
+        let _ = tx.send(WorkerMsg::FolderChanged {
+            generation,
+            appeared,
+            settled,
+            removed,
+        });
+        repaint(ctx);
     }
 }
 

@@ -129,6 +129,8 @@ pub struct Opened {
     pub groups: Vec<ListGroup>,
     pub current: usize,
     pub failures: Vec<String>,
+    /// The folders the list came from (watched for new and changed frames).
+    pub roots: Vec<PathBuf>,
 }
 
 /// Opens files and folders: folders recursively (their sequences in frame order, sub-folders
@@ -144,6 +146,7 @@ pub fn open_paths(paths: &[PathBuf]) -> Opened {
                 groups: vec![sequence_group(&sequence, 0)],
                 current: index,
                 failures: Vec::new(),
+                roots: vec![sequence.folder.clone()],
             },
             None => from_groups(vec![Group::Single(single.clone())], Vec::new()),
         };
@@ -153,8 +156,10 @@ pub fn open_paths(paths: &[PathBuf]) -> Opened {
     let mut direct = Vec::new();
     let mut found_files = Vec::new();
     let mut failures = Vec::new();
+    let mut roots = Vec::new();
     for path in paths.iter().filter(|p| !p.as_os_str().is_empty()) {
         if path.is_dir() {
+            roots.push(path.clone());
             for found in find_exr_files(std::slice::from_ref(path)) {
                 match found {
                     Found::File(file) => found_files.push(file),
@@ -167,7 +172,15 @@ pub fn open_paths(paths: &[PathBuf]) -> Opened {
     }
     let mut groups: Vec<Group> = direct.into_iter().map(Group::Single).collect();
     groups.extend(group_frames(&found_files));
-    from_groups(groups, failures)
+    Opened {
+        roots,
+        ..from_groups(groups, failures)
+    }
+}
+
+/// The list of `paths` grouped again (after files appeared in or vanished from a watched folder).
+pub fn regroup(paths: &[PathBuf]) -> Opened {
+    from_groups(group_frames(paths), Vec::new())
 }
 
 fn from_groups(groups: Vec<Group>, failures: Vec<String>) -> Opened {

@@ -165,6 +165,9 @@ pub struct ViewerState {
     /// What the background scan found for each file (by index into `files`).
     scan: Vec<Option<FileSummary>>,
     scan_generation: u64,
+    /// The folders the list came from, and whether they are watched.
+    roots: Vec<PathBuf>,
+    watching: bool,
     current: Option<usize>,
     doc: Option<Document>,
     /// The current file could not be loaded: the views show why instead of another file's
@@ -207,6 +210,8 @@ impl ViewerState {
             groups: Vec::new(),
             scan: Vec::new(),
             scan_generation: 0,
+            roots: Vec::new(),
+            watching: true,
             current: None,
             doc: None,
             failure: None,
@@ -281,6 +286,16 @@ impl ViewerState {
     /// Every file's scan result so far.
     pub fn scan_results(&self) -> &[Option<FileSummary>] {
         &self.scan
+    }
+
+    /// Whether the list's folders are followed (there are some, and watching is on).
+    pub fn is_watching(&self) -> bool {
+        self.watching && !self.roots.is_empty()
+    }
+
+    /// Whether the list came from folders that can be watched.
+    pub fn can_watch(&self) -> bool {
+        !self.roots.is_empty()
     }
 
     /// The current file that could not be loaded, and why.
@@ -467,6 +482,8 @@ impl ViewerState {
             }),
             Command::OpenExample(i) => {
                 self.set_files(vec![Source::Example(i)], Vec::new());
+                self.roots.clear();
+                effects.push(self.watch_effect());
                 self.select_file(0, &mut effects);
             }
             Command::OpenRecent(path) => {
@@ -558,6 +575,10 @@ impl ViewerState {
                 }
             }
             Command::Unpin => self.pinned = None,
+            Command::ToggleWatch => {
+                self.watching ^= true;
+                effects.push(self.watch_effect());
+            }
             Command::ToggleHistogram
             | Command::ToggleTimeline
             | Command::SetHistogramLogCounts(_)
@@ -664,6 +685,7 @@ impl ViewerState {
         }
         let sources: Vec<Source> = opened.files.iter().cloned().map(Source::File).collect();
         self.set_files(sources, opened.groups);
+        self.roots = opened.roots;
         self.select_file(opened.current, effects);
         if opened.files.len() > 1 {
             effects.push(Effect::Scan {
@@ -671,6 +693,94 @@ impl ViewerState {
                 paths: opened.files,
             });
         }
+        effects.push(self.watch_effect());
+    }
+
+    /// Start or stop watching the list's folders, as the state says.
+    fn watch_effect(&self) -> Effect {
+        Effect::Watch {
+            generation: self.scan_generation,
+            roots: self.is_watching().then(|| self.roots.clone()),
+        }
+    }
+
+    /// Watched folders changed (list `generation`): files that appeared join the list as
+    /// being written, settled files are checked (again), and the file shown is reloaded when it
+    /// settled; vanished files leave the list (except the file shown).
+    pub fn folder_changed(
+        &mut self,
+        generation: u64,
+        appeared: &[PathBuf],
+        settled: &[PathBuf],
+        removed: &[PathBuf],
+    ) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if generation != self.scan_generation {
+            return effects;
+        }
+        let current_path = self
+            .current
+            .and_then(|i| self.files.get(i))
+            .and_then(|s| s.path().cloned());
+        let mut paths: Vec<PathBuf> = self
+            .files
+            .iter()
+            .filter_map(|s| s.path().cloned())
+            .collect();
+        let before = paths.len();
+        paths.retain(|p| !removed.contains(p) || Some(p) == current_path.as_ref());
+        let mut changed = paths.len() != before;
+        for path in appeared.iter().chain(settled) {
+            if !paths.contains(path) {
+                paths.push(path.clone());
+                changed = true;
+            }
+        }
+        if changed {
+            let mut old: std::collections::HashMap<PathBuf, FileSummary> =
+                std::collections::HashMap::new();
+            for (source, summary) in self.files.iter().zip(&self.scan) {
+                if let (Some(path), Some(summary)) = (source.path(), summary) {
+                    old.insert(path.clone(), summary.clone());
+                }
+            }
+            let opened = files::regroup(&paths);
+            self.files = opened.files.iter().cloned().map(Source::File).collect();
+            self.groups = opened.groups;
+            self.scan = opened.files.iter().map(|p| old.remove(p)).collect();
+            self.current = current_path
+                .as_ref()
+                .and_then(|c| opened.files.iter().position(|p| p == c));
+        }
+        let being_written = FileSummary {
+            status: exrprobe_core::sequence::FrameStatus::BeingWritten,
+            headline: Some("being written".to_owned()),
+            depth: None,
+        };
+        for path in appeared.iter().filter(|p| !settled.contains(p)) {
+            if let Some(slot) = self.index_of(path).and_then(|i| self.scan.get_mut(i)) {
+                *slot = Some(being_written.clone());
+            }
+        }
+        if !settled.is_empty() {
+            effects.push(Effect::Scan {
+                generation: self.scan_generation,
+                paths: settled.to_vec(),
+            });
+        }
+        if let (Some(current), Some(path)) = (self.current, current_path)
+            && settled.contains(&path)
+            && let Some(source) = self.files.get(current).cloned()
+        {
+            effects.push(Effect::Load(source));
+        }
+        effects
+    }
+
+    fn index_of(&self, path: &Path) -> Option<usize> {
+        self.files
+            .iter()
+            .position(|s| s.path().is_some_and(|p| p == path))
     }
 
     /// A new file list: no scan results yet, results of an older scan dropped.
@@ -916,10 +1026,10 @@ impl ViewerState {
         }
     }
 
-    /// The background scan of list `generation` checked file `index`.
-    pub fn file_scanned(&mut self, generation: u64, index: usize, summary: FileSummary) {
+    /// The background scan of list `generation` checked the file at `path`.
+    pub fn file_scanned(&mut self, generation: u64, path: &Path, summary: FileSummary) {
         if generation == self.scan_generation
-            && let Some(slot) = self.scan.get_mut(index)
+            && let Some(slot) = self.index_of(path).and_then(|i| self.scan.get_mut(i))
         {
             *slot = Some(summary);
         }
