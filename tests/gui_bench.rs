@@ -124,3 +124,64 @@ fn frame_time_while_hovering_a_4k_33_channel_image() {
     );
     summary("whole kittest step (incl. accesskit)", step_times);
 }
+
+/// Peak resident memory of this process so far (VmHWM), in bytes.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// The viewer's scan of a render folder: seconds from opening the folder until the file list
+/// shows every frame's status, frame time while it scans, and peak memory. The folder comes
+/// from `EXRPROBE_BENCH_SEQUENCE` (scripts/bench_sequence.sh makes one with the make_sequence
+/// example and compares the time with `exrprobe check` on the same folder).
+#[test]
+#[ignore = "benchmark: needs EXRPROBE_BENCH_SEQUENCE=FOLDER; run with --ignored --nocapture"]
+fn scan_of_a_render_folder() {
+    let Some(folder) = std::env::var_os("EXRPROBE_BENCH_SEQUENCE").map(PathBuf::from) else {
+        eprintln!("EXRPROBE_BENCH_SEQUENCE is not set: nothing to measure");
+        return;
+    };
+    let mut h = Harness::builder()
+        .with_size(vec2(1400.0, 900.0))
+        .build_ui_state(
+            |ui, app: &mut ExrProbeApp| app.show(ui),
+            ExrProbeApp::new(None),
+        );
+    let started = Instant::now();
+    h.state_mut().execute(Command::Open(vec![folder.clone()]));
+    let mut frame_times = Vec::new();
+    let mut position = 0.0f32;
+    loop {
+        let files = h.state().files().len();
+        let scanned = (0..files)
+            .filter(|&i| h.state().state().scanned(i).is_some())
+            .count();
+        if files > 0 && scanned == files {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3600),
+            "the scan did not finish"
+        );
+        // Hover over the views while the scan runs, as a user looking at the current frame.
+        position = (position + 7.0) % 600.0;
+        h.hover_at(pos2(500.0 + position, 400.0));
+        let frame = Instant::now();
+        h.step();
+        frame_times.push(frame.elapsed());
+        std::thread::sleep(Duration::from_millis(16));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "scan: {} files, every status shown after {secs:.3} s",
+        h.state().files().len()
+    );
+    println!("scan_seconds {secs:.3}");
+    if let Some(bytes) = peak_rss_bytes() {
+        println!("scan_peak_rss_bytes {bytes}");
+    }
+    summary("frame time while scanning", frame_times);
+}
