@@ -643,3 +643,58 @@ fn info_reports_an_unreadable_file_and_still_describes_the_others() {
     assert_eq!(records[0]["path"], good.display().to_string().as_str());
     assert_eq!(records[0]["depth_channel"], "Z");
 }
+
+/// A 10-part file cut short (what a multi-part render leaves when its job dies) used to pass
+/// `check` as WARN and let `export --all` write the few channels it could without a word. Cut at
+/// 95 %, two parts still read and eight do not.
+#[test]
+fn a_cut_off_multi_part_file_fails_and_export_all_refuses_unless_partial() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fixture("openexr-images/Beachball/multipart.0001.exr")).unwrap();
+    let cut = dir.path().join("multipart.0001.exr");
+    std::fs::write(&cut, &bytes[..bytes.len() * 95 / 100]).unwrap();
+    let file = std::fs::File::options().write(true).open(&cut).unwrap();
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .unwrap();
+
+    let output = exrprobe(["check".as_ref(), "--json".as_ref(), cut.as_os_str()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let record: Value = serde_json::from_str(stdout(&output).lines().next().unwrap()).unwrap();
+    assert_eq!(record["status"], "FAIL", "{record}");
+    assert_eq!(
+        record["findings"][0]["code"], "pixels_unreadable",
+        "{record}"
+    );
+
+    let npz = dir.path().join("all.npz");
+    let output = exrprobe([
+        "export".as_ref(),
+        cut.as_os_str(),
+        "--all".as_ref(),
+        "-o".as_ref(),
+        npz.as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--partial writes the others"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!npz.exists(), "nothing written");
+
+    let output = exrprobe([
+        "export".as_ref(),
+        cut.as_os_str(),
+        "--all".as_ref(),
+        "--partial".as_ref(),
+        "-o".as_ref(),
+        npz.as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("left out part"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(npz.exists());
+}

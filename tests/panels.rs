@@ -98,6 +98,7 @@ fn multilayer() -> Image {
             f32_channel("ViewLayer.Normal.Z", ramp(0.03)),
         ],
         pixel_error: None,
+        pixels_damaged: false,
     };
     Image {
         source: "multilayer test".into(),

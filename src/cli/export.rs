@@ -9,9 +9,9 @@ use exrprobe_core::export::{NpyDtype, write_npy, write_npz};
 use exrprobe_core::load::{ChannelFilter, LoadOptions};
 use exrprobe_core::model::Image;
 use exrprobe_core::naming::detect_depth;
-use exrprobe_core::text::{ExportName, default_export_path};
+use exrprobe_core::text::{self, ExportName, default_export_path};
 
-use super::load_with;
+use super::{EXIT_FAILED_CHECK, load_with};
 
 use super::info::name_of;
 
@@ -24,6 +24,7 @@ pub(super) struct ExportRequest<'a> {
     pub(super) output: Option<&'a Path>,
     pub(super) dtype: NpyDtype,
     pub(super) all: bool,
+    pub(super) partial: bool,
     pub(super) force: bool,
     pub(super) memory_budget_bytes: u64,
 }
@@ -42,6 +43,7 @@ pub(super) fn channel_list(image: &Image) -> String {
 
 pub(super) fn run_export(request: &ExportRequest<'_>) -> anyhow::Result<ExitCode> {
     let file = request.file;
+    let mut code = ExitCode::SUCCESS;
     let output = if request.all {
         let image = load_with(
             file,
@@ -64,11 +66,45 @@ pub(super) fn run_export(request: &ExportRequest<'_>) -> anyhow::Result<ExitCode
             };
             return Err(anyhow!("nothing to export ({why}): {}", file.display()));
         }
+        // Damaged parts: their channels would be missing from the archive without a word.
+        let lost: Vec<String> = image
+            .parts
+            .iter()
+            .enumerate()
+            .filter(|(_, part)| part.pixels_damaged)
+            .map(|(index, part)| {
+                let name = part.name.clone().unwrap_or_else(|| index.to_string());
+                let channels: Vec<&str> = part.channels.iter().map(|c| c.name.as_str()).collect();
+                format!(
+                    "part {} ({}): {}",
+                    text::printable(&name),
+                    text::printable(&channels.join(", ")),
+                    part.pixel_error.as_deref().unwrap_or("cannot be read")
+                )
+            })
+            .collect();
+        if !lost.is_empty() && !request.partial {
+            return Err(anyhow!(
+                "refusing to export every channel: {} cannot be read ({}); --partial writes the \
+                 others: {}",
+                text::plural(lost.len() as u64, "part"),
+                lost.join("; "),
+                file.display()
+            ));
+        }
         let output = request.output.map_or_else(
             || default_export_path(file, ExportName::AllChannels),
             Path::to_path_buf,
         );
         write_npz(&image, request.dtype, &output, request.force)?;
+        if !lost.is_empty() {
+            eprintln!(
+                "exrprobe: wrote only the readable channels; left out {}: {}",
+                lost.join("; "),
+                file.display()
+            );
+            code = ExitCode::from(EXIT_FAILED_CHECK);
+        }
         output
     } else {
         // The header names the channel; then only that channel is decoded.
@@ -149,5 +185,5 @@ pub(super) fn run_export(request: &ExportRequest<'_>) -> anyhow::Result<ExitCode
     let mut out = io::stdout().lock();
     writeln!(out, "{}", output.display())?;
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }

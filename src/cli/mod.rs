@@ -86,6 +86,10 @@ pub enum Command {
         /// Export every decoded channel into one .npz, keyed by channel name.
         #[arg(long, conflicts_with = "channel")]
         all: bool,
+        /// With --all: when some parts cannot be read (a damaged or cut-off file), write the
+        /// channels that can and list the ones left out (exit code 1).
+        #[arg(long, requires = "all")]
+        partial: bool,
         /// Overwrite OUT if it exists.
         #[arg(long)]
         force: bool,
@@ -148,6 +152,7 @@ pub fn run(command: Command) -> ExitCode {
             output,
             dtype,
             all,
+            partial,
             force,
             memory_budget,
         } => run_export(&ExportRequest {
@@ -156,6 +161,7 @@ pub fn run(command: Command) -> ExitCode {
             output: output.as_deref(),
             dtype: dtype.into(),
             all,
+            partial,
             force,
             memory_budget_bytes: budget_or_default(memory_budget),
         }),

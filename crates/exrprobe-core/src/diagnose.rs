@@ -12,7 +12,8 @@
 //! | `non_finite` | warning | a channel has NaN or ±Inf samples (one finding per channel) |
 //! | `rgb_black` | warning | R, G and B are 0 in every pixel |
 //! | `alpha_zero` | warning | alpha is 0 in every pixel |
-//! | `pixels_not_decoded` | warning | a part's pixels could not be decoded (deep data, subsampling, …) |
+//! | `pixels_unreadable` | error | a part's pixels are damaged or cut off (the file is truncated or corrupt) |
+//! | `pixels_not_decoded` | warning | a part's pixels use a feature exrprobe does not decode (deep data, subsampling) |
 //! | `depth_background` | info | some depth pixels are background sentinels, excluded from the range |
 
 use std::collections::BTreeMap;
@@ -288,6 +289,20 @@ fn not_decoded(image: &Image) -> impl Iterator<Item = Finding> + '_ {
                 (None, true) => format!("part {index}"),
                 (None, false) => "this file".to_owned(),
             };
+            if part.pixels_damaged {
+                return Some(Finding {
+                    code: "pixels_unreadable",
+                    severity: Severity::Error,
+                    title: format!("Pixels of {which} cannot be read: {reason}"),
+                    explanation: "The file is damaged or cut off (a render job that died while \
+                        writing, a full disk, an interrupted copy): these pixels are lost, and \
+                        any channel of this part is missing from statistics and exports."
+                        .to_owned(),
+                    fix: "Render the frame again; check the disk and the render job's log."
+                        .to_owned(),
+                    channel: None,
+                });
+            }
             Some(Finding {
                 code: "pixels_not_decoded",
                 severity: Severity::Warning,
@@ -484,6 +499,7 @@ mod tests {
                     })
                     .collect(),
                 pixel_error: None,
+                pixels_damaged: false,
             }],
         }
     }

@@ -481,6 +481,7 @@ mod tests {
             attributes: vec![],
             channels,
             pixel_error: None,
+            pixels_damaged: false,
         }
     }
 

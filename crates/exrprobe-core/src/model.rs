@@ -249,6 +249,9 @@ pub struct Part {
     /// Why this part's pixels were not decoded, in words a user can act on; `None` when decoded
     /// (or when only the header was requested).
     pub pixel_error: Option<String>,
+    /// `pixel_error` says the pixels are damaged (cut off, corrupt), not that they use a feature
+    /// exrprobe does not decode: the pixels are lost, which is an error-level finding.
+    pub pixels_damaged: bool,
 }
 
 /// Whether a channel's pixels are there, see [`Part::pixel_state`].
@@ -406,6 +409,7 @@ mod tests {
             attributes: vec![],
             channels: vec![channel("R", vec![0.5, 1.5]), channel("Z", vec![2.0, 3.0])],
             pixel_error: None,
+            pixels_damaged: false,
         };
         Image {
             source: "test".into(),

@@ -348,6 +348,7 @@ mod tests {
                         })
                         .collect(),
                     pixel_error: None,
+                    pixels_damaged: false,
                 })
                 .collect(),
         }

@@ -314,6 +314,7 @@ mod tests {
                 },
             ],
             pixel_error: None,
+            pixels_damaged: false,
         };
         Image {
             source: "test".into(),

@@ -40,6 +40,7 @@ fn image(names: &[&str], width: usize, height: usize) -> Arc<Image> {
             attributes: Vec::new(),
             channels,
             pixel_error: None,
+            pixels_damaged: false,
         }],
     })
 }

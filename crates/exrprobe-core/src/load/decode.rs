@@ -374,6 +374,7 @@ fn assemble(
                 let unsupported = part.pixel_error.take().unwrap_or_default();
                 part.pixel_error =
                     Some(format!("{unsupported}; the file is also damaged: {reason}"));
+                part.pixels_damaged = true;
                 first_error.get_or_insert(reason);
             }
             continue;
@@ -404,6 +405,7 @@ fn assemble(
                 // No error but no buffers: the allocator refused them.
                 let reason = error.unwrap_or(BlockError::OutOfMemory);
                 part.pixel_error = Some(reason.to_string());
+                part.pixels_damaged = reason != BlockError::OutOfMemory;
                 first_error.get_or_insert(reason);
             }
         }

@@ -291,6 +291,7 @@ fn part_from_header(header: &Header, source: &str) -> Result<Part, LoadError> {
         attributes,
         channels,
         pixel_error: None,
+        pixels_damaged: false,
     })
 }
 
