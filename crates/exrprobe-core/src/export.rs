@@ -93,7 +93,8 @@ pub fn write_npy(
     })
 }
 
-/// Writes every decoded channel into one `.npz`, keyed by its qualified name.
+/// Writes every decoded channel into one `.npz`, keyed by its qualified name (made safe for an
+/// archive, and unique: see [`npz_keys`]).
 ///
 /// Channels without decoded pixels (deep parts, undecodable parts) are left out; when no channel
 /// has pixels the result is [`ExportError::NoPixels`].
@@ -103,13 +104,19 @@ pub fn write_npz(
     path: &Path,
     overwrite: bool,
 ) -> Result<(), ExportError> {
-    let arrays: Vec<(String, &Channel, &Samples)> = image
+    let decoded: Vec<(String, &Channel, &Samples)> = image
         .channels()
         .filter_map(|(channel_ref, _, channel)| {
             let samples = channel.samples.as_ref()?;
             let name = image.qualified_name(channel_ref)?;
             Some((name, channel, samples))
         })
+        .collect();
+    let keys = npz_keys(decoded.iter().map(|(name, _, _)| name.as_str()));
+    let arrays: Vec<(String, &Channel, &Samples)> = decoded
+        .into_iter()
+        .zip(keys)
+        .map(|((_, channel, samples), key)| (key, channel, samples))
         .collect();
     if arrays.is_empty() {
         return Err(ExportError::NoPixels {
@@ -126,6 +133,40 @@ pub fn write_npz(
         let mut out = npz.zip_writer().finish().map_err(io::Error::from)?;
         out.flush()
     })
+}
+
+/// The `.npz` keys of channels with these qualified names, in order: the name itself when it is
+/// safe as an archive entry, else with every path component that could leave the folder it is
+/// unpacked in (`..`, `.`, an empty component from a leading or doubled `/`) and every control
+/// character or backslash replaced by `_`; a key that two channels would share (a part `a/b`
+/// with channel `Z` and a part `a` with channel `b/Z`, or duplicate names) gets `#2`, `#3`, …
+/// so that no array overwrites another when NumPy loads the archive.
+pub fn npz_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    names
+        .into_iter()
+        .map(|name| {
+            let safe: String = name
+                .chars()
+                .map(|c| if c.is_control() || c == '\\' { '_' } else { c })
+                .collect();
+            let safe = safe
+                .split('/')
+                .map(|part| match part {
+                    "" | "." | ".." => "_",
+                    other => other,
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let mut key = safe.clone();
+            let mut n = 2;
+            while !taken.insert(key.clone()) {
+                key = format!("{safe}#{n}");
+                n += 1;
+            }
+            key
+        })
+        .collect()
 }
 
 /// Passes everything through until the first error; afterwards writes and seeks succeed
@@ -615,6 +656,25 @@ mod tests {
         assert_eq!(
             z.iter().map(|f| f.to_bits()).collect::<Vec<_>>(),
             depth.iter().map(|f| f.to_bits()).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn npz_keys_never_leave_the_folder_and_never_collide() {
+        assert_eq!(
+            npz_keys([
+                "a/b/Z",
+                "a/b/Z",
+                "../x",
+                "/abs",
+                "ok.Z",
+                "tab\tname",
+                "a//b",
+                "a\\b"
+            ]),
+            [
+                "a/b/Z", "a/b/Z#2", "_/x", "_/abs", "ok.Z", "tab_name", "a/_/b", "a_b"
+            ]
         );
     }
 
