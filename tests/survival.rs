@@ -554,3 +554,39 @@ fn a_pipe_named_like_a_render_is_refused_without_hanging() {
         stdout(&output)
     );
 }
+
+/// A channel named with an escape sequence and a newline (a crafted file) is printed escaped by
+/// `info` and `check`: it can neither drive the terminal nor break one-line-per-file output.
+#[test]
+fn control_characters_in_names_are_printed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("evil\u{1b}[2J\nname.exr");
+    std::fs::write(
+        &path,
+        exr_bytes(
+            4,
+            2,
+            vec![(
+                name("Z\u{1b}]0;pwned\u{7}\nfake line"),
+                FlatSamples::F32(vec![1.5; 8]),
+            )],
+            Compression::ZIP1,
+        ),
+    )
+    .unwrap();
+    for command in ["info", "check"] {
+        let output = exrprobe([command.as_ref(), path.as_os_str()]);
+        let text = stdout(&output);
+        assert!(!text.contains('\u{1b}'), "{command}: {text:?}");
+        assert!(!text.contains('\u{7}'), "{command}: {text:?}");
+        assert!(text.contains("\\u{1b}"), "{command}: {text:?}");
+        assert!(
+            !text.lines().any(|l| l.starts_with("fake line")),
+            "{command}: {text:?}"
+        );
+        assert!(
+            !text.lines().any(|l| l.starts_with("name.exr")),
+            "{command}: {text:?}"
+        );
+    }
+}

@@ -8,7 +8,7 @@ use exrprobe_core::analysis::Analysis;
 use exrprobe_core::diagnose::{Finding, Severity};
 use exrprobe_core::model::{ChannelRef, Image, SampleType, Storage, Window};
 use exrprobe_core::stats::ChannelStats;
-use exrprobe_core::text::{self};
+use exrprobe_core::text;
 use serde::Serialize;
 
 use exrprobe_core::check::load_for_report;
@@ -328,15 +328,18 @@ pub(super) fn run_info(
     })
 }
 
+/// The text form of `info`. Names and paths from the file are printed with control characters
+/// escaped (`text::printable`): a crafted channel name cannot drive the terminal or break lines.
 pub(super) fn write_info_text(out: &mut impl Write, record: &InfoRecord) -> io::Result<()> {
-    writeln!(out, "{}", record.path)?;
+    let safe = |text: &str| text::printable(text).into_owned();
+    writeln!(out, "{}", safe(&record.path))?;
     let count = record.parts.len();
     writeln!(out, "  {count} part{}", if count == 1 { "" } else { "s" })?;
     for part in &record.parts {
         let name = part
             .name
             .as_deref()
-            .map(|n| format!(" \"{n}\""))
+            .map(|n| format!(" \"{}\"", safe(n)))
             .unwrap_or_default();
         writeln!(
             out,
@@ -349,7 +352,7 @@ pub(super) fn write_info_text(out: &mut impl Write, record: &InfoRecord) -> io::
             part.line_order,
         )?;
         if let Some(error) = &part.pixel_error {
-            writeln!(out, "    pixels not decoded: {error}")?;
+            writeln!(out, "    pixels not decoded: {}", safe(error))?;
         }
     }
 
@@ -373,7 +376,7 @@ pub(super) fn write_info_text(out: &mut impl Write, record: &InfoRecord) -> io::
                 )
             };
             [
-                c.name.clone(),
+                safe(&c.name),
                 ty,
                 opt(c.min),
                 opt(c.max),
@@ -409,22 +412,23 @@ pub(super) fn write_info_text(out: &mut impl Write, record: &InfoRecord) -> io::
     }
 
     match &record.rgb_channels {
-        Some(rgb) => writeln!(out, "  RGB:   {} ({})", rgb.layer, rgb.rule)?,
+        Some(rgb) => writeln!(out, "  RGB:   {} ({})", safe(&rgb.layer), safe(&rgb.rule))?,
         None => writeln!(out, "  RGB:   none found")?,
     }
     match (&record.depth_channel, &record.depth_rule) {
-        (Some(name), Some(rule)) => writeln!(out, "  depth: {name} ({rule})")?,
+        (Some(name), Some(rule)) => writeln!(out, "  depth: {} ({})", safe(name), safe(rule))?,
         _ => writeln!(out, "  depth: none found")?,
     }
     for other in &record.depth_candidates {
         writeln!(
             out,
             "         also possible: {} ({})",
-            other.channel, other.rule
+            safe(&other.channel),
+            safe(&other.rule)
         )?;
     }
     for rejected in &record.depth_rejected {
-        writeln!(out, "         not depth: {}", rejected.reason)?;
+        writeln!(out, "         not depth: {}", safe(&rejected.reason))?;
     }
 
     if record.findings.is_empty() {
@@ -436,11 +440,11 @@ pub(super) fn write_info_text(out: &mut impl Write, record: &InfoRecord) -> io::
                 out,
                 "    {:<7} {} [{}]",
                 severity_text(finding.severity),
-                finding.title,
+                safe(&finding.title),
                 finding.code
             )?;
-            writeln!(out, "            {}", finding.explanation)?;
-            writeln!(out, "            Fix: {}", finding.fix)?;
+            writeln!(out, "            {}", safe(&finding.explanation))?;
+            writeln!(out, "            Fix: {}", safe(&finding.fix))?;
         }
     }
     Ok(())
