@@ -4,7 +4,9 @@
 #      temporary file, and a pre-existing target (overwritten with --force) stays byte-identical;
 #   2. read-only file system: a clear read-only message, nothing written;
 #   3. target exists without --force: refused, the file untouched;
-#   4. spaces and non-ASCII characters in the output path: the export works.
+#   4. spaces and non-ASCII characters in the output path: the export works;
+#   5. SIGTERM, SIGINT, SIGHUP in the middle of `export --all`: exit 130, no temporary file left
+#      (needs python3 with numpy and OpenEXR to write a large input; skipped without).
 #
 #   scripts/failure_injection.sh [BINARY]
 set -euo pipefail
@@ -97,6 +99,37 @@ run 0 "" "$input" -o "$out"
 [[ -s $out ]] || fail "no output file at $out"
 [[ $(head -c 6 "$out" | tail -c 5) == NUMPY ]] || fail "$out is not a .npy file"
 only_files "$mnt/Rendus d'été/Tiefe ü Ω" "tiefe karte 01.npy"
+
+echo "== 5. a signal in the middle of export --all"
+big=$work/big.exr
+if python3 -c "
+import numpy as np, OpenEXR
+rng = np.random.default_rng(7)
+channels = {f'c{i}': rng.random((2000, 2000), dtype=np.float32) for i in range(8)}
+OpenEXR.File({'compression': OpenEXR.NO_COMPRESSION, 'type': OpenEXR.scanlineimage},
+             channels).write('$big')" 2>/dev/null; then
+    out_dir=$work/signals
+    mkdir -p "$out_dir"
+    for signal in TERM INT HUP; do
+        "$binary" export "$big" --all -o "$out_dir/all.npz" 2>"$work/err" &
+        pid=$!
+        for _ in $(seq 1 300); do
+            ls -A "$out_dir" | grep -q partial && break
+            sleep 0.1
+        done
+        ls -A "$out_dir" | grep -q partial || fail "SIG$signal: the export never started writing"
+        kill -"$signal" "$pid"
+        set +e
+        wait "$pid"
+        code=$?
+        set -e
+        echo "  SIG$signal: exit $code: $(head -c 200 "$work/err")"
+        [[ $code -eq 130 ]] || fail "SIG$signal: exit code $code, expected 130"
+        only_files "$out_dir"
+    done
+else
+    echo "  python3 with numpy and OpenEXR is needed to write the input: skipped"
+fi
 
 if (( failures > 0 )); then
     echo "failure injection: $failures check(s) failed" >&2

@@ -121,6 +121,15 @@ const EXIT_FAILED_CHECK: u8 = 1;
 
 /// Runs one CLI command; the exit code follows the README.
 pub fn run(command: Command) -> ExitCode {
+    if matches!(command, Command::Export { .. }) {
+        // Ctrl+C, SIGTERM or SIGHUP end the process without unwinding: remove the export's
+        // temporary file first. (Best effort: without a handler the signal still ends it.)
+        let _ = ctrlc::set_handler(|| {
+            exrprobe_core::export::remove_partial_files();
+            eprintln!("exrprobe: interrupted, nothing written");
+            std::process::exit(130);
+        });
+    }
     let result = match command {
         Command::Info {
             files,

@@ -423,6 +423,39 @@ where
     out.flush()
 }
 
+/// Temporary files being written now (a front end's signal handler removes them).
+static PARTIAL_FILES: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Keeps a temporary file's path in [`PARTIAL_FILES`] while it is being written.
+struct PartialFile(std::path::PathBuf);
+
+impl PartialFile {
+    fn register(path: &Path) -> Self {
+        let mut files = PARTIAL_FILES.lock().unwrap_or_else(|e| e.into_inner());
+        files.push(path.to_path_buf());
+        Self(path.to_path_buf())
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        let mut files = PARTIAL_FILES.lock().unwrap_or_else(|e| e.into_inner());
+        files.retain(|p| p != &self.0);
+    }
+}
+
+/// Deletes the temporary files of exports in progress. For a front end's handler of Ctrl+C,
+/// SIGTERM or SIGHUP, which end the process without unwinding (so the temporary files' own
+/// clean-up never runs); an interrupted 4K `export --all` used to leave a ~1 GB hidden
+/// `.exrprobe-*.partial` behind. Returns how many were deleted.
+pub fn remove_partial_files() -> usize {
+    let files = PARTIAL_FILES.lock().unwrap_or_else(|e| e.into_inner());
+    files
+        .iter()
+        .filter(|path| std::fs::remove_file(path).is_ok())
+        .count()
+}
+
 /// Writes `path` atomically: `write` fills a temporary file in the same folder, which is synced
 /// and renamed onto `path` only when complete. On every error the temporary file is removed.
 fn write_atomically(
@@ -461,7 +494,9 @@ fn write_atomically(
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut temp = builder.tempfile_in(folder).map_err(io_error)?;
-    // From here on, dropping `temp` (any early return) deletes the temporary file.
+    // From here on, dropping `temp` (any early return) deletes the temporary file; a signal
+    // that ends the process deletes it through `remove_partial_files`.
+    let _registered = PartialFile::register(temp.path());
     write(temp.as_file_mut()).map_err(io_error)?;
     temp.as_file().sync_all().map_err(io_error)?;
     if overwrite {
@@ -657,6 +692,35 @@ mod tests {
             z.iter().map(|f| f.to_bits()).collect::<Vec<_>>(),
             depth.iter().map(|f| f.to_bits()).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_signal_handler_can_remove_the_temporary_file_of_an_export_in_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.npy");
+        let mut seen = None;
+        let result = write_atomically(&target, false, |_| {
+            // Mid-write: the temporary file exists and is registered.
+            let partial: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            seen = partial.first().cloned();
+            assert_eq!(remove_partial_files(), 1);
+            Err(io::Error::other("interrupted"))
+        });
+        assert!(result.is_err());
+        let partial = seen.unwrap();
+        assert!(
+            partial
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".exrprobe-")
+        );
+        assert!(!partial.exists());
+        assert_eq!(remove_partial_files(), 0, "unregistered once done");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
