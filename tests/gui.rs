@@ -1287,3 +1287,24 @@ fn a_watched_folder_shows_new_frames_and_reloads_a_rewritten_frame() {
     assert_eq!(h.state().view_state().zoom, zoom, "zoom kept");
     assert_eq!(h.state().current_file(), Some(0));
 }
+
+/// Errors no longer pile up: newest first, three at most with a count of the older ones and
+/// "Dismiss all"; Esc dismisses them when no probe is pinned (and unpins first when one is).
+#[test]
+fn messages_collapse_and_escape_dismisses_them() {
+    let mut h = harness();
+    for _ in 0..5 {
+        h.state_mut().push_command(Command::Export {
+            kind: ExportKind::Depth,
+            path: None,
+        });
+    }
+    h.run_ok();
+    assert_eq!(h.state().messages().len(), 5);
+    let _ = h.get_by_label("and 2 older messages");
+    let _ = h.get_by_label("Dismiss all");
+    h.key_press(Key::Escape);
+    h.run_ok();
+    assert!(h.state().messages().is_empty());
+    assert!(h.query_by_label("Dismiss all").is_none());
+}

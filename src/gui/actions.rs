@@ -202,8 +202,8 @@ impl Action {
                 &const { [shift(Key::E)] },
             ),
             Action::Unpin => (
-                "Unpin probe",
-                "Unpin the probe",
+                "Unpin probe / dismiss messages",
+                "Unpin the probe; with none pinned, dismiss the messages",
                 &const { [key(Key::Escape)] },
             ),
             Action::ToggleLeftPanel => (
@@ -265,7 +265,7 @@ impl Action {
             Action::ToggleLayout => Command::ToggleLayout,
             Action::ExposureUp => Command::StepExposure(EXPOSURE_STEP),
             Action::ExposureDown => Command::StepExposure(-EXPOSURE_STEP),
-            Action::Unpin => Command::Unpin,
+            Action::Unpin => Command::Escape,
             Action::ToggleLeftPanel => Command::ToggleLeftPanel,
             Action::ToggleProbePanel => Command::ToggleProbePanel,
             Action::ToggleCheckerboard => Command::ToggleCheckerboard,

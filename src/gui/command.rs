@@ -137,6 +137,9 @@ pub enum Command {
     },
     /// Remove the message with this index from the message list.
     DismissMessage(usize),
+    DismissAllMessages,
+    /// Esc: release a pinned probe, else dismiss the messages.
+    Escape,
     /// Close the offer to save to the default path (shown when no save dialog is available).
     DismissSaveOffer,
     Quit,

@@ -177,7 +177,9 @@ pub(super) fn messages_ui(ui: &mut egui::Ui, state: &ViewerState, commands: &mut
                 });
             });
     }
-    for (i, message) in state.messages().iter().enumerate() {
+    // Newest first, at most a few; the older ones collapse into a count with "Dismiss all".
+    let messages = state.messages();
+    for (i, message) in messages.iter().enumerate().rev().take(MESSAGES_SHOWN) {
         let (fill, icon) = match message.kind {
             MessageKind::Error => (Color32::from_rgb(110, 30, 30), "Error:"),
             MessageKind::Info => (Color32::from_rgb(30, 80, 45), "Done:"),
@@ -195,13 +197,40 @@ pub(super) fn messages_ui(ui: &mut egui::Ui, state: &ViewerState, commands: &mut
                     {
                         commands.push(Command::DismissMessage(i));
                     }
-                    ui.label(
-                        RichText::new(format!("{icon} {}", message.text)).color(Color32::WHITE),
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(format!("{icon} {}", message.text)).color(Color32::WHITE),
+                        )
+                        .wrap(),
                     );
                 });
             });
     }
+    if messages.len() > 1 {
+        ui.horizontal(|ui| {
+            let older = messages.len().saturating_sub(MESSAGES_SHOWN);
+            if older > 0 {
+                ui.label(
+                    RichText::new(format!(
+                        "and {older} older {}",
+                        if older == 1 { "message" } else { "messages" }
+                    ))
+                    .weak(),
+                );
+            }
+            if ui
+                .small_button("Dismiss all")
+                .on_hover_text("Esc dismisses all messages when no probe is pinned")
+                .clicked()
+            {
+                commands.push(Command::DismissAllMessages);
+            }
+        });
+    }
 }
+
+/// Messages shown at once; older ones are counted.
+const MESSAGES_SHOWN: usize = 3;
 
 pub(super) fn status_bar(ui: &mut egui::Ui, state: &ViewerState, worker: &Worker) {
     ui.horizontal(|ui| {

@@ -590,6 +590,18 @@ impl ViewerState {
             | Command::ShowAbout
             | Command::CloseWindows { .. } => self.apply_panels(command),
             Command::DismissSaveOffer => self.save_offer = None,
+            Command::DismissAllMessages => {
+                self.messages.clear();
+                self.save_offer = None;
+            }
+            Command::Escape => {
+                if self.pinned.is_some() {
+                    self.pinned = None;
+                } else {
+                    self.messages.clear();
+                    self.save_offer = None;
+                }
+            }
             Command::DismissMessage(i) => {
                 if i < self.messages.len() {
                     self.messages.remove(i);
