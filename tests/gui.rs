@@ -14,6 +14,8 @@ use exrprobe::gui::MessageKind;
 use exrprobe::gui::panels::probe::ProbePos;
 use exrprobe::gui::{Command, ExportKind, ExrProbeApp, Slot};
 
+mod common;
+
 fn fixture(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -1181,39 +1183,9 @@ fn clicking_a_timeline_column_goes_to_that_frame() {
     assert!(h.query_by_label("Timeline of the shot").is_none());
 }
 
-/// A render with R, G, B and Z (`Z` constant 1.0 with `trap`), written by the exr crate.
+/// A 32×16 render with R, G, B and Z (`Z` constant 1.0 with `trap`).
 fn small_render(trap: bool) -> Vec<u8> {
-    use exr::prelude::{
-        AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage,
-        Layer, LayerAttributes, LineOrder, Text, WritableImage as _,
-    };
-    let n = 32 * 16;
-    let z: Vec<f32> = (0..n)
-        .map(|i| if trap { 1.0 } else { 3.0 + i as f32 * 0.01 })
-        .collect();
-    let channels = AnyChannels::sort(
-        [("R", 0.25f32), ("G", 0.5), ("B", 0.75)]
-            .into_iter()
-            .map(|(name, v)| AnyChannel::new(Text::from(name), FlatSamples::F32(vec![v; n])))
-            .chain([AnyChannel::new(Text::from("Z"), FlatSamples::F32(z))])
-            .collect(),
-    );
-    let layer = Layer::new(
-        (32, 16),
-        LayerAttributes::default(),
-        Encoding {
-            compression: Compression::ZIP16,
-            blocks: Blocks::ScanLines,
-            line_order: LineOrder::Increasing,
-        },
-        channels,
-    );
-    let mut bytes = Vec::new();
-    ExrImage::from_layer(layer)
-        .write()
-        .to_buffered(std::io::Cursor::new(&mut bytes))
-        .expect("encode");
-    bytes
+    common::render(32, 16, if trap { 1.0 } else { 3.0 }, trap)
 }
 
 /// Runs frames until `done` says so (or fails after `secs`).

@@ -61,23 +61,30 @@ fn recent_menu(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Comman
         ui.label(RichText::new("No recent files").weak());
     }
     for path in state.recent() {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if ui
-            .button(name)
-            .on_hover_text(path.display().to_string())
-            .clicked()
-        {
-            commands.push(Command::OpenRecent(path.clone()));
-        }
+        recent_entry(ui, path, false, commands);
     }
     if !state.recent().is_empty() {
         ui.separator();
         if ui.button("Clear recent files").clicked() {
             commands.push(Command::ClearRecent);
         }
+    }
+}
+
+/// A recent file, as a menu button or (on the welcome view) a link, with its path as tooltip.
+fn recent_entry(
+    ui: &mut egui::Ui,
+    path: &std::path::Path,
+    link: bool,
+    commands: &mut Vec<Command>,
+) {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let response = if link { ui.link(name) } else { ui.button(name) };
+    if response.on_hover_text(path.display().to_string()).clicked() {
+        commands.push(Command::OpenRecent(path.to_path_buf()));
     }
 }
 
@@ -733,17 +740,7 @@ fn welcome_contents(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<C
         ui.add_space(12.0);
         ui.label(RichText::new("Recent").weak());
         for path in state.recent().iter().take(5) {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if ui
-                .link(name)
-                .on_hover_text(path.display().to_string())
-                .clicked()
-            {
-                commands.push(Command::OpenRecent(path.clone()));
-            }
+            recent_entry(ui, path, true, commands);
         }
     }
 }

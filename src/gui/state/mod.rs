@@ -465,20 +465,10 @@ impl ViewerState {
         match command {
             Command::Open(paths) => self.open(&paths, &mut effects),
             Command::OpenDialog => effects.push(Effect::PickFilesToOpen {
-                directory: self
-                    .doc
-                    .as_ref()
-                    .and_then(|d| d.source.path())
-                    .and_then(|p| p.parent())
-                    .map(Path::to_path_buf),
+                directory: self.document_folder(),
             }),
             Command::OpenFolderDialog => effects.push(Effect::PickFolderToOpen {
-                directory: self
-                    .doc
-                    .as_ref()
-                    .and_then(|d| d.source.path())
-                    .and_then(|p| p.parent())
-                    .map(Path::to_path_buf),
+                directory: self.document_folder(),
             }),
             Command::OpenExample(i) => {
                 self.set_files(vec![Source::Example(i)], Vec::new());
@@ -678,6 +668,15 @@ impl ViewerState {
             }
             _ => {}
         }
+    }
+
+    /// The folder of the file shown, where open dialogs start.
+    fn document_folder(&self) -> Option<PathBuf> {
+        self.doc
+            .as_ref()
+            .and_then(|d| d.source.path())
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf)
     }
 
     fn set_exposure(&mut self, stops: f32) {

@@ -1,0 +1,45 @@
+//! Helpers shared by the root crate's integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // each test file uses a part
+
+use exr::prelude::{
+    AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage, Layer,
+    LayerAttributes, LineOrder, Text, WritableImage as _,
+};
+
+/// A render with R, G, B and Z over `width × height`; Z is `depth` plus a ramp (or exactly
+/// `depth` everywhere with `constant`).
+pub fn render(width: usize, height: usize, depth: f32, constant: bool) -> Vec<u8> {
+    let n = width * height;
+    let z: Vec<f32> = (0..n)
+        .map(|i| {
+            if constant {
+                depth
+            } else {
+                depth + i as f32 * 0.01
+            }
+        })
+        .collect();
+    let channels = AnyChannels::sort(
+        [("R", 0.25f32), ("G", 0.5), ("B", 0.75)]
+            .into_iter()
+            .map(|(name, v)| AnyChannel::new(Text::from(name), FlatSamples::F32(vec![v; n])))
+            .chain([AnyChannel::new(Text::from("Z"), FlatSamples::F32(z))])
+            .collect(),
+    );
+    let layer = Layer::new(
+        (width, height),
+        LayerAttributes::default(),
+        Encoding {
+            compression: Compression::ZIP16,
+            blocks: Blocks::ScanLines,
+            line_order: LineOrder::Increasing,
+        },
+        channels,
+    );
+    let mut bytes = Vec::new();
+    ExrImage::from_layer(layer)
+        .write()
+        .to_buffered(std::io::Cursor::new(&mut bytes))
+        .unwrap();
+    bytes
+}
