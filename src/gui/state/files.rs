@@ -2,13 +2,15 @@
 //! sequences), how it is shown (a header per sequence, one row per frame, rows for missing
 //! frames), and what the background scan found for each file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use exrprobe_core::check::{DepthSummary, FileCheck};
 use exrprobe_core::sequence::{
     Found, FrameStatus, Group, Sequence, find_exr_files, group_frames, sequence_of,
 };
 use exrprobe_core::text::plural;
+
+use super::{Effect, Source, ViewerState};
 
 /// What the scan found for one file: enough for a row of the list and a column of a timeline.
 #[derive(Clone, Debug, PartialEq)]
@@ -269,5 +271,149 @@ pub fn missing_text(first: u64, last: u64) -> String {
         format!("frame {first} missing")
     } else {
         format!("frames {first}–{last} missing")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The state's file list: opening, scanning, watching
+
+impl ViewerState {
+    /// Opens files and folders (see [`open_paths`]) and starts scanning a list of several.
+    pub(super) fn open(&mut self, paths: &[PathBuf], effects: &mut Vec<Effect>) {
+        let opened = open_paths(paths);
+        for failure in &opened.failures {
+            self.error(format!("Cannot open a folder: {failure}"));
+        }
+        if opened.files.is_empty() {
+            return;
+        }
+        let sources: Vec<Source> = opened.files.iter().cloned().map(Source::File).collect();
+        self.set_files(sources, opened.groups);
+        self.roots = opened.roots;
+        self.select_file(opened.current, effects);
+        if opened.files.len() > 1 {
+            effects.push(Effect::Scan {
+                generation: self.scan_generation,
+                paths: opened.files,
+            });
+        }
+        effects.push(self.watch_effect());
+    }
+
+    /// Start or stop watching the list's folders, as the state says.
+    pub(super) fn watch_effect(&self) -> Effect {
+        Effect::Watch {
+            generation: self.scan_generation,
+            roots: self.is_watching().then(|| self.roots.clone()),
+        }
+    }
+
+    /// Watched folders changed (list `generation`): files that appeared join the list as
+    /// being written, settled files are checked (again), and the file shown is reloaded when it
+    /// settled; vanished files leave the list (except the file shown).
+    pub fn folder_changed(
+        &mut self,
+        generation: u64,
+        appeared: &[PathBuf],
+        settled: &[PathBuf],
+        removed: &[PathBuf],
+    ) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if generation != self.scan_generation {
+            return effects;
+        }
+        let current_path = self
+            .current
+            .and_then(|i| self.files.get(i))
+            .and_then(|s| s.path().cloned());
+        let mut paths: Vec<PathBuf> = self
+            .files
+            .iter()
+            .filter_map(|s| s.path().cloned())
+            .collect();
+        let before = paths.len();
+        paths.retain(|p| !removed.contains(p) || Some(p) == current_path.as_ref());
+        let mut changed = paths.len() != before;
+        for path in appeared.iter().chain(settled) {
+            if !paths.contains(path) {
+                paths.push(path.clone());
+                changed = true;
+            }
+        }
+        if changed {
+            let mut old: std::collections::HashMap<PathBuf, FileSummary> =
+                std::collections::HashMap::new();
+            for (source, summary) in self.files.iter().zip(&self.scan) {
+                if let (Some(path), Some(summary)) = (source.path(), summary) {
+                    old.insert(path.clone(), summary.clone());
+                }
+            }
+            let opened = regroup(&paths);
+            self.files = opened.files.iter().cloned().map(Source::File).collect();
+            self.groups = opened.groups;
+            self.scan = opened.files.iter().map(|p| old.remove(p)).collect();
+            self.current = current_path
+                .as_ref()
+                .and_then(|c| opened.files.iter().position(|p| p == c));
+        }
+        let being_written = FileSummary {
+            status: exrprobe_core::sequence::FrameStatus::BeingWritten,
+            headline: Some("being written".to_owned()),
+            depth: None,
+        };
+        for path in appeared.iter().filter(|p| !settled.contains(p)) {
+            if let Some(slot) = self.index_of(path).and_then(|i| self.scan.get_mut(i)) {
+                *slot = Some(being_written.clone());
+            }
+        }
+        if !settled.is_empty() {
+            effects.push(Effect::Scan {
+                generation: self.scan_generation,
+                paths: settled.to_vec(),
+            });
+        }
+        if let (Some(current), Some(path)) = (self.current, current_path)
+            && settled.contains(&path)
+            && let Some(source) = self.files.get(current).cloned()
+        {
+            effects.push(Effect::Load(source));
+        }
+        effects
+    }
+
+    fn index_of(&self, path: &Path) -> Option<usize> {
+        self.files
+            .iter()
+            .position(|s| s.path().is_some_and(|p| p == path))
+    }
+
+    /// A new file list: no scan results yet, results of an older scan dropped.
+    pub(super) fn set_files(&mut self, files: Vec<Source>, groups: Vec<ListGroup>) {
+        self.scan = vec![None; files.len()];
+        self.scan_generation += 1;
+        self.files = files;
+        self.groups = groups;
+    }
+
+    /// Opens `paths` as [`Command::Open`] does, except that when the file to start on is
+    /// `loading` (the command line's first file, decoded while the window opened) it is not
+    /// loaded again.
+    pub fn open_adopting(&mut self, paths: &[PathBuf], loading: Option<&Source>) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        self.open(paths, &mut effects);
+        let current = self.current.and_then(|i| self.files.get(i));
+        if loading.is_some() && current == loading {
+            effects.retain(|e| !matches!(e, Effect::Load(_)));
+        }
+        effects
+    }
+
+    /// The background scan of list `generation` checked the file at `path`.
+    pub fn file_scanned(&mut self, generation: u64, path: &Path, summary: FileSummary) {
+        if generation == self.scan_generation
+            && let Some(slot) = self.index_of(path).and_then(|i| self.scan.get_mut(i))
+        {
+            *slot = Some(summary);
+        }
     }
 }

@@ -19,12 +19,13 @@ use exrprobe_core::text::{ExportName, default_export_path};
 use super::command::{
     Command, Effect, ExportKind, LayoutMode, PixelUnderPointer, SaveCommand, SaveOffer,
 };
-use super::loader::{Loaded, Source};
+use super::loader::Source;
 use super::panels::channels::ChannelSelection;
 use super::panels::probe::{ProbeHighlight, ProbePos, probe_text};
 use super::view::{self, ViewState};
 
 mod files;
+mod results;
 
 pub use files::{FileSummary, ListGroup, ListRow, missing_text};
 
@@ -685,141 +686,11 @@ impl ViewerState {
         }
     }
 
-    /// Opens files and folders (see [`files::open_paths`]) and starts scanning a list of several.
-    fn open(&mut self, paths: &[PathBuf], effects: &mut Vec<Effect>) {
-        let opened = files::open_paths(paths);
-        for failure in &opened.failures {
-            self.error(format!("Cannot open a folder: {failure}"));
-        }
-        if opened.files.is_empty() {
-            return;
-        }
-        let sources: Vec<Source> = opened.files.iter().cloned().map(Source::File).collect();
-        self.set_files(sources, opened.groups);
-        self.roots = opened.roots;
-        self.select_file(opened.current, effects);
-        if opened.files.len() > 1 {
-            effects.push(Effect::Scan {
-                generation: self.scan_generation,
-                paths: opened.files,
-            });
-        }
-        effects.push(self.watch_effect());
-    }
-
-    /// Start or stop watching the list's folders, as the state says.
-    fn watch_effect(&self) -> Effect {
-        Effect::Watch {
-            generation: self.scan_generation,
-            roots: self.is_watching().then(|| self.roots.clone()),
-        }
-    }
-
-    /// Watched folders changed (list `generation`): files that appeared join the list as
-    /// being written, settled files are checked (again), and the file shown is reloaded when it
-    /// settled; vanished files leave the list (except the file shown).
-    pub fn folder_changed(
-        &mut self,
-        generation: u64,
-        appeared: &[PathBuf],
-        settled: &[PathBuf],
-        removed: &[PathBuf],
-    ) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        if generation != self.scan_generation {
-            return effects;
-        }
-        let current_path = self
-            .current
-            .and_then(|i| self.files.get(i))
-            .and_then(|s| s.path().cloned());
-        let mut paths: Vec<PathBuf> = self
-            .files
-            .iter()
-            .filter_map(|s| s.path().cloned())
-            .collect();
-        let before = paths.len();
-        paths.retain(|p| !removed.contains(p) || Some(p) == current_path.as_ref());
-        let mut changed = paths.len() != before;
-        for path in appeared.iter().chain(settled) {
-            if !paths.contains(path) {
-                paths.push(path.clone());
-                changed = true;
-            }
-        }
-        if changed {
-            let mut old: std::collections::HashMap<PathBuf, FileSummary> =
-                std::collections::HashMap::new();
-            for (source, summary) in self.files.iter().zip(&self.scan) {
-                if let (Some(path), Some(summary)) = (source.path(), summary) {
-                    old.insert(path.clone(), summary.clone());
-                }
-            }
-            let opened = files::regroup(&paths);
-            self.files = opened.files.iter().cloned().map(Source::File).collect();
-            self.groups = opened.groups;
-            self.scan = opened.files.iter().map(|p| old.remove(p)).collect();
-            self.current = current_path
-                .as_ref()
-                .and_then(|c| opened.files.iter().position(|p| p == c));
-        }
-        let being_written = FileSummary {
-            status: exrprobe_core::sequence::FrameStatus::BeingWritten,
-            headline: Some("being written".to_owned()),
-            depth: None,
-        };
-        for path in appeared.iter().filter(|p| !settled.contains(p)) {
-            if let Some(slot) = self.index_of(path).and_then(|i| self.scan.get_mut(i)) {
-                *slot = Some(being_written.clone());
-            }
-        }
-        if !settled.is_empty() {
-            effects.push(Effect::Scan {
-                generation: self.scan_generation,
-                paths: settled.to_vec(),
-            });
-        }
-        if let (Some(current), Some(path)) = (self.current, current_path)
-            && settled.contains(&path)
-            && let Some(source) = self.files.get(current).cloned()
-        {
-            effects.push(Effect::Load(source));
-        }
-        effects
-    }
-
-    fn index_of(&self, path: &Path) -> Option<usize> {
-        self.files
-            .iter()
-            .position(|s| s.path().is_some_and(|p| p == path))
-    }
-
-    /// A new file list: no scan results yet, results of an older scan dropped.
-    fn set_files(&mut self, files: Vec<Source>, groups: Vec<ListGroup>) {
-        self.scan = vec![None; files.len()];
-        self.scan_generation += 1;
-        self.files = files;
-        self.groups = groups;
-    }
-
     fn select_file(&mut self, i: usize, effects: &mut Vec<Effect>) {
         if let Some(source) = self.files.get(i).cloned() {
             self.current = Some(i);
             effects.push(Effect::Load(source));
         }
-    }
-
-    /// Opens `paths` as [`Command::Open`] does, except that when the file to start on is
-    /// `loading` (the command line's first file, decoded while the window opened) it is not
-    /// loaded again.
-    pub fn open_adopting(&mut self, paths: &[PathBuf], loading: Option<&Source>) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        self.open(paths, &mut effects);
-        let current = self.current.and_then(|i| self.files.get(i));
-        if loading.is_some() && current == loading {
-            effects.retain(|e| !matches!(e, Effect::Load(_)));
-        }
-        effects
     }
 
     fn export(&mut self, kind: ExportKind, path: Option<PathBuf>, effects: &mut Vec<Effect>) {
@@ -932,149 +803,6 @@ impl ViewerState {
             .filter(|m| m.kind == MessageKind::Info)
             .map(|m| lifetime.saturating_sub(age(m)))
             .min()
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // Results of background work
-
-    /// Makes a freshly loaded image the current document, keeping the channel choice, depth
-    /// range, zoom and pan where the same channels exist.
-    pub fn document_loaded(&mut self, loaded: Loaded) {
-        let Loaded {
-            generation,
-            source,
-            image,
-            analysis,
-            load_duration,
-        } = loaded;
-
-        // RGB layer: same label if it exists, else the best one.
-        let rgb_layer = self
-            .remembered
-            .rgb_layer
-            .as_ref()
-            .and_then(|label| {
-                analysis
-                    .rgb_layers
-                    .iter()
-                    .position(|l| &l.label(&image) == label)
-            })
-            .or_else(|| (!analysis.rgb_layers.is_empty()).then_some(0));
-        // Depth: same channel name if it exists, else the detected one.
-        let kept_depth = self
-            .remembered
-            .depth
-            .as_ref()
-            .and_then(|name| image.find_channel(name));
-        if kept_depth.is_none() {
-            self.depth.range = None;
-        }
-        let solo = self
-            .remembered
-            .solo
-            .as_ref()
-            .and_then(|name| image.find_channel(name));
-        if solo.is_none() {
-            self.solo_range = None;
-        }
-        self.selection = ChannelSelection {
-            rgb_layer,
-            depth: kept_depth.or_else(|| analysis.depth_channel()),
-            solo,
-        };
-        if let Some(path) = source.path() {
-            self.add_recent(path.clone());
-        }
-        let doc = Document {
-            generation,
-            source,
-            image,
-            analysis,
-            load_duration,
-        };
-        let bounds = doc.bounds_in_image();
-        if self.bounds != Some(bounds) {
-            self.view.fit_pending = true;
-            self.bounds = Some(bounds);
-        }
-        self.failure = None;
-        self.messages.retain(|m| !m.load_failure);
-        // A pinned probe survives when the pixel exists in the new image.
-        if let Some(p) = self.pinned.and_then(|p| p.probe) {
-            let exists = doc.image.part(p.part).is_some_and(|part| {
-                p.col < part.data_window.width && p.row < part.data_window.height
-            });
-            if !exists {
-                self.pinned = None;
-            }
-        }
-        self.hover = None;
-        self.doc = Some(doc);
-        self.remember_selection();
-    }
-
-    /// The full analysis of the document with `generation` arrived.
-    pub fn analysis_ready(&mut self, generation: u64, analysis: Arc<Analysis>) {
-        if let Some(doc) = self.doc.as_mut().filter(|d| d.generation == generation) {
-            doc.analysis = analysis;
-        }
-    }
-
-    /// Loading `source` failed. When it is the current file, the views show the failure
-    /// instead of the previous file's pixels. Only the newest load failure stays in the
-    /// messages (stepping through broken frames does not pile them up).
-    pub fn load_failed(&mut self, source: &Source, message: &str) {
-        let current = self.current.and_then(|i| self.files.get(i));
-        if current == Some(source) || current.is_none() {
-            self.doc = None;
-            self.hover = None;
-            self.failure = Some((source.clone(), message.to_owned()));
-        }
-        self.messages.retain(|m| !m.load_failure);
-        self.error(format!("Cannot open {}: {message}", source.label()));
-        if let Some(last) = self.messages.last_mut() {
-            last.load_failure = true;
-        }
-    }
-
-    /// The background scan of list `generation` checked the file at `path`.
-    pub fn file_scanned(&mut self, generation: u64, path: &Path, summary: FileSummary) {
-        if generation == self.scan_generation
-            && let Some(slot) = self.index_of(path).and_then(|i| self.scan.get_mut(i))
-        {
-            *slot = Some(summary);
-        }
-    }
-
-    /// An export or save finished: `Ok(confirmation)` or `Err(message)`.
-    pub fn task_done(&mut self, result: Result<String, String>) {
-        match result {
-            Ok(text) => self.info(text),
-            Err(text) => self.error(text),
-        }
-    }
-
-    fn remember_selection(&mut self) {
-        let Some(doc) = &self.doc else { return };
-        let image = &doc.image;
-        if let Some(layer) = self
-            .selection
-            .rgb_layer
-            .and_then(|i| doc.analysis.rgb_layers.get(i))
-        {
-            self.remembered.rgb_layer = Some(layer.label(image));
-        }
-        if let Some(depth) = self.selection.depth {
-            self.remembered.depth = image.qualified_name(depth);
-        }
-        self.remembered.solo = self.selection.solo.and_then(|s| image.qualified_name(s));
-    }
-
-    fn add_recent(&mut self, path: PathBuf) {
-        let path = std::fs::canonicalize(&path).unwrap_or(path);
-        self.recent.retain(|p| p != &path);
-        self.recent.insert(0, path);
-        self.recent.truncate(MAX_RECENT);
     }
 }
 

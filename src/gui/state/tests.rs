@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 use super::*;
+use crate::gui::loader::Loaded;
 use exrprobe_core::model::{Channel, Part, SampleType, Samples, Storage, Window};
 
 fn image(names: &[&str], width: usize, height: usize) -> Arc<Image> {

@@ -1,0 +1,144 @@
+//! Results of background work arriving in the state: a loaded document (keeping the channel
+//! choice, range, zoom and pan by name), its full analysis, a failed load, a finished export.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use exrprobe_core::Analysis;
+
+use super::super::loader::{Loaded, Source};
+use super::super::panels::channels::ChannelSelection;
+use super::{Document, MAX_RECENT, ViewerState};
+
+impl ViewerState {
+    /// Makes a freshly loaded image the current document, keeping the channel choice, depth
+    /// range, zoom and pan where the same channels exist.
+    pub fn document_loaded(&mut self, loaded: Loaded) {
+        let Loaded {
+            generation,
+            source,
+            image,
+            analysis,
+            load_duration,
+        } = loaded;
+
+        // RGB layer: same label if it exists, else the best one.
+        let rgb_layer = self
+            .remembered
+            .rgb_layer
+            .as_ref()
+            .and_then(|label| {
+                analysis
+                    .rgb_layers
+                    .iter()
+                    .position(|l| &l.label(&image) == label)
+            })
+            .or_else(|| (!analysis.rgb_layers.is_empty()).then_some(0));
+        // Depth: same channel name if it exists, else the detected one.
+        let kept_depth = self
+            .remembered
+            .depth
+            .as_ref()
+            .and_then(|name| image.find_channel(name));
+        if kept_depth.is_none() {
+            self.depth.range = None;
+        }
+        let solo = self
+            .remembered
+            .solo
+            .as_ref()
+            .and_then(|name| image.find_channel(name));
+        if solo.is_none() {
+            self.solo_range = None;
+        }
+        self.selection = ChannelSelection {
+            rgb_layer,
+            depth: kept_depth.or_else(|| analysis.depth_channel()),
+            solo,
+        };
+        if let Some(path) = source.path() {
+            self.add_recent(path.clone());
+        }
+        let doc = Document {
+            generation,
+            source,
+            image,
+            analysis,
+            load_duration,
+        };
+        let bounds = doc.bounds_in_image();
+        if self.bounds != Some(bounds) {
+            self.view.fit_pending = true;
+            self.bounds = Some(bounds);
+        }
+        self.failure = None;
+        self.messages.retain(|m| !m.load_failure);
+        // A pinned probe survives when the pixel exists in the new image.
+        if let Some(p) = self.pinned.and_then(|p| p.probe) {
+            let exists = doc.image.part(p.part).is_some_and(|part| {
+                p.col < part.data_window.width && p.row < part.data_window.height
+            });
+            if !exists {
+                self.pinned = None;
+            }
+        }
+        self.hover = None;
+        self.doc = Some(doc);
+        self.remember_selection();
+    }
+
+    /// The full analysis of the document with `generation` arrived.
+    pub fn analysis_ready(&mut self, generation: u64, analysis: Arc<Analysis>) {
+        if let Some(doc) = self.doc.as_mut().filter(|d| d.generation == generation) {
+            doc.analysis = analysis;
+        }
+    }
+
+    /// Loading `source` failed. When it is the current file, the views show the failure
+    /// instead of the previous file's pixels. Only the newest load failure stays in the
+    /// messages (stepping through broken frames does not pile them up).
+    pub fn load_failed(&mut self, source: &Source, message: &str) {
+        let current = self.current.and_then(|i| self.files.get(i));
+        if current == Some(source) || current.is_none() {
+            self.doc = None;
+            self.hover = None;
+            self.failure = Some((source.clone(), message.to_owned()));
+        }
+        self.messages.retain(|m| !m.load_failure);
+        self.error(format!("Cannot open {}: {message}", source.label()));
+        if let Some(last) = self.messages.last_mut() {
+            last.load_failure = true;
+        }
+    }
+
+    /// An export or save finished: `Ok(confirmation)` or `Err(message)`.
+    pub fn task_done(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(text) => self.info(text),
+            Err(text) => self.error(text),
+        }
+    }
+
+    pub(super) fn remember_selection(&mut self) {
+        let Some(doc) = &self.doc else { return };
+        let image = &doc.image;
+        if let Some(layer) = self
+            .selection
+            .rgb_layer
+            .and_then(|i| doc.analysis.rgb_layers.get(i))
+        {
+            self.remembered.rgb_layer = Some(layer.label(image));
+        }
+        if let Some(depth) = self.selection.depth {
+            self.remembered.depth = image.qualified_name(depth);
+        }
+        self.remembered.solo = self.selection.solo.and_then(|s| image.qualified_name(s));
+    }
+
+    fn add_recent(&mut self, path: PathBuf) {
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        self.recent.retain(|p| p != &path);
+        self.recent.insert(0, path);
+        self.recent.truncate(MAX_RECENT);
+    }
+}
