@@ -118,9 +118,22 @@ pub(super) fn run_export(request: &ExportRequest<'_>) -> anyhow::Result<ExitCode
         )?;
         let (channel_ref, is_depth) = match request.channel {
             Some(name) => {
+                let named = header.channels_named(name);
+                if named.len() > 1 {
+                    let shown = text::printable(name);
+                    let choices: Vec<String> =
+                        (1..=named.len()).map(|n| format!("{shown}#{n}")).collect();
+                    return Err(anyhow!(
+                        "{} channels are named \"{shown}\"; choose one, in file order, with --channel {}: {}",
+                        named.len(),
+                        choices.join(" or "),
+                        file.display()
+                    ));
+                }
                 let channel_ref = header.find_channel(name).ok_or_else(|| {
                     anyhow!(
-                        "no channel named \"{name}\" ({}): {}",
+                        "no channel named \"{}\" ({}): {}",
+                        text::printable(name),
                         channel_list(&header),
                         file.display()
                     )

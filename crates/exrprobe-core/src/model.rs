@@ -348,15 +348,35 @@ impl Image {
         }
     }
 
-    /// Finds a channel by its qualified name (see [`Image::qualified_name`]); in multi-part files a
-    /// bare channel name is accepted too when exactly one part has it.
-    pub fn find_channel(&self, name: &str) -> Option<ChannelRef> {
-        if let Some(found) = self
-            .channels()
+    /// Every channel whose qualified name is `name`, in file order: more than one when two parts
+    /// make the same name (part `a/b` with channel `Z` and part `a` with channel `b/Z`) or a part
+    /// repeats a channel name.
+    pub fn channels_named(&self, name: &str) -> Vec<ChannelRef> {
+        self.channels()
             .map(|(r, _, _)| r)
-            .find(|&r| self.qualified_name(r).as_deref() == Some(name))
+            .filter(|&r| self.qualified_name(r).as_deref() == Some(name))
+            .collect()
+    }
+
+    /// Finds a channel by its qualified name (see [`Image::qualified_name`]); `NAME#N` is the
+    /// N-th (from 1, in file order) of several channels named `NAME` (`.npz` keys number the
+    /// second and later ones the same way); in multi-part files a
+    /// bare channel name is accepted too when exactly one part has it. `None` when no channel,
+    /// or more than one, answers to the name: an ambiguous name never picks one silently.
+    pub fn find_channel(&self, name: &str) -> Option<ChannelRef> {
+        match self.channels_named(name).as_slice() {
+            [one] => return Some(*one),
+            [] => {}
+            _ => return None,
+        }
+        if let Some((base, n)) = name.rsplit_once('#')
+            && let Ok(n) = n.parse::<usize>()
+            && n >= 1
         {
-            return Some(found);
+            let named = self.channels_named(base);
+            if named.len() >= 2 {
+                return named.get(n - 1).copied();
+            }
         }
         let mut bare = self.channels().filter(|(_, _, c)| c.name == name);
         match (bare.next(), bare.next()) {
@@ -428,6 +448,34 @@ mod tests {
         assert_eq!(image.find_channel("right/Z"), Some(r));
         // "Z" exists in both parts: ambiguous, so not found.
         assert_eq!(image.find_channel("Z"), None);
+    }
+
+    #[test]
+    fn a_name_two_channels_share_is_never_resolved_silently() {
+        // Part "a/b" with channel "Z" and part "a" with channel "b/Z": both are "a/b/Z".
+        let mut image = tiny();
+        image.parts[0].name = Some("a/b".to_owned());
+        image.parts[0].channels[1].name = "Z".to_owned();
+        image.parts[1].name = Some("a".to_owned());
+        image.parts[1].channels[1].name = "b/Z".to_owned();
+        let first = ChannelRef {
+            part: 0,
+            channel: 1,
+        };
+        let second = ChannelRef {
+            part: 1,
+            channel: 1,
+        };
+        assert_eq!(image.channels_named("a/b/Z"), [first, second]);
+        assert_eq!(image.find_channel("a/b/Z"), None, "ambiguous");
+        assert_eq!(image.find_channel("a/b/Z#1"), Some(first));
+        assert_eq!(image.find_channel("a/b/Z#2"), Some(second));
+        assert_eq!(image.find_channel("a/b/Z#3"), None);
+        assert_eq!(
+            image.find_channel("left/R#1"),
+            None,
+            "not ambiguous: no numbering"
+        );
     }
 
     #[test]
