@@ -212,7 +212,12 @@ pub fn parse_byte_size(text: &str) -> Result<u64, String> {
         _ => return Err(invalid()),
     };
     let bytes = (number * multiplier as f64).round();
-    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+    if bytes >= u64::MAX as f64 {
+        return Err(format!(
+            "the memory budget is too large (at most 16 EiB, i.e. 16777216T), got \"{text}\""
+        ));
+    }
+    if bytes < 1.0 {
         return Err(format!(
             "the memory budget must be at least 1 byte, got \"{text}\""
         ));
@@ -238,6 +243,12 @@ mod tests {
         assert_eq!(parse_byte_size("1.5GiB").unwrap(), 3 << 29);
         assert_eq!(parse_byte_size(" 2 KB ").unwrap(), 2048);
         assert!(parse_byte_size("0").is_err());
+        assert!(
+            parse_byte_size("99999999T")
+                .unwrap_err()
+                .contains("too large"),
+            "an overflow is not \"at least 1 byte\""
+        );
         assert!(parse_byte_size("8X").is_err());
         assert!(parse_byte_size("G").is_err());
         assert!(parse_byte_size("").is_err());
