@@ -698,3 +698,35 @@ fn a_cut_off_multi_part_file_fails_and_export_all_refuses_unless_partial() {
     );
     assert!(npz.exists());
 }
+
+/// A tiled mip-mapped file cut inside its smaller levels used to get the same report as the
+/// intact file (only the largest level is decoded); the missing blocks are an error now.
+#[test]
+fn a_mip_mapped_file_cut_inside_its_smaller_levels_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = fixture("openexr-images/MultiResolution/ColorCodedLevels.exr");
+    let bytes = std::fs::read(&source).unwrap();
+    let cut = dir.path().join("levels.exr");
+    std::fs::write(&cut, &bytes[..bytes.len() * 9 / 10]).unwrap();
+    let file = std::fs::File::options().write(true).open(&cut).unwrap();
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .unwrap();
+    let record = |path: &Path| -> (Option<i32>, Value) {
+        let output = exrprobe(["check".as_ref(), "--json".as_ref(), path.as_os_str()]);
+        let record = serde_json::from_str(stdout(&output).lines().next().unwrap()).unwrap();
+        (output.status.code(), record)
+    };
+    let (code, cut_record) = record(&cut);
+    assert_eq!(code, Some(1), "{cut_record}");
+    assert_eq!(cut_record["status"], "FAIL");
+    assert_eq!(cut_record["findings"][0]["code"], "level_blocks_missing");
+    let (code, intact) = record(&source);
+    assert_eq!(code, Some(0), "{intact}");
+    let codes: Vec<&str> = intact["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(!codes.contains(&"level_blocks_missing"), "{codes:?}");
+}

@@ -99,6 +99,7 @@ fn multilayer() -> Image {
         ],
         pixel_error: None,
         pixels_damaged: false,
+        missing_level_blocks: 0,
     };
     Image {
         source: "multilayer test".into(),

@@ -13,6 +13,7 @@
 //! | `rgb_black` | warning | R, G and B are 0 in every pixel |
 //! | `alpha_zero` | warning | alpha is 0 in every pixel |
 //! | `pixels_unreadable` | error | a part's pixels are damaged or cut off (the file is truncated or corrupt) |
+//! | `level_blocks_missing` | error | blocks of the lower mip/rip-map levels lie outside the file (cut off) |
 //! | `pixels_not_decoded` | warning | a part's pixels use a feature exrprobe does not decode (deep data, subsampling) |
 //! | `depth_background` | info | some depth pixels are background sentinels, excluded from the range |
 
@@ -69,6 +70,7 @@ pub fn diagnose(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     findings.extend(not_decoded(image));
+    findings.extend(levels_cut_off(image));
     match depth.channel() {
         Some(channel) => depth_findings(image, stats, channel, depth_distribution, &mut findings),
         None => findings.push(depth_missing(image, depth)),
@@ -277,6 +279,39 @@ fn depth_missing(image: &Image, depth: &DepthDetection) -> Finding {
 /// True when every sample is a finite zero.
 /// One finding per part whose pixels were not decoded: its statistics are missing, so every other
 /// finding about it would be silent.
+/// Parts whose lower resolution levels are cut off (`level_blocks_missing`, error).
+fn levels_cut_off(image: &Image) -> impl Iterator<Item = Finding> + '_ {
+    image
+        .parts
+        .iter()
+        .enumerate()
+        .filter_map(move |(index, part)| {
+            if part.missing_level_blocks == 0 {
+                return None;
+            }
+            let which = match (&part.name, image.is_multi_part()) {
+                (Some(name), _) => format!("part {name}"),
+                (None, true) => format!("part {index}"),
+                (None, false) => "this file".to_owned(),
+            };
+            Some(Finding {
+                code: "level_blocks_missing",
+                severity: Severity::Error,
+                title: format!(
+                    "The smaller resolution levels of {which} are cut off ({} missing)",
+                    plural(part.missing_level_blocks as u64, "block")
+                ),
+                explanation: "The file ends (or its offset table points) before the blocks of its \
+                lower mip-map or rip-map levels: the full-resolution image is whole, but a \
+                renderer or compositor that reads the smaller levels gets garbage or fails. The \
+                file was cut off while it was written or copied."
+                    .to_owned(),
+                fix: "Write or copy the file again.".to_owned(),
+                channel: None,
+            })
+        })
+}
+
 fn not_decoded(image: &Image) -> impl Iterator<Item = Finding> + '_ {
     image
         .parts
@@ -500,6 +535,7 @@ mod tests {
                     .collect(),
                 pixel_error: None,
                 pixels_damaged: false,
+                missing_level_blocks: 0,
             }],
         }
     }

@@ -252,6 +252,10 @@ pub struct Part {
     /// `pixel_error` says the pixels are damaged (cut off, corrupt), not that they use a feature
     /// exrprobe does not decode: the pixels are lost, which is an error-level finding.
     pub pixels_damaged: bool,
+    /// Blocks of the lower resolution levels (mip or rip maps) whose offsets point outside the
+    /// file: those levels are cut off although the full-resolution level, shown and exported,
+    /// is whole.
+    pub missing_level_blocks: usize,
 }
 
 /// Whether a channel's pixels are there, see [`Part::pixel_state`].
@@ -430,6 +434,7 @@ mod tests {
             channels: vec![channel("R", vec![0.5, 1.5]), channel("Z", vec![2.0, 3.0])],
             pixel_error: None,
             pixels_damaged: false,
+            missing_level_blocks: 0,
         };
         Image {
             source: "test".into(),

@@ -359,6 +359,7 @@ mod tests {
                         .collect(),
                     pixel_error: None,
                     pixels_damaged: false,
+                    missing_level_blocks: 0,
                 })
                 .collect(),
         }

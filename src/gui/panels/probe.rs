@@ -315,6 +315,7 @@ mod tests {
             ],
             pixel_error: None,
             pixels_damaged: false,
+            missing_level_blocks: 0,
         };
         Image {
             source: "test".into(),

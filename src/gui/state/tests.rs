@@ -42,6 +42,7 @@ fn image(names: &[&str], width: usize, height: usize) -> Arc<Image> {
             channels,
             pixel_error: None,
             pixels_damaged: false,
+            missing_level_blocks: 0,
         }],
     })
 }

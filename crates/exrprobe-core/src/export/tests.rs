@@ -38,6 +38,7 @@ fn part(name: Option<&str>, channels: Vec<Channel>) -> Part {
         channels,
         pixel_error: None,
         pixels_damaged: false,
+        missing_level_blocks: 0,
     }
 }
 

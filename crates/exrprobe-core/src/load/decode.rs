@@ -50,6 +50,8 @@ struct PartState {
     work: Vec<Work>,
     /// The first failure (in offset-table order); later blocks of the part are not decoded.
     error: Option<BlockError>,
+    /// Blocks of lower resolution levels whose offsets point outside the file.
+    missing_level_blocks: usize,
 }
 
 /// One band of rows of one part: its blocks, and the rows of each kept channel they write.
@@ -232,6 +234,7 @@ fn plan_part(plan: &PartPlan<'_>) -> (PartState, Option<String>) {
         band_rows: 1,
         work: Vec::new(),
         error: None,
+        missing_level_blocks: 0,
     };
     let mut unsupported = None;
     if matches!(filter, ChannelFilter::Only(_)) && !state.wanted.contains(&true) {
@@ -248,6 +251,14 @@ fn plan_part(plan: &PartPlan<'_>) -> (PartState, Option<String>) {
     } else {
         state.decodable = true;
         state.band_rows = band_rows(header);
+        // Only the largest level is decoded, but a file cut inside its smaller levels is
+        // damaged all the same: count the blocks whose offsets lie outside the file.
+        state.missing_level_blocks = header
+            .blocks_increasing_y_order()
+            .zip(table)
+            .filter(|(tile, _)| tile.location.level_index != exr::math::Vec2(0, 0))
+            .filter(|&(_, &offset)| offset < tables_end as u64 || offset >= file_len)
+            .count();
         match part_work(part_index, header, table) {
             Ok(work) => state.work = work,
             Err(error) => state.error = Some(BlockError::from_exr(&error, BlockStep::Locate)),
@@ -382,6 +393,7 @@ fn assemble(
         match (error, part_buffers) {
             (None, Some(part_buffers)) => {
                 decoded_parts += 1;
+                part.missing_level_blocks = state.missing_level_blocks;
                 for (channel, samples) in part.channels.iter_mut().zip(part_buffers) {
                     channel.samples = samples;
                 }

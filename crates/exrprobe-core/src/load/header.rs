@@ -292,6 +292,7 @@ fn part_from_header(header: &Header, source: &str) -> Result<Part, LoadError> {
         channels,
         pixel_error: None,
         pixels_damaged: false,
+        missing_level_blocks: 0,
     })
 }
 
