@@ -590,3 +590,45 @@ fn control_characters_in_names_are_printed_escaped() {
         );
     }
 }
+
+/// Two files whose names differ only in a byte that is not UTF-8 (`a\xff.exr`, `a\xfe.exr`):
+/// JSON carries their exact bytes (`path_hex`), and their default export names differ (the
+/// second export used to be refused: both names became `a\u{fffd}.depth.npy`).
+#[cfg(unix)]
+#[test]
+fn names_that_are_not_utf8_stay_distinct_in_json_and_exports() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let render = exr_bytes(
+        4,
+        2,
+        vec![(name("Z"), FlatSamples::F32(vec![2.5; 8]))],
+        Compression::ZIP1,
+    );
+    let mut hexes = Vec::new();
+    for byte in [0xffu8, 0xfe] {
+        let path = dir.path().join(std::ffi::OsStr::from_bytes(&[
+            b'a', byte, b'.', b'e', b'x', b'r',
+        ]));
+        std::fs::write(&path, &render).unwrap();
+        let output = exrprobe(["check".as_ref(), "--json".as_ref(), path.as_os_str()]);
+        let record: Value = serde_json::from_str(stdout(&output).lines().next().unwrap()).unwrap();
+        let hex = record["path_hex"].as_str().unwrap().to_owned();
+        assert!(hex.ends_with(&format!("61{byte:02x}2e657872")), "{hex}");
+        hexes.push(hex);
+        let output = exrprobe(["export".as_ref(), path.as_os_str()]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    assert_ne!(hexes[0], hexes[1]);
+    let npy = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension() == Some("npy".as_ref()))
+        .count();
+    assert_eq!(npy, 2, "two exports, two files");
+    // A UTF-8 path has no path_hex.
+    let plain = dir.path().join("plain.exr");
+    std::fs::write(&plain, &render).unwrap();
+    let output = exrprobe(["info".as_ref(), "--json".as_ref(), plain.as_os_str()]);
+    let record: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    assert!(record.get("path_hex").is_none(), "{record}");
+}

@@ -75,6 +75,9 @@ impl Status {
 pub(super) struct CheckRecord {
     // (Built from a FileCheck by `CheckRecord::of`.)
     path: String,
+    /// The path's bytes in hex when it is not UTF-8 (`path` is then lossy); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_hex: Option<String>,
     status: Status,
     /// Why the file could not be read (statuses `ERROR` and `WRITING`); null otherwise.
     error: Option<String>,
@@ -87,6 +90,7 @@ impl CheckRecord {
     pub(super) fn of(check: &FileCheck) -> Self {
         CheckRecord {
             path: check.path.display().to_string(),
+            path_hex: text::non_utf8_path_hex(&check.path),
             status: Status::of(check.status),
             error: check.error.clone(),
             depth_channel: check.depth_channel.clone(),

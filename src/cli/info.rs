@@ -87,6 +87,9 @@ impl std::fmt::Display for Stat {
 #[derive(Debug, Serialize)]
 pub(super) struct InfoRecord {
     path: String,
+    /// The path's bytes in hex when it is not UTF-8 (`path` is then lossy); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_hex: Option<String>,
     parts: Vec<PartRecord>,
     channels: Vec<ChannelRecord>,
     depth_channel: Option<String>,
@@ -256,6 +259,7 @@ pub(super) fn info_record(path: &Path, image: &Image, analysis: &Analysis) -> In
     });
     InfoRecord {
         path: path.display().to_string(),
+        path_hex: text::non_utf8_path_hex(path),
         parts,
         channels,
         depth_channel: analysis

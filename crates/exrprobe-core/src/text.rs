@@ -215,6 +215,36 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// The bytes of a path that is not valid UTF-8, as lowercase hex; `None` for a UTF-8 path. JSON
+/// strings are Unicode, so a file name such as `a\xff.exr` can only be written lossily there (as
+/// `a\u{fffd}.exr`, which another name shares); this is the lossless form beside it.
+pub fn non_utf8_path_hex(path: &Path) -> Option<String> {
+    if path.to_str().is_some() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        Some(
+            path.as_os_str()
+                .as_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        Some(
+            path.as_os_str()
+                .as_encoded_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Export names
 
@@ -398,6 +428,15 @@ mod tests {
             default_export_path(Path::new("a.exr"), ExportName::ViewPng),
             Path::new("a.view.png")
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn paths_that_are_not_utf8_have_a_lossless_hex_form() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let odd = Path::new(std::ffi::OsStr::from_bytes(b"a\xff.exr"));
+        assert_eq!(non_utf8_path_hex(odd).as_deref(), Some("61ff2e657872"));
+        assert_eq!(non_utf8_path_hex(Path::new("a.exr")), None);
     }
 
     #[cfg(unix)]
