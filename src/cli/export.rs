@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 use exrprobe_core::export::{NpyDtype, write_npy, write_npz};
 use exrprobe_core::load::{ChannelFilter, LoadOptions};
-use exrprobe_core::model::Image;
+use exrprobe_core::model::{ChannelRef, Image};
 use exrprobe_core::naming::detect_depth;
 use exrprobe_core::text::{self, ExportName, default_export_path};
 
@@ -39,6 +39,45 @@ pub(super) fn channel_list(image: &Image) -> String {
     } else {
         format!("channels: {}", names.join(", "))
     }
+}
+
+/// The channel `--channel NAME` names (an ambiguous name is refused with the choices), else the
+/// detected depth channel; and whether it is the depth channel.
+fn resolve_channel(
+    header: &Image,
+    name: Option<&str>,
+    file: &Path,
+) -> anyhow::Result<(ChannelRef, bool)> {
+    let Some(name) = name else {
+        let depth = detect_depth(header).channel().ok_or_else(|| {
+            anyhow!(
+                "no depth channel found; choose one with --channel NAME ({}): {}",
+                channel_list(header),
+                file.display()
+            )
+        })?;
+        return Ok((depth, true));
+    };
+    let named = header.channels_named(name);
+    if named.len() > 1 {
+        let shown = text::printable(name);
+        let choices: Vec<String> = (1..=named.len()).map(|n| format!("{shown}#{n}")).collect();
+        return Err(anyhow!(
+            "{} channels are named \"{shown}\"; choose one, in file order, with --channel {}: {}",
+            named.len(),
+            choices.join(" or "),
+            file.display()
+        ));
+    }
+    let channel = header.find_channel(name).ok_or_else(|| {
+        anyhow!(
+            "no channel named \"{}\" ({}): {}",
+            text::printable(name),
+            channel_list(header),
+            file.display()
+        )
+    })?;
+    Ok((channel, false))
 }
 
 pub(super) fn run_export(request: &ExportRequest<'_>) -> anyhow::Result<ExitCode> {
@@ -116,41 +155,7 @@ pub(super) fn run_export(request: &ExportRequest<'_>) -> anyhow::Result<ExitCode
                 ..LoadOptions::default()
             },
         )?;
-        let (channel_ref, is_depth) = match request.channel {
-            Some(name) => {
-                let named = header.channels_named(name);
-                if named.len() > 1 {
-                    let shown = text::printable(name);
-                    let choices: Vec<String> =
-                        (1..=named.len()).map(|n| format!("{shown}#{n}")).collect();
-                    return Err(anyhow!(
-                        "{} channels are named \"{shown}\"; choose one, in file order, with --channel {}: {}",
-                        named.len(),
-                        choices.join(" or "),
-                        file.display()
-                    ));
-                }
-                let channel_ref = header.find_channel(name).ok_or_else(|| {
-                    anyhow!(
-                        "no channel named \"{}\" ({}): {}",
-                        text::printable(name),
-                        channel_list(&header),
-                        file.display()
-                    )
-                })?;
-                (channel_ref, false)
-            }
-            None => {
-                let depth = detect_depth(&header).channel().ok_or_else(|| {
-                    anyhow!(
-                        "no depth channel found; choose one with --channel NAME ({}): {}",
-                        channel_list(&header),
-                        file.display()
-                    )
-                })?;
-                (depth, true)
-            }
-        };
+        let (channel_ref, is_depth) = resolve_channel(&header, request.channel, file)?;
         let name = name_of(&header, channel_ref);
         let image = load_with(
             file,
