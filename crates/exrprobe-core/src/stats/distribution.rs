@@ -3,7 +3,10 @@
 
 use rayon::prelude::*;
 
-use super::*;
+use super::{
+    BLOCK, Binner, DEFAULT_BINS, Distribution, HIGH_PERCENTILE, KEY_BINS, LOW_PERCENTILE, Native,
+    SCATTER_LANES, binned, piece_len, scatter,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Ranks and ranges

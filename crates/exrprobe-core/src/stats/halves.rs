@@ -3,7 +3,10 @@
 use half::f16;
 use rayon::prelude::*;
 
-use super::*;
+use super::{
+    Binner, ChannelStats, Counts, DEFAULT_BINS, Distribution, KEY_BINS, Native, add_counts,
+    empty_stats, finish, locate_rank, percentile_ranks, piece_len, robust_range,
+};
 
 // ---------------------------------------------------------------------------------------------
 // half: one counting pass over the bit patterns

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::*;
+use super::{BLOCK, Histogram, MAX_BINS, Native, SENTINEL_THRESHOLD, piece_len};
 
 // ---------------------------------------------------------------------------------------------
 // Histogram binning

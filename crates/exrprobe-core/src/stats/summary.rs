@@ -4,8 +4,11 @@
 use half::f16;
 use rayon::prelude::*;
 
-use super::*;
 use crate::model::SampleType;
+
+use super::{
+    ChannelStats, Counts, KEY_BINS, Native, SENTINEL_THRESHOLD, empty_stats, finish, piece_len,
+};
 
 // ---------------------------------------------------------------------------------------------
 // float / uint: the summary pass
