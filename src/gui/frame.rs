@@ -503,14 +503,7 @@ fn file_row(ui: &mut egui::Ui, state: &ViewerState, row: ListRow, commands: &mut
             };
             let summary = state.scanned(index);
             let (badge, color, meaning) = status_badge(summary.map(|s| s.status));
-            ui.label(
-                RichText::new(badge)
-                    .monospace()
-                    .small()
-                    .strong()
-                    .color(color),
-            )
-            .on_hover_text(meaning);
+            badge_label(ui, badge, color, meaning);
             let selected = state.current_file() == Some(index);
             let name = match frame {
                 Some(frame) => format!("{frame}  {}", source.label()),
@@ -529,19 +522,23 @@ fn file_row(ui: &mut egui::Ui, state: &ViewerState, row: ListRow, commands: &mut
             }
         }
         ListRow::Missing { first, last } => {
-            let (badge, color, meaning) = ("MISS", Color32::from_gray(140), "no file");
-            ui.label(
-                RichText::new(badge)
-                    .monospace()
-                    .small()
-                    .strong()
-                    .color(color),
-            )
-            .on_hover_text(meaning);
+            badge_label(ui, "MISS", Color32::from_gray(140), "no file");
             ui.label(RichText::new(missing_text(first, last)).italics().weak())
                 .on_hover_text("No file has these frame numbers: the render skipped them or died");
         }
     });
+}
+
+/// A four-letter status badge at the start of a file-list row, explained on hover.
+fn badge_label(ui: &mut egui::Ui, badge: &str, color: Color32, meaning: &str) {
+    ui.label(
+        RichText::new(badge)
+            .monospace()
+            .small()
+            .strong()
+            .color(color),
+    )
+    .on_hover_text(meaning);
 }
 
 /// The badge of a scan status: text, colour and what it means.
