@@ -8,10 +8,16 @@ repo="$(dirname "$here")"
 shared="${EXRPROBE_SHARED_FIXTURES:-/work/shared/fixtures}"
 max_bytes=$((2 * 1024 * 1024))   # larger seeds only slow libFuzzer down
 
+# Hand-made hostile files (blocks declaring sizes the file does not hold); the large sparse one
+# is left out by the size limit below.
+generated="$(mktemp -d)"
+trap 'rm -rf "$generated"' EXIT
+(cd "$repo" && cargo run --quiet -p exrprobe-synth --example make_hostile -- "$generated" >/dev/null)
+
 for target in load_all header; do
     dest="$here/corpus/$target"
     mkdir -p "$dest"
-    for dir in "$repo/tests/fixtures" "$shared"; do
+    for dir in "$repo/tests/fixtures" "$shared" "$generated"; do
         [ -d "$dir" ] || continue
         find "$dir" -type f -size -"${max_bytes}"c -print0 |
             while IFS= read -r -d '' file; do

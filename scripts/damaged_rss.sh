@@ -7,7 +7,9 @@
 # Defaults: $CARGO_TARGET_DIR/debug/exrprobe (or target/debug/exrprobe) and
 # tests/fixtures/openexr-images/Damaged. Prints one line per file (peak RSS in KiB, seconds,
 # exit code, file), then the worst file. Fails when a file takes more than 10 s, needs more than
-# 2 GiB, exits with anything but 0 or 2, or prints a panic.
+# MAX_RSS_MIB (default 2048), exits with anything but 0 or 2, or prints a panic.
+# INFO_ARGS adds options to `info` (e.g. "--memory-budget 64M"); RAYON_NUM_THREADS is passed on,
+# so the memory of several decoding threads can be checked against the budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=${1:-${CARGO_TARGET_DIR:-target}/debug/exrprobe}
@@ -17,7 +19,8 @@ inputs=("$@")
 [[ -x $binary ]] || { echo "no exrprobe binary at $binary (cargo build first)" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "GNU time (/usr/bin/time) is not installed: skipped"; exit 0; }
 
-max_kib=$((2 * 1024 * 1024))
+max_kib=$((${MAX_RSS_MIB:-2048} * 1024))
+read -r -a info_args <<< "${INFO_ARGS:-}"
 max_secs=10
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -26,7 +29,7 @@ while IFS= read -r -d '' file; do
     count=$((count + 1))
     set +e
     /usr/bin/time -f '%M %e' -o "$work/time" timeout $((max_secs + 5)) \
-        "$binary" info "$file" >/dev/null 2>"$work/stderr"
+        "$binary" info "${info_args[@]}" "$file" >/dev/null 2>"$work/stderr"
     code=$?
     set -e
     read -r kib secs < <(tail -n 1 "$work/time")

@@ -106,8 +106,9 @@ fn channels_from_several_parts_load_together() {
     }
 }
 
-/// The budget counts the wanted channels only: a budget below the full size but above one
-/// channel refuses the full load and accepts the one channel.
+/// The budget counts the wanted channels (and the blocks being decoded, which hold every
+/// channel of their rows) only: a budget that fits one channel refuses the full load and accepts
+/// the one channel; one byte less is refused, naming exactly what was needed.
 #[test]
 fn the_budget_counts_only_wanted_channels() {
     let bytes = std::fs::read(fixture("blender/multilayer_zip_32.exr")).unwrap();
@@ -121,14 +122,39 @@ fn the_budget_counts_only_wanted_channels() {
     let one_channel_bytes = header.channel(depth).unwrap().decoded_byte_size() as u64;
     assert!(header.decoded_byte_size() as u64 > 4 * one_channel_bytes);
 
-    let budget = |channels| LoadOptions {
-        memory_budget_bytes: one_channel_bytes,
+    // What the depth channel alone needs: asked with a budget of one byte.
+    let with_budget = |budget, channels| LoadOptions {
+        memory_budget_bytes: budget,
         ..options(channels)
     };
+    let needed = match load_bytes(
+        &bytes,
+        "zip",
+        &with_budget(1, ChannelFilter::only([depth])),
+        &mut |_| {},
+        &cancel,
+    ) {
+        Err(LoadError::TooLarge { needed_bytes, .. }) => needed_bytes,
+        other => panic!("expected TooLarge, got {other:?}"),
+    };
+    // The channel and one ZIP block of 16 rows of every channel (compressed and inflated),
+    // well below the whole file decoded.
+    let block_rows = 16;
+    let row_bytes = header.decoded_byte_size() as u64 / header.parts[0].data_window.height as u64;
+    assert!(
+        needed > one_channel_bytes + block_rows * row_bytes,
+        "{needed}"
+    );
+    assert!(
+        needed <= one_channel_bytes + 3 * block_rows * row_bytes,
+        "{needed}"
+    );
+    assert!(needed < header.decoded_byte_size() as u64 / 2, "{needed}");
+
     let full = load_bytes(
         &bytes,
         "zip",
-        &budget(ChannelFilter::All),
+        &with_budget(needed, ChannelFilter::All),
         &mut |_| {},
         &cancel,
     );
@@ -136,20 +162,21 @@ fn the_budget_counts_only_wanted_channels() {
     let one = load_bytes(
         &bytes,
         "zip",
-        &budget(ChannelFilter::only([depth])),
+        &with_budget(needed, ChannelFilter::only([depth])),
         &mut |_| {},
         &cancel,
     )
     .unwrap();
     assert!(one.channel(depth).unwrap().samples.is_some());
-    // One byte less than the channel needs is refused.
-    let tight = LoadOptions {
-        memory_budget_bytes: one_channel_bytes - 1,
-        ..options(ChannelFilter::only([depth]))
-    };
-    let refused = load_bytes(&bytes, "zip", &tight, &mut |_| {}, &cancel);
+    let refused = load_bytes(
+        &bytes,
+        "zip",
+        &with_budget(needed - 1, ChannelFilter::only([depth])),
+        &mut |_| {},
+        &cancel,
+    );
     assert!(
-        matches!(refused, Err(LoadError::TooLarge { needed_bytes, .. }) if needed_bytes == one_channel_bytes),
+        matches!(refused, Err(LoadError::TooLarge { needed_bytes, .. }) if needed_bytes == needed),
         "{refused:?}"
     );
 }

@@ -11,6 +11,8 @@
 //!
 //! World space: Y up, the camera looks towards −Z. Lengths are in scene units ("metres").
 
+pub mod hostile;
+
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::ops::{Add, Mul, Neg, Sub};

@@ -3,11 +3,9 @@
 //! the channel buffers (or summarised, for reports) by `crate::codec`.
 
 use std::collections::BTreeMap;
-use std::io::BufReader;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use exr::block::chunk::{Chunk, CompressedBlock, TileCoordinates};
-use exr::compression::Compression;
+use exr::block::chunk::{CompressedBlock, TileCoordinates};
 use exr::meta::BlockDescription;
 use exr::meta::MetaData;
 use exr::meta::attribute::IntegerBounds;
@@ -15,9 +13,10 @@ use exr::meta::header::Header;
 use half::f16;
 use rayon::prelude::*;
 
+use super::chunk::read_chunk;
 use super::header::{MetaAndTables, channel_size, invalid_reason, sample_type, unsupported_reason};
 use super::rows::{ROW_SUMMARIZER, RowSummarizer};
-use super::source::{BLOCK_READER_BUFFER_BYTES, PositionedReader, Source};
+use super::source::Source;
 use super::{ChannelFilter, LoadError, out_of_memory};
 use crate::codec::{self, BlockError, BlockLayout, BlockStep};
 use crate::model::{ChannelRef, Part, SampleType, Samples};
@@ -106,7 +105,7 @@ fn band_rows(header: &Header) -> usize {
 /// Decodes the pixels of the wanted channels (`filter`) of every part we can decode into
 /// `parts`. With `keep`, only the channels it wants keep their samples, and the summary
 /// statistics of every decoded channel are computed band by band and returned (without, the
-/// map is empty).
+/// map is empty). At most `blocks_in_flight` blocks are decoded at once.
 #[allow(clippy::too_many_arguments)] // the loader's inputs, passed through once
 pub(super) fn decode_pixels(
     data: Source<'_>,
@@ -114,6 +113,7 @@ pub(super) fn decode_pixels(
     parts: &mut [Part],
     filter: &ChannelFilter,
     keep: Option<&ChannelFilter>,
+    blocks_in_flight: usize,
     source: &str,
     progress: &mut dyn FnMut(f64),
     cancel: &AtomicBool,
@@ -168,11 +168,23 @@ pub(super) fn decode_pixels(
             keep.is_some(),
         ));
     }
+    // When the budget leaves room for fewer blocks than there are threads, decode on a pool of
+    // that many threads (each holds one block at a time).
+    let pool = if blocks_in_flight < rayon::current_num_threads() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(blocks_in_flight.max(1))
+            .build()
+            .map_err(|_| out_of_memory(source))?;
+        Some(pool)
+    } else {
+        None
+    };
     let batches = Batches {
         data,
         meta,
         states: &states,
         source,
+        pool,
     };
     batches.decode(&mut bands, &mut errors, progress, cancel)?;
     let summaries = merge_summaries(&bands);
@@ -273,6 +285,8 @@ struct Batches<'a> {
     meta: &'a MetaData,
     states: &'a [PartState],
     source: &'a str,
+    /// A smaller pool to decode on (see [`decode_pixels`]), or `None` for the current one.
+    pool: Option<rayon::ThreadPool>,
 }
 
 impl Batches<'_> {
@@ -309,11 +323,17 @@ impl Batches<'_> {
             let (batch, later) = std::mem::take(&mut rest).split_at_mut(count);
             rest = later;
             let failed: Vec<bool> = errors.iter().map(Option::is_some).collect();
-            let results: Vec<(usize, Result<(), BlockError>)> = batch
-                .par_iter_mut()
-                .filter(|band| failed.get(band.part) == Some(&false))
-                .map(|band| (band.part, self.decode_one(band)))
-                .collect();
+            let mut decode_batch = move || -> Vec<(usize, Result<(), BlockError>)> {
+                batch
+                    .par_iter_mut()
+                    .filter(|band| failed.get(band.part) == Some(&false))
+                    .map(|band| (band.part, self.decode_one(band)))
+                    .collect()
+            };
+            let results = match &self.pool {
+                Some(pool) => pool.install(decode_batch),
+                None => decode_batch(),
+            };
             for (part, result) in results {
                 if let (Err(reason), Some(error)) = (result, errors.get_mut(part)) {
                     error.get_or_insert(reason);
@@ -559,7 +579,7 @@ fn decode_band_blocks(
     let band_len = width.saturating_mul(band.row_count);
     let width = header.layer_size.0;
     for item in band.items {
-        let chunk = read_chunk(data, item, meta)?;
+        let chunk = read_chunk(data, item.offset, item.part, meta)?;
         let tile = header
             .get_block_data_indices(&chunk.compressed_block)
             .map_err(|error| BlockError::from_exr(&error, BlockStep::Locate))?;
@@ -705,100 +725,6 @@ fn read_offset_tables(
         position = end;
     }
     Ok(tables)
-}
-
-/// Reads one compressed chunk at its offset and checks it belongs to the expected part.
-fn read_chunk(data: Source<'_>, item: &Work, meta: &MetaData) -> Result<Chunk, BlockError> {
-    let past_end = || BlockError::Truncated("a pixel block offset points past the end".into());
-    if item.offset >= data.len() {
-        return Err(past_end());
-    }
-    let chunk = match data {
-        Source::Bytes(bytes) => {
-            let mut rest = usize::try_from(item.offset)
-                .ok()
-                .and_then(|start| bytes.get(start..))
-                .ok_or_else(past_end)?;
-            Chunk::read(&mut rest, meta)
-        }
-        Source::File { file, .. } => {
-            let mut reader = BufReader::with_capacity(
-                BLOCK_READER_BUFFER_BYTES,
-                PositionedReader {
-                    file,
-                    position: item.offset,
-                },
-            );
-            Chunk::read(&mut reader, meta)
-        }
-    }
-    .map_err(|error| BlockError::from_exr(&error, BlockStep::Read))?;
-    if chunk.layer_index != item.part {
-        return Err(BlockError::Pixels(
-            format!(
-                "a block of part {} is listed in the offset table of part {}",
-                chunk.layer_index, item.part
-            )
-            .into(),
-        ));
-    }
-    if let Some(header) = meta.headers.get(item.part)
-        && matches!(
-            header.compression,
-            Compression::DWAA(_) | Compression::DWAB(_)
-        )
-    {
-        check_dwa_counters(header, &chunk)?;
-    }
-    Ok(chunk)
-}
-
-/// The DWA decoder of the exr crate allocates buffers of the sizes stored in each block's own
-/// header (eleven little-endian u64 counters) before inflating; a corrupt counter made it
-/// request a terabyte and abort the process. Refuse counters no valid block can have: section
-/// sizes beyond twice the block's raw size (plus slack for RLE expansion), coefficient counts
-/// beyond one per sample of the block padded to 8×8 DCT blocks.
-fn check_dwa_counters(header: &Header, chunk: &Chunk) -> Result<(), BlockError> {
-    use exr::block::chunk::CompressedBlock;
-    let compressed = match &chunk.compressed_block {
-        CompressedBlock::ScanLine(block) => &block.compressed_pixels_le,
-        CompressedBlock::Tile(block) => &block.compressed_pixels_le,
-        _ => return Ok(()),
-    };
-    let bounds = header
-        .get_block_data_indices(&chunk.compressed_block)
-        .and_then(|tile| header.get_absolute_block_pixel_coordinates(tile))
-        .map_err(|error| BlockError::from_exr(&error, BlockStep::Locate))?;
-    let (width, height) = (bounds.size.0 as u64, bounds.size.1 as u64);
-    let raw_bytes = width
-        .saturating_mul(height)
-        .saturating_mul(header.channels.bytes_per_pixel as u64);
-    // Stored raw (or empty) when compression did not help: no DWA header to check.
-    if compressed.is_empty() || compressed.len() as u64 == raw_bytes {
-        return Ok(());
-    }
-    let (counters, _) = compressed.as_chunks::<8>();
-    let counter = |index: usize| counters.get(index).map(|c| u64::from_le_bytes(*c));
-    let size_limit = raw_bytes.saturating_mul(2).saturating_add(4096);
-    let count_limit = width
-        .saturating_add(7)
-        .saturating_mul(height.saturating_add(7))
-        .saturating_mul(header.channels.list.len() as u64);
-    // Counter order: version, unknown uncompressed, unknown compressed, AC compressed,
-    // DC compressed, RLE compressed, RLE uncompressed, RLE raw, AC count, DC count, AC mode.
-    let too_large = [1, 6, 7]
-        .iter()
-        .any(|&i| counter(i).is_some_and(|v| v > size_limit))
-        || [8, 9]
-            .iter()
-            .any(|&i| counter(i).is_some_and(|v| v > count_limit));
-    if too_large {
-        Err(BlockError::compressed(
-            "a DWA block declares impossible section sizes",
-        ))
-    } else {
-        Ok(())
-    }
 }
 
 /// Zeroed sample buffers for the wanted channels of a part (`None` for the others); `None` when

@@ -23,6 +23,7 @@ use std::sync::atomic::AtomicBool;
 use crate::model::{ChannelRef, Image};
 use crate::stats::ChannelStats;
 
+mod chunk;
 mod decode;
 mod header;
 mod rows;
@@ -259,12 +260,9 @@ fn read_file(
         Some(keep) => ChannelFilter::both(&options.channels, keep),
         None => options.channels.clone(),
     };
-    check_budget(
-        decoded_byte_size(&header.meta, &resident)
-            .saturating_add(offset_table_byte_size(&header.meta)),
-        options,
-        &source,
-    )?;
+    let resident_bytes = decoded_byte_size(&header.meta, &resident)
+        .saturating_add(offset_table_byte_size(&header.meta));
+    let in_flight = blocks_in_flight(&header.meta, file_len, resident_bytes, options, &source)?;
     guarded(&source, || {
         let data = Source::File {
             file: &file,
@@ -276,6 +274,7 @@ fn read_file(
             &mut image.parts,
             &options.channels,
             keep.as_ref(),
+            in_flight,
             &source,
             progress,
             cancel,
@@ -314,8 +313,11 @@ fn load_from_bytes(
         let header = read_meta(bytes).map_err(|error| invalid(&source, &error))?;
         let mut parts = parts_from_meta(&header.meta, &source)?;
         if options.decode_pixels {
-            check_budget(
-                decoded_byte_size(&header.meta, &options.channels),
+            let resident_bytes = decoded_byte_size(&header.meta, &options.channels);
+            let in_flight = blocks_in_flight(
+                &header.meta,
+                bytes.len() as u64,
+                resident_bytes,
                 options,
                 &source,
             )?;
@@ -325,6 +327,7 @@ fn load_from_bytes(
                 &mut parts,
                 &options.channels,
                 None,
+                in_flight,
                 &source,
                 progress,
                 cancel,
@@ -349,23 +352,63 @@ fn guarded<T>(source: &str, load: impl FnOnce() -> Result<T, LoadError>) -> Resu
     })
 }
 
+/// Checks the budget and says how many pixel blocks may be decoded at once (one per thread, at
+/// most) within what the budget leaves besides `resident_bytes` (the decoded samples and offset
+/// tables): each block in flight holds its compressed bytes and its decompressed ones (see
+/// [`block_working_bytes`]). Fewer threads decode when the budget is tight; when the resident
+/// bytes and one block do not fit, the file is refused with [`LoadError::TooLarge`] (naming
+/// that minimum) before any block is read.
+fn blocks_in_flight(
+    meta: &exr::meta::MetaData,
+    file_len: u64,
+    resident_bytes: u64,
+    options: &LoadOptions,
+    source: &str,
+) -> Result<usize, LoadError> {
+    let per_block = meta
+        .headers
+        .iter()
+        .map(|header| block_working_bytes(header, file_len))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let spare = options.memory_budget_bytes.checked_sub(resident_bytes);
+    let fitting = spare.map_or(0, |spare| {
+        usize::try_from(spare / per_block).unwrap_or(usize::MAX)
+    });
+    if fitting == 0 {
+        return Err(LoadError::TooLarge {
+            needed_bytes: resident_bytes.saturating_add(per_block),
+            budget_bytes: options.memory_budget_bytes,
+            path: source.to_owned(),
+        });
+    }
+    Ok(fitting.min(rayon::current_num_threads().max(1)))
+}
+
+/// Bytes one block of `header`'s part can take while it is decoded: its compressed bytes (at
+/// most the raw size of the part's largest block, which the block reader enforces, and never
+/// more than the file) and its decompressed ones. Uncompressed blocks are split into rows where
+/// they lie; our ZIP and PIZ decoders inflate or decode into one buffer of the raw size; the
+/// `exr` crate's decompressors (the other methods) return a new buffer of the raw size and may
+/// hold an intermediate one of the same size while they work.
+fn block_working_bytes(header: &exr::meta::header::Header, file_len: u64) -> u64 {
+    use exr::compression::Compression;
+    let raw = header.max_block_byte_size() as u64;
+    let compressed = raw.min(file_len);
+    let decompressed_copies = match header.compression {
+        Compression::Uncompressed => 0,
+        Compression::ZIP1 | Compression::ZIP16 | Compression::PIZ => 1,
+        _ => 2,
+    };
+    compressed.saturating_add(raw.saturating_mul(decompressed_copies))
+}
+
 /// The allocator refused memory the budget allowed (the machine has less free than assumed).
 fn out_of_memory(source: &str) -> LoadError {
     LoadError::Io {
         path: source.to_owned(),
         source: std::io::Error::from(std::io::ErrorKind::OutOfMemory),
-    }
-}
-
-fn check_budget(needed_bytes: u64, options: &LoadOptions, source: &str) -> Result<(), LoadError> {
-    if needed_bytes > options.memory_budget_bytes {
-        Err(LoadError::TooLarge {
-            needed_bytes,
-            budget_bytes: options.memory_budget_bytes,
-            path: source.to_owned(),
-        })
-    } else {
-        Ok(())
     }
 }
 

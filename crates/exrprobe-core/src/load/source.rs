@@ -27,10 +27,6 @@ pub(super) enum Source<'a> {
     File { file: &'a File, len: u64 },
 }
 
-/// Bytes of the read buffer of one block reader (block headers are small; the compressed data
-/// is read straight into its own buffer past the buffer).
-pub(super) const BLOCK_READER_BUFFER_BYTES: usize = 8 << 10;
-
 impl Source<'_> {
     /// Length of the file in bytes.
     pub(super) fn len(self) -> u64 {
