@@ -11,7 +11,9 @@ payloads count) with what `exrprobe export` writes:
 
 The statistics of `info --json` (which reads files the way `check` does: every channel summarised
 as it is decoded) are compared with NumPy's over the same arrays: min and max of the finite
-samples, NaN / +Inf / -Inf counts, background sentinels (finite ≥ 1e9) and the constant value.
+samples, NaN / +Inf / -Inf counts, background sentinels (finite ≥ 1e9) and the constant value;
+the mean of the finite samples against the exact one (`math.fsum` / n) within one f32 step (JSON
+holds it at f32 precision) and against NumPy's float64 mean within four.
 
 Fixtures damaged on purpose outside Damaged/ (`DAMAGED` below: the cut-off frame of the Blender
 shot) must be refused by exrprobe; the bindings only warn on them and return what they could read.
@@ -27,6 +29,7 @@ Requires: pip install numpy OpenEXR
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import tempfile
@@ -142,6 +145,23 @@ def compare_stats(record: dict, expected: dict[str, np.ndarray]) -> list[str]:
         if got != want:
             differing = {k: (got[k], want[k]) for k in want if got[k] != want[k]}
             problems.append(f"statistics of {name} (exrprobe, numpy): {differing}")
+        if finite.size:
+            problems += compare_mean(name, channel.get("mean"), finite)
+    return problems
+
+
+def compare_mean(name: str, got, finite: np.ndarray) -> list[str]:
+    """The mean (printed at f32 precision) against the exact mean and NumPy's float64 mean."""
+    if got is None:
+        return [f"mean of {name}: missing"]
+    got = np.float32(got)
+    exact = np.float32(math.fsum(finite.tolist()) / finite.size)
+    numpy_mean = np.float32(np.mean(finite, dtype=np.float64))
+    problems = []
+    for what, want, steps in (("exact", exact, 1), ("numpy float64", numpy_mean, 4)):
+        step = np.spacing(np.abs(want)) if want != 0 else np.float32(0)
+        if abs(np.float64(got) - np.float64(want)) > steps * np.float64(step):
+            problems.append(f"mean of {name}: exrprobe {got!r}, {what} {want!r}")
     return problems
 
 

@@ -41,8 +41,34 @@ fn hostile_f32() -> impl Strategy<Value = f32> {
     ]
 }
 
+/// Values of every magnitude that cancel: each with its negation, shuffled, plus a few small
+/// ones (the exact mean is theirs; a plain float sum loses them). Longer than a summary block.
+fn cancelling_f32() -> impl Strategy<Value = Samples> {
+    (
+        prop::collection::vec(
+            any::<u32>().prop_map(|b| f32::from_bits(b & 0x7f7f_ffff)),
+            1..2500,
+        ),
+        prop::collection::vec(-1.0f32..1.0, 0..4),
+        any::<u64>(),
+    )
+        .prop_map(|(big, small, seed)| {
+            let mut values: Vec<f32> = big.iter().flat_map(|&v| [v, -v]).chain(small).collect();
+            // A fixed pseudo-random shuffle (xorshift), so pairs land in different blocks.
+            let mut state = seed | 1;
+            for i in (1..values.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                values.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            Samples::F32(values)
+        })
+}
+
 fn hostile_samples() -> impl Strategy<Value = Samples> {
     prop_oneof![
+        cancelling_f32(),
         prop::collection::vec(hostile_f32(), 0..400).prop_map(Samples::F32),
         // Any half bit pattern: NaN payloads, ±Inf, subnormals, ±0, ±65504.
         prop::collection::vec(any::<u16>().prop_map(f16::from_bits), 0..400).prop_map(Samples::F16),
@@ -117,10 +143,58 @@ fn reference(samples: &Samples) -> Reference {
         sentinel: finite.iter().filter(|&&v| is_sentinel(v)).count(),
         min: finite.iter().copied().reduce(f64::min),
         max: finite.iter().copied().reduce(f64::max),
-        mean: (!finite.is_empty()).then(|| finite.iter().sum::<f64>() / finite.len() as f64),
+        mean: (!finite.is_empty()).then(|| fsum(&finite) / finite.len() as f64),
         real_sorted,
         constant: !bits.is_empty() && bits.iter().all(|&b| b == bits[0]),
     }
+}
+
+/// The correctly rounded sum of `values` (Shewchuk's exact partials, with the final rounding
+/// of Python's `math.fsum`): an algorithm independent of exrprobe's fixed-point one.
+fn fsum(values: &[f64]) -> f64 {
+    let mut partials: Vec<f64> = Vec::new();
+    for &value in values {
+        let mut x = value;
+        let mut kept = 0;
+        for i in 0..partials.len() {
+            let mut y = partials[i];
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let hi = x + y;
+            let lo = y - (hi - x);
+            if lo != 0.0 {
+                partials[kept] = lo;
+                kept += 1;
+            }
+            x = hi;
+        }
+        partials.truncate(kept);
+        partials.push(x);
+    }
+    let Some(mut n) = partials.len().checked_sub(1) else {
+        return 0.0;
+    };
+    let mut hi = partials[n];
+    let mut lo = 0.0;
+    while n > 0 {
+        let x = hi;
+        n -= 1;
+        let y = partials[n];
+        hi = x + y;
+        lo = y - (hi - x);
+        if lo != 0.0 {
+            break;
+        }
+    }
+    if n > 0 && ((lo < 0.0 && partials[n - 1] < 0.0) || (lo > 0.0 && partials[n - 1] > 0.0)) {
+        let y = lo * 2.0;
+        let x = hi + y;
+        if y == x - hi {
+            hi = x;
+        }
+    }
+    hi
 }
 
 /// Equal as numbers (−0 == +0), or both NaN.
@@ -143,15 +217,9 @@ fn check_stats(samples: &Samples) -> Result<(), TestCaseError> {
     prop_assert_eq!(stats.max, r.max);
     match (stats.mean, r.mean) {
         (Some(got), Some(want)) => {
-            // Summation order differs (parallel, compensated or not): compare with a tolerance
-            // relative to the largest magnitude, which bounds the rounding error of any order.
-            let scale = r.min.unwrap_or(0.0).abs().max(r.max.unwrap_or(0.0).abs());
-            prop_assert!(
-                (got - want).abs() <= scale * 1e-9 || same(got, want),
-                "mean {} vs reference {}",
-                got,
-                want
-            );
+            // Both are the correctly rounded sum divided once: equal to the bit, in any
+            // summation order (±0 aside).
+            prop_assert!(same(got, want), "mean {} vs exact reference {}", got, want);
             prop_assert!(got >= r.min.unwrap_or(got) && got <= r.max.unwrap_or(got));
         }
         (got, want) => prop_assert_eq!(got, want),

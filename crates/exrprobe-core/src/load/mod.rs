@@ -178,9 +178,9 @@ pub fn load_file(
 pub struct Summarized {
     /// The file, with the samples of only the channels that were kept.
     pub image: Image,
-    /// Summary statistics of every decoded channel (kept or not), as
-    /// [`crate::stats::channel_stats`] computes them from the samples (the mean may differ in
-    /// the last bits: the sum is taken in another order).
+    /// Summary statistics of every decoded channel (kept or not), exactly as
+    /// [`crate::stats::channel_stats`] computes them from the samples (the mean too: it comes
+    /// from an exact sum, whatever the order).
     pub stats: BTreeMap<ChannelRef, ChannelStats>,
 }
 

@@ -4,8 +4,8 @@ use half::f16;
 use rayon::prelude::*;
 
 use super::{
-    Binner, ChannelStats, Counts, DEFAULT_BINS, Distribution, KEY_BINS, Native, add_counts,
-    empty_stats, finish, locate_rank, percentile_ranks, piece_len, robust_range,
+    Binner, ChannelStats, Counts, DEFAULT_BINS, Distribution, ExactSum, KEY_BINS, Native,
+    add_counts, empty_stats, finish, locate_rank, percentile_ranks, piece_len, robust_range,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -39,7 +39,7 @@ pub(super) fn half_stats(values: &[f16]) -> ChannelStats {
         pos_inf: 0,
         neg_inf: 0,
         sentinel: 0, // halves are never sentinels
-        sum: 0.0,
+        sum: ExactSum::ZERO,
         min: f64::INFINITY,
         max: f64::NEG_INFINITY,
     };
@@ -53,7 +53,8 @@ pub(super) fn half_stats(values: &[f16]) -> ChannelStats {
         if v.is_finite() {
             let x = v.to_f64();
             c.finite += count;
-            c.sum += x * count as f64;
+            // x has 11 significant bits and count fewer than 42: the product is exact.
+            c.sum.add(x * count as f64);
             c.min = c.min.min(x);
             c.max = c.max.max(x);
         } else if v.is_nan() {

@@ -52,6 +52,7 @@ use serde::Serialize;
 use crate::model::Samples;
 
 mod distribution;
+mod exact_sum;
 mod halves;
 mod histogram;
 mod summary;
@@ -59,6 +60,7 @@ mod summary;
 mod tests;
 
 use distribution::*;
+use exact_sum::ExactSum;
 use halves::*;
 use histogram::*;
 use summary::*;
@@ -381,7 +383,8 @@ struct Counts {
     pos_inf: u64,
     neg_inf: u64,
     sentinel: u64,
-    sum: f64,
+    /// Of the finite samples (sentinels included).
+    sum: ExactSum,
     min: f64,
     max: f64,
 }
@@ -397,7 +400,7 @@ fn finish(c: Counts, constant: Option<f64>) -> ChannelStats {
         finite: to_usize(c.finite),
         min: any_finite.then_some(c.min),
         max: any_finite.then_some(c.max),
-        mean: any_finite.then(|| c.sum / c.finite as f64),
+        mean: any_finite.then(|| c.sum.to_f64() / c.finite as f64),
         nan: to_usize(c.nan),
         pos_inf: to_usize(c.pos_inf),
         neg_inf: to_usize(c.neg_inf),

@@ -6,8 +6,10 @@ use rayon::prelude::*;
 
 use crate::model::SampleType;
 
+use super::exact_sum::{F32_EXACT_SPAN, exact_f32_block_sum};
 use super::{
-    ChannelStats, Counts, KEY_BINS, Native, SENTINEL_THRESHOLD, empty_stats, finish, piece_len,
+    ChannelStats, Counts, ExactSum, KEY_BINS, Native, SENTINEL_THRESHOLD, empty_stats, finish,
+    piece_len,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -34,7 +36,8 @@ pub(super) struct Summary {
     pub(super) real: u64,
     pub(super) pos_inf: u64,
     pub(super) neg_inf: u64,
-    pub(super) sum: f64,
+    /// Of the finite samples (exact: see `exact_sum`).
+    pub(super) sum: ExactSum,
     /// Smallest / largest order key of the finite samples (`u32::MAX` / 0 when none).
     pub(super) min_key: u32,
     pub(super) max_key: u32,
@@ -49,7 +52,7 @@ impl Summary {
         real: 0,
         pos_inf: 0,
         neg_inf: 0,
-        sum: 0.0,
+        sum: ExactSum::ZERO,
         min_key: u32::MAX,
         max_key: 0,
         differs: 0,
@@ -62,7 +65,7 @@ impl Summary {
             real: self.real + other.real,
             pos_inf: self.pos_inf + other.pos_inf,
             neg_inf: self.neg_inf + other.neg_inf,
-            sum: self.sum + other.sum,
+            sum: self.sum.merge(other.sum),
             min_key: self.min_key.min(other.min_key),
             max_key: self.max_key.max(other.max_key),
             differs: self.differs | other.differs,
@@ -76,7 +79,9 @@ pub(super) fn widen<const N: usize>(lanes: [u32; N]) -> u64 {
 }
 
 /// Summarises a block through its order keys: generic, branch-free, one lane array per quantity
-/// (uint channels; f32 has a faster float-domain version).
+/// (uint and half channels; f32 has a faster float-domain version). The `f64` lane sums are
+/// exact for these types: a block's u32 samples sum below 2⁴³, its halves (multiples of 2⁻²⁴
+/// below 2¹⁶) need at most 51 bits.
 pub(super) fn summarize_by_keys<T: Native>(block: &[T], first_bits: u32) -> Summary {
     let mut finite = [0u32; LANES];
     let mut real = [0u32; LANES];
@@ -127,7 +132,7 @@ pub(super) fn summarize_by_keys<T: Native>(block: &[T], first_bits: u32) -> Summ
         real: widen(real),
         pos_inf: widen(pos_inf),
         neg_inf: widen(neg_inf),
-        sum: sum.iter().fold(0.0, |a, b| a + b),
+        sum: exact(sum.iter().fold(0.0, |a, b| a + b)),
         min_key: min_key.iter().fold(u32::MAX, |a, &b| a.min(b)),
         max_key: max_key.iter().fold(0, |a, &b| a.max(b)),
         differs: differs.iter().fold(0, |a, &b| a | b),
@@ -160,6 +165,7 @@ pub(super) fn summarize_real_f32(block: &[f32], first_bits: u32) -> Option<Summa
     let mut min = [f32::INFINITY; W];
     let mut differs = [0u32; W];
     let mut sum = [0.0f64; W];
+    let mut fields = [ExponentFields::NONE; W];
     let (groups, rest) = block.as_chunks::<W>();
     for group in groups {
         for lane in 0..W {
@@ -170,6 +176,7 @@ pub(super) fn summarize_real_f32(block: &[f32], first_bits: u32) -> Option<Summa
             min[lane] = min[lane].min(v);
             differs[lane] |= v.to_bits() ^ first_bits;
             sum[lane] += f64::from(v);
+            fields[lane].see(v.to_bits());
         }
     }
     let mut real = widen(real);
@@ -177,12 +184,14 @@ pub(super) fn summarize_real_f32(block: &[f32], first_bits: u32) -> Option<Summa
     let mut min = lanes_min(min);
     let mut differs = differs.iter().fold(0, |a, &b| a | b);
     let mut sum = sum.iter().fold(0.0, |a, b| a + b);
+    let mut fields = ExponentFields::merge_lanes(fields);
     for &v in rest {
         real += u64::from((v >= -f32::MAX) & (v < sentinel));
         max = if v > max { v } else { max };
         min = if v < min { v } else { min };
         differs |= v.to_bits() ^ first_bits;
         sum += f64::from(v);
+        fields.see(v.to_bits());
     }
     let count = block.len() as u64;
     (real == count && count > 0).then(|| Summary {
@@ -191,11 +200,83 @@ pub(super) fn summarize_real_f32(block: &[f32], first_bits: u32) -> Option<Summa
         real: count,
         pos_inf: 0,
         neg_inf: 0,
-        sum,
+        sum: fields.exact_sum(sum, block),
         min_key: min.order_key(),
         max_key: max.order_key(),
         differs,
     })
+}
+
+/// The span of the exponent fields of a block's nonzero finite f32 samples, tracked in the
+/// summary loops (two integer min/max per sample) to tell when the block's `f64` lane sums are
+/// exact (see `exact_sum`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ExponentFields {
+    /// Largest exponent field.
+    max: u32,
+    /// A lower bound of the smallest exponent field of the nonzero samples: `(|bits| − 1) >> 23`
+    /// is the field, or one less (zero mantissa, subnormals), and 511 for zero, which the
+    /// minimum then ignores.
+    min: u32,
+}
+
+impl ExponentFields {
+    pub(super) const NONE: Self = Self {
+        max: 0,
+        min: u32::MAX,
+    };
+
+    /// Takes the sample with these bits into account (pass 0 for samples left out of the sum).
+    #[inline(always)]
+    pub(super) fn see(&mut self, bits: u32) {
+        let magnitude = bits & 0x7fff_ffff;
+        self.max = self.max.max(magnitude >> 23);
+        self.min = self.min.min(magnitude.wrapping_sub(1) >> 23);
+    }
+
+    pub(super) fn merge_lanes<const N: usize>(lanes: [Self; N]) -> Self {
+        lanes.iter().fold(Self::NONE, |a, b| Self {
+            max: a.max.max(b.max),
+            min: a.min.min(b.min),
+        })
+    }
+
+    /// True when the samples seen span few enough exponents for their `f64` lane sums (of one
+    /// block) to be exact.
+    pub(super) fn vouches(self) -> bool {
+        self.max.saturating_sub(self.min) <= F32_EXACT_SPAN
+    }
+
+    /// The block's exact sum: `lane_sum` when the span vouches for it, else added again by
+    /// exponent groups.
+    pub(super) fn exact_sum(self, lane_sum: f64, block: &[f32]) -> ExactSum {
+        if self.vouches() {
+            exact(lane_sum)
+        } else {
+            exact_f32_block_sum(block)
+        }
+    }
+}
+
+/// The exact sum of a block whose samples were summed in two groups, each with its exponent
+/// span: the two lane sums when both spans vouch for them, else the block added again.
+fn exact_sum_of_two(
+    (fields, lane_sum): (ExponentFields, f64),
+    (other_fields, other_lane_sum): (ExponentFields, f64),
+    block: &[f32],
+) -> ExactSum {
+    if fields.vouches() && other_fields.vouches() {
+        exact(lane_sum).merge(exact(other_lane_sum))
+    } else {
+        exact_f32_block_sum(block)
+    }
+}
+
+/// An exact sum of one value.
+fn exact(value: f64) -> ExactSum {
+    let mut sum = ExactSum::ZERO;
+    sum.add(value);
+    sum
 }
 
 /// f32 lanes per loop step of the float summaries: one SSE register per quantity (with 8 lanes
@@ -220,19 +301,38 @@ pub(super) fn summarize_any_f32(block: &[f32], first_bits: u32) -> Summary {
     let mut max = [f32::NEG_INFINITY; ANY_LANES];
     let mut real_min = [f32::INFINITY; ANY_LANES];
     let mut differs = [0u32; ANY_LANES];
+    // Real samples and background sentinels are summed apart: each group alone usually spans
+    // few exponents (the background is one value), so both sums stay exact (see
+    // `ExponentFields`) where one sum of both would not.
     let mut sum = [0.0f64; ANY_LANES];
+    let mut fields = [ExponentFields::NONE; ANY_LANES];
+    let mut sentinel_sum = [0.0f64; ANY_LANES];
+    let mut sentinel_fields = [ExponentFields::NONE; ANY_LANES];
     let (groups, rest) = block.as_chunks::<ANY_LANES>();
     let mut step = |lane: usize, v: f32| {
         // NaN fails every comparison.
         let is_finite = v.abs() < f32::INFINITY;
         let is_real = (v >= -f32::MAX) & (v < sentinel);
-        if let (Some(finite), Some(real), Some(max), Some(real_min), Some(differs), Some(sum)) = (
+        if let (
+            Some(finite),
+            Some(real),
+            Some(max),
+            Some(real_min),
+            Some(differs),
+            Some(sum),
+            Some(fields),
+            Some(sentinel_sum),
+            Some(sentinel_fields),
+        ) = (
             finite.get_mut(lane),
             real.get_mut(lane),
             max.get_mut(lane),
             real_min.get_mut(lane),
             differs.get_mut(lane),
             sum.get_mut(lane),
+            fields.get_mut(lane),
+            sentinel_sum.get_mut(lane),
+            sentinel_fields.get_mut(lane),
         ) {
             *finite += u32::from(is_finite);
             *real += u32::from(is_real);
@@ -240,7 +340,11 @@ pub(super) fn summarize_any_f32(block: &[f32], first_bits: u32) -> Summary {
             *max = max.max(if is_finite { v } else { f32::NEG_INFINITY });
             *real_min = real_min.min(if is_real { v } else { f32::INFINITY });
             *differs |= v.to_bits() ^ first_bits;
-            *sum += if is_finite { f64::from(v) } else { 0.0 };
+            let is_sentinel = is_finite & !is_real;
+            *sum += if is_real { f64::from(v) } else { 0.0 };
+            fields.see(if is_real { v.to_bits() } else { 0 });
+            *sentinel_sum += if is_sentinel { f64::from(v) } else { 0.0 };
+            sentinel_fields.see(if is_sentinel { v.to_bits() } else { 0 });
         }
     };
     for group in groups {
@@ -279,7 +383,17 @@ pub(super) fn summarize_any_f32(block: &[f32], first_bits: u32) -> Summary {
         real,
         pos_inf,
         neg_inf,
-        sum: sum.iter().fold(0.0, |a, b| a + b),
+        sum: exact_sum_of_two(
+            (
+                ExponentFields::merge_lanes(fields),
+                sum.iter().fold(0.0, |a, b| a + b),
+            ),
+            (
+                ExponentFields::merge_lanes(sentinel_fields),
+                sentinel_sum.iter().fold(0.0, |a, b| a + b),
+            ),
+            block,
+        ),
         min_key,
         max_key: if finite > 0 { max.order_key() } else { 0 },
         differs: differs.iter().fold(0, |a, &b| a | b),
@@ -362,6 +476,10 @@ impl RowsSummary {
         }
         let mut s = Summary::EMPTY;
         s.count = values.len() as u64;
+        // Finite halves are multiples of 2⁻²⁴ below 2¹⁶: a sum of up to 2¹³ of them needs at
+        // most 53 bits, so for rows that short (most) the products add exactly in one `f64`.
+        let short = values.len() <= 1 << 13;
+        let mut short_sum = 0.0f64;
         for &bits in &counter.touched {
             let Some(count) = counter.counts.get_mut(usize::from(bits)) else {
                 continue;
@@ -373,7 +491,13 @@ impl RowsSummary {
                 let key = v.order_key();
                 s.finite += n;
                 s.real += n; // no half is a background sentinel
-                s.sum += v.to_f64() * n as f64;
+                // 11 significant bits times a count below 2³²: exact.
+                let product = v.to_f64() * n as f64;
+                if short {
+                    short_sum += product;
+                } else {
+                    s.sum.add(product);
+                }
                 s.min_key = s.min_key.min(key);
                 s.max_key = s.max_key.max(key);
             } else if v.is_infinite() {
@@ -384,6 +508,7 @@ impl RowsSummary {
                 }
             }
         }
+        s.sum.add(short_sum);
         Self {
             summary: s,
             first_bits: Some(first_bits),
