@@ -15,6 +15,9 @@ samples, NaN / +Inf / -Inf counts, background sentinels (finite ≥ 1e9) and the
 the mean of the finite samples against the exact one (`math.fsum` / n) within one f32 step (JSON
 holds it at f32 precision) and against NumPy's float64 mean within four.
 
+`diff --json` is compared with the same metrics computed naively in NumPy float64 on pairs of
+fixtures (`DIFF_PAIRS`: two frames of the Blender shot, and one render as ZIP float and PIZ half).
+
 Fixtures damaged on purpose outside Damaged/ (`DAMAGED` below: the cut-off frame of the Blender
 shot) must be refused by exrprobe; the bindings only warn on them and return what they could read.
 
@@ -219,6 +222,84 @@ def check_file(binary: str, path: Path, scratch: Path) -> tuple[str, list[str]]:
     return ("FAIL", problems) if problems else ("PASS", [note])
 
 
+# Pairs for `diff --json` against NumPy: two frames of the Blender shot (same types), and the
+# same render stored as ZIP float and PIZ half (half against float).
+DIFF_PAIRS = [
+    ("blender/sequence/beauty.0001.exr", "blender/sequence/beauty.0002.exr"),
+    ("blender/sequence/beauty.0003.exr", "blender/sequence/beauty.0004.exr"),
+    ("blender/multilayer_zip_32.exr", "blender/multilayer_piz_16.exr"),
+]
+
+
+def numpy_diff(a: np.ndarray, b: np.ndarray) -> dict:
+    """The metrics of `exrprobe diff` (see docs/CLI.md), naively in NumPy float64."""
+    x, z = a.astype(np.float64), b.astype(np.float64)
+    if a.dtype == b.dtype:
+        differing = int((a.view(UINT_OF[a.dtype.itemsize]) != b.view(UINT_OF[b.dtype.itemsize])).sum())
+    else:
+        differing = int((~((x == z) | (np.isnan(x) & np.isnan(z)))).sum())
+    def valid_of(v, array):
+        ok = np.isfinite(v)
+        return ok & ~(v >= SENTINEL_THRESHOLD) if array.dtype.kind == "f" else ok
+    va, vb = valid_of(x, a), valid_of(z, b)
+    valid = va & vb
+    d = np.abs(x - z)[valid]
+    rel = d / np.maximum(np.abs(z[valid]), 1e-6)
+    out = {
+        "valid": int(valid.sum()),
+        "differing": differing,
+        "mismatch_nonfinite": int((va != vb).sum()),
+        "max_abs": float(d.max()) if d.size else 0.0,
+        "max_rel": float(rel.max()) if rel.size else 0.0,
+        "mean_abs": float(math.fsum(d.tolist()) / d.size) if d.size else None,
+        "rmse": float(np.sqrt(np.mean(d * d))) if d.size else None,
+        "mean_rel": float(np.mean(rel)) if d.size else None,
+    }
+    if d.size and out["max_abs"] > 0:
+        masked = np.where(valid, np.abs(x - z), -1.0)
+        y, xx = np.unravel_index(int(np.argmax(masked)), masked.shape)  # first in row order
+        out["max_abs_at"] = [int(xx), int(y)]
+    else:
+        out["max_abs_at"] = None
+    return out
+
+
+def check_diff(binary: str, root: Path, a_rel: str, b_rel: str) -> tuple[str, list[str]]:
+    """`diff --json A B` against numpy_diff over the OpenEXR bindings' arrays. Counts, max_abs,
+    max_rel and where the maximum is must be equal; mean_abs (exact sum on both sides) too up to
+    the last bit of the division; rmse and mean_rel within 1e-12 relative (NumPy sums pairwise,
+    exrprobe with compensated sums: both are within a few ulps of the exact value)."""
+    a, b = root / a_rel, root / b_rel
+    result = run(binary, "diff", "--json", str(a), str(b))
+    if result.returncode not in (0, 1):
+        return "FAIL", [f"exit {result.returncode}: {result.stderr.strip()}"]
+    record = json.loads(result.stdout)
+    arrays_a, arrays_b = expected_channels(a), expected_channels(b)
+    shared = sorted(set(arrays_a) & set(arrays_b))
+    got_names = sorted(c["name"] for c in record["channels"])
+    problems = [] if got_names == shared else [f"channels {got_names} != {shared}"]
+    for channel in record["channels"]:
+        name = channel["name"]
+        if name not in shared:
+            continue
+        want = numpy_diff(arrays_a[name], arrays_b[name])
+        for key, value in want.items():
+            got = channel[key]
+            if key in ("rmse", "mean_rel") and value is not None and got is not None:
+                ok = abs(got - value) <= 1e-12 * max(abs(value), 1e-300)
+            elif key == "mean_abs" and value is not None and got is not None:
+                ok = abs(got - value) <= 2 * np.spacing(abs(value))
+            else:
+                ok = got == value
+            if not ok:
+                problems.append(f"{name}.{key}: exrprobe {got!r}, numpy {value!r}")
+    want_verdict = "identical" if all(c["differing"] == 0 for c in record["channels"]) else "different"
+    if record["verdict"] != want_verdict:
+        problems.append(f"verdict {record['verdict']} != {want_verdict}")
+    note = f"diff of {len(shared)} channels, verdict {record['verdict']}"
+    return ("FAIL", problems) if problems else ("PASS", [note])
+
+
 def main() -> int:
     if len(sys.argv) not in (2, 3):
         print(__doc__.strip().splitlines()[-2], file=sys.stderr)
@@ -251,6 +332,22 @@ def main() -> int:
             passed += status == "PASS"
             skipped += status == "SKIP"
             print(f"{status} {shown}: {'; '.join(details)}")
+    for a_rel, b_rel in DIFF_PAIRS:
+        if not (root / a_rel).is_file() or not (root / b_rel).is_file():
+            continue
+        try:
+            status, details = check_diff(binary, root, a_rel, b_rel)
+        except Exception as error:
+            status, details = "FAIL", [f"{type(error).__name__}: {error}"]
+        shown = f"diff {a_rel} {b_rel}"
+        if status == "FAIL":
+            failed += 1
+            print(f"FAIL {shown}")
+            for detail in details:
+                print(f"     {detail}")
+        else:
+            passed += 1
+            print(f"PASS {shown}: {'; '.join(details)}")
     print(f"{passed} passed, {failed} failed" + (f" ({skipped} skipped)" if skipped else ""))
     return 1 if failed else 0
 

@@ -13,11 +13,13 @@ use exrprobe_core::load::{LoadError, LoadOptions, default_memory_budget, load_fi
 use exrprobe_core::model::Image;
 
 mod check;
+mod diff;
 mod export;
 mod info;
 mod watch;
 
 use check::run_check;
+use diff::{DiffRequest, run_diff};
 use export::{ExportRequest, run_export};
 use info::run_info;
 use watch::run_watch;
@@ -97,6 +99,43 @@ pub enum Command {
         #[arg(long, value_name = "BYTES", value_parser = parse_byte_size)]
         memory_budget: Option<u64>,
     },
+    /// Compares two files channel by channel: a table of difference metrics, the channels only
+    /// in one file, and a verdict.
+    ///
+    /// Exit code: 0 when every compared channel is within the tolerances (without one:
+    /// bit-identical), 1 when some channel is not, 2 when a file cannot be read or the files
+    /// share no channel.
+    Diff {
+        /// The file to check.
+        #[arg(value_name = "A")]
+        a: PathBuf,
+        /// The reference.
+        #[arg(value_name = "B")]
+        b: PathBuf,
+        /// Compare only this channel (repeat for several). Multi-part: PART/CHANNEL.
+        #[arg(long, value_name = "NAME")]
+        channel: Vec<String>,
+        /// Largest allowed |A − B| over the valid pixels (finite, not background).
+        #[arg(long, value_name = "X", value_parser = parse_tolerance)]
+        max_abs: Option<f64>,
+        /// Largest allowed |A − B| / max(|B|, 1e-6) over the valid pixels.
+        #[arg(long, value_name = "X", value_parser = parse_tolerance)]
+        max_rel: Option<f64>,
+        /// One JSON object (see docs/CLI.md).
+        #[arg(long)]
+        json: bool,
+        /// Memory for the decoded channels of both files together (e.g. 8G, 512M, bytes).
+        #[arg(long, value_name = "BYTES", value_parser = parse_byte_size)]
+        memory_budget: Option<u64>,
+    },
+}
+
+/// A tolerance: a finite number ≥ 0.
+fn parse_tolerance(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
+        _ => Err(format!("{text:?} is not a number ≥ 0")),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -172,6 +211,22 @@ pub fn run(command: Command) -> ExitCode {
             all,
             partial,
             force,
+            memory_budget_bytes: budget_or_default(memory_budget),
+        }),
+        Command::Diff {
+            a,
+            b,
+            channel,
+            max_abs,
+            max_rel,
+            json,
+            memory_budget,
+        } => run_diff(&DiffRequest {
+            a: &a,
+            b: &b,
+            channels: channel,
+            tolerance: exrprobe_core::compare::Tolerance { max_abs, max_rel },
+            json,
             memory_budget_bytes: budget_or_default(memory_budget),
         }),
     };

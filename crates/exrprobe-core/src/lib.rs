@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod check;
 mod codec;
 pub mod colormap;
+pub mod compare;
 pub mod diagnose;
 pub mod export;
 pub mod load;

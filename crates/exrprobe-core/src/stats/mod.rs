@@ -60,7 +60,7 @@ mod summary;
 mod tests;
 
 use distribution::*;
-use exact_sum::ExactSum;
+pub(crate) use exact_sum::ExactSum;
 use halves::*;
 use histogram::*;
 use summary::*;
