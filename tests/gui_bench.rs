@@ -93,7 +93,9 @@ fn frame_time_while_hovering_a_4k_33_channel_image() {
         doc.load_duration.as_secs_f64(),
         h.state().first_image_secs.unwrap_or(f64::NAN),
     );
-    assert_eq!(channels, 33);
+    if std::env::var_os("EXRPROBE_BENCH_FILE").is_none() {
+        assert_eq!(channels, 33);
+    }
 
     // Hover across the depth view, one new pixel per frame.
     let (_, depth_rect) = h.state().canvas_rects().expect("views shown");

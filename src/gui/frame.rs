@@ -571,7 +571,13 @@ pub(super) fn left_panel(
         .id_salt("channel_tree")
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            if let Some(action) = channels_ui(ui, &doc.image, &doc.analysis, &state.selection()) {
+            if let Some(action) = channels_ui(
+                ui,
+                &doc.image,
+                &doc.analysis,
+                doc.generation,
+                &state.selection(),
+            ) {
                 commands.push(match action {
                     ChannelAction::SetRgbLayer(i) => Command::SetRgbLayer(i),
                     ChannelAction::SetDepth(c) => Command::SetDepth(c),

@@ -53,8 +53,9 @@ impl Node<'_> {
     }
 }
 
-/// One line of the flattened tree.
-enum Row<'a> {
+/// One line of the flattened tree (owned, so that the rows can be kept from frame to frame).
+#[derive(Clone)]
+enum Row {
     Group {
         key: String,
         label: String,
@@ -66,10 +67,18 @@ enum Row<'a> {
     },
     Channel {
         channel_ref: ChannelRef,
-        channel: &'a Channel,
-        label: &'a str,
+        label: String,
         indent: usize,
     },
+}
+
+/// The rows of the last tree built, kept in egui's memory: rebuilding the tree of a file with
+/// 20 000 channels took 30 ms a frame. Rebuilt when the document or the collapsed groups change.
+#[derive(Clone)]
+struct TreeCache {
+    generation: u64,
+    collapsed: BTreeSet<String>,
+    rows: std::sync::Arc<Vec<Row>>,
 }
 
 /// Display order of components inside a group: R G B A, then X Y Z W, then file order.
@@ -100,7 +109,7 @@ fn flatten<'a>(
     context: &FlattenContext<'a, '_>,
     key: &str,
     indent: usize,
-    rows: &mut Vec<Row<'a>>,
+    rows: &mut Vec<Row>,
 ) {
     let part_index = context.part_index;
     let channels = context.channels;
@@ -118,8 +127,7 @@ fn flatten<'a>(
                     part: part_index,
                     channel: index,
                 },
-                channel,
-                label: split_name(&channel.name).component,
+                label: split_name(&channel.name).component.to_owned(),
                 indent,
             });
         }
@@ -149,11 +157,7 @@ fn flatten<'a>(
     }
 }
 
-fn build_rows<'a>(
-    image: &'a Image,
-    analysis: &Analysis,
-    collapsed: &BTreeSet<String>,
-) -> Vec<Row<'a>> {
+fn build_rows(image: &Image, analysis: &Analysis, collapsed: &BTreeSet<String>) -> Vec<Row> {
     let rgb_prefixes: BTreeMap<(usize, &str), usize> = analysis
         .rgb_layers
         .iter()
@@ -235,11 +239,13 @@ impl Palette {
     }
 }
 
-/// Draws the tree. Returns the action the user took this frame, if any.
+/// Draws the tree of the document of `generation` (the rows are rebuilt only when it or the
+/// collapsed groups change). Returns the action the user took this frame, if any.
 pub fn channels_ui(
     ui: &mut egui::Ui,
     image: &Image,
     analysis: &Analysis,
+    generation: u64,
     selection: &ChannelSelection,
 ) -> Option<ChannelAction> {
     let mut action = None;
@@ -250,7 +256,23 @@ pub fn channels_ui(
 
         let collapsed_id = ui.scope_id().with("collapsed");
         let collapsed = ui.data_mut(|d| d.get_temp::<Collapsed>(collapsed_id).unwrap_or_default());
-        let rows = build_rows(image, analysis, &collapsed.0);
+        let cache_id = ui.scope_id().with("rows");
+        let cached = ui
+            .data(|d| d.get_temp::<TreeCache>(cache_id))
+            .filter(|cache| cache.generation == generation && cache.collapsed == collapsed.0);
+        let rows = match cached {
+            Some(cache) => cache.rows,
+            None => {
+                let rows = std::sync::Arc::new(build_rows(image, analysis, &collapsed.0));
+                let cache = TreeCache {
+                    generation,
+                    collapsed: collapsed.0.clone(),
+                    rows: std::sync::Arc::clone(&rows),
+                };
+                ui.data_mut(|d| d.insert_temp(cache_id, cache));
+                rows
+            }
+        };
         let mut toggle: Option<String> = None;
         let row_height = ui.spacing().interact_size.y;
         // Bound the list to what is visible even when the caller put us inside another scroll
@@ -289,10 +311,12 @@ pub fn channels_ui(
                         }
                         Row::Channel {
                             channel_ref,
-                            channel,
                             label,
                             indent,
                         } => {
+                            let Some(channel) = image.channel(*channel_ref) else {
+                                continue;
+                            };
                             if let Some(a) = channel_row_ui(
                                 ui,
                                 image,
