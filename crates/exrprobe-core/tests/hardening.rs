@@ -59,3 +59,44 @@ fn a_folder_is_reported_as_a_folder() {
         )
     );
 }
+
+/// The signature and the version field are checked by us, with messages that say what is wrong
+/// (the exr crate said "file identifier missing" and "file feature flags"); other header damage
+/// is named as such, with the field the reader stopped at.
+#[test]
+fn header_messages_say_what_is_wrong() {
+    let cancel = AtomicBool::new(false);
+    let message = |bytes: &[u8]| {
+        load_bytes(bytes, "x.exr", &options(), &mut |_| {}, &cancel)
+            .unwrap_err()
+            .to_string()
+    };
+    let not_exr = message(b"P6\n1 1\n255\n\0\0\0 a PPM, not an EXR");
+    assert!(
+        not_exr.contains("does not start with the OpenEXR signature"),
+        "{not_exr}"
+    );
+    let mut bytes = single_layer_bytes(
+        (2, 2),
+        LayerAttributes::default(),
+        Compression::Uncompressed,
+        Blocks::ScanLines,
+        vec![AnyChannel::new("Z", FlatSamples::F32(vec![1.0; 4]))],
+    );
+    bytes[4] = 3;
+    let version = message(&bytes);
+    assert!(version.contains("OpenEXR version 3"), "{version}");
+    bytes[4] = 2;
+    bytes[7] = 0x80;
+    let flags = message(&bytes);
+    assert!(flags.contains("feature flags 0x80000000"), "{flags}");
+    assert!(!flags.contains("file feature flags"), "{flags}");
+    // Damage inside an attribute: named as damage, with what to do.
+    let mut cut = bytes.clone();
+    cut[7] = 0;
+    let at = cut.windows(7).position(|w| w == b"chlist\0").unwrap() + 7;
+    cut[at..at + 4].copy_from_slice(&(-5i32).to_le_bytes());
+    let damaged = message(&cut);
+    assert!(damaged.contains("damaged header"), "{damaged}");
+    assert!(damaged.contains("copy the file again"), "{damaged}");
+}

@@ -24,10 +24,51 @@ pub(super) struct MetaAndTables {
     pub(super) offset_tables_start: usize,
 }
 
-/// Reads and validates the headers of every part.
-pub(super) fn read_meta(read: impl Read) -> Result<MetaAndTables, exr::error::Error> {
+/// Why the headers could not be read.
+pub(super) enum HeaderError {
+    /// The file does not start with the OpenEXR signature.
+    NotExr,
+    /// The signature is there, but the version field is not 2 or has feature bits no OpenEXR
+    /// version defines.
+    Version { version: u8, unknown_flags: u32 },
+    /// The header section ends before any part header.
+    NoParts,
+    /// The `exr` crate refused the headers.
+    Exr(exr::error::Error),
+}
+
+impl From<exr::error::Error> for HeaderError {
+    fn from(error: exr::error::Error) -> Self {
+        HeaderError::Exr(error)
+    }
+}
+
+/// The OpenEXR signature (magic number), the first four bytes of every file.
+const SIGNATURE: [u8; 4] = [0x76, 0x2f, 0x31, 0x01];
+/// Feature bits of the version field OpenEXR 2 and 3 define: tiled single part, long names,
+/// deep data, multi-part.
+const KNOWN_FLAGS: u32 = 0x200 | 0x400 | 0x800 | 0x1000;
+
+/// Reads and validates the headers of every part. The signature and the version field are
+/// checked here first, so that a file that is not OpenEXR (or from a future version) is named
+/// as such rather than by the `exr` crate's "file identifier missing" / "file feature flags".
+pub(super) fn read_meta(mut read: impl Read) -> Result<MetaAndTables, HeaderError> {
+    let mut start = [0u8; 8];
+    read.read_exact(&mut start)
+        .map_err(|error| HeaderError::Exr(exr::error::Error::Io(error)))?;
+    let [a, b, c, d, version, f1, f2, f3] = start;
+    if [a, b, c, d] != SIGNATURE {
+        return Err(HeaderError::NotExr);
+    }
+    let flags = u32::from_le_bytes([0, f1, f2, f3]);
+    if version != 2 || flags & !KNOWN_FLAGS != 0 {
+        return Err(HeaderError::Version {
+            version,
+            unknown_flags: flags & !KNOWN_FLAGS,
+        });
+    }
     let mut counting = CountingReader {
-        inner: read,
+        inner: std::io::Cursor::new(start).chain(read),
         count: 0,
     };
     // Same flags as the exr crate's own reader (`Reader::read_from_buffered(_, false)`): headers
@@ -37,7 +78,7 @@ pub(super) fn read_meta(read: impl Read) -> Result<MetaAndTables, exr::error::Er
     // `MetaData::validate` refuses deep parts outright; we want their headers, so validate each
     // header the way it does (non-pedantic) ourselves.
     if meta.headers.is_empty() {
-        return Err(exr::error::Error::Invalid("the file has no parts".into()));
+        return Err(HeaderError::NoParts);
     }
     let is_multi_part = meta.headers.len() > 1;
     let mut long_names = false;
@@ -81,21 +122,46 @@ fn validate_header(
     unsampled.validate(is_multi_part, long_names, false)
 }
 
-/// A user-readable reason for an `exr` error while reading the headers, by the error's kind.
-fn describe_header_error(error: &exr::error::Error) -> String {
+/// A user-readable reason why the headers could not be read, by the error's kind. The `exr`
+/// crate's own text names the field it stopped at; it is kept as a detail after ours.
+fn describe_header_error(error: &HeaderError) -> String {
     use exr::error::Error;
     match error {
-        Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+        HeaderError::NotExr => {
+            "it does not start with the OpenEXR signature 76 2f 31 01: not an OpenEXR file, or \
+             its first bytes are damaged"
+                .into()
+        }
+        HeaderError::Version {
+            version,
+            unknown_flags,
+        } if *version != 2 => format!(
+            "OpenEXR version {version} in its version field, where every OpenEXR file has 2: \
+             the header is damaged"
+        ),
+        HeaderError::Version { unknown_flags, .. } => format!(
+            "feature flags {unknown_flags:#x} that no OpenEXR version defines: the header is \
+             damaged, or the file comes from a newer OpenEXR than exrprobe knows"
+        ),
+        HeaderError::NoParts => {
+            "the header section describes no image part: the header is damaged".into()
+        }
+        HeaderError::Exr(Error::Io(io)) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             "file ends early (truncated?) within the headers".into()
         }
-        Error::Io(io) => format!("read error: {io}"),
-        Error::Aborted => "reading was aborted".into(),
-        Error::NotSupported(message) => format!("unsupported feature: {message}"),
-        Error::Invalid(message) => format!("invalid header: {message}"),
+        HeaderError::Exr(Error::Io(io)) => format!("read error: {io}"),
+        HeaderError::Exr(Error::Aborted) => "reading was aborted".into(),
+        HeaderError::Exr(Error::NotSupported(message)) => {
+            format!("uses a feature exrprobe does not read: {message}")
+        }
+        HeaderError::Exr(Error::Invalid(message)) => format!(
+            "damaged header (the reader stopped at: {message}); copy the file again or render \
+             it again"
+        ),
     }
 }
 
-pub(super) fn invalid(source: &str, error: &exr::error::Error) -> LoadError {
+pub(super) fn invalid(source: &str, error: &HeaderError) -> LoadError {
     LoadError::Invalid {
         reason: describe_header_error(error),
         path: source.to_owned(),
