@@ -3,7 +3,11 @@
 //! damaged while a renderer is still writing it.
 //!
 //! Events come from the operating system through `notify` (inotify on Linux); where that is not
-//! available (some network and container file systems) a polling watcher takes over. Events only
+//! available (some network and container file systems) a polling watcher takes over, and
+//! `EXRPROBE_WATCH_POLL=1` forces it (NFS and SMB accept an inotify watch but never report what
+//! other machines write). The poller sees a file appear at once but a rewrite only once its
+//! modification time has moved to a later second (notify compares whole seconds without
+//! reading contents), which every re-render of a frame does. Events only
 //! say *that* something changed: whether a file is complete is decided by [`Settler`], from its
 //! size and modification time holding still.
 
@@ -37,8 +41,15 @@ pub struct FolderWatcher {
 }
 
 impl FolderWatcher {
-    /// Watches `paths` with the system's watcher, or by polling when that cannot watch them.
+    /// Watches `paths` with the system's watcher, or by polling when that cannot watch them or
+    /// when the environment variable `EXRPROBE_WATCH_POLL` is set (to anything but `0`): on
+    /// network file systems (NFS, SMB) the system's watcher accepts the folder but never hears
+    /// of files that other machines, such as render nodes, write there.
     pub fn new(paths: &[PathBuf]) -> Result<Self, WatchError> {
+        let forced = std::env::var_os("EXRPROBE_WATCH_POLL").is_some_and(|v| v != "0");
+        if forced {
+            return Self::with(paths, true);
+        }
         match Self::with(paths, false) {
             Ok(watcher) => Ok(watcher),
             Err(error) => {
@@ -173,6 +184,40 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         assert!(settler.ready(start + SETTLE * 2).is_empty());
         assert!(settler.is_empty());
+    }
+
+    /// Waits up to 10 s for `watcher` to report something.
+    fn next_change(watcher: &FolderWatcher) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while Instant::now() < deadline && seen.is_empty() {
+            seen = watcher.changed(Duration::from_millis(200));
+        }
+        seen.iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    /// The polling fallback (network file systems, or `EXRPROBE_WATCH_POLL`) reports a new
+    /// frame and a frame that is written again, and nothing else.
+    #[test]
+    fn the_polling_watcher_reports_new_and_rewritten_frames() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("beauty.0001.exr"), b"x").unwrap();
+        let watcher = FolderWatcher::with(&[dir.path().to_path_buf()], true).unwrap();
+        assert!(watcher.polling);
+        std::fs::write(dir.path().join("notes.txt"), b"x").unwrap();
+        std::fs::write(dir.path().join("beauty.0002.exr"), b"x").unwrap();
+        let mut seen = next_change(&watcher);
+        seen.dedup();
+        assert_eq!(seen, ["beauty.0002.exr"]);
+        // notify's poller compares modification times in whole seconds: a frame rendered
+        // again is always later than that.
+        std::thread::sleep(Duration::from_millis(1100));
+        std::fs::write(dir.path().join("beauty.0001.exr"), b"a longer file").unwrap();
+        let mut seen = next_change(&watcher);
+        seen.dedup();
+        assert_eq!(seen, ["beauty.0001.exr"]);
     }
 
     #[test]
