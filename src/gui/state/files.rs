@@ -349,7 +349,7 @@ impl ViewerState {
                 }
             }
             let opened = regroup(&paths);
-            self.files = opened.files.iter().cloned().map(Source::File).collect();
+            self.replace_files(opened.files.iter().cloned().map(Source::File).collect());
             self.groups = opened.groups;
             self.scan = opened.files.iter().map(|p| old.remove(p)).collect();
             self.current = current_path
@@ -382,16 +382,26 @@ impl ViewerState {
     }
 
     fn index_of(&self, path: &Path) -> Option<usize> {
-        self.files
-            .iter()
-            .position(|s| s.path().is_some_and(|p| p == path))
+        self.file_index.get(path).copied()
+    }
+
+    /// Sets the file list and its index by path (the first of equal paths wins, as a search
+    /// from the top would).
+    fn replace_files(&mut self, files: Vec<Source>) {
+        self.file_index.clear();
+        for (index, source) in files.iter().enumerate() {
+            if let Some(path) = source.path() {
+                self.file_index.entry(path.clone()).or_insert(index);
+            }
+        }
+        self.files = files;
     }
 
     /// A new file list: no scan results yet, results of an older scan dropped.
     pub(super) fn set_files(&mut self, files: Vec<Source>, groups: Vec<ListGroup>) {
         self.scan = vec![None; files.len()];
         self.scan_generation += 1;
-        self.files = files;
+        self.replace_files(files);
         self.groups = groups;
     }
 

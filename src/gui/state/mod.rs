@@ -161,6 +161,9 @@ pub enum HistogramTarget {
 /// The viewer's state (see the module documentation).
 pub struct ViewerState {
     files: Vec<Source>,
+    /// Index into `files` by path (scan results arrive by path; a linear search with path
+    /// comparisons took a large share of the frame with 2000 files).
+    file_index: std::collections::HashMap<PathBuf, usize>,
     /// How the file list is shown: sequences with their frames and missing frames.
     groups: Vec<ListGroup>,
     /// What the background scan found for each file (by index into `files`).
@@ -208,6 +211,7 @@ impl ViewerState {
     pub fn new(persisted: Persisted) -> Self {
         Self {
             files: Vec::new(),
+            file_index: std::collections::HashMap::new(),
             groups: Vec::new(),
             scan: Vec::new(),
             scan_generation: 0,
