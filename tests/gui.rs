@@ -1280,3 +1280,48 @@ fn messages_collapse_and_escape_dismisses_them() {
     assert!(h.state().messages().is_empty());
     assert!(h.query_by_label("Dismiss all").is_none());
 }
+
+/// The first second (#13): while the channels are analysed the views are already in their final
+/// layout (side by side, same columns, same bottom edge: the histogram panel keeps its height),
+/// the banner and the histogram say "Analysing…" (never that the depth channel has no pixels).
+/// The banner holds one line while analysing; a finding whose title wraps in the narrow column
+/// still pushes the canvases' top edge down by its extra line.
+#[test]
+fn the_views_do_not_move_when_the_analysis_arrives() {
+    let path = fixture(MULTI_ZIP);
+    let image = exrprobe_core::load::load_file(
+        &path,
+        &exrprobe_core::load::LoadOptions::default(),
+        &mut |_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .unwrap();
+    let mut h = harness();
+    h.state_mut()
+        .deliver_decoded(exrprobe::gui::Source::File(path), Arc::new(image));
+    h.run_ok();
+    h.get_by_label("Analysing the channels…");
+    h.get_by_label("Analysing ViewLayer.Depth.Z…");
+    assert!(
+        h.query_by_label_contains("has no decoded pixels").is_none(),
+        "a channel being analysed is not a channel without pixels"
+    );
+    let before = h.state().canvas_rects().expect("views are shown");
+
+    h.state_mut().deliver_analysis();
+    h.run_ok();
+    assert!(h.query_by_label("Analysing the channels…").is_none());
+    h.get_by_label_contains("Histogram");
+    let after = h.state().canvas_rects().expect("views are shown");
+    for (b, a) in [(before.0, after.0), (before.1, after.1)] {
+        assert_eq!(
+            (b.left(), b.right(), b.bottom()),
+            (a.left(), a.right(), a.bottom())
+        );
+        // At most the extra lines of the finding's wrapped title.
+        assert!(
+            a.top() >= b.top() && a.top() - b.top() <= 20.0,
+            "{b:?} → {a:?}"
+        );
+    }
+}

@@ -26,6 +26,11 @@ use super::view::ViewState;
 use super::views;
 use super::views::ViewsCache;
 
+/// Default height of the histogram panel: its whole content at the default text size (the
+/// placeholder shown while the channel is analysed takes the same height, so that the views
+/// keep their size when the histogram arrives).
+const HISTOGRAM_PANEL_HEIGHT: f32 = 215.0;
+
 const PERSIST_KEY: &str = "exrprobe";
 
 /// The viewer.
@@ -110,6 +115,33 @@ impl ExrProbeApp {
 
     pub fn state(&self) -> &ViewerState {
         &self.state
+    }
+
+    /// Hands the viewer a decoded image as the loader does, without a worker: with the
+    /// name-based detection only, the statistics still to come ([`Self::deliver_analysis`]).
+    /// For tests of what the first second shows.
+    pub fn deliver_decoded(&mut self, source: Source, image: Arc<exrprobe_core::model::Image>) {
+        const GENERATION: u64 = u64::MAX / 2;
+        let analysis = Arc::new(exrprobe_core::Analysis::detection_only(&image));
+        self.state.document_loaded(super::loader::Loaded {
+            generation: GENERATION,
+            source,
+            image,
+            analysis,
+            load_duration: Duration::ZERO,
+        });
+    }
+
+    /// The statistics of the image [`Self::deliver_decoded`] handed over, as the analysis
+    /// worker delivers them.
+    pub fn deliver_analysis(&mut self) {
+        let Some(doc) = self.state.document() else {
+            return;
+        };
+        let generation = doc.generation;
+        let image = Arc::clone(&doc.image);
+        let full = exrprobe_core::complete(&image, exrprobe_core::Analysis::detection_only(&image));
+        self.state.analysis_ready(generation, Arc::new(full));
     }
 
     pub fn document(&self) -> Option<&Document> {
@@ -562,7 +594,7 @@ impl ExrProbeApp {
         if panels.histogram {
             egui::Panel::bottom("histogram")
                 .resizable(true)
-                .default_size(190.0)
+                .default_size(HISTOGRAM_PANEL_HEIGHT)
                 .show(ui, |ui| frame::histogram_panel(ui, state, doc, commands));
         }
         egui::CentralPanel::default().show(ui, |ui| {

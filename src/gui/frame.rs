@@ -613,13 +613,32 @@ pub(super) fn histogram_panel(
         doc.analysis.stats.get(&channel),
         doc.analysis.distribution(&doc.image, channel),
     ) else {
-        ui.label(format!("{label} has no decoded pixels."));
+        if doc.analysis.is_complete() {
+            ui.label(format!("{label} has no decoded pixels."));
+        } else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("Analysing {label}…"));
+            });
+        }
+        // Keep the panel's height, so that the views above do not change their layout when
+        // the histogram arrives.
+        ui.allocate_space(ui.available_size());
         return;
     };
     let settings = HistogramSettings {
         log_counts: state.histogram_log_counts(),
     };
-    match histogram_ui(ui, &label, stats, distribution, range, settings) {
+    // Scrolled rather than grown when the panel is smaller than its content: the panel's height
+    // is the user's (or the default), the same as while the channel was being analysed.
+    let action = egui::ScrollArea::vertical()
+        .id_salt("histogram_scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            histogram_ui(ui, &label, stats, distribution, range, settings)
+        })
+        .inner;
+    match action {
         Some(HistogramAction::SetRange(lo, hi)) => commands.push(match target {
             HistogramTarget::Depth(_) => Command::SetDepthRange(lo, hi),
             HistogramTarget::Solo(_) => Command::SetSoloRange(lo, hi),

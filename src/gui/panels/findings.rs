@@ -42,6 +42,27 @@ pub fn displayable(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// One line in the banner's place that is not a finding ("Analysing…", "No problems found"),
+/// framed like a finding row and as tall, so that the views do not move when the findings
+/// arrive.
+pub fn status_row_ui(ui: &mut egui::Ui, text: &str, color: Color32, spinner: bool) {
+    egui::Frame::new()
+        .fill(color.gamma_multiply(0.1))
+        .stroke(egui::Stroke::new(1.0, color.gamma_multiply(0.4)))
+        .corner_radius(4.0)
+        .inner_margin(egui::Margin::symmetric(6, 2))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.set_min_height(ui.spacing().interact_size.y);
+            ui.horizontal(|ui| {
+                if spinner {
+                    ui.add(egui::Spinner::new().size(12.0));
+                }
+                ui.label(RichText::new(text).color(color));
+            });
+        });
+}
+
 /// Draws the banner (nothing when there are no findings).
 pub fn findings_ui(ui: &mut egui::Ui, findings: &[Finding]) {
     if findings.is_empty() {

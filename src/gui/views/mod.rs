@@ -12,7 +12,7 @@ use exrprobe_core::model::{ChannelRef, Image, Window};
 use exrprobe_core::text::{format_compact, format_significant};
 
 use super::command::{Command, LayoutMode, PixelUnderPointer};
-use super::panels::findings::findings_ui;
+use super::panels::findings::{findings_ui, status_row_ui};
 use super::panels::probe::ProbePos;
 use super::state::{Document, ViewerState};
 use super::textures::{self, Slot, TextureCache};
@@ -90,11 +90,9 @@ pub fn layout(
         }
     };
     let max_banner = (area.height() * 0.4).max(40.0);
-    let banner_height = if doc.analysis.findings.is_empty() {
-        0.0
-    } else {
-        measured_banner.min(max_banner)
-    };
+    // The banner always takes at least one line ("Analysing…", the findings, or "No problems
+    // found"), measured in the previous frame.
+    let banner_height = measured_banner.min(max_banner);
     let (rgb_col, depth_col, canvas_size) = if stacked {
         let canvas_h =
             ((area.height() - 2.0 * (HEADER_HEIGHT + FOOTER_HEIGHT) - banner_height - GAP) / 2.0)
@@ -228,15 +226,26 @@ fn findings_banner(
     doc: &Document,
     cache: &mut ViewsCache,
 ) {
-    if doc.analysis.findings.is_empty() {
-        return;
-    }
     let used = ui
         .scope_builder(egui::UiBuilder::new().max_rect(layout.banner), |ui| {
-            egui::ScrollArea::vertical()
-                .id_salt("findings_banner")
-                .max_height(layout.banner.height())
-                .show(ui, |ui| findings_ui(ui, &doc.analysis.findings));
+            let muted = ui.visuals().weak_text_color();
+            if !doc.analysis.is_complete() {
+                // Keeps the banner's place while the channels are analysed: the views do not
+                // move down when the findings arrive.
+                status_row_ui(ui, "Analysing the channels…", muted, true);
+            } else if doc.analysis.findings.is_empty() {
+                let ok = if ui.visuals().dark_mode {
+                    egui::Color32::from_rgb(120, 210, 140)
+                } else {
+                    egui::Color32::from_rgb(20, 120, 50)
+                };
+                status_row_ui(ui, "No problems found", ok, false);
+            } else {
+                egui::ScrollArea::vertical()
+                    .id_salt("findings_banner")
+                    .max_height(layout.banner.height())
+                    .show(ui, |ui| findings_ui(ui, &doc.analysis.findings));
+            }
         })
         .response
         .rect
