@@ -12,3 +12,12 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+
+# The Python bindings are a workspace of their own (they need a Python interpreter to build).
+echo "== python/: cargo fmt --check, clippy -D warnings"
+cargo fmt --manifest-path python/Cargo.toml -- --check
+if command -v python3 >/dev/null; then
+    cargo clippy --manifest-path python/Cargo.toml --all-targets -- -D warnings
+else
+    echo "no python3: clippy of python/ skipped"
+fi

@@ -300,7 +300,7 @@ fn write_npz_entry<W: Write + Seek>(
 
 /// Widens a half to f32 exactly as numpy's `astype(np.float32)` does: every number exactly, and a
 /// NaN keeps its sign and payload bits as they are (the `half` crate would set the quiet bit).
-fn widen_half(h: f16) -> f32 {
+pub fn widen_half(h: f16) -> f32 {
     if h.is_nan() {
         let bits = u32::from(h.to_bits());
         f32::from_bits(((bits & 0x8000) << 16) | 0x7f80_0000 | ((bits & 0x03ff) << 13))

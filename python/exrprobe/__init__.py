@@ -1,0 +1,64 @@
+"""Read OpenEXR channels and depth into NumPy, with exrprobe's diagnostics.
+
+>>> import exrprobe
+>>> depth = exrprobe.read_depth("frame_0001.exr")          # float32, (height, width)
+>>> channels = exrprobe.read("frame_0001.exr")             # {"ViewLayer.Depth.Z": array, ...}
+
+``read_depth`` refuses (raises :class:`DepthError`) a depth buffer that is constant (Blender's
+"Compositing on, Depth not linked" trap: 1.0 in every pixel) or all background, so that a matrix
+of ones never reaches your code silently. Decoding runs with the GIL released; several threads can
+read different files at once.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, Optional, Union
+
+import numpy
+
+from ._exrprobe import DepthError, ExrError
+from ._exrprobe import read as _read
+from ._exrprobe import read_depth as _read_depth
+
+__all__ = ["read", "read_depth", "ExrError", "DepthError"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def read(
+    path: PathLike,
+    channels: Optional[Union[str, Iterable[str]]] = None,
+    dtype: Optional[object] = None,
+) -> dict:
+    """Every channel (or the named ones) as ``(height, width)`` C-contiguous arrays of the data
+    window, keyed by the full channel name (``"ViewLayer.Depth.Z"``; multi-part files
+    ``"part/channel"``; a name repeated in one file gets ``#2``, ``#3``...).
+
+    ``dtype=None`` keeps the file's types (half -> float16, float -> float32, uint -> uint32),
+    bit-identical to the OpenEXR bindings; ``dtype="float32"`` widens half exactly (as NumPy's
+    ``astype``) and converts uint (exact up to 2**24).
+
+    Raises :class:`ExrError` when the file (or a part holding a requested channel) cannot be
+    read, :class:`KeyError` for a channel the file does not have.
+    """
+    if isinstance(channels, str):
+        channels = [channels]
+    float32 = False
+    if dtype is not None:
+        if numpy.dtype(dtype) != numpy.float32:
+            raise ValueError(f"dtype must be None (the file's types) or float32, not {dtype!r}")
+        float32 = True
+    return _read(os.fspath(path), None if channels is None else list(channels), float32)
+
+
+def read_depth(path: PathLike, *, strict: bool = True) -> numpy.ndarray:
+    """The detected depth channel as a float32 ``(height, width)`` array.
+
+    With ``strict=True`` (the default) a depth buffer that is constant or all background raises
+    :class:`DepthError` whose message is the finding's title and fix and whose ``.code`` is the
+    finding code (``depth_constant``, ``depth_all_background``). ``strict=False`` returns what
+    is there. A file without a depth channel always raises :class:`DepthError` with code
+    ``depth_missing``.
+    """
+    return _read_depth(os.fspath(path), strict=strict)

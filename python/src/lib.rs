@@ -1,0 +1,248 @@
+//! `exrprobe._exrprobe`: the native part of the `exrprobe` Python package.
+//!
+//! The Python layer (`exrprobe/__init__.py`) normalises arguments (paths, dtypes) and documents
+//! the API; this module reads with `exrprobe-core`, exactly as the CLI does, with the GIL
+//! released while decoding, and hands the decoded buffers to NumPy without copying them (the
+//! arrays own the Rust allocations).
+//!
+//! Errors: a file that cannot be read raises `ExrError` (an `OSError`) whose message is the
+//! core's, ending with the path; a depth buffer that is missing, constant or all background
+//! raises `DepthError` (a `ValueError`) with the finding's code in `.code`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use exrprobe_core::Analysis;
+use exrprobe_core::check::load_for_report;
+use exrprobe_core::export::widen_half;
+use exrprobe_core::load::{
+    ChannelFilter, LoadError, LoadOptions, default_memory_budget, load_file,
+};
+use exrprobe_core::model::{Channel, ChannelRef, Image, Samples};
+use numpy::PyArray;
+use numpy::ndarray::Array2;
+use pyo3::exceptions::{PyKeyError, PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+pyo3::create_exception!(
+    _exrprobe,
+    ExrError,
+    PyOSError,
+    "The file cannot be read as OpenEXR (missing, damaged, cut off, or too large for the memory budget)."
+);
+pyo3::create_exception!(
+    _exrprobe,
+    DepthError,
+    PyValueError,
+    "The depth buffer is missing, constant or all background; `.code` is the finding code."
+);
+
+/// Finding codes that make `read_depth(strict=True)` refuse the depth buffer.
+const STRICT_DEPTH_CODES: [&str; 2] = ["depth_constant", "depth_all_background"];
+
+fn exr_error(error: &LoadError) -> PyErr {
+    ExrError::new_err(error.to_string())
+}
+
+fn depth_error(py: Python<'_>, code: &str, message: String) -> PyErr {
+    let error = DepthError::new_err(message);
+    // Setting an attribute on a fresh exception object cannot fail in practice; if it did, the
+    // exception still carries its message.
+    let _ = error.value(py).setattr("code", code);
+    error
+}
+
+/// Each channel's key: its qualified name (`PART/CHANNEL` in multi-part files), `#2`, `#3`… for
+/// a name repeated in one file, as `Image::find_channel` accepts it.
+fn channel_keys(image: &Image) -> Vec<(String, ChannelRef)> {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    image
+        .channels()
+        .filter_map(|(reference, _, _)| {
+            let name = image.qualified_name(reference)?;
+            let count = seen.entry(name.clone()).or_insert(0);
+            *count += 1;
+            Some(match *count {
+                1 => (name, reference),
+                n => (format!("{name}#{n}"), reference),
+            })
+        })
+        .collect()
+}
+
+/// A channel's decoded samples as a `(height, width)` array: native type, or widened to f32.
+fn to_array<'py>(
+    py: Python<'py>,
+    channel: &Channel,
+    samples: Samples,
+    float32: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let shape = (channel.height, channel.width);
+    let shape_error = |e: numpy::ndarray::ShapeError| PyValueError::new_err(e.to_string());
+    Ok(match (samples, float32) {
+        (Samples::F16(v), false) => {
+            PyArray::from_owned_array(py, Array2::from_shape_vec(shape, v).map_err(shape_error)?)
+                .into_any()
+        }
+        (Samples::F16(v), true) => {
+            let widened: Vec<f32> = v.into_iter().map(widen_half).collect();
+            PyArray::from_owned_array(
+                py,
+                Array2::from_shape_vec(shape, widened).map_err(shape_error)?,
+            )
+            .into_any()
+        }
+        (Samples::F32(v), _) => {
+            PyArray::from_owned_array(py, Array2::from_shape_vec(shape, v).map_err(shape_error)?)
+                .into_any()
+        }
+        (Samples::U32(v), false) => {
+            PyArray::from_owned_array(py, Array2::from_shape_vec(shape, v).map_err(shape_error)?)
+                .into_any()
+        }
+        (Samples::U32(v), true) => {
+            let widened: Vec<f32> = v.into_iter().map(|u| u as f32).collect();
+            PyArray::from_owned_array(
+                py,
+                Array2::from_shape_vec(shape, widened).map_err(shape_error)?,
+            )
+            .into_any()
+        }
+    })
+}
+
+fn header_only(path: &Path) -> Result<Image, LoadError> {
+    let options = LoadOptions {
+        decode_pixels: false,
+        ..LoadOptions::default()
+    };
+    load_file(path, &options, &mut |_| {}, &AtomicBool::new(false))
+}
+
+/// read(path, channels=None, float32=False) -> dict[str, ndarray]
+#[pyfunction]
+#[pyo3(signature = (path, channels=None, float32=false))]
+fn read<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    channels: Option<Vec<String>>,
+    float32: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let header = py
+        .detach(|| header_only(&path))
+        .map_err(|e| exr_error(&e))?;
+    let keys = channel_keys(&header);
+    let chosen: Vec<(String, ChannelRef)> = match channels {
+        None => keys,
+        Some(names) => {
+            let mut chosen = Vec::with_capacity(names.len());
+            for name in names {
+                match keys.iter().find(|(key, _)| *key == name) {
+                    Some(entry) => chosen.push(entry.clone()),
+                    None => {
+                        let known: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+                        return Err(PyKeyError::new_err(format!(
+                            "no channel {name:?} (channels: {}): {}",
+                            known.join(", "),
+                            path.display()
+                        )));
+                    }
+                }
+            }
+            chosen
+        }
+    };
+    let options = LoadOptions {
+        memory_budget_bytes: default_memory_budget(),
+        decode_pixels: true,
+        channels: ChannelFilter::only(chosen.iter().map(|&(_, r)| r)),
+    };
+    let mut image = py
+        .detach(|| load_file(&path, &options, &mut |_| {}, &AtomicBool::new(false)))
+        .map_err(|e| exr_error(&e))?;
+    let out = PyDict::new(py);
+    for (key, reference) in chosen {
+        let reason = image
+            .part(reference.part)
+            .and_then(|part| part.pixel_error.clone());
+        let Some(channel) = image
+            .parts
+            .get_mut(reference.part)
+            .and_then(|part| part.channels.get_mut(reference.channel))
+        else {
+            continue;
+        };
+        let Some(samples) = channel.samples.take() else {
+            return Err(ExrError::new_err(format!(
+                "the pixels of channel {key} cannot be read ({}): {}",
+                reason.as_deref().unwrap_or("not decoded"),
+                path.display()
+            )));
+        };
+        out.set_item(key, to_array(py, channel, samples, float32)?)?;
+    }
+    Ok(out)
+}
+
+/// read_depth(path, strict=True) -> ndarray (float32)
+#[pyfunction]
+#[pyo3(signature = (path, *, strict=true))]
+fn read_depth<'py>(py: Python<'py>, path: PathBuf, strict: bool) -> PyResult<Bound<'py, PyAny>> {
+    let (mut image, analysis): (Image, Analysis) = py
+        .detach(|| load_for_report(&path, default_memory_budget()))
+        .map_err(|e| exr_error(&e))?;
+    let finding = |code: &str| analysis.findings.iter().find(|f| f.code == code);
+    let Some(depth) = analysis.depth_channel() else {
+        let message = match finding("depth_missing") {
+            Some(f) => format!("{} {} Fix: {}", f.title, f.explanation, f.fix),
+            None => "no depth channel in this file".to_owned(),
+        };
+        return Err(depth_error(
+            py,
+            "depth_missing",
+            format!("{message}: {}", path.display()),
+        ));
+    };
+    if strict {
+        for code in STRICT_DEPTH_CODES {
+            if let Some(f) = finding(code) {
+                return Err(depth_error(
+                    py,
+                    code,
+                    format!("{} Fix: {}: {}", f.title, f.fix, path.display()),
+                ));
+            }
+        }
+    }
+    let reason = image
+        .part(depth.part)
+        .and_then(|part| part.pixel_error.clone());
+    let Some(channel) = image
+        .parts
+        .get_mut(depth.part)
+        .and_then(|part| part.channels.get_mut(depth.channel))
+    else {
+        return Err(ExrError::new_err(format!(
+            "the depth channel vanished: {}",
+            path.display()
+        )));
+    };
+    let Some(samples) = channel.samples.take() else {
+        return Err(ExrError::new_err(format!(
+            "the pixels of the depth channel cannot be read ({}): {}",
+            reason.as_deref().unwrap_or("not decoded"),
+            path.display()
+        )));
+    };
+    to_array(py, channel, samples, true)
+}
+
+#[pymodule]
+fn _exrprobe(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(read, m)?)?;
+    m.add_function(wrap_pyfunction!(read_depth, m)?)?;
+    m.add("ExrError", m.py().get_type::<ExrError>())?;
+    m.add("DepthError", m.py().get_type::<DepthError>())?;
+    Ok(())
+}
