@@ -315,39 +315,28 @@ def main() -> int:
         print(f"no .exr fixtures under {root}", file=sys.stderr)
         return 2
 
-    passed = failed = skipped = 0
+    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+
+    def run_one(shown: str, check) -> None:
+        try:
+            status, details = check()
+        except Exception as error:  # a crash in one case must not hide the others
+            status, details = "FAIL", [f"{type(error).__name__}: {error}"]
+        counts[status] += 1
+        if status == "FAIL":
+            print(f"FAIL {shown}")
+            for detail in details:
+                print(f"     {detail}")
+        else:
+            print(f"{status} {shown}: {'; '.join(details)}")
+
     for path in files:
         with tempfile.TemporaryDirectory() as scratch:
-            try:
-                status, details = check_file(binary, path, Path(scratch))
-            except Exception as error:  # a crash in one file must not hide the others
-                status, details = "FAIL", [f"{type(error).__name__}: {error}"]
-        shown = path.relative_to(root)
-        if status == "FAIL":
-            failed += 1
-            print(f"FAIL {shown}")
-            for detail in details:
-                print(f"     {detail}")
-        else:
-            passed += status == "PASS"
-            skipped += status == "SKIP"
-            print(f"{status} {shown}: {'; '.join(details)}")
+            run_one(str(path.relative_to(root)), lambda: check_file(binary, path, Path(scratch)))
     for a_rel, b_rel in DIFF_PAIRS:
-        if not (root / a_rel).is_file() or not (root / b_rel).is_file():
-            continue
-        try:
-            status, details = check_diff(binary, root, a_rel, b_rel)
-        except Exception as error:
-            status, details = "FAIL", [f"{type(error).__name__}: {error}"]
-        shown = f"diff {a_rel} {b_rel}"
-        if status == "FAIL":
-            failed += 1
-            print(f"FAIL {shown}")
-            for detail in details:
-                print(f"     {detail}")
-        else:
-            passed += 1
-            print(f"PASS {shown}: {'; '.join(details)}")
+        if (root / a_rel).is_file() and (root / b_rel).is_file():
+            run_one(f"diff {a_rel} {b_rel}", lambda: check_diff(binary, root, a_rel, b_rel))
+    passed, failed, skipped = counts["PASS"], counts["FAIL"], counts["SKIP"]
     print(f"{passed} passed, {failed} failed" + (f" ({skipped} skipped)" if skipped else ""))
     return 1 if failed else 0
 

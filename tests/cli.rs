@@ -1,30 +1,14 @@
 //! Process-level tests of the `exrprobe` binary on real files in `tests/fixtures/`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
+mod common;
+
+use common::{exrprobe, fixture};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(relative)
-}
-
-fn exrprobe<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    // EXRPROBE_TEST_BIN runs the tests against another build (e.g. a release binary).
-    let binary = std::env::var_os("EXRPROBE_TEST_BIN")
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_exrprobe").into());
-    Command::new(binary)
-        .args(args)
-        .output()
-        .expect("the exrprobe binary runs")
-}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")

@@ -4,29 +4,11 @@
 
 mod common;
 
+use common::{exrprobe, fixture};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(relative)
-}
-
-fn exrprobe<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    let binary = std::env::var_os("EXRPROBE_TEST_BIN")
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_exrprobe").into());
-    Command::new(binary)
-        .args(args)
-        .output()
-        .expect("the exrprobe binary runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()

@@ -53,24 +53,6 @@ fn depth_error(py: Python<'_>, code: &str, message: String) -> PyErr {
     error
 }
 
-/// Each channel's key: its qualified name (`PART/CHANNEL` in multi-part files), `#2`, `#3`… for
-/// a name repeated in one file, as `Image::find_channel` accepts it.
-fn channel_keys(image: &Image) -> Vec<(String, ChannelRef)> {
-    let mut seen = std::collections::HashMap::<String, usize>::new();
-    image
-        .channels()
-        .filter_map(|(reference, _, _)| {
-            let name = image.qualified_name(reference)?;
-            let count = seen.entry(name.clone()).or_insert(0);
-            *count += 1;
-            Some(match *count {
-                1 => (name, reference),
-                n => (format!("{name}#{n}"), reference),
-            })
-        })
-        .collect()
-}
-
 /// A channel's decoded samples as a `(height, width)` array: native type, or widened to f32.
 fn to_array<'py>(
     py: Python<'py>,
@@ -132,7 +114,7 @@ fn read<'py>(
     let header = py
         .detach(|| header_only(&path))
         .map_err(|e| exr_error(&e))?;
-    let keys = channel_keys(&header);
+    let keys = header.keyed_channels();
     let chosen: Vec<(String, ChannelRef)> = match channels {
         None => keys,
         Some(names) => {

@@ -1,6 +1,9 @@
 //! Helpers shared by the root crate's integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // each test file uses a part
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
 use exr::prelude::{
     AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage, Layer,
     LayerAttributes, LineOrder, Text, WritableImage as _,
@@ -42,4 +45,26 @@ pub fn render(width: usize, height: usize, depth: f32, constant: bool) -> Vec<u8
         .to_buffered(std::io::Cursor::new(&mut bytes))
         .unwrap();
     bytes
+}
+
+/// A file of `tests/fixtures/`.
+pub fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative)
+}
+
+/// Runs the exrprobe binary with `args`. `EXRPROBE_TEST_BIN` runs the tests against another
+/// build (e.g. a release binary).
+pub fn exrprobe<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let binary = std::env::var_os("EXRPROBE_TEST_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_exrprobe").into());
+    Command::new(binary)
+        .args(args)
+        .output()
+        .expect("the exrprobe binary runs")
 }

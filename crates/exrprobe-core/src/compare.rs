@@ -317,23 +317,6 @@ pub fn report_lines(comparison: &Comparison, tolerance: &Tolerance) -> Vec<Strin
     lines
 }
 
-/// Each channel's key: its qualified name, `#N` added to the second and later of a repeated one.
-fn channel_keys(image: &Image) -> Vec<(String, ChannelRef)> {
-    let mut seen = std::collections::HashMap::<String, usize>::new();
-    image
-        .channels()
-        .filter_map(|(r, _, _)| {
-            let name = image.qualified_name(r)?;
-            let count = seen.entry(name.clone()).or_insert(0);
-            *count += 1;
-            Some(match *count {
-                1 => (name, r),
-                n => (format!("{name}#{n}"), r),
-            })
-        })
-        .collect()
-}
-
 /// The channels to compare (shared, or the requested ones) as (key, A's, B's), and the keys
 /// only in A and only in B.
 type Matching = (
@@ -343,8 +326,8 @@ type Matching = (
 );
 
 fn match_channels(a: &Image, b: &Image, wanted: &[String]) -> Result<Matching, CompareError> {
-    let keys_a = channel_keys(a);
-    let keys_b = channel_keys(b);
+    let keys_a = a.keyed_channels();
+    let keys_b = b.keyed_channels();
     let find = |keys: &[(String, ChannelRef)], name: &str| {
         keys.iter().find(|(k, _)| k == name).map(|&(_, r)| r)
     };

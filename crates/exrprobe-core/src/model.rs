@@ -352,6 +352,25 @@ impl Image {
         }
     }
 
+    /// Every channel with a key unique in the file: its qualified name, and for a name repeated
+    /// in the file `NAME#2`, `NAME#3`… on the second and later (in file order), as
+    /// [`Image::find_channel`] accepts them. `diff` matches channels by these keys, and the
+    /// Python package keys its dictionaries with them.
+    pub fn keyed_channels(&self) -> Vec<(String, ChannelRef)> {
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        self.channels()
+            .filter_map(|(reference, _, _)| {
+                let name = self.qualified_name(reference)?;
+                let count = seen.entry(name.clone()).or_insert(0);
+                *count += 1;
+                Some(match *count {
+                    1 => (name, reference),
+                    n => (format!("{name}#{n}"), reference),
+                })
+            })
+            .collect()
+    }
+
     /// Every channel whose qualified name is `name`, in file order: more than one when two parts
     /// make the same name (part `a/b` with channel `Z` and part `a` with channel `b/Z`) or a part
     /// repeats a channel name.
