@@ -107,7 +107,8 @@ pub(super) fn read_chunk(
             "a pixel block declares {declared} bytes, more than the {largest} bytes of its raw pixels"
         ))));
     }
-    // Both bounds hold, so the count fits in memory addresses (it is below the file length).
+    // Both bounds hold: the count is at most the raw size of a block (a `usize`) and the file
+    // has that many bytes left.
     let compressed_pixels_le = data
         .read_range(start + header_bytes, declared as usize)
         .map_err(|error| BlockError::from_io(error.kind()))?;
