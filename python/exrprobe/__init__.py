@@ -12,16 +12,18 @@ read different files at once.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Iterable, Optional, Union
 
 import numpy
 
 from ._exrprobe import DepthError, ExrError
+from ._exrprobe import info_json as _info_json
 from ._exrprobe import read as _read
 from ._exrprobe import read_depth as _read_depth
 
-__all__ = ["read", "read_depth", "ExrError", "DepthError"]
+__all__ = ["read", "read_depth", "info", "ExrError", "DepthError"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -62,3 +64,14 @@ def read_depth(path: PathLike, *, strict: bool = True) -> numpy.ndarray:
     ``depth_missing``.
     """
     return _read_depth(os.fspath(path), strict=strict)
+
+
+def info(path: PathLike) -> dict:
+    """The record ``exrprobe info --json`` prints for the file, from the same code: parts,
+    channels with their statistics (``min``, ``max``, ``mean``, NaN/Inf/background counts,
+    ``constant``), the detected depth and colour channels with the rule that chose them, and the
+    findings (``code``, ``severity``, ``title``, ``explanation``, ``fix``). See docs/CLI.md.
+
+    Raises :class:`ExrError` when the file cannot be read.
+    """
+    return json.loads(_info_json(os.fspath(path)))

@@ -220,10 +220,22 @@ fn read_depth<'py>(py: Python<'py>, path: PathBuf, strict: bool) -> PyResult<Bou
     to_array(py, channel, samples, true)
 }
 
+/// info_json(path) -> str: the record `exrprobe info --json` prints for the file (one JSON
+/// object), from the same code; the Python layer parses it.
+#[pyfunction]
+fn info_json(py: Python<'_>, path: PathBuf) -> PyResult<String> {
+    let (image, analysis) = py
+        .detach(|| load_for_report(&path, default_memory_budget()))
+        .map_err(|e| exr_error(&e))?;
+    let record = exrprobe_core::records::info_record(&path, &image, &analysis);
+    serde_json::to_string(&record).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
 #[pymodule]
 fn _exrprobe(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read, m)?)?;
     m.add_function(wrap_pyfunction!(read_depth, m)?)?;
+    m.add_function(wrap_pyfunction!(info_json, m)?)?;
     m.add("ExrError", m.py().get_type::<ExrError>())?;
     m.add("DepthError", m.py().get_type::<DepthError>())?;
     Ok(())

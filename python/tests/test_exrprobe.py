@@ -4,6 +4,9 @@ fixtures: bit-identical channels, the depth trap raising, every damaged file rai
 from __future__ import annotations
 
 import concurrent.futures
+import json
+import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -145,3 +148,35 @@ def test_threads_reading_different_files_at_once() -> None:
         assert sorted(parallel[path]) == sorted(sequential[path])
         for name, array in parallel[path].items():
             assert same_bits(array, sequential[path][name]), (path, name)
+
+
+def exrprobe_binary() -> str | None:
+    """The CLI built by `cargo test` (CI), to compare records with; None when not built."""
+    target = os.environ.get("CARGO_TARGET_DIR", str(FIXTURES.parents[1] / "target"))
+    binary = Path(target) / "debug" / "exrprobe"
+    return str(binary) if binary.is_file() else None
+
+
+@pytest.mark.parametrize(
+    "relative",
+    ["blender/single_zbuf_compositing_on.exr", "blender/multilayer_piz_16.exr", "openexr-images/TestImages/WideFloatRange.exr"],
+)
+def test_info_is_the_record_the_cli_prints(relative: str) -> None:
+    path = FIXTURES / relative
+    record = exrprobe.info(path)
+    assert record["path"] == str(path)
+    assert {"parts", "channels", "depth_channel", "findings"} <= set(record)
+    binary = exrprobe_binary()
+    if binary is None:
+        pytest.skip("no exrprobe binary built (cargo build) to compare with")
+    printed = subprocess.run([binary, "info", "--json", str(path)], capture_output=True, text=True, check=True)
+    assert record == json.loads(printed.stdout)
+
+
+def test_info_reports_the_trap_as_a_finding() -> None:
+    record = exrprobe.info(FIXTURES / "blender/single_zbuf_compositing_on.exr")
+    assert record["depth_channel"] == "Z"
+    codes = [f["code"] for f in record["findings"]]
+    assert "depth_constant" in codes
+    with pytest.raises(exrprobe.ExrError):
+        exrprobe.info(FIXTURES / "blender/sequence/beauty.0007.exr")

@@ -20,8 +20,8 @@ use exrprobe_core::sequence::{
 use exrprobe_core::text;
 use serde::Serialize;
 
-use super::info::FindingRecord;
 use super::{EXIT_FAILED_CHECK, EXIT_UNREADABLE};
+use exrprobe_core::records::FindingRecord;
 
 /// A file's status in `check`'s output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -13,7 +13,7 @@ use exrprobe_core::text::{self, ExportName, default_export_path};
 
 use super::{EXIT_FAILED_CHECK, load_with};
 
-use super::info::name_of;
+use exrprobe_core::records::name_of;
 
 // ---------------------------------------------------------------------------------------------
 // export
