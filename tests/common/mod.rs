@@ -4,10 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use exr::prelude::{
-    AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage, Layer,
-    LayerAttributes, LineOrder, Text, WritableImage as _,
-};
+use exr::prelude::{AnyChannel, FlatSamples, Text};
 
 /// A render with R, G, B and Z over `width × height`; Z is `depth` plus a ramp (or exactly
 /// `depth` everywhere with `constant`).
@@ -22,29 +19,12 @@ pub fn render(width: usize, height: usize, depth: f32, constant: bool) -> Vec<u8
             }
         })
         .collect();
-    let channels = AnyChannels::sort(
-        [("R", 0.25f32), ("G", 0.5), ("B", 0.75)]
-            .into_iter()
-            .map(|(name, v)| AnyChannel::new(Text::from(name), FlatSamples::F32(vec![v; n])))
-            .chain([AnyChannel::new(Text::from("Z"), FlatSamples::F32(z))])
-            .collect(),
-    );
-    let layer = Layer::new(
-        (width, height),
-        LayerAttributes::default(),
-        Encoding {
-            compression: Compression::ZIP16,
-            blocks: Blocks::ScanLines,
-            line_order: LineOrder::Increasing,
-        },
-        channels,
-    );
-    let mut bytes = Vec::new();
-    ExrImage::from_layer(layer)
-        .write()
-        .to_buffered(std::io::Cursor::new(&mut bytes))
-        .unwrap();
-    bytes
+    let channels = [("R", 0.25f32), ("G", 0.5), ("B", 0.75)]
+        .into_iter()
+        .map(|(name, v)| AnyChannel::new(Text::from(name), FlatSamples::F32(vec![v; n])))
+        .chain([AnyChannel::new(Text::from("Z"), FlatSamples::F32(z))])
+        .collect();
+    exrprobe_synth::zip_scanline_exr(width, height, channels).unwrap()
 }
 
 /// A file of `tests/fixtures/`.

@@ -498,7 +498,7 @@ fn non_finite(
 mod tests {
     use super::*;
     use crate::analysis::analyze;
-    use crate::model::{Channel, Part, Samples, Storage, Window};
+    use crate::model::{Channel, Part, Samples, Window};
     use half::f16;
 
     /// A one-part 4×2 image from (name, samples) pairs.
@@ -509,34 +509,13 @@ mod tests {
             width: 4,
             height: 2,
         };
+        let channels = channels
+            .into_iter()
+            .map(|(name, samples)| Channel::for_test(name, samples, 4, 2))
+            .collect();
         Image {
             source: "test".into(),
-            parts: vec![Part {
-                name: None,
-                data_window: window,
-                display_window: window,
-                pixel_aspect: 1.0,
-                compression: "none".into(),
-                line_order: "increasing Y".into(),
-                storage: Storage::ScanLines,
-                deep: false,
-                attributes: vec![],
-                channels: channels
-                    .into_iter()
-                    .map(|(name, samples)| Channel {
-                        name: name.to_owned(),
-                        sample_type: samples.sample_type(),
-                        sampling: (1, 1),
-                        quantize_linearly: false,
-                        width: 4,
-                        height: 2,
-                        samples: Some(samples),
-                    })
-                    .collect(),
-                pixel_error: None,
-                pixels_damaged: false,
-                missing_level_blocks: 0,
-            }],
+            parts: vec![Part::for_test(None, window, channels)],
         }
     }
 

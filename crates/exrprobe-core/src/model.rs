@@ -208,6 +208,20 @@ pub struct Channel {
 }
 
 impl Channel {
+    /// A decoded, not subsampled channel of `width × height` samples, for the core's unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(name: &str, samples: Samples, width: usize, height: usize) -> Channel {
+        Channel {
+            name: name.to_owned(),
+            sample_type: samples.sample_type(),
+            sampling: (1, 1),
+            quantize_linearly: false,
+            width,
+            height,
+            samples: Some(samples),
+        }
+    }
+
     /// The flat sample index of `pos_in_data` (column, row), or `None` outside the channel.
     pub fn index_of(&self, col: usize, row: usize) -> Option<usize> {
         (col < self.width && row < self.height).then(|| row * self.width + col)
@@ -271,6 +285,27 @@ pub enum PixelState<'a> {
 }
 
 impl Part {
+    /// A decoded scan-line part over `window` (display window the same), for the core's unit
+    /// tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(name: Option<&str>, window: Window, channels: Vec<Channel>) -> Part {
+        Part {
+            name: name.map(str::to_owned),
+            data_window: window,
+            display_window: window,
+            pixel_aspect: 1.0,
+            compression: "none".into(),
+            line_order: "increasing Y".into(),
+            storage: Storage::ScanLines,
+            deep: false,
+            attributes: vec![],
+            channels,
+            pixel_error: None,
+            pixels_damaged: false,
+            missing_level_blocks: 0,
+        }
+    }
+
     /// Whether the pixels of channel `channel` (index within this part) were decoded, and if not
     /// why. The convention: samples present → decoded; else a `pixel_error` on the part → the
     /// part could not be decoded; else → the pixels were not requested. `None` when there is no

@@ -321,7 +321,7 @@ pub fn detect_rgb(image: &Image) -> Option<RgbLayer> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Channel, Part, Samples, Storage, Window};
+    use crate::model::{Channel, Part, Samples, Window};
 
     fn image_with(parts: &[&[(&str, SampleType)]]) -> Image {
         let window = Window {
@@ -335,31 +335,17 @@ mod tests {
             parts: parts
                 .iter()
                 .enumerate()
-                .map(|(i, channels)| Part {
-                    name: Some(format!("part{i}")),
-                    data_window: window,
-                    display_window: window,
-                    pixel_aspect: 1.0,
-                    compression: "none".into(),
-                    line_order: "increasing Y".into(),
-                    storage: Storage::ScanLines,
-                    deep: false,
-                    attributes: vec![],
-                    channels: channels
+                .map(|(i, channels)| {
+                    let channels = channels
                         .iter()
-                        .map(|(name, sample_type)| Channel {
-                            name: (*name).to_owned(),
-                            sample_type: *sample_type,
-                            sampling: (1, 1),
-                            quantize_linearly: false,
-                            width: 1,
-                            height: 1,
-                            samples: Some(Samples::F32(vec![0.0])),
+                        .map(|(name, sample_type)| {
+                            let mut channel =
+                                Channel::for_test(name, Samples::F32(vec![0.0]), 1, 1);
+                            channel.sample_type = *sample_type;
+                            channel
                         })
-                        .collect(),
-                    pixel_error: None,
-                    pixels_damaged: false,
-                    missing_level_blocks: 0,
+                        .collect();
+                    Part::for_test(Some(&format!("part{i}")), window, channels)
                 })
                 .collect(),
         }

@@ -11,10 +11,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use exr::prelude::{
-    AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image, Layer,
-    LayerAttributes, LineOrder, Text, WritableImage as _,
-};
+use exr::prelude::{AnyChannel, FlatSamples, Text};
 use half::f16;
 
 const FIRST: u64 = 1001;
@@ -91,24 +88,13 @@ fn main() -> ExitCode {
             Text::from("ViewLayer.Mist.Z"),
             FlatSamples::F32(mist.clone()),
         ));
-        let layer = Layer::new(
-            (width, height),
-            LayerAttributes::default(),
-            Encoding {
-                compression: Compression::ZIP16,
-                blocks: Blocks::ScanLines,
-                line_order: LineOrder::Increasing,
-            },
-            AnyChannels::sort(channels.into_iter().collect()),
-        );
-        let mut bytes = Vec::new();
-        if let Err(err) = Image::from_layer(layer)
-            .write()
-            .to_buffered(std::io::Cursor::new(&mut bytes))
-        {
-            eprintln!("make_sequence: cannot encode frame {frame}: {err}");
-            return ExitCode::from(2);
-        }
+        let mut bytes = match exrprobe_synth::zip_scanline_exr(width, height, channels) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                eprintln!("make_sequence: cannot encode frame {frame}: {err}");
+                return ExitCode::from(2);
+            }
+        };
         if frame == 1111 {
             bytes.truncate(bytes.len() / 2); // a job that died mid-write
         }

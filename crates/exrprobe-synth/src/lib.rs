@@ -646,6 +646,22 @@ fn build_image(
     image
 }
 
+/// A plain single-part file of `channels` (ZIP, scan lines, no extra attributes), in memory: the
+/// frames of the synthetic shots and the renders of the integration tests.
+pub fn zip_scanline_exr(
+    width: usize,
+    height: usize,
+    channels: Vec<AnyChannel<FlatSamples>>,
+) -> Result<Vec<u8>, SynthError> {
+    let layer = Layer::new(
+        (width, height),
+        LayerAttributes::default(),
+        encoding(Compression::ZIP16),
+        AnyChannels::sort(channels.into()),
+    );
+    encode(&ExrImage::from_layer(layer))
+}
+
 fn encode(image: &ExrImage<Layer<AnyChannels<FlatSamples>>>) -> Result<Vec<u8>, SynthError> {
     let mut bytes = Cursor::new(Vec::new());
     image

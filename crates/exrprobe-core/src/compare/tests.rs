@@ -3,38 +3,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 use super::*;
-use crate::model::{Channel, Part, Storage};
+use crate::model::{Channel, Part};
 
 fn channel(name: &str, samples: Samples, window: &Window) -> Channel {
-    Channel {
-        name: name.to_owned(),
-        sample_type: samples.sample_type(),
-        sampling: (1, 1),
-        quantize_linearly: false,
-        width: window.width,
-        height: window.height,
-        samples: Some(samples),
-    }
+    Channel::for_test(name, samples, window.width, window.height)
 }
 
 fn image(window: Window, channels: Vec<Channel>) -> Image {
     Image {
         source: "test".into(),
-        parts: vec![Part {
-            name: None,
-            data_window: window,
-            display_window: window,
-            pixel_aspect: 1.0,
-            compression: "none".into(),
-            line_order: "increasing Y".into(),
-            storage: Storage::ScanLines,
-            deep: false,
-            attributes: vec![],
-            channels,
-            pixel_error: None,
-            pixels_damaged: false,
-            missing_level_blocks: 0,
-        }],
+        parts: vec![Part::for_test(None, window, channels)],
     }
 }
 

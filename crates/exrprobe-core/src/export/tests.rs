@@ -4,7 +4,7 @@
 use std::io::Read as _;
 
 use super::*;
-use crate::model::{Part, SampleType, Storage, Window};
+use crate::model::{Part, SampleType, Window};
 
 fn channel(name: &str, width: usize, height: usize, samples: Samples) -> Channel {
     Channel {
@@ -25,21 +25,7 @@ fn part(name: Option<&str>, channels: Vec<Channel>) -> Part {
         width: 3,
         height: 2,
     };
-    Part {
-        name: name.map(str::to_owned),
-        data_window: window,
-        display_window: window,
-        pixel_aspect: 1.0,
-        compression: "none".into(),
-        line_order: "increasing Y".into(),
-        storage: Storage::ScanLines,
-        deep: false,
-        attributes: vec![],
-        channels,
-        pixel_error: None,
-        pixels_damaged: false,
-        missing_level_blocks: 0,
-    }
+    Part::for_test(name, window, channels)
 }
 
 /// Half values that are easy to get wrong: NaN with a payload, ±Inf, -0, subnormal, max.
