@@ -173,7 +173,14 @@ fn constant_depth_finding() -> Finding {
 /// The probe panel highlighting what the core detects (what the app shows before the user
 /// chooses).
 fn probe_ui(ui: &mut egui::Ui, image: &Image, pos: Option<ProbePos>, pinned: bool) {
-    probe_ui_highlighted(ui, image, pos, pinned, &ProbeHighlight::detected(image));
+    probe_ui_highlighted(
+        ui,
+        image,
+        None,
+        pos,
+        pinned,
+        &ProbeHighlight::detected(image),
+    );
 }
 
 #[test]

@@ -15,6 +15,14 @@ pub const EXPOSURE_STEP: f32 = 1.0;
 pub enum Action {
     Open,
     OpenFolder,
+    OpenReference,
+    CompareWithPrevious,
+    CompareWithNext,
+    ClearReference,
+    FlipAB,
+    CycleDifference,
+    ToggleWipe,
+    ClearPins,
     Reload,
     ExportDepth,
     ExportChannel,
@@ -74,9 +82,17 @@ const fn ctrl_shift(key: Key) -> KeyboardShortcut {
 
 impl Action {
     /// Every action, in the order of the help window.
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 36] = [
         Action::Open,
         Action::OpenFolder,
+        Action::OpenReference,
+        Action::CompareWithPrevious,
+        Action::CompareWithNext,
+        Action::ClearReference,
+        Action::FlipAB,
+        Action::CycleDifference,
+        Action::ToggleWipe,
+        Action::ClearPins,
         Action::Reload,
         Action::ExportDepth,
         Action::ExportChannel,
@@ -113,6 +129,39 @@ impl Action {
                 "Open every EXR in a folder: its frame sequences, checked in the background",
                 &const { [ctrl_shift(Key::O)] },
             ),
+            Action::OpenReference => (
+                "Open as reference…",
+                "Compare with another file (B): differences, wipe and metrics; it stays while \
+                 you step through frames",
+                &const { [ctrl(Key::R)] },
+            ),
+            Action::CompareWithPrevious => (
+                "Compare with previous frame",
+                "Make the previous file of the list the reference, and keep following it",
+                &[],
+            ),
+            Action::CompareWithNext => (
+                "Compare with next frame",
+                "Make the next file of the list the reference, and keep following it",
+                &[],
+            ),
+            Action::ClearReference => ("Stop comparing", "Close the reference", &[]),
+            Action::FlipAB => (
+                "Flip A / B",
+                "Show the reference (B) instead of A, or A again",
+                &const { [key(Key::B)] },
+            ),
+            Action::CycleDifference => (
+                "Difference",
+                "Show A − B; press again for |A − B|, then the relative difference",
+                &const { [key(Key::D)] },
+            ),
+            Action::ToggleWipe => (
+                "Wipe",
+                "A left of a line, B right of it; drag the line",
+                &const { [key(Key::W)] },
+            ),
+            Action::ClearPins => ("Remove all pins", "Remove every pin", &[]),
             Action::Reload => (
                 "Reload",
                 "Read the current file again from disk",
@@ -202,8 +251,8 @@ impl Action {
                 &const { [shift(Key::E)] },
             ),
             Action::Unpin => (
-                "Unpin probe / dismiss messages",
-                "Unpin the probe; with none pinned, dismiss the messages",
+                "Remove last pin / dismiss messages",
+                "Remove the newest pin; with none, dismiss the messages",
                 &const { [key(Key::Escape)] },
             ),
             Action::ToggleLeftPanel => (
@@ -236,6 +285,14 @@ impl Action {
         match self {
             Action::Open => Command::OpenDialog,
             Action::OpenFolder => Command::OpenFolderDialog,
+            Action::OpenReference => Command::OpenReferenceDialog,
+            Action::CompareWithPrevious => Command::FollowReference(-1),
+            Action::CompareWithNext => Command::FollowReference(1),
+            Action::ClearReference => Command::ClearReference,
+            Action::FlipAB => Command::FlipAB,
+            Action::CycleDifference => Command::CycleDifference,
+            Action::ToggleWipe => Command::ToggleWipe,
+            Action::ClearPins => Command::ClearPins,
             Action::Reload => Command::Reload,
             Action::ExportDepth => Command::Export {
                 kind: ExportKind::Depth,
@@ -407,7 +464,13 @@ pub fn action_checkbox(ui: &mut egui::Ui, action: Action, on: bool, commands: &m
 pub const POINTER_GESTURES: &[(&str, &str)] = &[
     ("Drag", "Pan both views"),
     ("Mouse wheel", "Zoom about the cursor"),
-    ("Click", "Pin the probe at the pixel under the cursor"),
+    (
+        "Click",
+        "Pin the pixel under the cursor (click a pin again to remove it)",
+    ),
+    ("Drag the wipe line", "Move the wipe"),
+    ("Shift+Drag", "Select a region"),
+    ("Shift+Drop", "Open the dropped file as the reference"),
 ];
 
 /// The rows of the help window: the keys of every action that has some (`Up / PageUp`), then the

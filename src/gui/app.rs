@@ -16,9 +16,10 @@ use super::dialogs::{DialogOutcome, Dialogs, NO_DIALOG_MESSAGE};
 use super::frame;
 use super::loader::{Source, Worker, WorkerMsg};
 use super::panels::channels::ChannelSelection;
+use super::panels::compare::{CompareBar, MetricsShown, compare_bar_ui, metrics_ui};
 use super::panels::probe::ProbePos;
 use super::panels::probe::probe_ui_highlighted;
-use super::state::{DepthSettings, Document, Message, Persisted, ViewerState};
+use super::state::{CompareView, DepthSettings, Document, Message, Persisted, ViewerState};
 use super::textures::{
     RenderJob, RenderKey, RenderWhat, Slot, TextureCache, Wanted, compose_side_by_side, encode_png,
 };
@@ -260,6 +261,16 @@ impl ExrProbeApp {
             Effect::Load(source) => {
                 self.worker.start_load(source);
             }
+            Effect::LoadReference(source) => self.worker.start_reference_load(source),
+            Effect::PickReference { directory } => {
+                match self.dialogs.pick_reference(directory.as_deref()) {
+                    DialogOutcome::Chosen(path) => {
+                        self.execute(Command::SetReference(Source::File(path)));
+                    }
+                    DialogOutcome::Cancelled => {}
+                    DialogOutcome::Unavailable => self.state.error(NO_DIALOG_MESSAGE.to_owned()),
+                }
+            }
             Effect::Scan { generation, paths } => self.worker.scan(generation, paths),
             Effect::Watch { generation, roots } => self.worker.watch(generation, roots),
             Effect::PickFolderToOpen { directory } => {
@@ -335,6 +346,8 @@ impl ExrProbeApp {
     fn write_view_png(&mut self, image: Arc<exrprobe_core::model::Image>, path: PathBuf) {
         let rgb = self.textures.shown(Slot::Rgb).map(|s| s.key.clone());
         let depth = self.textures.shown(Slot::Depth).map(|s| s.key.clone());
+        let reference = self.state.reference_image().cloned();
+        let generation_b = self.state.reference().and_then(|r| r.generation());
         if rgb.is_none() && depth.is_none() {
             self.state
                 .error("Nothing to save yet: the views are still rendering".to_owned());
@@ -343,8 +356,14 @@ impl ExrProbeApp {
         self.worker.start_task("Saving PNG…".to_owned(), move || {
             let render = |key: Option<RenderKey>| -> Result<Option<Arc<egui::ColorImage>>, String> {
                 let Some(key) = key else { return Ok(None) };
+                // B shown on its own is rendered from the reference.
+                let image = match &reference {
+                    Some(b) if Some(key.generation) == generation_b => Arc::clone(b),
+                    _ => Arc::clone(&image),
+                };
                 let job = RenderJob {
-                    image: Arc::clone(&image),
+                    image,
+                    reference: reference.clone(),
                 };
                 job.run(key)
                     .result
@@ -392,6 +411,15 @@ impl ExrProbeApp {
                 source, message, ..
             } => self.state.load_failed(&source, &message),
             WorkerMsg::TaskDone { result, .. } => self.state.task_done(result),
+            WorkerMsg::ReferenceLoaded {
+                generation,
+                source,
+                result,
+            } => match result {
+                Ok(image) => self.state.reference_loaded(generation, &source, image),
+                Err(message) => self.state.reference_failed(&source, &message),
+            },
+            WorkerMsg::Compared { key, result } => self.state.metrics_ready(key, result),
             WorkerMsg::Scanned {
                 generation,
                 path,
@@ -411,10 +439,15 @@ impl ExrProbeApp {
                 }
             }
             WorkerMsg::Rendered(rendered) => {
+                let generation = rendered.key.generation;
                 let current = self
                     .state
                     .document()
-                    .is_some_and(|d| d.generation == rendered.key.generation);
+                    .is_some_and(|d| d.generation == generation)
+                    || self
+                        .state
+                        .reference()
+                        .is_some_and(|r| r.generation() == Some(generation));
                 match (&self.ctx, current) {
                     (Some(ctx), true) => self.textures.receive(ctx, *rendered),
                     // From an older document (or no window): only the render is over.
@@ -427,27 +460,87 @@ impl ExrProbeApp {
     // ------------------------------------------------------------------------------------------
     // Textures.
 
-    fn wanted(&self, slot: Slot, max_texture_side: usize) -> Option<RenderKey> {
-        let doc = self.state.document()?;
-        let what = match slot {
-            Slot::Rgb => match (self.state.solo_mapping(), self.state.rgb_layer()) {
-                (Some((channel, mapping)), _) => RenderWhat::Scalar { channel, mapping },
-                (None, Some(layer)) => RenderWhat::Rgb {
-                    r: layer.r,
-                    g: layer.g,
-                    b: layer.b,
-                    a: layer.a,
-                    exposure_stops: self.state.exposure(),
-                },
-                (None, None) => return None,
-            },
-            Slot::Depth => RenderWhat::Scalar {
+    /// What a view shows of A: the colour layer (or the solo channel) or the depth channel.
+    fn what_of_a(&self, slot: Slot) -> Option<RenderWhat> {
+        Some(match slot {
+            Slot::Rgb | Slot::RgbReference => {
+                match (self.state.solo_mapping(), self.state.rgb_layer()) {
+                    (Some((channel, mapping)), _) => RenderWhat::Scalar { channel, mapping },
+                    (None, Some(layer)) => RenderWhat::Rgb {
+                        r: layer.r,
+                        g: layer.g,
+                        b: layer.b,
+                        a: layer.a,
+                        exposure_stops: self.state.exposure(),
+                    },
+                    (None, None) => return None,
+                }
+            }
+            Slot::Depth | Slot::DepthReference => RenderWhat::Scalar {
                 channel: self.state.selection().depth?,
                 mapping: self.state.depth_mapping()?,
             },
+        })
+    }
+
+    /// The same as `what` (of A), from the reference's channels of the same names, with A's
+    /// display settings (`None` when the reference lacks one of them).
+    fn what_of_b(&self, what: RenderWhat) -> Option<RenderWhat> {
+        let b = |c| self.state.reference_channel(c);
+        Some(match what {
+            RenderWhat::Rgb {
+                r,
+                g,
+                b: blue,
+                a,
+                exposure_stops,
+            } => RenderWhat::Rgb {
+                r: b(r)?,
+                g: b(g)?,
+                b: b(blue)?,
+                a: a.and_then(b),
+                exposure_stops,
+            },
+            RenderWhat::Scalar { channel, mapping } => RenderWhat::Scalar {
+                channel: b(channel)?,
+                mapping,
+            },
+            RenderWhat::Difference { .. } => return None,
+        })
+    }
+
+    /// The texture a slot wants: A, B, a difference picture, or (wipe) A and B side by side.
+    fn wanted(&self, slot: Slot, max_texture_side: usize) -> Option<RenderKey> {
+        let doc = self.state.document()?;
+        let generation_b = self.state.reference().and_then(|r| r.generation());
+        let main = matches!(slot, Slot::Rgb | Slot::Depth);
+        let (generation, what) = match (self.state.compare_view(), main) {
+            (CompareView::A | CompareView::Wipe, true) => (doc.generation, self.what_of_a(slot)?),
+            (CompareView::B, true) | (CompareView::Wipe, false) => {
+                (generation_b?, self.what_of_b(self.what_of_a(slot)?)?)
+            }
+            (CompareView::Difference(kind), true) => {
+                let a = match self.what_of_a(slot)? {
+                    RenderWhat::Rgb { r, g, b, .. } => vec![r, g, b],
+                    RenderWhat::Scalar { channel, .. } => vec![channel],
+                    RenderWhat::Difference { .. } => return None,
+                };
+                let b = a
+                    .iter()
+                    .map(|&c| self.state.reference_channel(c))
+                    .collect::<Option<Vec<_>>>()?;
+                let what = RenderWhat::Difference {
+                    reference_generation: generation_b?,
+                    a,
+                    b,
+                    kind,
+                };
+                (doc.generation, what)
+            }
+            (_, false) => return None,
         };
         Some(RenderKey {
-            generation: doc.generation,
+            generation,
             slot,
             what,
             max_texture_side,
@@ -472,19 +565,35 @@ impl ExrProbeApp {
             return;
         };
         let image = Arc::clone(&doc.image);
-        for slot in [Slot::Rgb, Slot::Depth] {
+        let reference = self.state.reference_image().cloned();
+        let generation_b = self.state.reference().and_then(|r| r.generation());
+        for slot in Slot::ALL {
             let wanted = match self.wanted_now(slot) {
                 Some(key) => Wanted::Key(key),
                 None => Wanted::Nothing,
             };
             if let Some(key) = self.textures.needs_render(slot, wanted) {
+                let image = match &reference {
+                    Some(b) if Some(key.generation) == generation_b => Arc::clone(b),
+                    _ => Arc::clone(&image),
+                };
                 self.worker.start_render(
                     key,
                     RenderJob {
-                        image: Arc::clone(&image),
+                        image,
+                        reference: reference.clone(),
                     },
                 );
             }
+        }
+    }
+
+    /// Starts the metrics of the compared pair when they are wanted and not on their way.
+    fn request_metrics(&mut self) {
+        if let Some(request) = self.state.metrics_wanted()
+            && self.worker.metrics.as_ref() != Some(&request.key)
+        {
+            self.worker.start_metrics(request);
         }
     }
 }
@@ -517,6 +626,18 @@ impl ExrProbeApp {
             egui::Panel::top("messages")
                 .show(ui, |ui| frame::messages_ui(ui, state, &mut commands));
         }
+        if let Some(reference) = state.reference() {
+            let bar = CompareBar {
+                reference: reference.source.label(),
+                loaded: reference.image().is_some(),
+                error: reference.error.as_deref(),
+                view: state.compare_view(),
+                follow: state.reference_follow(),
+            };
+            egui::Panel::top("compare_bar").show(ui, |ui| {
+                commands.extend(compare_bar_ui(ui, &bar));
+            });
+        }
         if state.panels().timeline && frame::has_timeline(state) {
             egui::Panel::bottom("timeline")
                 .resizable(true)
@@ -540,7 +661,7 @@ impl ExrProbeApp {
             });
         }
         commands.extend(frame::windows(&ctx, &self.state));
-        commands.extend(frame::drag_and_drop(&ctx));
+        commands.extend(frame::drag_and_drop(&ctx, self.state.document().is_some()));
 
         // Commands change what the next frame shows (a histogram drag's range, a window opened
         // from a menu): draw it now, not at the next input event. Likewise for what a click or
@@ -560,6 +681,7 @@ impl ExrProbeApp {
             self.execute(command);
         }
         self.request_textures();
+        self.request_metrics();
         self.update_title(&ctx);
     }
 
@@ -575,15 +697,40 @@ impl ExrProbeApp {
                 });
         }
         if panels.probe {
+            // A − B columns need room while comparing.
+            let min_width = if state.reference_image().is_some() {
+                380.0
+            } else {
+                120.0
+            };
             egui::Panel::right("probe")
                 .default_size(280.0)
+                .min_size(min_width)
                 .show(ui, |ui| {
                     egui::ScrollArea::both()
                         .auto_shrink([false, false])
                         .show(ui, |ui| {
+                            if state.reference_image().is_some() {
+                                egui::CollapsingHeader::new("Compare metrics")
+                                    .id_salt("compare_metrics")
+                                    .default_open(true)
+                                    .show(ui, |ui| {
+                                        let shown = match state.metrics() {
+                                            Some(Ok(c)) => MetricsShown::Ready(c),
+                                            Some(Err(e)) => MetricsShown::Failed(e),
+                                            None if state.compared_channel_names().is_empty() => {
+                                                MetricsShown::NoSharedChannel
+                                            }
+                                            None => MetricsShown::Computing,
+                                        };
+                                        commands.extend(metrics_ui(ui, &doc.image, &shown));
+                                    });
+                                ui.separator();
+                            }
                             probe_ui_highlighted(
                                 ui,
                                 &doc.image,
+                                state.reference_image().map(|r| r.as_ref()),
                                 state.probe(),
                                 state.is_pinned(),
                                 &state.probe_highlight(),
@@ -637,9 +784,33 @@ impl ExrProbeApp {
             return None;
         }
         let Some(key) = self.wanted_now(slot) else {
+            if self.state.compare_view() != CompareView::A
+                && let Some(what) = self.what_of_a(slot)
+            {
+                // A shows something the reference does not have.
+                let names = match what {
+                    RenderWhat::Rgb { r, g, b, .. } => vec![r, g, b],
+                    RenderWhat::Scalar { channel, .. } => vec![channel],
+                    RenderWhat::Difference { a, .. } => a,
+                };
+                let doc = self.state.document()?;
+                let missing: Vec<String> = names
+                    .into_iter()
+                    .filter(|&c| self.state.reference_channel(c).is_none())
+                    .filter_map(|c| doc.image.qualified_name(c))
+                    .collect();
+                return Some(format!(
+                    "The reference has no channel {}",
+                    missing.join(", ")
+                ));
+            }
             return Some(match slot {
-                Slot::Rgb => "No colour layer in this file — choose a channel to view".to_owned(),
-                Slot::Depth => "No depth channel found — choose one in the channel list".to_owned(),
+                Slot::Rgb | Slot::RgbReference => {
+                    "No colour layer in this file — choose a channel to view".to_owned()
+                }
+                Slot::Depth | Slot::DepthReference => {
+                    "No depth channel found — choose one in the channel list".to_owned()
+                }
             });
         };
         Some(

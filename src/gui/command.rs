@@ -14,6 +14,7 @@ use exrprobe_core::model::{ChannelRef, Image};
 
 use super::loader::Source;
 use super::panels::probe::ProbePos;
+use super::state::CompareView;
 
 /// What to export as `.npy`/`.npz`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,8 +111,39 @@ pub enum Command {
     },
     /// The pointer is over this pixel (absolute image coordinates) of `part`, or over no view.
     Hover(Option<PixelUnderPointer>),
-    /// Pin the probe at this pixel; pinning the pinned pixel again releases it.
+    /// Pin the probe at this pixel; pinning a pinned pixel again removes that pin.
     TogglePin(PixelUnderPointer),
+    /// Remove pin `i` (oldest first).
+    RemovePin(usize),
+    ClearPins,
+    /// Ask for a file to compare with, then make it the reference.
+    OpenReferenceDialog,
+    /// Compare with this file (a fixed reference: it stays while stepping through frames).
+    SetReference(Source),
+    /// Compare every file with its neighbour in the file list: −1 the previous frame, +1 the
+    /// next; the reference follows the current file.
+    FollowReference(isize),
+    /// Keep the reference shown now, whatever the current file (it stops following).
+    KeepReference,
+    /// Stop comparing.
+    ClearReference,
+    /// Copy this text to the clipboard.
+    CopyText(String),
+    /// What both views show while comparing.
+    SetCompareView(CompareView),
+    /// Show B if A is shown, else A.
+    FlipAB,
+    /// A − B, then |A − B|, then relative, then A − B again.
+    CycleDifference,
+    /// The wipe on or off.
+    ToggleWipe,
+    /// Put the wipe line at this x (image coordinates).
+    SetWipe(f32),
+    /// Centre the views on this absolute pixel of `part`, zoomed in, and pin it.
+    GoToPixel {
+        pixel_in_image: (i64, i64),
+        part: usize,
+    },
     SetLayout(LayoutMode),
     ToggleLayout,
     ToggleHistogram,
@@ -124,7 +156,7 @@ pub enum Command {
     ToggleProbePanel,
     /// Copy the probe (pinned, else hovered) as text.
     CopyProbe,
-    /// Release a pinned probe.
+    /// Remove the newest pin.
     Unpin,
     ShowInfo,
     ShowShortcuts,
@@ -138,7 +170,7 @@ pub enum Command {
     /// Remove the message with this index from the message list.
     DismissMessage(usize),
     DismissAllMessages,
-    /// Esc: release a pinned probe, else dismiss the messages.
+    /// Esc: remove the newest pin, else dismiss the messages.
     Escape,
     /// Close the offer to save to the default path (shown when no save dialog is available).
     DismissSaveOffer,
@@ -168,6 +200,12 @@ pub struct SaveOffer {
 pub enum Effect {
     /// Decode and analyse this source on the worker (cancelling a load in flight).
     Load(Source),
+    /// Decode this source as the reference (cancelling a reference load in flight).
+    LoadReference(Source),
+    /// Ask for a file to make the reference; starts in `directory` when known.
+    PickReference {
+        directory: Option<PathBuf>,
+    },
     /// Check these files in the background (the file list's statuses); results carry
     /// `generation`, and a newer scan replaces an older one.
     Scan {

@@ -67,6 +67,20 @@ impl Dialogs {
         })
     }
 
+    /// Asks for one EXR file to compare with, starting in `directory` when given.
+    pub fn pick_reference(self, directory: Option<&Path>) -> DialogOutcome<PathBuf> {
+        self.run(|| {
+            let mut dialog = rfd::FileDialog::new()
+                .set_title("Open an OpenEXR file as the reference (B)")
+                .add_filter("OpenEXR", &["exr", "EXR"])
+                .add_filter("All files", &["*"]);
+            if let Some(dir) = directory {
+                dialog = dialog.set_directory(dir);
+            }
+            dialog.pick_file()
+        })
+    }
+
     /// Asks for a folder to open, starting in `directory` when given.
     pub fn pick_folder(self, directory: Option<&Path>) -> DialogOutcome<PathBuf> {
         self.run(|| {

@@ -8,14 +8,18 @@ use exrprobe_core::model::ChannelRef;
 use super::actions::{Action, action_button, action_checkbox};
 use super::command::{Command, ExportKind, LayoutMode};
 use super::dialogs::NO_DIALOG_MESSAGE;
+use super::loader::Source;
 use super::loader::Worker;
 use super::panels::channels::{ChannelAction, channels_ui};
 use super::panels::histogram::{HistogramAction, HistogramSettings, histogram_ui};
 use super::panels::info::info_ui;
 use super::panels::shortcuts::shortcuts_ui;
 use super::panels::timeline::{TimelineData, TimelineFrame, timeline_ui};
-use super::state::{Document, HistogramTarget, ListRow, MessageKind, ViewerState, missing_text};
+use super::state::{
+    CompareView, Document, HistogramTarget, ListRow, MessageKind, ViewerState, missing_text,
+};
 use exrprobe_core::colormap::Colormap;
+use exrprobe_core::compare::difference::DifferenceKind;
 use exrprobe_core::sequence::FrameStatus;
 
 pub(super) fn menu_bar(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
@@ -50,10 +54,53 @@ pub(super) fn menu_bar(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Ve
         action_button(ui, Action::Quit, true, commands);
     });
     ui.menu_button("View", |ui| view_menu(ui, state, commands));
+    ui.menu_button("Compare", |ui| compare_menu(ui, state, commands));
     ui.menu_button("Help", |ui| {
         action_button(ui, Action::ShowShortcuts, true, commands);
         action_button(ui, Action::ShowAbout, true, commands);
     });
+}
+
+fn compare_menu(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
+    let has_doc = state.document().is_some();
+    action_button(ui, Action::OpenReference, has_doc, commands);
+    let several = state.files().len() > 1;
+    action_button(
+        ui,
+        Action::CompareWithPrevious,
+        has_doc && several,
+        commands,
+    );
+    action_button(ui, Action::CompareWithNext, has_doc && several, commands);
+    ui.separator();
+    let loaded = state.reference_image().is_some();
+    for view in CompareView::ALL {
+        let keys = match view {
+            CompareView::B => Action::FlipAB.shortcut_text(),
+            CompareView::Difference(DifferenceKind::Signed) => {
+                Action::CycleDifference.shortcut_text()
+            }
+            CompareView::Wipe => Action::ToggleWipe.shortcut_text(),
+            _ => None,
+        };
+        let mut button = egui::Button::selectable(state.compare_view() == view, view.label());
+        if let Some(keys) = keys {
+            button = button.shortcut_text(keys);
+        }
+        let response = ui.add_enabled(loaded, button);
+        if response.on_hover_text(view.description()).clicked() {
+            commands.push(Command::SetCompareView(view));
+        }
+    }
+    ui.separator();
+    action_button(
+        ui,
+        Action::ClearReference,
+        state.reference().is_some(),
+        commands,
+    );
+    ui.separator();
+    action_button(ui, Action::ClearPins, state.is_pinned(), commands);
 }
 
 fn recent_menu(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
@@ -811,8 +858,10 @@ pub(super) fn windows(ctx: &egui::Context, state: &ViewerState) -> Option<Comman
 }
 
 /// Paints the overlay while files are dragged over the window and turns dropped files into an
-/// `Open` command.
-pub(super) fn drag_and_drop(ctx: &egui::Context) -> Option<Command> {
+/// `Open` command; one file dropped with Shift held onto an open document (`has_doc`) becomes
+/// the reference instead.
+pub(super) fn drag_and_drop(ctx: &egui::Context, has_doc: bool) -> Option<Command> {
+    let shift = ctx.input(|i| i.modifiers.shift);
     let (hovered, dropped) = ctx.input(|i| {
         (
             i.raw.hovered_files.len(),
@@ -839,7 +888,9 @@ pub(super) fn drag_and_drop(ctx: &egui::Context) -> Option<Command> {
         painter.text(
             screen.center(),
             egui::Align2::CENTER_CENTER,
-            if hovered == 1 {
+            if shift && hovered == 1 && has_doc {
+                "Drop to compare with this file (reference B)".to_owned()
+            } else if hovered == 1 {
                 "Drop to open this file".to_owned()
             } else {
                 format!("Drop to open these {hovered} files as a sequence")
@@ -847,6 +898,20 @@ pub(super) fn drag_and_drop(ctx: &egui::Context) -> Option<Command> {
             egui::FontId::proportional(26.0),
             Color32::WHITE,
         );
+        if hovered == 1 && has_doc && !shift {
+            painter.text(
+                screen.center() + egui::vec2(0.0, 34.0),
+                egui::Align2::CENTER_CENTER,
+                "Hold Shift to compare with it instead",
+                egui::FontId::proportional(16.0),
+                Color32::from_gray(200),
+            );
+        }
     }
-    (!dropped.is_empty()).then_some(Command::Open(dropped))
+    match dropped.as_slice() {
+        [] => None,
+        // Shift+drop of one file onto an open document: compare with it.
+        [one] if shift && has_doc => Some(Command::SetReference(Source::File(one.clone()))),
+        _ => Some(Command::Open(dropped)),
+    }
 }

@@ -16,7 +16,7 @@ use std::time::SystemTime;
 use exrprobe_core::check::FileCheck;
 use exrprobe_core::watch::{FolderWatcher, Settler};
 
-use super::state::FileSummary;
+use super::state::{FileSummary, MetricsKey, MetricsRequest};
 use super::textures::{RenderJob, RenderKey, Rendered};
 
 /// Where a document comes from.
@@ -86,6 +86,17 @@ pub enum WorkerMsg {
         result: Result<String, String>,
     },
     Rendered(Box<Rendered>),
+    /// The reference `source` (load `generation`) was decoded, or could not be.
+    ReferenceLoaded {
+        generation: u64,
+        source: Source,
+        result: Result<Arc<Image>, String>,
+    },
+    /// The metrics of a compare were computed.
+    Compared {
+        key: MetricsKey,
+        result: Result<Arc<exrprobe_core::compare::Comparison>, String>,
+    },
     /// The scan of file list `generation` checked the file at `path`.
     Scanned {
         generation: u64,
@@ -154,6 +165,10 @@ pub struct Worker {
     pub tasks: Vec<TaskState>,
     /// Render jobs in flight.
     pub renders_in_flight: usize,
+    /// The reference load in flight: its generation and source (a newer one cancels it).
+    pub reference_load: Option<(u64, Source, Arc<AtomicBool>)>,
+    /// The metrics computation in flight.
+    pub metrics: Option<MetricsKey>,
     /// The scan of the file list in flight (a newer list cancels and replaces it).
     pub scan: Option<ScanJob>,
     /// The watch of the file list's folders, if any.
@@ -172,6 +187,8 @@ impl Default for Worker {
             load: None,
             tasks: Vec::new(),
             renders_in_flight: 0,
+            reference_load: None,
+            metrics: None,
             scan: None,
             watch: None,
         }
@@ -197,6 +214,8 @@ impl Worker {
         self.load.is_none()
             && self.tasks.is_empty()
             && self.renders_in_flight == 0
+            && self.reference_load.is_none()
+            && self.metrics.is_none()
             && self.scan.as_ref().is_none_or(|s| s.done >= s.total)
     }
 
@@ -264,6 +283,82 @@ impl Worker {
             });
         }
         generation
+    }
+
+    /// Decodes `source` as the reference on a thread of its own, cancelling a reference load in
+    /// flight (no analysis: the compare needs the pixels only).
+    pub fn start_reference_load(&mut self, source: Source) {
+        if let Some((_, _, cancel)) = self.reference_load.take() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.reference_load = Some((generation, source.clone(), Arc::clone(&cancel)));
+        let tx = self.tx.clone();
+        let ctx = Arc::clone(&self.ctx);
+        let thread_source = source.clone();
+        let spawned = std::thread::Builder::new()
+            .name("exrprobe-reference".into())
+            .spawn(move || {
+                let source = thread_source;
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    load_source(&source, &mut |_| {}, &cancel).map(Arc::new)
+                }))
+                .unwrap_or_else(|panic| {
+                    Err(format!(
+                        "internal error while loading ({}), please report it",
+                        panic_text(panic.as_ref())
+                    ))
+                });
+                let _ = tx.send(WorkerMsg::ReferenceLoaded {
+                    generation,
+                    source,
+                    result,
+                });
+                repaint(&ctx);
+            });
+        if let Err(err) = spawned {
+            let _ = self.tx.send(WorkerMsg::ReferenceLoaded {
+                generation,
+                source,
+                result: Err(format!("cannot start a loader thread: {err}")),
+            });
+        }
+    }
+
+    /// Computes the metrics of `request` on a worker thread (the core's `compare_images` over
+    /// the named channels). A result for a key no longer wanted is dropped by the state.
+    pub fn start_metrics(&mut self, request: MetricsRequest) {
+        let MetricsRequest { key, a, b } = request;
+        self.metrics = Some(key.clone());
+        let tx = self.tx.clone();
+        let ctx = Arc::clone(&self.ctx);
+        let thread_key = key.clone();
+        let spawned = std::thread::Builder::new()
+            .name("exrprobe-compare".into())
+            .spawn(move || {
+                let key = thread_key;
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    exrprobe_core::compare::compare_images(&a, &b, &key.channels)
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string())
+                }))
+                .unwrap_or_else(|panic| {
+                    Err(format!(
+                        "internal error while comparing ({}), please report it",
+                        panic_text(panic.as_ref())
+                    ))
+                });
+                let _ = tx.send(WorkerMsg::Compared { key, result });
+                repaint(&ctx);
+            });
+        if let Err(err) = spawned {
+            let _ = self.tx.send(WorkerMsg::Compared {
+                key,
+                result: Err(format!("cannot start a worker thread: {err}")),
+            });
+        }
     }
 
     /// Checks `paths` one after the other on a thread of their own, as `check` does (each file
@@ -450,6 +545,19 @@ impl Worker {
                 }
                 _ => false,
             },
+            WorkerMsg::ReferenceLoaded { generation, .. } => match &self.reference_load {
+                Some((current, _, _)) if current == generation => {
+                    self.reference_load = None;
+                    true
+                }
+                _ => false,
+            },
+            WorkerMsg::Compared { key, .. } => {
+                if self.metrics.as_ref() == Some(key) {
+                    self.metrics = None;
+                }
+                true
+            }
             WorkerMsg::FolderChanged { generation, .. } => self
                 .watch
                 .as_ref()
@@ -555,34 +663,13 @@ fn load_and_analyze(
     send: &dyn Fn(WorkerMsg),
 ) {
     let started = Instant::now();
-    let options = exrprobe_core::load::LoadOptions::default();
-    let result = match source {
-        Source::File(path) => exrprobe_core::load::load_file(path, &options, progress, cancel),
-        Source::Example(i) => match crate::examples::examples().get(*i) {
-            Some(example) => exrprobe_core::load::load_bytes(
-                example.bytes,
-                &format!("example: {}", example.file_name),
-                &options,
-                progress,
-                cancel,
-            ),
-            None => {
-                send(WorkerMsg::LoadFailed {
-                    generation,
-                    source: source.clone(),
-                    message: format!("there is no built-in example number {i}"),
-                });
-                return;
-            }
-        },
-    };
-    let image = match result {
+    let image = match load_source(source, progress, cancel) {
         Ok(image) => Arc::new(image),
-        Err(err) => {
+        Err(message) => {
             send(WorkerMsg::LoadFailed {
                 generation,
                 source: source.clone(),
-                message: err.to_string(),
+                message,
             });
             return;
         }
@@ -618,6 +705,29 @@ fn load_and_analyze(
         generation,
         analysis: Arc::new(analysis),
     });
+}
+
+/// Decodes a file or a built-in example with the default options.
+fn load_source(
+    source: &Source,
+    progress: &mut (dyn FnMut(f64) + Send),
+    cancel: &AtomicBool,
+) -> Result<Image, String> {
+    let options = exrprobe_core::load::LoadOptions::default();
+    let result = match source {
+        Source::File(path) => exrprobe_core::load::load_file(path, &options, progress, cancel),
+        Source::Example(i) => match crate::examples::examples().get(*i) {
+            Some(example) => exrprobe_core::load::load_bytes(
+                example.bytes,
+                &format!("example: {}", example.file_name),
+                &options,
+                progress,
+                cancel,
+            ),
+            None => return Err(format!("there is no built-in example number {i}")),
+        },
+    };
+    result.map_err(|err| err.to_string())
 }
 
 /// One thread for the analysis that follows a load: on the global pool its parallel passes

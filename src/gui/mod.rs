@@ -33,7 +33,8 @@ pub use command::{Command, ExportKind, LayoutMode, PixelUnderPointer, SaveOffer}
 pub use dialogs::Dialogs;
 pub use loader::{Source, Worker, WorkerMsg};
 pub use state::{
-    DepthSettings, Document, FileSummary, ListGroup, ListRow, Message, MessageKind, ViewerState,
+    CompareView, DepthSettings, Document, FileSummary, ListGroup, ListRow, Message, MessageKind,
+    MetricsKey, ReferenceFollow, ViewerState,
 };
 pub use textures::Slot;
 pub use view::ViewState;

@@ -3,12 +3,21 @@
 //! nearest-neighbour magnification. Images larger than the GPU's `max_texture_side` are downsampled
 //! for display by an integer factor; the probe and exports always read full-resolution data from the
 //! model, never from these textures.
+//!
+//! While comparing, a view's texture may show the reference (B: the key's generation is the
+//! reference's) or a difference picture of both (`RenderWhat::Difference`, whose display range
+//! the render chooses and reports with the texture); the wipe shows A and B at once, B from the
+//! `*Reference` slots.
 
 use std::sync::Arc;
 
 use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
 use exrprobe_core::colormap::{
-    ScalarMapping, rgb_sample_color, rgb_to_rgba8_into, scalar_sample_color, scalar_to_rgba8_into,
+    Colormap, ScalarMapping, rgb_sample_color, rgb_to_rgba8_into, scalar_color,
+    scalar_sample_color, scalar_to_rgba8_into,
+};
+use exrprobe_core::compare::difference::{
+    DifferenceKind, DifferencePicture, difference_at, difference_picture,
 };
 use exrprobe_core::model::{Channel, ChannelRef, Image, Samples};
 
@@ -17,13 +26,35 @@ use exrprobe_core::model::{Channel, ChannelRef, Image, Samples};
 pub enum Slot {
     Rgb,
     Depth,
+    /// The reference beside A in the colour view's wipe.
+    RgbReference,
+    /// The reference beside A in the depth view's wipe.
+    DepthReference,
 }
 
 impl Slot {
+    pub const ALL: [Slot; 4] = [
+        Slot::Rgb,
+        Slot::Depth,
+        Slot::RgbReference,
+        Slot::DepthReference,
+    ];
+
     fn index(self) -> usize {
         match self {
             Slot::Rgb => 0,
             Slot::Depth => 1,
+            Slot::RgbReference => 2,
+            Slot::DepthReference => 3,
+        }
+    }
+
+    fn texture_name(self) -> &'static str {
+        match self {
+            Slot::Rgb => "exrprobe-rgb",
+            Slot::Depth => "exrprobe-depth",
+            Slot::RgbReference => "exrprobe-rgb-reference",
+            Slot::DepthReference => "exrprobe-depth-reference",
         }
     }
 }
@@ -44,6 +75,42 @@ pub enum RenderWhat {
         channel: ChannelRef,
         mapping: ScalarMapping,
     },
+    /// The difference picture of the key's image (A) and the reference with
+    /// `reference_generation` (B): channels paired in order, averaged; the range is the
+    /// picture's typical magnitude (see `exrprobe_core::compare::difference`).
+    Difference {
+        reference_generation: u64,
+        a: Vec<ChannelRef>,
+        b: Vec<ChannelRef>,
+        kind: DifferenceKind,
+    },
+}
+
+/// The mapping a difference picture is shown with: symmetric and diverging for A − B, from 0
+/// with Inferno (black where equal) for the others; `typical_magnitude` 0 (identical) gives a
+/// range of 1, so equal pixels show as the neutral (A − B) or the low (others) end.
+pub fn difference_mapping(kind: DifferenceKind, typical_magnitude: f64) -> ScalarMapping {
+    let m = if typical_magnitude > 0.0 && typical_magnitude.is_finite() {
+        typical_magnitude
+    } else {
+        1.0
+    };
+    match kind {
+        DifferenceKind::Signed => ScalarMapping {
+            lo: -m,
+            hi: m,
+            invert: false,
+            log: false,
+            colormap: Colormap::Diverging,
+        },
+        DifferenceKind::Absolute | DifferenceKind::Relative => ScalarMapping {
+            lo: 0.0,
+            hi: m,
+            invert: false,
+            log: false,
+            colormap: Colormap::Inferno,
+        },
+    }
 }
 
 /// Identifies a texture's contents; a texture is rebuilt only when its key changes.
@@ -57,7 +124,10 @@ pub struct RenderKey {
 
 /// The data a render job needs (shared, read-only).
 pub struct RenderJob {
+    /// The image of the key's generation.
     pub image: Arc<Image>,
+    /// The reference, for difference pictures.
+    pub reference: Option<Arc<Image>>,
 }
 
 /// A finished render.
@@ -73,6 +143,8 @@ pub struct RenderedImage {
     pub full_size: [usize; 2],
     /// Downsampling factor (1 = full resolution).
     pub factor: usize,
+    /// The mapping a difference picture was drawn with (its range comes from the data).
+    pub mapping: Option<ScalarMapping>,
 }
 
 /// Integer factor so that `width × height` fits in `max_side` on both axes.
@@ -120,12 +192,30 @@ fn decoded(image: &Image, channel: ChannelRef) -> Result<(&Channel, &Samples), S
 
 /// The colour `what` gives the sample at (`col`, `row`) of its channels, exactly as in the
 /// rendered texture at full resolution (`None` outside the channels or when they are not decoded).
-pub fn pixel_color(image: &Image, what: &RenderWhat, col: usize, row: usize) -> Option<Color32> {
+pub fn pixel_color(
+    image: &Image,
+    reference: Option<&Image>,
+    shown_mapping: Option<&ScalarMapping>,
+    what: &RenderWhat,
+    col: usize,
+    row: usize,
+) -> Option<Color32> {
     let index_in = |channel: ChannelRef| -> Option<(usize, &Samples)> {
         let (ch, samples) = decoded(image, channel).ok()?;
         (col < ch.width && row < ch.height).then_some((row * ch.width + col, samples))
     };
     let [r, g, b, a] = match what {
+        RenderWhat::Difference { a, b, kind, .. } => {
+            let (ch, _) = decoded(image, *a.first()?).ok()?;
+            let part = image.part(a.first()?.part)?;
+            if col >= ch.width || row >= ch.height {
+                return None;
+            }
+            let x = i64::from(part.data_window.x) + col as i64;
+            let y = i64::from(part.data_window.y) + row as i64;
+            let value = difference_at(image, a, reference?, b, *kind, x, y)?;
+            scalar_color(value, shown_mapping?)
+        }
         RenderWhat::Scalar { channel, mapping } => {
             let (index, samples) = index_in(*channel)?;
             scalar_sample_color(samples, index, mapping)?
@@ -159,6 +249,37 @@ impl RenderJob {
 
     fn render(&self, key: &RenderKey) -> Result<RenderedImage, String> {
         match &key.what {
+            RenderWhat::Difference { a, b, kind, .. } => {
+                let reference = self
+                    .reference
+                    .as_ref()
+                    .ok_or_else(|| "the reference is not loaded".to_owned())?;
+                let DifferencePicture {
+                    width,
+                    height,
+                    values,
+                    typical_magnitude,
+                } = difference_picture(&self.image, a, reference, b, *kind)
+                    .map_err(|e| format!("Cannot show the difference: {e}"))?;
+                let mapping = difference_mapping(*kind, typical_magnitude);
+                let samples = Samples::F32(values);
+                let factor = downsample_factor(width, height, key.max_texture_side);
+                let (w, h) = (width.div_ceil(factor), height.div_ceil(factor));
+                let image = color_image([w, h], |out| {
+                    if factor == 1 {
+                        scalar_to_rgba8_into(&samples, &mapping, out);
+                    } else {
+                        let decimated = decimate(&samples, width, height, factor);
+                        scalar_to_rgba8_into(&decimated, &mapping, out);
+                    }
+                });
+                Ok(RenderedImage {
+                    image: Arc::new(image),
+                    full_size: [width, height],
+                    factor,
+                    mapping: Some(mapping),
+                })
+            }
             RenderWhat::Scalar { channel, mapping } => {
                 let (ch, samples) = decoded(&self.image, *channel)?;
                 let factor = downsample_factor(ch.width, ch.height, key.max_texture_side);
@@ -175,6 +296,7 @@ impl RenderJob {
                     image: Arc::new(image),
                     full_size: [ch.width, ch.height],
                     factor,
+                    mapping: None,
                 })
             }
             RenderWhat::Rgb {
@@ -223,6 +345,7 @@ impl RenderJob {
                     image: Arc::new(image),
                     full_size: [width, height],
                     factor,
+                    mapping: None,
                 })
             }
         }
@@ -250,6 +373,8 @@ pub struct Shown {
     /// Size of the texture in texels.
     pub size: [usize; 2],
     pub full_size: [usize; 2],
+    /// The mapping of a difference picture (for its colour bar).
+    pub mapping: Option<ScalarMapping>,
 }
 
 #[derive(Default)]
@@ -264,7 +389,7 @@ struct SlotState {
 /// The two view textures.
 #[derive(Default)]
 pub struct TextureCache {
-    slots: [SlotState; 2],
+    slots: [SlotState; 4],
     /// Number of texture uploads so far (tests and the benchmark check nothing uploads per frame).
     pub uploads: u64,
 }
@@ -333,10 +458,7 @@ impl TextureCache {
             Ok(done) => {
                 state.failed = None;
                 self.uploads += 1;
-                let name = match key.slot {
-                    Slot::Rgb => "exrprobe-rgb",
-                    Slot::Depth => "exrprobe-depth",
-                };
+                let name = key.slot.texture_name();
                 let size = done.image.size;
                 // egui holds the image only until the painter has uploaded it.
                 let texture = match state.shown.take() {
@@ -351,6 +473,7 @@ impl TextureCache {
                     texture,
                     size,
                     full_size: done.full_size,
+                    mapping: done.mapping,
                 });
             }
             Err(message) => {
@@ -478,6 +601,7 @@ mod tests {
             };
             let rendered = RenderJob {
                 image: Arc::clone(&image),
+                reference: None,
             }
             .run(key)
             .result
@@ -487,7 +611,7 @@ mod tests {
             let mut distinct = std::collections::HashSet::new();
             for row in 0..h {
                 for col in 0..w {
-                    let one = pixel_color(&image, &what, col, row);
+                    let one = pixel_color(&image, None, None, &what, col, row);
                     assert_eq!(one, rendered.image.pixels.get(row * w + col).copied());
                     distinct.insert(one);
                 }
@@ -497,8 +621,8 @@ mod tests {
                 "{what:?}: only {} colours",
                 distinct.len()
             );
-            assert_eq!(pixel_color(&image, &what, w, 0), None);
-            assert_eq!(pixel_color(&image, &what, 0, h), None);
+            assert_eq!(pixel_color(&image, None, None, &what, w, 0), None);
+            assert_eq!(pixel_color(&image, None, None, &what, 0, h), None);
         }
     }
 

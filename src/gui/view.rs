@@ -1,6 +1,7 @@
 //! The image canvases: shared pan (drag) and zoom (wheel about the cursor), fit / 1:1, the image
 //! with nearest-neighbour magnification over an optional checkerboard, the display window outline,
-//! crosshair and pinned marker, and per-pixel value text when zoomed far in.
+//! crosshair and pin markers, per-pixel value text when zoomed far in, and the compare wipe (A
+//! left of a vertical line, B right of it).
 //!
 //! Coordinates: `pos_in_image` is in absolute EXR pixel units (pixel (x, y) covers
 //! `[x, x+1) × [y, y+1)`), shared by both views; `pos_on_screen` is in egui points.
@@ -128,6 +129,10 @@ pub struct CanvasInput {
     pub hover: Option<Pos2>,
     /// Where a click landed.
     pub click: Option<Pos2>,
+    /// Where a drag started, in the frame it started.
+    pub drag_start: Option<Pos2>,
+    /// Where the pointer is while this canvas is dragged (also outside the canvas).
+    pub pointer: Option<Pos2>,
 }
 
 /// Allocates a canvas in `rect` (an image for screen readers, named `label`) and reports what
@@ -142,6 +147,10 @@ pub fn canvas_interact(ui: &mut egui::Ui, rect: Rect, label: &str) -> CanvasInpu
         || response.dragged_by(egui::PointerButton::Middle)
     {
         input.pan = response.drag_delta();
+        input.pointer = response.interact_pointer_pos();
+    }
+    if response.drag_started_by(egui::PointerButton::Primary) {
+        input.drag_start = ui.input(|i| i.pointer.press_origin());
     }
     input.hover = response.hover_pos();
     if let Some(pos) = input.hover {
@@ -177,8 +186,39 @@ pub struct CanvasContent<'a> {
     pub placeholder: Option<String>,
     /// Value text for the pixel at absolute (x, y), when zoomed far in.
     pub pixel_text: &'a dyn Fn(i64, i64) -> Option<String>,
-    /// Display colour of the sample at (column, row) of the shown channels (for the text colour).
-    pub sample_color: &'a dyn Fn(usize, usize) -> Option<Color32>,
+    /// Display colour of absolute pixel (x, y) as shown (for the text colour).
+    pub pixel_color: &'a dyn Fn(i64, i64) -> Option<Color32>,
+    /// The wipe: B's texture right of the line.
+    pub wipe: Option<WipeContent<'a>>,
+}
+
+/// The right-hand side of a wipe.
+pub struct WipeContent<'a> {
+    pub shown: Option<&'a Shown>,
+    /// Where B's samples lie, in image coordinates.
+    pub data_window: Window,
+    /// The line's x in image coordinates.
+    pub x_in_image: f32,
+}
+
+/// How near the wipe line (in points) a drag grabs it.
+pub const WIPE_GRAB_POINTS: f32 = 8.0;
+
+/// The sample (column, row) of a texture of `full_size` samples covering `data_window` at
+/// absolute pixel (x, y) (subsampled channels have fewer samples than pixels).
+pub fn sample_at(
+    full_size: [usize; 2],
+    data_window: &Window,
+    x: i64,
+    y: i64,
+) -> Option<(usize, usize)> {
+    let [w, h] = full_size;
+    if w == 0 || h == 0 || !data_window.contains(x, y) {
+        return None;
+    }
+    let col = (x - i64::from(data_window.x)) as usize * w / data_window.width;
+    let row = (y - i64::from(data_window.y)) as usize * h / data_window.height;
+    Some((col, row))
 }
 
 /// Paints one canvas.
@@ -188,7 +228,7 @@ pub fn paint_canvas(
     view: &ViewState,
     content: &CanvasContent<'_>,
     crosshair: Option<(i64, i64)>,
-    pinned: Option<(i64, i64)>,
+    pins: &[(i64, i64)],
 ) {
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, Color32::from_gray(24));
@@ -206,13 +246,37 @@ pub fn paint_canvas(
         }
     }
 
-    if let Some(shown) = content.shown {
-        painter.image(
-            shown.texture.id(),
-            data_rect,
-            Rect::from_min_max(Pos2::ZERO, pos2(1.0, 1.0)),
-            Color32::WHITE,
+    let full_uv = Rect::from_min_max(Pos2::ZERO, pos2(1.0, 1.0));
+    let wipe_x_on_screen = content
+        .wipe
+        .as_ref()
+        .map(|w| view.screen_from_image(rect, pos2(w.x_in_image, 0.0)).x);
+    if let (Some(wipe), Some(line_x)) = (&content.wipe, wipe_x_on_screen) {
+        // A on the left of the line, B on the right.
+        let left = Rect::from_min_max(
+            rect.min,
+            pos2(line_x.clamp(rect.left(), rect.right()), rect.bottom()),
         );
+        let right = Rect::from_min_max(pos2(left.right(), rect.top()), rect.max);
+        if let Some(shown) = content.shown {
+            painter.with_clip_rect(left).image(
+                shown.texture.id(),
+                data_rect,
+                full_uv,
+                Color32::WHITE,
+            );
+        }
+        if let Some(shown) = wipe.shown {
+            let b_rect = view.screen_rect(rect, window_rect(&wipe.data_window));
+            painter.with_clip_rect(right).image(
+                shown.texture.id(),
+                b_rect,
+                full_uv,
+                Color32::WHITE,
+            );
+        }
+    } else if let Some(shown) = content.shown {
+        painter.image(shown.texture.id(), data_rect, full_uv, Color32::WHITE);
     } else if let Some(text) = &content.placeholder {
         painter.text(
             rect.center(),
@@ -251,7 +315,11 @@ pub fn paint_canvas(
         paint_pixel_values(&painter, rect, view, content);
     }
 
-    if let Some((x, y)) = pinned {
+    if let Some(line_x) = wipe_x_on_screen {
+        paint_wipe_line(&painter, rect, line_x);
+    }
+
+    for (i, &(x, y)) in pins.iter().enumerate() {
         let r = view.screen_rect(
             rect,
             Rect::from_min_size(pos2(x as f32, y as f32), Vec2::splat(1.0)),
@@ -267,12 +335,28 @@ pub fn paint_canvas(
             Stroke::new(3.0, Color32::BLACK),
             StrokeKind::Outside,
         );
-        painter.rect_stroke(
-            r,
-            0.0,
-            Stroke::new(1.5, Color32::from_rgb(255, 210, 0)),
-            StrokeKind::Outside,
-        );
+        painter.rect_stroke(r, 0.0, Stroke::new(1.5, PIN_COLOR), StrokeKind::Outside);
+        if pins.len() > 1 {
+            // Numbered as in the pins table.
+            let label = (i + 1).to_string();
+            let at = r.right_top() + vec2(3.0, -2.0);
+            let font = FontId::proportional(12.0);
+            for offset in [
+                vec2(1.0, 1.0),
+                vec2(-1.0, -1.0),
+                vec2(1.0, -1.0),
+                vec2(-1.0, 1.0),
+            ] {
+                painter.text(
+                    at + offset,
+                    Align2::LEFT_BOTTOM,
+                    &label,
+                    font.clone(),
+                    Color32::BLACK,
+                );
+            }
+            painter.text(at, Align2::LEFT_BOTTOM, label, font, PIN_COLOR);
+        }
     }
     if let Some((x, y)) = crosshair {
         let pixel = view.screen_rect(
@@ -314,6 +398,38 @@ pub fn paint_canvas(
     }
 }
 
+/// Colour of pin markers (and of their numbers in the pins table).
+pub const PIN_COLOR: Color32 = Color32::from_rgb(255, 210, 0);
+
+/// The wipe line with a grip in the middle and "A" / "B" on either side at the top.
+fn paint_wipe_line(painter: &egui::Painter, rect: Rect, line_x: f32) {
+    if line_x < rect.left() || line_x > rect.right() {
+        return;
+    }
+    let top = pos2(line_x, rect.top());
+    let bottom = pos2(line_x, rect.bottom());
+    painter.line_segment(
+        [top, bottom],
+        Stroke::new(3.0, Color32::from_black_alpha(160)),
+    );
+    painter.line_segment([top, bottom], Stroke::new(1.0, Color32::WHITE));
+    let grip = Rect::from_center_size(pos2(line_x, rect.center().y), vec2(10.0, 36.0));
+    painter.rect_filled(grip, 4.0, Color32::WHITE);
+    painter.rect_stroke(
+        grip,
+        4.0,
+        Stroke::new(1.0, Color32::BLACK),
+        StrokeKind::Outside,
+    );
+    let font = FontId::proportional(14.0);
+    for (text, align, dx) in [("A", Align2::RIGHT_TOP, -6.0), ("B", Align2::LEFT_TOP, 6.0)] {
+        let at = pos2(line_x + dx, rect.top() + 4.0);
+        let galley_rect = painter.text(at, align, text, font.clone(), Color32::WHITE);
+        painter.rect_filled(galley_rect.expand(2.0), 3.0, Color32::from_black_alpha(170));
+        painter.text(at, align, text, font.clone(), Color32::WHITE);
+    }
+}
+
 /// Writes each visible pixel's value on it (as tev does).
 fn paint_pixel_values(
     painter: &egui::Painter,
@@ -339,25 +455,15 @@ fn paint_pixel_values(
                 continue;
             };
             let center = view.screen_from_image(rect, pos2(x as f32 + 0.5, y as f32 + 0.5));
-            let color = text_color_on(content, dw, x, y);
+            let color = text_color_on((content.pixel_color)(x, y));
             painter.text(center, Align2::CENTER_CENTER, text, font.clone(), color);
         }
     }
 }
 
-/// Black or white, whichever reads better on the displayed pixel.
-fn text_color_on(content: &CanvasContent<'_>, dw: &Window, x: i64, y: i64) -> Color32 {
-    let Some(shown) = content.shown else {
-        return Color32::WHITE;
-    };
-    let [w, h] = shown.full_size;
-    if w == 0 || h == 0 || dw.width == 0 || dw.height == 0 {
-        return Color32::WHITE;
-    }
-    // Sample coordinates (the channel may be subsampled relative to the data window).
-    let col = (x - i64::from(dw.x)) as usize * w / dw.width;
-    let row = (y - i64::from(dw.y)) as usize * h / dw.height;
-    let c = (content.sample_color)(col, row).unwrap_or(Color32::BLACK);
+/// Black or white, whichever reads better on a pixel shown in `shown` (white when unknown).
+fn text_color_on(shown: Option<Color32>) -> Color32 {
+    let c = shown.unwrap_or(Color32::BLACK);
     let luma = 0.2126 * f32::from(c.r()) + 0.7152 * f32::from(c.g()) + 0.0722 * f32::from(c.b());
     if luma > 140.0 {
         Color32::BLACK

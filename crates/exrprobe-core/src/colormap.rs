@@ -16,6 +16,9 @@ pub enum Colormap {
     Turbo,
     Viridis,
     Inferno,
+    /// Blue below the middle, white at it, red above (differences centred on 0). Not offered
+    /// for depth: [`Colormap::ALL`] leaves it out.
+    Diverging,
 }
 
 impl Colormap {
@@ -33,6 +36,7 @@ impl Colormap {
             Colormap::Turbo => "turbo",
             Colormap::Viridis => "viridis",
             Colormap::Inferno => "inferno",
+            Colormap::Diverging => "diverging",
         }
     }
 
@@ -43,6 +47,7 @@ impl Colormap {
             Colormap::Turbo => "Turbo",
             Colormap::Viridis => "Viridis",
             Colormap::Inferno => "Inferno",
+            Colormap::Diverging => "Diverging",
         }
     }
 
@@ -179,6 +184,8 @@ fn build_lut(colormap: Colormap) -> Vec<[u8; 4]> {
                 Colormap::Turbo => rgba(colorous::TURBO.eval_continuous(t)),
                 Colormap::Viridis => rgba(colorous::VIRIDIS.eval_continuous(t)),
                 Colormap::Inferno => rgba(colorous::INFERNO.eval_continuous(t)),
+                // RED_BLUE runs red → white → blue; reversed so that negative is blue.
+                Colormap::Diverging => rgba(colorous::RED_BLUE.eval_continuous(1.0 - t)),
             }
         })
         .collect()
@@ -189,7 +196,8 @@ fn rgba(color: colorous::Color) -> [u8; 4] {
 }
 
 fn lut(colormap: Colormap) -> &'static [[u8; 4]] {
-    static LUTS: [OnceLock<Vec<[u8; 4]>>; 4] = [
+    static LUTS: [OnceLock<Vec<[u8; 4]>>; 5] = [
+        OnceLock::new(),
         OnceLock::new(),
         OnceLock::new(),
         OnceLock::new(),
@@ -200,6 +208,7 @@ fn lut(colormap: Colormap) -> &'static [[u8; 4]] {
         Colormap::Turbo => 1,
         Colormap::Viridis => 2,
         Colormap::Inferno => 3,
+        Colormap::Diverging => 4,
     };
     match LUTS.get(index) {
         Some(cell) => cell.get_or_init(|| build_lut(colormap)),

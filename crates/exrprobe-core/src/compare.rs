@@ -24,6 +24,8 @@
 //! the channel mean), `rmse` and `mean_rel` from compensated sums, so the figures do not depend
 //! on how the work was split between threads.
 
+pub mod difference;
+
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 

@@ -340,6 +340,22 @@ impl Image {
         self.parts.get(index)
     }
 
+    /// The sample of `channel` covering absolute pixel (x, y): `None` outside its part's data
+    /// window or when not decoded (subsampled channels: the sample whose block holds the pixel).
+    /// Compare mode reads B at A's pixel with it.
+    pub fn sample_at_pixel(&self, channel: ChannelRef, x: i64, y: i64) -> Option<SampleValue> {
+        let part = self.part(channel.part)?;
+        let ch = part.channels.get(channel.channel)?;
+        let dw = part.data_window;
+        if !dw.contains(x, y) {
+            return None;
+        }
+        let col = usize::try_from(x - i64::from(dw.x)).ok()?;
+        let row = usize::try_from(y - i64::from(dw.y)).ok()?;
+        let (sx, sy) = ch.sampling;
+        ch.value_at(col / sx.max(1), row / sy.max(1))
+    }
+
     pub fn channel(&self, channel: ChannelRef) -> Option<&Channel> {
         self.parts.get(channel.part)?.channels.get(channel.channel)
     }

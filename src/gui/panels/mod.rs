@@ -3,6 +3,7 @@
 //! `Command`.
 
 pub mod channels;
+pub mod compare;
 pub mod findings;
 pub mod histogram;
 pub mod info;

@@ -1,4 +1,5 @@
-//! The probe panel: every channel's raw value at one pixel.
+//! The probe panel: every channel's raw value at one pixel; while comparing, A's, B's (the
+//! reference's channel of the same name at the same absolute pixel) and A − B.
 
 use std::fmt::Write as _;
 
@@ -85,21 +86,53 @@ fn value_text(value: Option<SampleValue>) -> String {
 /// ones when the windows differ and the part in multi-part files); then one `name<TAB>value` line
 /// per channel of that part, values as the shortest text that reads back exactly (`n/a` when not
 /// decoded).
-pub fn probe_text(image: &Image, pos: ProbePos) -> String {
+///
+/// With a `reference`, each line reads `name<TAB>A<TAB>B<TAB>A−B` and a header line names the
+/// columns.
+pub fn probe_text(image: &Image, reference: Option<&Image>, pos: ProbePos) -> String {
     let Some(part) = image.part(pos.part) else {
         return String::new();
     };
     let mut text = coordinate_line(image, part, pos);
     text.push('\n');
-    for channel in &part.channels {
-        let _ = writeln!(
-            text,
-            "{}\t{}",
-            channel.name,
-            value_text(channel_value(channel, pos))
-        );
+    if reference.is_some() {
+        text.push_str("channel\tA\tB\tA-B\n");
+    }
+    for (index, channel) in part.channels.iter().enumerate() {
+        let a = channel_value(channel, pos);
+        let _ = write!(text, "{}\t{}", channel.name, value_text(a));
+        if let Some(reference) = reference {
+            let b = reference_value(image, reference, pos, index);
+            let _ = write!(text, "\t{}\t{}", value_text(b), difference_text(a, b));
+        }
+        text.push('\n');
     }
     text
+}
+
+/// B's sample of A's channel `index` (of `pos.part`) at the same absolute pixel: the channel of
+/// the same qualified name.
+fn reference_value(
+    image: &Image,
+    reference: &Image,
+    pos: ProbePos,
+    index: usize,
+) -> Option<SampleValue> {
+    let part = image.part(pos.part)?;
+    let name = image.qualified_name(ChannelRef {
+        part: pos.part,
+        channel: index,
+    })?;
+    let (x, y) = absolute_xy(part, pos);
+    reference.sample_at_pixel(reference.find_channel(&name)?, x, y)
+}
+
+/// A − B, exactly (in f64), or `n/a`.
+fn difference_text(a: Option<SampleValue>, b: Option<SampleValue>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) => exrprobe_core::text::format_exact(a.to_f64() - b.to_f64()),
+        _ => "n/a".to_owned(),
+    }
 }
 
 /// Draws x, y (data window; display window too when they differ) and every channel's raw value at
@@ -109,6 +142,7 @@ pub fn probe_text(image: &Image, pos: ProbePos) -> String {
 pub fn probe_ui_highlighted(
     ui: &mut egui::Ui,
     image: &Image,
+    reference: Option<&Image>,
     pos: Option<ProbePos>,
     pinned: bool,
     highlight: &ProbeHighlight,
@@ -142,7 +176,10 @@ pub fn probe_ui_highlighted(
         };
         coordinates_ui(ui, image, part, pos);
         ui.separator();
-        channel_values_ui(ui, part, pos, highlight);
+        match reference {
+            Some(reference) => compared_values_ui(ui, image, reference, pos, highlight),
+            None => channel_values_ui(ui, part, pos, highlight),
+        }
     });
 }
 
@@ -173,6 +210,55 @@ fn coordinates_ui(ui: &mut egui::Ui, image: &Image, part: &Part, pos: ProbePos) 
                 ui.label("part");
                 let name = part.name.clone().unwrap_or_else(|| pos.part.to_string());
                 ui.label(RichText::new(name).monospace());
+                ui.end_row();
+            }
+        });
+}
+
+/// Every channel's A, B and A − B at `pos`, one row each (B: `n/a` where the reference lacks
+/// the channel or the pixel), with the depth and RGB channels highlighted.
+fn compared_values_ui(
+    ui: &mut egui::Ui,
+    image: &Image,
+    reference: &Image,
+    pos: ProbePos,
+    highlight: &ProbeHighlight,
+) {
+    let Some(part) = image.part(pos.part) else {
+        return;
+    };
+    let strong_color = ui.visuals().strong_text_color();
+    egui::Grid::new("probe_compared")
+        .num_columns(4)
+        .striped(true)
+        .show(ui, |ui| {
+            for title in ["channel", "A", "B", "A − B"] {
+                ui.label(RichText::new(title).small().strong());
+            }
+            ui.end_row();
+            for (index, channel) in part.channels.iter().enumerate() {
+                let channel_ref = ChannelRef {
+                    part: pos.part,
+                    channel: index,
+                };
+                let marked =
+                    highlight.depth == Some(channel_ref) || highlight.rgb.contains(&channel_ref);
+                let mut name = RichText::new(channel.name.as_str()).monospace();
+                if marked {
+                    name = name.strong().color(strong_color);
+                }
+                ui.label(name);
+                let a = channel_value(channel, pos);
+                let b = reference_value(image, reference, pos, index);
+                let difference = difference_text(a, b);
+                let differs = a.zip(b).is_some_and(|(a, b)| a.to_f64() != b.to_f64());
+                ui.add(egui::Label::new(RichText::new(value_text(a)).monospace()).selectable(true));
+                ui.add(egui::Label::new(RichText::new(value_text(b)).monospace()).selectable(true));
+                let mut difference = RichText::new(difference).monospace();
+                if differs {
+                    difference = difference.color(ui.visuals().warn_fg_color);
+                }
+                ui.add(egui::Label::new(difference).selectable(true));
                 ui.end_row();
             }
         });
@@ -335,6 +421,7 @@ mod tests {
         let img = image(WINDOW, WINDOW);
         let text = probe_text(
             &img,
+            None,
             ProbePos {
                 part: 0,
                 col: 1,
@@ -365,6 +452,7 @@ mod tests {
         let img = image(data, display);
         let text = probe_text(
             &img,
+            None,
             ProbePos {
                 part: 0,
                 col: 1,
@@ -387,6 +475,7 @@ mod tests {
         assert_eq!(
             probe_text(
                 &img,
+                None,
                 ProbePos {
                     part: 3,
                     col: 0,

@@ -24,12 +24,17 @@ use super::panels::channels::ChannelSelection;
 use super::panels::probe::{ProbeHighlight, ProbePos, probe_text};
 use super::view::{self, ViewState};
 
+mod compare;
 mod files;
 mod results;
 
+pub use compare::{CompareView, MetricsKey, MetricsRequest, ReferenceFollow};
 pub use files::{FileSummary, ListGroup, ListRow, missing_text};
 
 const MAX_RECENT: usize = 12;
+
+/// Pins beyond this many replace the oldest.
+pub const MAX_PINS: usize = 16;
 
 /// Confirmations disappear after this many seconds; errors stay until dismissed.
 pub const INFO_MESSAGE_SECS: f32 = 10.0;
@@ -143,12 +148,12 @@ pub struct Persisted {
 }
 
 /// Absolute image pixels `(x, y)` the views mark.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MarkedPixels {
     /// Under the pointer (the crosshair).
     pub hover: Option<(i64, i64)>,
-    /// The pinned probe.
-    pub pinned: Option<(i64, i64)>,
+    /// The pins, oldest first.
+    pub pinned: Vec<(i64, i64)>,
 }
 
 /// Which channel the histogram shows, and whether dragging on it sets the depth or the solo range.
@@ -194,8 +199,11 @@ pub struct ViewerState {
     pixels_per_point: f32,
     /// The pixel under the pointer, if over a view.
     hover: Option<PixelUnderPointer>,
-    /// The pinned pixel (its `probe` is always inside the image).
-    pinned: Option<PixelUnderPointer>,
+    /// The pinned pixels, oldest first (their `probe` is always inside the image). The probe
+    /// panel shows the newest; the pins table all of them.
+    pins: Vec<PixelUnderPointer>,
+    /// The reference image and how the views compare with it.
+    compare: compare::CompareState,
     messages: Vec<Message>,
     save_offer: Option<SaveOffer>,
     recent: Vec<PathBuf>,
@@ -245,7 +253,8 @@ impl ViewerState {
             view: ViewState::default(),
             pixels_per_point: 1.0,
             hover: None,
-            pinned: None,
+            pins: Vec::new(),
+            compare: compare::CompareState::default(),
             messages: Vec::new(),
             save_offer: None,
             recent: persisted.recent,
@@ -356,13 +365,21 @@ impl ViewerState {
         &self.recent
     }
 
-    /// The probed pixel: the pinned one, else the hovered one.
+    /// The probed pixel: the newest pin, else the hovered one.
     pub fn probe(&self) -> Option<ProbePos> {
-        self.pinned.or(self.hover).and_then(|p| p.probe)
+        self.pins
+            .last()
+            .or(self.hover.as_ref())
+            .and_then(|p| p.probe)
     }
 
     pub fn is_pinned(&self) -> bool {
-        self.pinned.is_some()
+        !self.pins.is_empty()
+    }
+
+    /// The pinned pixels, oldest first.
+    pub fn pins(&self) -> &[PixelUnderPointer] {
+        &self.pins
     }
 
     /// The pixel under the pointer, if over a view.
@@ -374,7 +391,7 @@ impl ViewerState {
     pub fn marked_pixels(&self) -> MarkedPixels {
         MarkedPixels {
             hover: self.hover.map(|p| p.pixel_in_image),
-            pinned: self.pinned.map(|p| p.pixel_in_image),
+            pinned: self.pins.iter().map(|p| p.pixel_in_image).collect(),
         }
     }
 
@@ -566,10 +583,31 @@ impl ViewerState {
             }
             Command::CopyProbe => {
                 if let (Some(doc), Some(pos)) = (&self.doc, self.probe()) {
-                    effects.push(Effect::CopyText(probe_text(&doc.image, pos)));
+                    let reference = self.reference_image().map(|r| r.as_ref());
+                    effects.push(Effect::CopyText(probe_text(&doc.image, reference, pos)));
                 }
             }
-            Command::Unpin => self.pinned = None,
+            Command::CopyText(text) => effects.push(Effect::CopyText(text)),
+            Command::Unpin => {
+                self.pins.pop();
+            }
+            Command::RemovePin(i) => {
+                if i < self.pins.len() {
+                    self.pins.remove(i);
+                }
+            }
+            Command::ClearPins => self.pins.clear(),
+            Command::OpenReferenceDialog
+            | Command::SetReference(_)
+            | Command::FollowReference(_)
+            | Command::KeepReference
+            | Command::ClearReference
+            | Command::SetCompareView(_)
+            | Command::FlipAB
+            | Command::CycleDifference
+            | Command::ToggleWipe
+            | Command::SetWipe(_)
+            | Command::GoToPixel { .. } => self.apply_compare(command, &mut effects),
             Command::ToggleWatch => {
                 self.watching ^= true;
                 effects.push(self.watch_effect());
@@ -590,9 +628,7 @@ impl ViewerState {
                 self.save_offer = None;
             }
             Command::Escape => {
-                if self.pinned.is_some() {
-                    self.pinned = None;
-                } else {
+                if self.pins.pop().is_none() {
                     self.messages.clear();
                     self.save_offer = None;
                 }
@@ -641,8 +677,16 @@ impl ViewerState {
             }
             Command::Hover(pixel) => self.hover = pixel,
             Command::TogglePin(pixel) => {
-                let same = self.pinned.and_then(|p| p.probe) == pixel.probe;
-                self.pinned = (pixel.probe.is_some() && !same).then_some(pixel);
+                let same = self
+                    .pins
+                    .iter()
+                    .position(|p| p.pixel_in_image == pixel.pixel_in_image);
+                match same {
+                    Some(i) => {
+                        self.pins.remove(i);
+                    }
+                    None => self.pin_at(pixel),
+                }
             }
             _ => {}
         }
@@ -694,7 +738,22 @@ impl ViewerState {
         if let Some(source) = self.files.get(i).cloned() {
             self.current = Some(i);
             effects.push(Effect::Load(source));
+            self.reference_follows_current(effects);
         }
+    }
+
+    /// Adds a pin at `pixel` (inside a part: pins outside any data window are not kept), the
+    /// oldest going when there are [`MAX_PINS`].
+    fn pin_at(&mut self, pixel: PixelUnderPointer) {
+        if pixel.probe.is_none() {
+            return;
+        }
+        self.pins
+            .retain(|p| p.pixel_in_image != pixel.pixel_in_image);
+        if self.pins.len() >= MAX_PINS {
+            self.pins.remove(0);
+        }
+        self.pins.push(pixel);
     }
 
     fn export(&mut self, kind: ExportKind, path: Option<PathBuf>, effects: &mut Vec<Effect>) {

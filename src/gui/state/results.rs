@@ -73,15 +73,15 @@ impl ViewerState {
         }
         self.failure = None;
         self.messages.retain(|m| !m.load_failure);
-        // A pinned probe survives when the pixel exists in the new image.
-        if let Some(p) = self.pinned.and_then(|p| p.probe) {
-            let exists = doc.image.part(p.part).is_some_and(|part| {
-                p.col < part.data_window.width && p.row < part.data_window.height
-            });
-            if !exists {
-                self.pinned = None;
-            }
-        }
+        // Pins survive where their pixel exists in the new image (so one pixel can be followed
+        // through a shot).
+        self.pins.retain(|pin| {
+            pin.probe.is_some_and(|p| {
+                doc.image.part(p.part).is_some_and(|part| {
+                    p.col < part.data_window.width && p.row < part.data_window.height
+                })
+            })
+        });
         self.hover = None;
         self.doc = Some(doc);
         self.remember_selection();

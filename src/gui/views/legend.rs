@@ -167,30 +167,113 @@ fn colorbar_texture(
     cache: &mut ViewsCache,
     mapping: ScalarMapping,
 ) -> egui::TextureId {
-    if cache.colorbar.as_ref().is_none_or(|(m, _)| *m != mapping) {
-        let pixels = (0..256)
-            .map(|i| {
-                let t = f64::from(i) / 255.0;
-                let [r, g, b, a] = scalar_color(colorbar_value(&mapping, t), &mapping);
-                Color32::from_rgba_unmultiplied(r, g, b, a)
-            })
-            .collect();
-        let image = egui::ColorImage::new([256, 1], pixels);
-        match &mut cache.colorbar {
-            Some((m, texture)) => {
-                texture.set(image, TextureOptions::LINEAR);
-                *m = mapping;
-            }
-            None => {
-                let texture = ctx.load_texture("exrprobe-colorbar", image, TextureOptions::LINEAR);
-                cache.colorbar = Some((mapping, texture));
-            }
-        }
+    if let Some((_, texture)) = cache.colorbars.iter().find(|(m, _)| *m == mapping) {
+        return texture.id();
     }
-    cache
-        .colorbar
-        .as_ref()
-        .map_or(egui::TextureId::default(), |(_, t)| t.id())
+    let pixels = (0..256)
+        .map(|i| {
+            let t = f64::from(i) / 255.0;
+            let [r, g, b, a] = scalar_color(colorbar_value(&mapping, t), &mapping);
+            Color32::from_rgba_unmultiplied(r, g, b, a)
+        })
+        .collect();
+    let image = egui::ColorImage::new([256, 1], pixels);
+    // Both views may show a bar (depth, or two difference pictures): keep a few, reuse the
+    // oldest texture.
+    let texture = if cache.colorbars.len() >= COLORBARS_KEPT {
+        let (_, mut texture) = cache.colorbars.remove(0);
+        texture.set(image, TextureOptions::LINEAR);
+        texture
+    } else {
+        ctx.load_texture("exrprobe-colorbar", image, TextureOptions::LINEAR)
+    };
+    let id = texture.id();
+    cache.colorbars.push((mapping, texture));
+    id
+}
+
+/// Colour bar textures kept at once.
+const COLORBARS_KEPT: usize = 3;
+
+/// The legend of a difference picture: what it shows, its colour bar from the range the
+/// picture was drawn with, and the colours of pixels that cannot be compared.
+pub(super) fn difference_footer(
+    ui: &mut egui::Ui,
+    rect: egui::Rect,
+    what: &str,
+    mapping: Option<ScalarMapping>,
+    cache: &mut ViewsCache,
+) {
+    let rect = rect.shrink2(egui::vec2(0.0, 3.0));
+    let row1 = egui::Rect::from_min_size(rect.min, egui::vec2(rect.width(), 20.0));
+    let Some(mapping) = mapping else {
+        row(ui, row1, |ui| {
+            ui.label(RichText::new(format!("{what} — drawing…")).weak());
+        });
+        return;
+    };
+    let texture = colorbar_texture(ui.ctx(), cache, mapping);
+    let label_rect = ui
+        .scope_builder(
+            egui::UiBuilder::new()
+                .max_rect(row1)
+                .layout(egui::Layout::left_to_right(egui::Align::Center)),
+            |ui| ui.label(RichText::new(what).strong()),
+        )
+        .response
+        .rect;
+    let gradient = egui::Rect::from_min_max(
+        egui::pos2(label_rect.right() + 10.0, rect.top() + 3.0),
+        egui::pos2(rect.right() - 8.0, rect.top() + 17.0),
+    );
+    colorbar(ui, gradient, texture, &mapping);
+    let row2 = egui::Rect::from_min_max(egui::pos2(rect.left(), rect.top() + 34.0), rect.max);
+    row(ui, row2, |ui| {
+        let range = if mapping.lo < 0.0 {
+            format!("range ±{}", format_compact(mapping.hi))
+        } else {
+            format!("range 0 to {}", format_compact(mapping.hi))
+        };
+        ui.label(RichText::new(format!("{range} (99th percentile)")).small())
+            .on_hover_text(
+                "The colour bar spans the 99th percentile of the differences, so that one hot \
+             pixel does not wash the picture out; the probe and the metrics give exact values",
+            );
+        ui.add_space(8.0);
+        for (color, label, tip) in [
+            (
+                NAN_COLOR,
+                "one side only",
+                "NaN, ±Inf or background in one file and not the other",
+            ),
+            (
+                SENTINEL_COLOR,
+                "outside B",
+                "Pixels the reference's data window does not cover",
+            ),
+        ] {
+            swatch(ui, color, label, tip);
+        }
+    });
+}
+
+/// A small colour square with a label and a tooltip.
+fn swatch(ui: &mut egui::Ui, color: [u8; 4], label: &str, tip: &str) {
+    let (r, resp) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+    ui.painter().rect_filled(
+        r,
+        2.0,
+        Color32::from_rgba_unmultiplied(color[0], color[1], color[2], color[3]),
+    );
+    ui.painter().rect_stroke(
+        r,
+        2.0,
+        egui::Stroke::new(1.0, Color32::from_gray(120)),
+        egui::StrokeKind::Outside,
+    );
+    resp.on_hover_text(tip);
+    ui.label(RichText::new(label).small());
+    ui.add_space(4.0);
 }
 
 /// The colour bar legend with real depth values, editable min/max and the special colours.
@@ -366,21 +449,7 @@ fn special_colours(ui: &mut egui::Ui) {
             "Background: values of 1e9 and above (Cycles writes 1e10 where no object was hit)",
         ),
     ] {
-        let (r, resp) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
-        ui.painter().rect_filled(
-            r,
-            2.0,
-            Color32::from_rgba_unmultiplied(color[0], color[1], color[2], color[3]),
-        );
-        ui.painter().rect_stroke(
-            r,
-            2.0,
-            egui::Stroke::new(1.0, Color32::from_gray(120)),
-            egui::StrokeKind::Outside,
-        );
-        resp.on_hover_text(tip);
-        ui.label(RichText::new(label).small());
-        ui.add_space(4.0);
+        swatch(ui, color, label, tip);
     }
 }
 

@@ -8,13 +8,14 @@
 mod legend;
 
 use egui::{Color32, RichText};
+use exrprobe_core::compare::difference::{self, difference_at};
 use exrprobe_core::model::{ChannelRef, Image, Window};
 use exrprobe_core::text::{format_compact, format_significant};
 
 use super::command::{Command, LayoutMode, PixelUnderPointer};
 use super::panels::findings::{findings_ui, status_row_ui};
 use super::panels::probe::ProbePos;
-use super::state::{Document, ViewerState};
+use super::state::{CompareView, Document, ViewerState};
 use super::textures::{self, Slot, TextureCache};
 use super::view::{self, CanvasContent};
 
@@ -23,7 +24,7 @@ use super::view::{self, CanvasContent};
 #[derive(Default)]
 pub struct ViewsCache {
     checker_texture: Option<egui::TextureHandle>,
-    colorbar: Option<(exrprobe_core::colormap::ScalarMapping, egui::TextureHandle)>,
+    colorbars: Vec<(exrprobe_core::colormap::ScalarMapping, egui::TextureHandle)>,
     banner_height: f32,
 }
 
@@ -154,6 +155,16 @@ pub fn interact(
     let depth = view::canvas_interact(ui, layout.depth_canvas, "Depth view");
     let mut commands = Vec::new();
     let mut hovered = None;
+    let wipe_x = (state.compare_view() == CompareView::Wipe)
+        .then(|| state.wipe_x_in_image())
+        .flatten();
+    // A drag that starts on the wipe line moves the line instead of the image (remembered
+    // for the rest of the drag in egui's memory).
+    let wipe_drag_id = egui::Id::unique("exrprobe_wipe_drag");
+    let mut dragging_wipe: bool = ui.data(|d| d.get_temp(wipe_drag_id).unwrap_or(false));
+    if !ui.input(|i| i.pointer.primary_down()) {
+        dragging_wipe = false;
+    }
     let parts = [state.rgb_part(), state.selection().depth.map(|d| d.part)];
     for ((input, canvas), part) in [(rgb, layout.rgb_canvas), (depth, layout.depth_canvas)]
         .into_iter()
@@ -166,8 +177,29 @@ pub fn interact(
                 probe: probe_pos(&doc.image, part.unwrap_or(0), x, y),
             }
         };
-        if input.pan != egui::Vec2::ZERO {
+        if let (Some(line), Some(start)) = (wipe_x, input.drag_start) {
+            let line_on_screen = state
+                .view()
+                .screen_from_image(canvas, egui::pos2(line, 0.0))
+                .x;
+            dragging_wipe = (start.x - line_on_screen).abs() <= view::WIPE_GRAB_POINTS;
+        }
+        if dragging_wipe && wipe_x.is_some() {
+            if let Some(pos) = input.pointer {
+                let x = state.view().image_from_screen(canvas, pos).x;
+                commands.push(Command::SetWipe(x));
+            }
+        } else if input.pan != egui::Vec2::ZERO {
             commands.push(Command::Pan(input.pan));
+        }
+        if let (Some(line), Some(pos)) = (wipe_x, input.hover) {
+            let line_on_screen = state
+                .view()
+                .screen_from_image(canvas, egui::pos2(line, 0.0))
+                .x;
+            if (pos.x - line_on_screen).abs() <= view::WIPE_GRAB_POINTS || dragging_wipe {
+                ui.ctx().set_cursor_icon(egui::CursorIcon::ResizeHorizontal);
+            }
         }
         if let Some((pos_on_screen, factor)) = input.zoom_about {
             commands.push(Command::ZoomAbout {
@@ -181,7 +213,8 @@ pub fn interact(
             commands.push(Command::TogglePin(under(pos)));
         }
     }
-    if hovered.is_some() {
+    ui.data_mut(|d| d.insert_temp(wipe_drag_id, dragging_wipe));
+    if hovered.is_some() && ui.ctx().output(|o| o.cursor_icon) == egui::CursorIcon::Default {
         ui.ctx().set_cursor_icon(egui::CursorIcon::Crosshair);
     }
     if hovered != state.hover() {
@@ -209,14 +242,62 @@ pub fn paint(
     let mut commands = Vec::new();
     legend::rgb_header(ui, layout.rgb_header, state, doc, &mut commands);
     legend::depth_header(ui, layout.depth_header, state, doc, &mut commands);
+    if state.reference_image().is_some() {
+        for header in [layout.rgb_header, layout.depth_header] {
+            compare_badge(ui, header, state.compare_view());
+        }
+    }
     findings_banner(ui, layout, doc, cache);
-    legend::rgb_footer(ui, layout.rgb_footer, state, &mut commands);
+    if let CompareView::Difference(kind) = state.compare_view() {
+        // The difference pictures' own legends (their ranges come from the data).
+        for (rect, slot) in [
+            (layout.rgb_footer, Slot::Rgb),
+            (layout.depth_footer, Slot::Depth),
+        ] {
+            let mapping = textures
+                .shown(slot)
+                .filter(|s| matches!(s.key.what, textures::RenderWhat::Difference { .. }))
+                .and_then(|s| s.mapping);
+            let what = match (slot, kind) {
+                (Slot::Rgb, _) if state.selection().solo.is_none() => {
+                    format!("{} (mean of R, G, B)", kind.label())
+                }
+                _ => kind.label().to_owned(),
+            };
+            legend::difference_footer(ui, rect, &what, mapping, cache);
+        }
+    } else {
+        legend::rgb_footer(ui, layout.rgb_footer, state, &mut commands);
+        legend::depth_footer(ui, layout.depth_footer, state, cache, &mut commands);
+    }
     if !layout.stacked && layout.banner_height > 0.0 {
         layer_note(ui, layout, state);
     }
-    legend::depth_footer(ui, layout.depth_footer, state, cache, &mut commands);
     paint_canvases(ui, layout, state, doc, textures, cache, placeholders);
     commands
+}
+
+/// At the right end of a view's header: what the view shows while comparing (A, B, A − B, …).
+fn compare_badge(ui: &egui::Ui, header: egui::Rect, view: CompareView) {
+    let text = match view {
+        CompareView::Wipe => "A | B".to_owned(),
+        other => other.label().to_owned(),
+    };
+    let fill = match view {
+        CompareView::A => Color32::from_rgb(60, 90, 140),
+        CompareView::B => Color32::from_rgb(140, 90, 40),
+        CompareView::Difference(_) => Color32::from_rgb(120, 50, 110),
+        CompareView::Wipe => Color32::from_rgb(70, 110, 70),
+    };
+    let painter = ui.painter_at(header);
+    let galley = painter.layout_no_wrap(text, egui::FontId::proportional(13.0), Color32::WHITE);
+    let pos = egui::pos2(
+        header.right() - galley.size().x - 10.0,
+        header.center().y - galley.size().y / 2.0,
+    );
+    let rect = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(6.0, 2.0));
+    painter.rect_filled(rect, 4.0, fill);
+    painter.galley(pos, galley, Color32::WHITE);
 }
 
 /// The findings above the depth canvas; remembers the height they took for the next layout.
@@ -281,7 +362,6 @@ fn paint_canvases(
     cache: &mut ViewsCache,
     placeholders: Placeholders,
 ) {
-    let image = &doc.image;
     let selection = state.selection();
     let checker = if state.checkerboard() && state.rgb_layer().is_some_and(|l| l.a.is_some()) {
         Some(checker_texture(ui.ctx(), cache))
@@ -289,75 +369,72 @@ fn paint_canvases(
         None
     };
     let marked = state.marked_pixels();
-    let (crosshair, pinned) = (marked.hover, marked.pinned);
-    let rgb_text = |x: i64, y: i64| -> Option<String> {
-        if let Some(solo) = selection.solo {
-            let p = probe_pos(image, solo.part, x, y)?;
-            return channel_value(image, solo, p).map(pixel_text);
-        }
-        let layer = state.rgb_layer()?;
-        let p = probe_pos(image, layer.part, x, y)?;
-        let r = channel_value(image, layer.r, p)?;
-        if layer.gray {
-            return Some(pixel_text(r));
-        }
-        let g = channel_value(image, layer.g, p)?;
-        let b = channel_value(image, layer.b, p)?;
-        Some(format!(
-            "{}\n{}\n{}",
-            pixel_text(r),
-            pixel_text(g),
-            pixel_text(b)
-        ))
+    let shows = Shows {
+        doc,
+        reference: state.reference_image().map(|r| r.as_ref()),
+        generation_b: state.reference().and_then(|r| r.generation()),
     };
-    let depth_text = |x: i64, y: i64| -> Option<String> {
-        let depth = selection.depth?;
-        let p = probe_pos(image, depth.part, x, y)?;
-        channel_value(image, depth, p).map(pixel_text)
-    };
-    let shown_color = |slot: Slot, col: usize, row: usize| {
-        let shown = textures.shown(slot)?;
-        textures::pixel_color(image, &shown.key.what, col, row)
-    };
-    let rgb_color = |col: usize, row: usize| shown_color(Slot::Rgb, col, row);
-    let depth_color = |col: usize, row: usize| shown_color(Slot::Depth, col, row);
-    let (rgb_dw, rgb_disp) = windows(image, state.rgb_part());
-    view::paint_canvas(
-        ui,
-        layout.rgb_canvas,
-        state.view(),
-        &CanvasContent {
-            shown: textures.shown(Slot::Rgb),
-            data_window: rgb_dw,
-            display_window: rgb_disp,
-            checkerboard: checker,
-            placeholder: placeholders.rgb,
-            pixel_text: &rgb_text,
-            sample_color: &rgb_color,
-        },
-        crosshair,
-        pinned,
-    );
-    let (depth_dw, depth_disp) = windows(image, selection.depth.map(|d| d.part));
-    view::paint_canvas(
-        ui,
-        layout.depth_canvas,
-        state.view(),
-        &CanvasContent {
-            shown: textures.shown(Slot::Depth),
-            data_window: depth_dw,
-            display_window: depth_disp,
-            checkerboard: None,
-            placeholder: placeholders.depth,
-            pixel_text: &depth_text,
-            sample_color: &depth_color,
-        },
-        crosshair,
-        pinned,
-    );
-    if let Some(depth) = selection.depth
+    let wipe_x = (state.compare_view() == CompareView::Wipe)
+        .then(|| state.wipe_x_in_image())
+        .flatten();
+    let canvases = [
+        (
+            layout.rgb_canvas,
+            Slot::Rgb,
+            Slot::RgbReference,
+            state.rgb_part(),
+            checker,
+            placeholders.rgb,
+        ),
+        (
+            layout.depth_canvas,
+            Slot::Depth,
+            Slot::DepthReference,
+            selection.depth.map(|d| d.part),
+            None,
+            placeholders.depth,
+        ),
+    ];
+    for (canvas, slot, slot_b, part_of_a, checkerboard, placeholder) in canvases {
+        let main = textures.shown(slot);
+        let wiped = wipe_x.map(|x| (textures.shown(slot_b), x));
+        let (data_window, display_window) = shows.windows(main, part_of_a);
+        // Which texture shows absolute pixel (x, y): in a wipe, B right of the line.
+        let at = |x: i64| -> Option<&textures::Shown> {
+            match wiped {
+                Some((b, line)) if x as f32 + 0.5 >= line => b,
+                _ => main,
+            }
+        };
+        let text = |x: i64, y: i64| shows.pixel_text(at(x)?, x, y);
+        let color = |x: i64, y: i64| shows.pixel_color(at(x)?, x, y);
+        view::paint_canvas(
+            ui,
+            canvas,
+            state.view(),
+            &CanvasContent {
+                shown: main,
+                data_window,
+                display_window,
+                checkerboard,
+                placeholder,
+                pixel_text: &text,
+                pixel_color: &color,
+                wipe: wiped.map(|(b, x_in_image)| view::WipeContent {
+                    shown: b,
+                    data_window: shows.windows(b, None).0,
+                    x_in_image,
+                }),
+            },
+            marked.hover,
+            &marked.pinned,
+        );
+    }
+    if state.compare_view() == CompareView::A
+        && let Some(depth) = selection.depth
         && let Some(value) = doc.analysis.stats.get(&depth).and_then(|s| s.constant)
     {
+        let (depth_dw, _) = windows(&doc.image, Some(depth.part));
         // On the image where it is in view, else at the top of the canvas.
         let on_screen = state
             .view()
@@ -369,6 +446,97 @@ fn paint_canvases(
             layout.depth_canvas
         };
         constant_depth_label(ui, layout.depth_canvas, area.center_top(), value);
+    }
+}
+
+/// The images textures are drawn from: the document (A) and the reference (B).
+struct Shows<'a> {
+    doc: &'a Document,
+    reference: Option<&'a Image>,
+    generation_b: Option<u64>,
+}
+
+impl Shows<'_> {
+    /// The image a texture was drawn from.
+    fn image_of(&self, shown: &textures::Shown) -> Option<&Image> {
+        if Some(shown.key.generation) == self.generation_b {
+            self.reference
+        } else if shown.key.generation == self.doc.generation {
+            Some(&self.doc.image)
+        } else {
+            None
+        }
+    }
+
+    /// Data and display window of what a texture shows (its first channel's part), else of
+    /// A's `fallback_part`.
+    fn windows(
+        &self,
+        shown: Option<&textures::Shown>,
+        fallback_part: Option<usize>,
+    ) -> (Window, Window) {
+        if let Some(shown) = shown
+            && let Some(image) = self.image_of(shown)
+        {
+            return windows(image, first_channel(&shown.key.what).map(|c| c.part));
+        }
+        windows(&self.doc.image, fallback_part)
+    }
+
+    /// The value text a zoomed-in pixel shows: the values the texture maps (R, G, B on three
+    /// lines; one channel; or the difference).
+    fn pixel_text(&self, shown: &textures::Shown, x: i64, y: i64) -> Option<String> {
+        let image = self.image_of(shown)?;
+        let value = |c: ChannelRef| -> Option<f64> {
+            let p = probe_pos(image, c.part, x, y)?;
+            channel_value(image, c, p)
+        };
+        match &shown.key.what {
+            textures::RenderWhat::Scalar { channel, .. } => value(*channel).map(pixel_text),
+            textures::RenderWhat::Rgb { r, g, b, .. } => {
+                let rv = value(*r)?;
+                if r == g && g == b {
+                    return Some(pixel_text(rv));
+                }
+                Some(format!(
+                    "{}\n{}\n{}",
+                    pixel_text(rv),
+                    pixel_text(value(*g)?),
+                    pixel_text(value(*b)?)
+                ))
+            }
+            textures::RenderWhat::Difference { a, b, kind, .. } => {
+                let d = difference_at(image, a, self.reference?, b, *kind, x, y)?;
+                if d >= f64::from(difference::OUTSIDE) {
+                    return Some("—".to_owned());
+                }
+                Some(pixel_text(d))
+            }
+        }
+    }
+
+    /// The colour a texture gives absolute pixel (x, y), computed from the model.
+    fn pixel_color(&self, shown: &textures::Shown, x: i64, y: i64) -> Option<Color32> {
+        let image = self.image_of(shown)?;
+        let (data_window, _) = self.windows(Some(shown), None);
+        let (col, row) = view::sample_at(shown.full_size, &data_window, x, y)?;
+        textures::pixel_color(
+            image,
+            self.reference,
+            shown.mapping.as_ref(),
+            &shown.key.what,
+            col,
+            row,
+        )
+    }
+}
+
+/// The first channel a texture shows.
+fn first_channel(what: &textures::RenderWhat) -> Option<ChannelRef> {
+    match what {
+        textures::RenderWhat::Rgb { r, .. } => Some(*r),
+        textures::RenderWhat::Scalar { channel, .. } => Some(*channel),
+        textures::RenderWhat::Difference { a, .. } => a.first().copied(),
     }
 }
 
