@@ -19,6 +19,7 @@ use super::panels::channels::ChannelSelection;
 use super::panels::compare::{CompareBar, MetricsShown, compare_bar_ui, metrics_ui};
 use super::panels::probe::ProbePos;
 use super::panels::probe::probe_ui_highlighted;
+use super::panels::region::{RegionPanel, pins_ui, region_ui};
 use super::state::{CompareView, DepthSettings, Document, Message, Persisted, ViewerState};
 use super::textures::{
     RenderJob, RenderKey, RenderWhat, Slot, TextureCache, Wanted, compose_side_by_side, encode_png,
@@ -328,6 +329,35 @@ impl ExrProbeApp {
                             .map_err(|e| format!("Export failed: {e}"))
                     });
             }
+            Effect::WriteRegionExport {
+                image,
+                channel,
+                region,
+                what,
+                path,
+            } => {
+                self.worker
+                    .start_task(format!("Exporting {what}…"), move || {
+                        let part = image
+                            .part(channel.part)
+                            .ok_or_else(|| format!("Cannot export {what}: no such part"))?;
+                        let cropped = image
+                            .channel(channel)
+                            .and_then(|ch| {
+                                exrprobe_core::region::crop_channel(ch, &part.data_window, &region)
+                            })
+                            .ok_or_else(|| {
+                                format!(
+                                    "Cannot export {what}: the region misses the channel, or the \
+                                     channel is subsampled or not decoded"
+                                )
+                            })?;
+                        let dtype = exrprobe_core::export::NpyDtype::F32;
+                        exrprobe_core::export::write_npy(&cropped, dtype, &path, true)
+                            .map(|()| format!("Exported {what} to {}", path.display()))
+                            .map_err(|e| format!("Export failed: {e}"))
+                    });
+            }
             Effect::WriteViewPng { image, path } => self.write_view_png(image, path),
             Effect::CopyText(text) => {
                 if let Some(ctx) = &self.ctx {
@@ -420,6 +450,7 @@ impl ExrProbeApp {
                 Err(message) => self.state.reference_failed(&source, &message),
             },
             WorkerMsg::Compared { key, result } => self.state.metrics_ready(key, result),
+            WorkerMsg::RegionStats { key, result } => self.state.region_stats_ready(key, result),
             WorkerMsg::Scanned {
                 generation,
                 path,
@@ -588,12 +619,18 @@ impl ExrProbeApp {
         }
     }
 
-    /// Starts the metrics of the compared pair when they are wanted and not on their way.
-    fn request_metrics(&mut self) {
+    /// Starts the metrics of the compared pair and the statistics of the region when they are
+    /// wanted and not on their way.
+    fn request_measurements(&mut self) {
         if let Some(request) = self.state.metrics_wanted()
             && self.worker.metrics.as_ref() != Some(&request.key)
         {
             self.worker.start_metrics(request);
+        }
+        if let Some(request) = self.state.region_stats_wanted()
+            && self.worker.region_stats.as_ref() != Some(&request.key)
+        {
+            self.worker.start_region_stats(request);
         }
     }
 }
@@ -681,7 +718,7 @@ impl ExrProbeApp {
             self.execute(command);
         }
         self.request_textures();
-        self.request_metrics();
+        self.request_measurements();
         self.update_title(&ctx);
     }
 
@@ -697,9 +734,10 @@ impl ExrProbeApp {
                 });
         }
         if panels.probe {
-            // A − B columns need room while comparing.
+            // A − B columns need room while comparing. (Not for a region: the panel would
+            // widen, and the views move, under a Shift+drag; its table scrolls instead.)
             let min_width = if state.reference_image().is_some() {
-                380.0
+                400.0
             } else {
                 120.0
             };
@@ -735,6 +773,24 @@ impl ExrProbeApp {
                                 state.is_pinned(),
                                 &state.probe_highlight(),
                             );
+                            ui.separator();
+                            let pins = state.pins();
+                            egui::CollapsingHeader::new(format!("Pins ({})", pins.len()))
+                                .id_salt("pins_panel")
+                                .default_open(true)
+                                .show(ui, |ui| commands.extend(pins_ui(ui, &doc.image, pins)));
+                            let region = RegionPanel {
+                                image: &doc.image,
+                                region: state.region(),
+                                part: state.region_part(),
+                                stats: state.region_stats(),
+                                numpy_slice: state.region_numpy_slice(),
+                                depth: state.selection().depth,
+                            };
+                            egui::CollapsingHeader::new("Region")
+                                .id_salt("region_panel")
+                                .default_open(true)
+                                .show(ui, |ui| commands.extend(region_ui(ui, &region)));
                         });
                 });
         }

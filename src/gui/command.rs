@@ -139,6 +139,17 @@ pub enum Command {
     ToggleWipe,
     /// Put the wipe line at this x (image coordinates).
     SetWipe(f32),
+    /// Select this region (absolute pixels), or none.
+    SetRegion(Option<exrprobe_core::region::Region>),
+    /// Copy the region's statistics as text.
+    CopyRegionStats,
+    /// Copy the NumPy slice that selects the region (`depth[y0:y1, x0:x1]`).
+    CopyRegionSlice,
+    /// Export one channel over the region as `.npy`; `path: None` asks with a save dialog.
+    ExportRegion {
+        channel: ChannelRef,
+        path: Option<PathBuf>,
+    },
     /// Centre the views on this absolute pixel of `part`, zoomed in, and pin it.
     GoToPixel {
         pixel_in_image: (i64, i64),
@@ -241,6 +252,15 @@ pub enum Effect {
         what: String,
         path: PathBuf,
     },
+    /// Write `channel` of `image` cropped to `region` to `path` as `.npy` on a worker.
+    WriteRegionExport {
+        image: Arc<Image>,
+        channel: ChannelRef,
+        region: exrprobe_core::region::Region,
+        /// What is exported, for the messages ("Z over x=… y=…").
+        what: String,
+        path: PathBuf,
+    },
     /// Render what the views show again and save it as a PNG at `path` on a worker.
     WriteViewPng {
         image: Arc<Image>,
@@ -254,6 +274,7 @@ pub enum Effect {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SaveCommand {
     Export(ExportKind),
+    ExportRegion(ChannelRef),
     ViewPng,
 }
 
@@ -263,6 +284,10 @@ impl SaveCommand {
         match self {
             SaveCommand::Export(kind) => Command::Export {
                 kind,
+                path: Some(path),
+            },
+            SaveCommand::ExportRegion(channel) => Command::ExportRegion {
+                channel,
                 path: Some(path),
             },
             SaveCommand::ViewPng => Command::SavePng(Some(path)),

@@ -16,7 +16,9 @@ use std::time::SystemTime;
 use exrprobe_core::check::FileCheck;
 use exrprobe_core::watch::{FolderWatcher, Settler};
 
-use super::state::{FileSummary, MetricsKey, MetricsRequest};
+use super::state::{
+    FileSummary, MetricsKey, MetricsRequest, RegionKey, RegionRequest, RegionResult,
+};
 use super::textures::{RenderJob, RenderKey, Rendered};
 
 /// Where a document comes from.
@@ -91,6 +93,11 @@ pub enum WorkerMsg {
         generation: u64,
         source: Source,
         result: Result<Arc<Image>, String>,
+    },
+    /// The statistics of a region were computed.
+    RegionStats {
+        key: RegionKey,
+        result: RegionResult,
     },
     /// The metrics of a compare were computed.
     Compared {
@@ -169,6 +176,8 @@ pub struct Worker {
     pub reference_load: Option<(u64, Source, Arc<AtomicBool>)>,
     /// The metrics computation in flight.
     pub metrics: Option<MetricsKey>,
+    /// The region statistics computation in flight.
+    pub region_stats: Option<RegionKey>,
     /// The scan of the file list in flight (a newer list cancels and replaces it).
     pub scan: Option<ScanJob>,
     /// The watch of the file list's folders, if any.
@@ -189,6 +198,7 @@ impl Default for Worker {
             renders_in_flight: 0,
             reference_load: None,
             metrics: None,
+            region_stats: None,
             scan: None,
             watch: None,
         }
@@ -216,6 +226,7 @@ impl Worker {
             && self.renders_in_flight == 0
             && self.reference_load.is_none()
             && self.metrics.is_none()
+            && self.region_stats.is_none()
             && self.scan.as_ref().is_none_or(|s| s.done >= s.total)
     }
 
@@ -355,6 +366,39 @@ impl Worker {
             });
         if let Err(err) = spawned {
             let _ = self.tx.send(WorkerMsg::Compared {
+                key,
+                result: Err(format!("cannot start a worker thread: {err}")),
+            });
+        }
+    }
+
+    /// Computes the statistics of every channel of a part over a region on a worker thread.
+    pub fn start_region_stats(&mut self, request: RegionRequest) {
+        let RegionRequest { key, image } = request;
+        self.region_stats = Some(key.clone());
+        let tx = self.tx.clone();
+        let ctx = Arc::clone(&self.ctx);
+        let thread_key = key.clone();
+        let spawned = std::thread::Builder::new()
+            .name("exrprobe-region".into())
+            .spawn(move || {
+                let key = thread_key;
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    exrprobe_core::region::region_stats(&image, key.part, &key.region)
+                        .map(Arc::new)
+                        .ok_or_else(|| "The region is outside this part's data window".to_owned())
+                }))
+                .unwrap_or_else(|panic| {
+                    Err(format!(
+                        "internal error while measuring the region ({}), please report it",
+                        panic_text(panic.as_ref())
+                    ))
+                });
+                let _ = tx.send(WorkerMsg::RegionStats { key, result });
+                repaint(&ctx);
+            });
+        if let Err(err) = spawned {
+            let _ = self.tx.send(WorkerMsg::RegionStats {
                 key,
                 result: Err(format!("cannot start a worker thread: {err}")),
             });
@@ -552,6 +596,12 @@ impl Worker {
                 }
                 _ => false,
             },
+            WorkerMsg::RegionStats { key, .. } => {
+                if self.region_stats.as_ref() == Some(key) {
+                    self.region_stats = None;
+                }
+                true
+            }
             WorkerMsg::Compared { key, .. } => {
                 if self.metrics.as_ref() == Some(key) {
                     self.metrics = None;

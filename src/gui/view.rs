@@ -188,9 +188,14 @@ pub struct CanvasContent<'a> {
     pub pixel_text: &'a dyn Fn(i64, i64) -> Option<String>,
     /// Display colour of absolute pixel (x, y) as shown (for the text colour).
     pub pixel_color: &'a dyn Fn(i64, i64) -> Option<Color32>,
+    /// The selected region, in image coordinates (outlined).
+    pub region: Option<Rect>,
     /// The wipe: B's texture right of the line.
     pub wipe: Option<WipeContent<'a>>,
 }
+
+/// Colour of the region outline (and of the region panel's title).
+pub const REGION_COLOR: Color32 = Color32::from_rgb(80, 220, 255);
 
 /// The right-hand side of a wipe.
 pub struct WipeContent<'a> {
@@ -317,6 +322,23 @@ pub fn paint_canvas(
 
     if let Some(line_x) = wipe_x_on_screen {
         paint_wipe_line(&painter, rect, line_x);
+    }
+
+    if let Some(region) = content.region {
+        let r = view.screen_rect(rect, region);
+        painter.rect_stroke(
+            r,
+            0.0,
+            Stroke::new(3.0, Color32::from_black_alpha(180)),
+            StrokeKind::Outside,
+        );
+        painter.rect_stroke(r, 0.0, Stroke::new(1.5, REGION_COLOR), StrokeKind::Outside);
+        let label = format!("{} × {}", region.width(), region.height());
+        let at = r.left_top() + vec2(0.0, -3.0);
+        let font = FontId::proportional(12.0);
+        let galley_rect = painter.text(at, Align2::LEFT_BOTTOM, &label, font.clone(), REGION_COLOR);
+        painter.rect_filled(galley_rect.expand(2.0), 2.0, Color32::from_black_alpha(170));
+        painter.text(at, Align2::LEFT_BOTTOM, label, font, REGION_COLOR);
     }
 
     for (i, &(x, y)) in pins.iter().enumerate() {

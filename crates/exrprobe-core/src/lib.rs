@@ -15,6 +15,7 @@ pub mod load;
 pub mod model;
 pub mod naming;
 pub mod records;
+pub mod region;
 pub mod sequence;
 pub mod stats;
 pub mod text;

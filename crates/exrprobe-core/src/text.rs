@@ -280,6 +280,13 @@ pub enum ExportName<'a> {
     AllChannels,
     /// The viewer's two views as an image: `STEM.view.png`.
     ViewPng,
+    /// One channel over a region of absolute pixels `x.0..x.1` × `y.0..y.1`:
+    /// `STEM.<file-safe name>.x10-50.y20-60.npy`.
+    Region {
+        channel: &'a str,
+        x: (i64, i64),
+        y: (i64, i64),
+    },
 }
 
 impl ExportName<'_> {
@@ -290,6 +297,14 @@ impl ExportName<'_> {
             ExportName::Channel(name) => format!("{}.npy", file_safe(name)),
             ExportName::AllChannels => "npz".to_owned(),
             ExportName::ViewPng => "view.png".to_owned(),
+            ExportName::Region { channel, x, y } => format!(
+                "{}.x{}-{}.y{}-{}.npy",
+                file_safe(channel),
+                x.0,
+                x.1,
+                y.0,
+                y.1
+            ),
         }
     }
 }

@@ -8,5 +8,6 @@ pub mod findings;
 pub mod histogram;
 pub mod info;
 pub mod probe;
+pub mod region;
 pub mod shortcuts;
 pub mod timeline;

@@ -26,10 +26,12 @@ use super::view::{self, ViewState};
 
 mod compare;
 mod files;
+mod region;
 mod results;
 
 pub use compare::{CompareView, MetricsKey, MetricsRequest, ReferenceFollow};
 pub use files::{FileSummary, ListGroup, ListRow, missing_text};
+pub use region::{RegionKey, RegionRequest, RegionResult};
 
 const MAX_RECENT: usize = 12;
 
@@ -204,6 +206,8 @@ pub struct ViewerState {
     pins: Vec<PixelUnderPointer>,
     /// The reference image and how the views compare with it.
     compare: compare::CompareState,
+    /// The selected region and its statistics.
+    region: region::RegionState,
     messages: Vec<Message>,
     save_offer: Option<SaveOffer>,
     recent: Vec<PathBuf>,
@@ -255,6 +259,7 @@ impl ViewerState {
             hover: None,
             pins: Vec::new(),
             compare: compare::CompareState::default(),
+            region: region::RegionState::default(),
             messages: Vec::new(),
             save_offer: None,
             recent: persisted.recent,
@@ -608,6 +613,10 @@ impl ViewerState {
             | Command::ToggleWipe
             | Command::SetWipe(_)
             | Command::GoToPixel { .. } => self.apply_compare(command, &mut effects),
+            Command::SetRegion(_)
+            | Command::CopyRegionStats
+            | Command::CopyRegionSlice
+            | Command::ExportRegion { .. } => self.apply_region(command, &mut effects),
             Command::ToggleWatch => {
                 self.watching ^= true;
                 effects.push(self.watch_effect());

@@ -10,6 +10,7 @@ mod legend;
 use egui::{Color32, RichText};
 use exrprobe_core::compare::difference::{self, difference_at};
 use exrprobe_core::model::{ChannelRef, Image, Window};
+use exrprobe_core::region::Region;
 use exrprobe_core::text::{format_compact, format_significant};
 
 use super::command::{Command, LayoutMode, PixelUnderPointer};
@@ -162,9 +163,14 @@ pub fn interact(
     // for the rest of the drag in egui's memory).
     let wipe_drag_id = egui::Id::unique("exrprobe_wipe_drag");
     let mut dragging_wipe: bool = ui.data(|d| d.get_temp(wipe_drag_id).unwrap_or(false));
+    // A drag that starts with Shift held selects a region from the pixel where it started.
+    let region_drag_id = egui::Id::unique("exrprobe_region_drag");
+    let mut region_start: Option<(i64, i64)> = ui.data(|d| d.get_temp(region_drag_id)).flatten();
     if !ui.input(|i| i.pointer.primary_down()) {
         dragging_wipe = false;
+        region_start = None;
     }
+    let shift = ui.input(|i| i.modifiers.shift);
     let parts = [state.rgb_part(), state.selection().depth.map(|d| d.part)];
     for ((input, canvas), part) in [(rgb, layout.rgb_canvas), (depth, layout.depth_canvas)]
         .into_iter()
@@ -177,14 +183,21 @@ pub fn interact(
                 probe: probe_pos(&doc.image, part.unwrap_or(0), x, y),
             }
         };
-        if let (Some(line), Some(start)) = (wipe_x, input.drag_start) {
+        if let (true, Some(start)) = (shift, input.drag_start) {
+            region_start = Some(view::pixel_at(state.view(), canvas, start));
+        } else if let (Some(line), Some(start)) = (wipe_x, input.drag_start) {
             let line_on_screen = state
                 .view()
                 .screen_from_image(canvas, egui::pos2(line, 0.0))
                 .x;
             dragging_wipe = (start.x - line_on_screen).abs() <= view::WIPE_GRAB_POINTS;
         }
-        if dragging_wipe && wipe_x.is_some() {
+        if let Some(start) = region_start {
+            if let Some(pos) = input.pointer {
+                let end = view::pixel_at(state.view(), canvas, pos);
+                commands.push(Command::SetRegion(Some(Region::from_corners(start, end))));
+            }
+        } else if dragging_wipe && wipe_x.is_some() {
             if let Some(pos) = input.pointer {
                 let x = state.view().image_from_screen(canvas, pos).x;
                 commands.push(Command::SetWipe(x));
@@ -213,7 +226,10 @@ pub fn interact(
             commands.push(Command::TogglePin(under(pos)));
         }
     }
-    ui.data_mut(|d| d.insert_temp(wipe_drag_id, dragging_wipe));
+    ui.data_mut(|d| {
+        d.insert_temp(wipe_drag_id, dragging_wipe);
+        d.insert_temp(region_drag_id, region_start);
+    });
     if hovered.is_some() && ui.ctx().output(|o| o.cursor_icon) == egui::CursorIcon::Default {
         ui.ctx().set_cursor_icon(egui::CursorIcon::Crosshair);
     }
@@ -420,6 +436,7 @@ fn paint_canvases(
                 placeholder,
                 pixel_text: &text,
                 pixel_color: &color,
+                region: state.region().map(region_rect),
                 wipe: wiped.map(|(b, x_in_image)| view::WipeContent {
                     shown: b,
                     data_window: shows.windows(b, None).0,
@@ -447,6 +464,14 @@ fn paint_canvases(
         };
         constant_depth_label(ui, layout.depth_canvas, area.center_top(), value);
     }
+}
+
+/// A region as a rectangle in image coordinates.
+fn region_rect(region: Region) -> egui::Rect {
+    egui::Rect::from_min_max(
+        egui::pos2(region.x0 as f32, region.y0 as f32),
+        egui::pos2(region.x1 as f32, region.y1 as f32),
+    )
 }
 
 /// The images textures are drawn from: the document (A) and the reference (B).
