@@ -32,6 +32,9 @@ pub struct Args {
     pub command: Option<Command>,
     /// EXR files to open in the viewer.
     pub files: Vec<PathBuf>,
+    /// Open the viewer comparing with this file (the reference, B).
+    #[arg(long, value_name = "FILE")]
+    pub compare: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Subcommand)]

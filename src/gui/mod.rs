@@ -39,8 +39,9 @@ pub use state::{
 pub use textures::Slot;
 pub use view::ViewState;
 
-/// Opens the viewer window with `files` (none: the welcome view).
-pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
+/// Opens the viewer window with `files` (none: the welcome view), comparing with `reference`
+/// when given.
+pub fn run(files: Vec<PathBuf>, reference: Option<PathBuf>) -> anyhow::Result<()> {
     let started = Instant::now();
     // Decode the first file while the window and the GPU start (a few hundred ms).
     let mut worker = loader::Worker::default();
@@ -61,12 +62,11 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
         "exrprobe",
         native_options,
         Box::new(move |cc| {
-            Ok(Box::new(ExrProbeApp::starting(
-                Some(cc),
-                files,
-                worker,
-                started,
-            )))
+            let mut app = ExrProbeApp::starting(Some(cc), files, worker, started);
+            if let Some(reference) = reference {
+                app.execute(Command::SetReference(Source::File(reference)));
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|err| anyhow::anyhow!("cannot open the viewer window: {err}"))

@@ -269,6 +269,22 @@ pub fn file_safe(name: &str) -> String {
     }
 }
 
+/// How many leading bytes every name shares up to and including a `.` (`ViewLayer.` of
+/// `ViewLayer.Depth.Z` and `ViewLayer.Combined.R`), so that narrow tables can show the rest;
+/// 0 when there is no such prefix, or when it would leave a name empty.
+pub fn common_layer_prefix(names: &[&str]) -> usize {
+    let Some(first) = names.first() else {
+        return 0;
+    };
+    let mut prefix = first.rfind('.').map_or(0, |i| i + 1);
+    for name in names {
+        while prefix > 0 && !(name.len() > prefix && name.starts_with(&first[..prefix])) {
+            prefix = first[..prefix - 1].rfind('.').map_or(0, |i| i + 1);
+        }
+    }
+    prefix
+}
+
 /// What an export writes, which decides the default file name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportName<'a> {
@@ -324,6 +340,31 @@ pub fn default_export_path(source: &Path, what: ExportName<'_>) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_layer_prefixes_end_at_a_dot_and_leave_every_name_something() {
+        let names = [
+            "ViewLayer.Depth.Z",
+            "ViewLayer.Combined.R",
+            "ViewLayer.Combined.G",
+        ];
+        assert_eq!(common_layer_prefix(&names), "ViewLayer.".len());
+        let same_layer = ["ViewLayer.Combined.R", "ViewLayer.Combined.G"];
+        assert_eq!(
+            common_layer_prefix(&same_layer),
+            "ViewLayer.Combined.".len()
+        );
+        assert_eq!(common_layer_prefix(&["R", "G"]), 0);
+        assert_eq!(
+            common_layer_prefix(&["a.b", "a."]),
+            0,
+            "never an empty name"
+        );
+        assert_eq!(common_layer_prefix(&["Z"]), 0);
+        assert_eq!(common_layer_prefix(&["layer.Z"]), "layer.".len());
+        assert_eq!(common_layer_prefix(&[]), 0);
+        assert_eq!(common_layer_prefix(&["ab.x", "ac.x"]), 0);
+    }
 
     #[test]
     fn exact_prints_the_shortest_text_that_reads_back() {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use egui::{Color32, RichText};
 use exrprobe_core::compare::{Comparison, Tolerance, report_lines};
 use exrprobe_core::model::Image;
-use exrprobe_core::text::{format_count, format_percent, format_significant};
+use exrprobe_core::text::{common_layer_prefix, format_count, format_percent, format_significant};
 
 use super::super::actions::Action;
 use super::super::command::Command;
@@ -147,6 +147,20 @@ pub fn metrics_ui(ui: &mut egui::Ui, image: &Image, metrics: &MetricsShown<'_>) 
         );
     }
     let number = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format_significant(v, 4));
+    // Long layer names would push the numbers out of the panel: the shared prefix goes above.
+    let names: Vec<&str> = comparison
+        .channels
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    let prefix = common_layer_prefix(&names);
+    if prefix > 0 {
+        ui.label(
+            RichText::new(format!("channels of {}…", &names[0][..prefix]))
+                .small()
+                .weak(),
+        );
+    }
     egui::Grid::new("compare_metrics")
         .num_columns(4)
         .striped(true)
@@ -158,7 +172,7 @@ pub fn metrics_ui(ui: &mut egui::Ui, image: &Image, metrics: &MetricsShown<'_>) 
             for diff in &comparison.channels {
                 let m = &diff.metrics;
                 let identical = m.differing == 0;
-                let name = RichText::new(diff.name.as_str()).monospace();
+                let name = RichText::new(diff.name.get(prefix..).unwrap_or(&diff.name)).monospace();
                 let name = if identical {
                     name.color(Color32::from_rgb(120, 200, 140))
                 } else {

@@ -228,6 +228,17 @@ fn compared_values_ui(
         return;
     };
     let strong_color = ui.visuals().strong_text_color();
+    // Three value columns need the room long layer names would take: the shared prefix goes
+    // above the table.
+    let names: Vec<&str> = part.channels.iter().map(|c| c.name.as_str()).collect();
+    let prefix = exrprobe_core::text::common_layer_prefix(&names);
+    if prefix > 0 {
+        ui.label(
+            RichText::new(format!("channels of {}…", &names[0][..prefix]))
+                .small()
+                .weak(),
+        );
+    }
     egui::Grid::new("probe_compared")
         .num_columns(4)
         .striped(true)
@@ -243,11 +254,12 @@ fn compared_values_ui(
                 };
                 let marked =
                     highlight.depth == Some(channel_ref) || highlight.rgb.contains(&channel_ref);
-                let mut name = RichText::new(channel.name.as_str()).monospace();
+                let short = channel.name.get(prefix..).unwrap_or(&channel.name);
+                let mut name = RichText::new(short).monospace();
                 if marked {
                     name = name.strong().color(strong_color);
                 }
-                ui.label(name);
+                ui.label(name).on_hover_text(channel.name.as_str());
                 let a = channel_value(channel, pos);
                 let b = reference_value(image, reference, pos, index);
                 let difference = difference_text(a, b);

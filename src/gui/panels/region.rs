@@ -5,7 +5,9 @@
 use egui::RichText;
 use exrprobe_core::model::{ChannelRef, Image};
 use exrprobe_core::region::Region;
-use exrprobe_core::text::{format_count, format_exact, format_sample, format_significant};
+use exrprobe_core::text::{
+    common_layer_prefix, format_count, format_exact, format_sample, format_significant,
+};
 
 use super::super::command::{Command, PixelUnderPointer};
 use super::super::state::RegionResult;
@@ -85,6 +87,15 @@ pub fn region_ui(ui: &mut egui::Ui, panel: &RegionPanel<'_>) -> Option<Command> 
         }
         Some(Ok(stats)) => stats,
     };
+    let names: Vec<&str> = stats.iter().map(|s| s.name.as_str()).collect();
+    let prefix = common_layer_prefix(&names);
+    if prefix > 0 {
+        ui.label(
+            RichText::new(format!("channels of {}…", &names[0][..prefix]))
+                .small()
+                .weak(),
+        );
+    }
     egui::Grid::new("region_stats")
         .num_columns(6)
         .striped(true)
@@ -116,7 +127,7 @@ pub fn region_ui(ui: &mut egui::Ui, panel: &RegionPanel<'_>) -> Option<Command> 
                     format_count(s.background)
                 );
                 let special = s.nan + s.pos_inf + s.neg_inf + s.background;
-                let mut name = RichText::new(s.name.as_str()).monospace();
+                let mut name = RichText::new(s.name.get(prefix..).unwrap_or(&s.name)).monospace();
                 if special > 0 {
                     name = name.color(ui.visuals().warn_fg_color);
                 }
@@ -218,8 +229,12 @@ pub fn pins_ui(ui: &mut egui::Ui, image: &Image, pins: &[PixelUnderPointer]) -> 
                         });
                     }
                     ui.end_row();
+                    let names: Vec<&str> = part.channels.iter().map(|c| c.name.as_str()).collect();
+                    let prefix = common_layer_prefix(&names);
                     for channel in &part.channels {
-                        ui.label(RichText::new(channel.name.as_str()).monospace());
+                        let short = channel.name.get(prefix..).unwrap_or(&channel.name);
+                        ui.label(RichText::new(short).monospace())
+                            .on_hover_text(channel.name.as_str());
                         for pin in pins {
                             let (x, y) = pin.pixel_in_image;
                             let value = pin

@@ -161,6 +161,18 @@ pub fn colorbar_value(mapping: &ScalarMapping, t: f64) -> f64 {
     mapping.value_at(t)
 }
 
+/// The value a tick at `t` shows: [`colorbar_value`], with the rounding residue of a range
+/// symmetric about 0 (`-1.355e-20` in the middle of ±1e-4) shown as the 0 it stands for.
+fn tick_value(mapping: &ScalarMapping, t: f64) -> f64 {
+    let value = colorbar_value(mapping, t);
+    let scale = mapping.lo.abs().max(mapping.hi.abs());
+    if value.abs() <= scale * 1e-12 {
+        0.0
+    } else {
+        value
+    }
+}
+
 /// The colour bar's texture for `mapping`, made again only when the mapping changes.
 fn colorbar_texture(
     ctx: &egui::Context,
@@ -410,7 +422,7 @@ fn colorbar(
         painter.text(
             egui::pos2(x, gradient.bottom() + 4.0),
             anchor,
-            format_compact(colorbar_value(mapping, t)),
+            format_compact(tick_value(mapping, t)),
             label_font.clone(),
             label_color,
         );

@@ -258,11 +258,6 @@ pub fn paint(
     let mut commands = Vec::new();
     legend::rgb_header(ui, layout.rgb_header, state, doc, &mut commands);
     legend::depth_header(ui, layout.depth_header, state, doc, &mut commands);
-    if state.reference_image().is_some() {
-        for header in [layout.rgb_header, layout.depth_header] {
-            compare_badge(ui, header, state.compare_view());
-        }
-    }
     findings_banner(ui, layout, doc, cache);
     if let CompareView::Difference(kind) = state.compare_view() {
         // The difference pictures' own legends (their ranges come from the data).
@@ -290,11 +285,16 @@ pub fn paint(
         layer_note(ui, layout, state);
     }
     paint_canvases(ui, layout, state, doc, textures, cache, placeholders);
+    if state.reference_image().is_some() {
+        for canvas in [layout.rgb_canvas, layout.depth_canvas] {
+            compare_badge(ui, canvas, state.compare_view());
+        }
+    }
     commands
 }
 
-/// At the right end of a view's header: what the view shows while comparing (A, B, A − B, …).
-fn compare_badge(ui: &egui::Ui, header: egui::Rect, view: CompareView) {
+/// In the top right corner of a canvas: what the view shows while comparing (A, B, A − B, …).
+fn compare_badge(ui: &egui::Ui, canvas: egui::Rect, view: CompareView) {
     let text = match view {
         CompareView::Wipe => "A | B".to_owned(),
         other => other.label().to_owned(),
@@ -305,12 +305,9 @@ fn compare_badge(ui: &egui::Ui, header: egui::Rect, view: CompareView) {
         CompareView::Difference(_) => Color32::from_rgb(120, 50, 110),
         CompareView::Wipe => Color32::from_rgb(70, 110, 70),
     };
-    let painter = ui.painter_at(header);
+    let painter = ui.painter_at(canvas);
     let galley = painter.layout_no_wrap(text, egui::FontId::proportional(13.0), Color32::WHITE);
-    let pos = egui::pos2(
-        header.right() - galley.size().x - 10.0,
-        header.center().y - galley.size().y / 2.0,
-    );
+    let pos = egui::pos2(canvas.right() - galley.size().x - 10.0, canvas.top() + 6.0);
     let rect = egui::Rect::from_min_size(pos, galley.size()).expand2(egui::vec2(6.0, 2.0));
     painter.rect_filled(rect, 4.0, fill);
     painter.galley(pos, galley, Color32::WHITE);
