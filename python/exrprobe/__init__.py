@@ -19,11 +19,12 @@ from typing import Iterable, Optional, Union
 import numpy
 
 from ._exrprobe import DepthError, ExrError
+from ._exrprobe import check_json as _check_json
 from ._exrprobe import info_json as _info_json
 from ._exrprobe import read as _read
 from ._exrprobe import read_depth as _read_depth
 
-__all__ = ["read", "read_depth", "info", "ExrError", "DepthError"]
+__all__ = ["read", "read_depth", "info", "check", "ExrError", "DepthError"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -75,3 +76,21 @@ def info(path: PathLike) -> dict:
     Raises :class:`ExrError` when the file cannot be read.
     """
     return json.loads(_info_json(os.fspath(path)))
+
+
+def check(paths: Union[PathLike, Iterable[PathLike]]) -> list:
+    """The records ``exrprobe check --json`` prints for these files and folders (folders are
+    searched recursively for ``*.exr``), from the same code: one per file, in the CLI's order
+    (paths that cannot be used first, then each sequence's frames by number), each with
+    ``path``, ``status`` (``OK``, ``WARN``, ``FAIL``, ``ERROR``, ``WRITING``), ``error``,
+    ``depth_channel`` and ``findings``; then one per frame sequence with ``sequence``,
+    ``first``, ``last``, ``count``, ``missing`` frame numbers, counts per ``status`` and the
+    shot's ``findings`` (``sequence_gap``, ``sequence_mismatch``, ``sequence_depth_constant``).
+
+    A file that cannot be read is a record with status ``ERROR`` (never an exception), as in
+    the CLI. Files are checked in parallel with the GIL released. For a whole show on a
+    cluster, see :func:`exrprobe.dask.check`.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    return [json.loads(record) for record in _check_json([os.fspath(p) for p in paths])]

@@ -9,21 +9,26 @@
 //! core's, ending with the path; a depth buffer that is missing, constant or all background
 //! raises `DepthError` (a `ValueError`) with the finding's code in `.code`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
+use std::time::SystemTime;
 
 use exrprobe_core::Analysis;
-use exrprobe_core::check::load_for_report;
+use exrprobe_core::check::{FileCheck, check_file, check_found, load_for_report};
 use exrprobe_core::export::widen_half;
 use exrprobe_core::load::{
     ChannelFilter, LoadError, LoadOptions, default_memory_budget, load_file,
 };
 use exrprobe_core::model::{Channel, ChannelRef, Image, Samples};
+use exrprobe_core::records::{CheckRecord, sequence_records};
+use exrprobe_core::sequence::{Found, FrameCheck, find_exr_files, group_frames, order_for_report};
 use numpy::PyArray;
 use numpy::ndarray::Array2;
 use pyo3::exceptions::{PyKeyError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use rayon::prelude::*;
 
 pyo3::create_exception!(
     _exrprobe,
@@ -231,8 +236,131 @@ fn info_json(py: Python<'_>, path: PathBuf) -> PyResult<String> {
     serde_json::to_string(&record).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
+fn to_json(value: &impl serde::Serialize) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// The checks of `inputs`, in parallel: each file with a share of the memory budget, and a
+/// file that needs more (but fits the whole budget) again alone, as the CLI does.
+fn check_inputs(inputs: &[Found]) -> Vec<FileCheck> {
+    let budget = default_memory_budget();
+    let share = (budget / rayon::current_num_threads().max(1) as u64).max(1);
+    let shared: Vec<Result<FileCheck, LoadError>> = inputs
+        .par_iter()
+        .map(|input| match input {
+            Found::File(path) => check_file(path, share),
+            failed => Ok(check_found(failed, share)),
+        })
+        .collect();
+    shared
+        .into_iter()
+        .zip(inputs)
+        .map(|(result, input)| match result {
+            Ok(check) => check,
+            Err(LoadError::TooLarge { needed_bytes, .. }) if needed_bytes <= budget => {
+                check_found(input, budget)
+            }
+            Err(err) => FileCheck::from_load_error(input.path(), &err, SystemTime::now()),
+        })
+        .collect()
+}
+
+/// The sequence records (JSON) of the files `checked`, by path.
+fn sequence_json(checked: &[(PathBuf, FrameCheck)]) -> PyResult<Vec<String>> {
+    let paths: Vec<PathBuf> = checked.iter().map(|(p, _)| p.clone()).collect();
+    let groups = group_frames(&paths);
+    let frames: HashMap<&Path, FrameCheck> = checked
+        .iter()
+        .map(|(p, f)| (p.as_path(), f.clone()))
+        .collect();
+    sequence_records(&groups, &frames)
+        .iter()
+        .map(|(record, _)| to_json(record))
+        .collect()
+}
+
+/// check_json(paths) -> list[str]: the records `exrprobe check --json` prints for these files
+/// and folders (folders recursively), from the same code: one per file in the CLI's order, then
+/// one per sequence. Files are checked in parallel with the GIL released.
+#[pyfunction]
+fn check_json(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Vec<String>> {
+    let (inputs, checks) = py.detach(|| {
+        let (inputs, _) = order_for_report(find_exr_files(&paths));
+        let checks = check_inputs(&inputs);
+        (inputs, checks)
+    });
+    let mut records = checks
+        .iter()
+        .map(|check| to_json(&CheckRecord::of(check)))
+        .collect::<PyResult<Vec<String>>>()?;
+    let checked: Vec<(PathBuf, FrameCheck)> = inputs
+        .iter()
+        .zip(&checks)
+        .filter(|(input, _)| matches!(input, Found::File(_)))
+        .map(|(input, check)| (input.path().to_path_buf(), check.frame_check(0)))
+        .collect();
+    records.extend(sequence_json(&checked)?);
+    Ok(records)
+}
+
+/// find_inputs(paths) -> list[tuple[str, str | None]]: the files `check` would check, in its
+/// order, each with why it cannot be used (or None). For the Dask recipe.
+#[pyfunction]
+fn find_inputs(paths: Vec<PathBuf>) -> Vec<(PathBuf, Option<String>)> {
+    let (inputs, _) = order_for_report(find_exr_files(&paths));
+    inputs
+        .into_iter()
+        .map(|input| match input {
+            Found::File(path) => (path, None),
+            Found::Failed(path, error) => (path, Some(error)),
+        })
+        .collect()
+}
+
+/// check_one_json(path, failure=None) -> tuple[str, str]: one file's `check --json` record and
+/// what the sequence check needs of it (JSON), for a Dask task.
+#[pyfunction]
+#[pyo3(signature = (path, failure=None))]
+fn check_one_json(
+    py: Python<'_>,
+    path: PathBuf,
+    failure: Option<String>,
+) -> PyResult<(String, String)> {
+    let input = match failure {
+        Some(error) => Found::Failed(path, error),
+        None => Found::File(path),
+    };
+    let check = py.detach(|| check_inputs(std::slice::from_ref(&input)));
+    let check = check
+        .first()
+        .ok_or_else(|| PyValueError::new_err("no check result"))?;
+    Ok((
+        to_json(&CheckRecord::of(check))?,
+        to_json(&check.frame_check(0))?,
+    ))
+}
+
+/// sequence_records_json(files) -> list[str]: the sequence records of files checked apart
+/// (pairs of path and `check_one_json`'s second value), as `check --json` prints them.
+#[pyfunction]
+fn sequence_records_json(files: Vec<(PathBuf, String)>) -> PyResult<Vec<String>> {
+    let checked = files
+        .into_iter()
+        .map(|(path, frame)| {
+            let frame: FrameCheck = serde_json::from_str(&frame)
+                .map_err(|e| PyValueError::new_err(format!("not a frame check: {e}")))?;
+            Ok((path, frame))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    sequence_json(&checked)
+}
+
 #[pymodule]
 fn _exrprobe(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(check_json, m)?)?;
+    m.add_function(wrap_pyfunction!(find_inputs, m)?)?;
+    m.add_function(wrap_pyfunction!(check_one_json, m)?)?;
+    m.add_function(wrap_pyfunction!(sequence_records_json, m)?)?;
     m.add_function(wrap_pyfunction!(read, m)?)?;
     m.add_function(wrap_pyfunction!(read_depth, m)?)?;
     m.add_function(wrap_pyfunction!(info_json, m)?)?;

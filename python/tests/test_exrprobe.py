@@ -180,3 +180,44 @@ def test_info_reports_the_trap_as_a_finding() -> None:
     assert "depth_constant" in codes
     with pytest.raises(exrprobe.ExrError):
         exrprobe.info(FIXTURES / "blender/sequence/beauty.0007.exr")
+
+
+def cli_check_records(binary: str, paths: list) -> list:
+    printed = subprocess.run([binary, "check", "--json", *map(str, paths)], capture_output=True, text=True)
+    assert printed.returncode in (0, 1, 2), printed.stderr
+    return [json.loads(line) for line in printed.stdout.splitlines()]
+
+
+def test_check_gives_the_file_and_sequence_records_of_the_cli() -> None:
+    sequence = FIXTURES / "blender/sequence"
+    trap = FIXTURES / "blender/single_zbuf_compositing_on.exr"
+    records = exrprobe.check([sequence, trap])
+    by_path = {r["path"]: r for r in records if "path" in r}
+    assert by_path[str(trap)]["status"] == "FAIL"
+    assert "depth_constant" in [f["code"] for f in by_path[str(trap)]["findings"]]
+    assert by_path[str(sequence / "beauty.0007.exr")]["status"] == "ERROR"
+    shots = [r for r in records if "sequence" in r]
+    assert len(shots) == 1
+    assert shots[0]["missing"] == [6]
+    assert "sequence_gap" in [f["code"] for f in shots[0]["findings"]]
+    # One path is a list of one.
+    assert exrprobe.check(trap) == [by_path[str(trap)]]
+    binary = exrprobe_binary()
+    if binary is None:
+        pytest.skip("no exrprobe binary built (cargo build) to compare with")
+    assert records == cli_check_records(binary, [sequence, trap])
+
+
+def test_the_dask_recipe_on_a_local_cluster_gives_the_records_of_check() -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    import exrprobe.dask
+
+    inputs = [FIXTURES / "blender/sequence", FIXTURES / "blender", FIXTURES / "does-not-exist"]
+    expected = exrprobe.check(inputs)
+    assert any(r.get("status") == "ERROR" for r in expected)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            assert exrprobe.dask.check(inputs, client=client) == expected
+            assert exrprobe.dask.check(inputs, client=client, batch_size=3) == expected
+            # Without a client argument: the current client.
+            assert exrprobe.dask.check(inputs[0]) == exrprobe.check(inputs[0])

@@ -6,124 +6,17 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 use anyhow::anyhow;
 use exrprobe_core::check::{FileCheck, check_file};
-use exrprobe_core::diagnose::Severity;
 use exrprobe_core::load::LoadError;
-use exrprobe_core::sequence::{
-    Found, FrameCheck, FrameStatus, Group, Sequence, find_exr_files, format_frame_runs,
-    group_frames, sequence_findings,
-};
+use exrprobe_core::sequence::{Found, FrameCheck, Group, find_exr_files, order_for_report};
 use exrprobe_core::text;
-use serde::Serialize;
 
 use super::{EXIT_FAILED_CHECK, EXIT_UNREADABLE};
-use exrprobe_core::records::FindingRecord;
-
-/// A file's status in `check`'s output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub(super) enum Status {
-    // The discriminants index `Printer::counts`.
-    #[serde(rename = "OK")]
-    Ok = 0,
-    #[serde(rename = "WARN")]
-    Warn,
-    #[serde(rename = "FAIL")]
-    Fail,
-    #[serde(rename = "ERROR")]
-    Error,
-    /// Still being written by a renderer (changed a moment ago and does not read yet).
-    #[serde(rename = "WRITING")]
-    Writing,
-}
-
-impl Status {
-    const ALL: [Status; 5] = [
-        Status::Ok,
-        Status::Warn,
-        Status::Fail,
-        Status::Error,
-        Status::Writing,
-    ];
-
-    fn text(self) -> &'static str {
-        match self {
-            Status::Ok => "OK",
-            Status::Warn => "WARN",
-            Status::Fail => "FAIL",
-            Status::Error => "ERROR",
-            Status::Writing => "WRITING",
-        }
-    }
-
-    pub(super) fn of(status: FrameStatus) -> Self {
-        match status {
-            FrameStatus::Ok => Status::Ok,
-            FrameStatus::Warn => Status::Warn,
-            FrameStatus::Fail => Status::Fail,
-            FrameStatus::Unreadable => Status::Error,
-            FrameStatus::BeingWritten => Status::Writing,
-        }
-    }
-}
-
-/// `check --json`: one object per file.
-#[derive(Debug, Serialize)]
-pub(super) struct CheckRecord {
-    // (Built from a FileCheck by `CheckRecord::of`.)
-    path: String,
-    /// The path's bytes in hex when it is not UTF-8 (`path` is then lossy); absent otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path_hex: Option<String>,
-    status: Status,
-    /// Why the file could not be read (statuses `ERROR` and `WRITING`); null otherwise.
-    error: Option<String>,
-    depth_channel: Option<String>,
-    /// Findings, most severe first.
-    findings: Vec<FindingRecord>,
-}
-
-impl CheckRecord {
-    pub(super) fn of(check: &FileCheck) -> Self {
-        CheckRecord {
-            path: check.path.display().to_string(),
-            path_hex: text::non_utf8_path_hex(&check.path),
-            status: Status::of(check.status),
-            error: check.error.clone(),
-            depth_channel: check.depth_channel.clone(),
-            findings: check
-                .findings
-                .iter()
-                .map(|f| FindingRecord::of(&f.finding, f.channel.clone()))
-                .collect(),
-        }
-    }
-
-    /// The line `check` prints: status, path, and the top finding's title or the error.
-    pub(super) fn line(&self) -> String {
-        let detail = match (&self.error, self.findings.first()) {
-            (Some(error), _) => {
-                // The message ends with the path, which the line already shows.
-                let suffix = format!(": {}", self.path);
-                Some(error.strip_suffix(&suffix).unwrap_or(error).to_owned())
-            }
-            (None, Some(top)) => Some(top.title.clone()),
-            (None, None) => None,
-        };
-        let path = text::printable(&self.path);
-        match detail {
-            Some(detail) => format!(
-                "{:<7} {path}: {}",
-                self.status.text(),
-                text::printable(&detail)
-            ),
-            None => format!("{:<7} {path}", self.status.text()),
-        }
-    }
-}
+use exrprobe_core::records::{CheckRecord, sequence_records};
 
 /// Files at or above this count get a progress line on stderr (when it is a terminal).
 pub(super) const PROGRESS_MIN_FILES: usize = 8;
@@ -191,123 +84,12 @@ impl<W: Write> Printer<W> {
     }
 }
 
-/// `check --json`: one object per sequence, after the file records.
-#[derive(Debug, Serialize)]
-struct SequenceRecord {
-    /// The folder's name and the file name pattern, `#` for each padded digit.
-    sequence: String,
-    folder: String,
-    first: u64,
-    last: u64,
-    /// Files found.
-    count: usize,
-    /// Frame numbers without a file (at most the first 10 000; `missing_count` has them all).
-    missing: Vec<u64>,
-    missing_count: u64,
-    /// Files per status.
-    status: BTreeMap<&'static str, usize>,
-    findings: Vec<SequenceFindingRecord>,
-}
-
-#[derive(Debug, Serialize)]
-struct SequenceFindingRecord {
-    code: &'static str,
-    severity: Severity,
-    title: String,
-}
-
-impl SequenceRecord {
-    fn new(sequence: &Sequence, frames: &[FrameCheck]) -> Self {
-        let mut status: BTreeMap<&'static str, usize> =
-            Status::ALL.iter().map(|s| (s.text(), 0)).collect();
-        for frame in frames {
-            *status.entry(Status::of(frame.status).text()).or_default() += 1;
-        }
-        SequenceRecord {
-            sequence: sequence.label(),
-            folder: sequence.folder.display().to_string(),
-            first: sequence.first().unwrap_or(0),
-            last: sequence.last().unwrap_or(0),
-            count: sequence.frames.len(),
-            missing: sequence.missing(),
-            missing_count: sequence.missing_count(),
-            status,
-            findings: sequence_findings(sequence, frames)
-                .into_iter()
-                .map(|f| SequenceFindingRecord {
-                    code: f.code,
-                    severity: f.severity,
-                    title: f.title,
-                })
-                .collect(),
-        }
-    }
-
-    /// `SEQ     shot010/beauty.####.exr  101–112  11 frames  1 missing (109)  2 FAIL (105–106)`.
-    fn line(&self, frames: &[FrameCheck]) -> String {
-        let mut line = format!(
-            "{:<7} {}  {}–{}  {}",
-            "SEQ",
-            text::printable(&self.sequence),
-            self.first,
-            self.last,
-            text::plural(self.count as u64, "frame")
-        );
-        if self.missing_count > 0 {
-            line.push_str(&format!(
-                "  {} missing ({})",
-                text::format_count(self.missing_count),
-                format_frame_runs(&self.missing)
-            ));
-        }
-        for status in [Status::Warn, Status::Fail, Status::Error, Status::Writing] {
-            let numbers: Vec<u64> = frames
-                .iter()
-                .filter(|f| Status::of(f.status) == status)
-                .map(|f| f.number)
-                .collect();
-            if !numbers.is_empty() {
-                line.push_str(&format!(
-                    "  {} {} ({})",
-                    numbers.len(),
-                    status.text(),
-                    format_frame_runs(&numbers)
-                ));
-            }
-        }
-        line
-    }
-}
-
-/// Orders the inputs for printing: paths that already failed first, then every group (sequence
-/// or single file) by folder and name, the frames of a sequence by number.
-pub(super) fn order_inputs(inputs: Vec<Found>) -> (Vec<Found>, Vec<Group>) {
-    let mut ordered = Vec::with_capacity(inputs.len());
-    let mut files = Vec::new();
-    for input in inputs {
-        match input {
-            Found::File(path) => files.push(path),
-            failed => ordered.push(failed),
-        }
-    }
-    let groups = group_frames(&files);
-    for group in &groups {
-        ordered.extend(
-            group
-                .paths()
-                .into_iter()
-                .map(|p| Found::File(p.to_path_buf())),
-        );
-    }
-    (ordered, groups)
-}
-
 pub(super) fn run_check(
     paths: &[PathBuf],
     json: bool,
     memory_budget_bytes: u64,
 ) -> anyhow::Result<ExitCode> {
-    let (inputs, groups) = order_inputs(find_exr_files(paths));
+    let (inputs, groups) = order_for_report(find_exr_files(paths));
     let printer = Mutex::new(Printer {
         out: io::stdout(),
         json,
@@ -348,20 +130,7 @@ pub(super) fn finish(
 ) -> anyhow::Result<ExitCode> {
     let mut missing = 0u64;
     let mut sequences = 0usize;
-    for group in groups {
-        let Group::Sequence(sequence) = group else {
-            continue;
-        };
-        let checks: Vec<FrameCheck> = sequence
-            .frames
-            .iter()
-            .filter_map(|frame| {
-                let mut check = frames.get(frame.path.as_path())?.clone();
-                check.number = frame.number;
-                Some(check)
-            })
-            .collect();
-        let record = SequenceRecord::new(sequence, &checks);
+    for (record, checks) in sequence_records(groups, frames) {
         missing += record.missing_count;
         sequences += 1;
         if json {

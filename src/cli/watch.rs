@@ -18,7 +18,8 @@ use exrprobe_core::check::{FileCheck, changed_recently};
 use exrprobe_core::sequence::{Found, FrameCheck, find_exr_files, group_frames};
 use exrprobe_core::watch::{FolderWatcher, Settler};
 
-use super::check::{CheckRecord, Status, check_path, finish};
+use super::check::{check_path, finish};
+use exrprobe_core::records::{CheckRecord, Status};
 
 /// How long one wait for file-system events lasts (Ctrl+C is noticed within it).
 const TICK: Duration = Duration::from_millis(250);

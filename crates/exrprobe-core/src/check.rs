@@ -116,6 +116,16 @@ impl FileCheck {
     }
 }
 
+/// The check of one input as `check` reports it: a path that could not be used reports why,
+/// a file that cannot be read reports the load error (or that it is being written).
+pub fn check_found(found: &crate::sequence::Found, memory_budget_bytes: u64) -> FileCheck {
+    match found {
+        crate::sequence::Found::Failed(path, error) => FileCheck::failed(path, error.clone()),
+        crate::sequence::Found::File(path) => check_file(path, memory_budget_bytes)
+            .unwrap_or_else(|err| FileCheck::from_load_error(path, &err, SystemTime::now())),
+    }
+}
+
 /// Whether a file was modified within [`SETTLE`] before `now` (or, by a clock skewed into the
 /// future, after it).
 pub fn changed_recently(meta: &Metadata, now: SystemTime) -> bool {

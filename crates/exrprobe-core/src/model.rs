@@ -8,10 +8,10 @@
 //! absolute EXR pixel coordinate is `data_window.x + col`, `data_window.y + row`.
 
 use half::f16;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Storage type of one channel's samples, as declared in the file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SampleType {
     Half,
@@ -144,7 +144,7 @@ impl Samples {
 }
 
 /// An axis-aligned pixel rectangle in absolute EXR pixel coordinates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Window {
     /// Left column (may be negative).
     pub x: i32,

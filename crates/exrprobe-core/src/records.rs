@@ -2,9 +2,13 @@
 //! turns an image and its analysis into the fields both front ends show, with statistics in the
 //! channel's own precision.
 
+mod check;
+
 use std::path::Path;
 
 use serde::Serialize;
+
+pub use check::{CheckRecord, SequenceFindingRecord, SequenceRecord, Status, sequence_records};
 
 use crate::analysis::Analysis;
 use crate::diagnose::{Finding, Severity};

@@ -362,11 +362,36 @@ pub fn format_frame_runs(numbers: &[u64]) -> String {
         .join(", ")
 }
 
+/// Orders found inputs as `check` reports them (the CLI and the Python package alike): paths that already failed first, then every group (sequence
+/// or single file) by folder and name, the frames of a sequence by number.
+pub fn order_for_report(inputs: Vec<Found>) -> (Vec<Found>, Vec<Group>) {
+    let mut ordered = Vec::with_capacity(inputs.len());
+    let mut files = Vec::new();
+    for input in inputs {
+        match input {
+            Found::File(path) => files.push(path),
+            failed => ordered.push(failed),
+        }
+    }
+    let groups = group_frames(&files);
+    for group in &groups {
+        ordered.extend(
+            group
+                .paths()
+                .into_iter()
+                .map(|p| Found::File(p.to_path_buf())),
+        );
+    }
+    (ordered, groups)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shot-level findings
 
 /// How a frame turned out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum FrameStatus {
     Ok,
     Warn,
@@ -378,7 +403,7 @@ pub enum FrameStatus {
 }
 
 /// What frames must share: the data window, the channels with their types, the compression.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct FrameSignature {
     pub data_window: Window,
     /// Full channel names with their sample types, in file order.
@@ -386,8 +411,9 @@ pub struct FrameSignature {
     pub compression: String,
 }
 
-/// What a sequence check needs of one frame.
-#[derive(Clone, Debug, PartialEq)]
+/// What a sequence check needs of one frame (serialisable: the Python package's Dask recipe
+/// checks frames on workers and the shot where they are gathered).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FrameCheck {
     pub number: u64,
     pub status: FrameStatus,
