@@ -27,32 +27,7 @@ const ZBUF_ON: &str = "blender/single_zbuf_compositing_on.exr";
 const MULTI_ZIP: &str = "blender/multilayer_zip_32.exr";
 const MULTI_PIZ: &str = "blender/multilayer_piz_16.exr";
 
-fn harness() -> Harness<'static, ExrProbeApp> {
-    harness_with(ExrProbeApp::new(None))
-}
-
-fn harness_with(app: ExrProbeApp) -> Harness<'static, ExrProbeApp> {
-    Harness::builder()
-        .with_size(vec2(1400.0, 900.0))
-        .with_max_steps(32)
-        .build_ui_state(|ui, app: &mut ExrProbeApp| app.show(ui), app)
-}
-
-/// Runs frames and waits for loads, renders and exports until everything has settled.
-fn settle(h: &mut Harness<'static, ExrProbeApp>) {
-    for _ in 0..8 {
-        h.step();
-        assert!(
-            h.state_mut()
-                .wait_for_background_work(Duration::from_secs(120)),
-            "background work did not finish"
-        );
-    }
-    // A worker asks for a repaint right after sending its result (in that order, so that a real
-    // frame never misses the message); let such a late request land before the last frames run.
-    std::thread::sleep(Duration::from_millis(50));
-    h.run_ok();
-}
+use common::gui::{harness, harness_with, settle};
 
 fn open(h: &mut Harness<'static, ExrProbeApp>, files: &[&str]) {
     h.state_mut()

@@ -5,9 +5,8 @@
 // Tests fail loudly on purpose.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use egui::{Key, Modifiers, PointerButton, pos2, vec2};
+use egui::{Key, Modifiers, PointerButton, pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use exr::prelude::{AnyChannel, FlatSamples, Text};
@@ -48,28 +47,8 @@ fn write_render(dir: &Path, name: &str, z: fn(usize, usize) -> f32) -> PathBuf {
     path
 }
 
-fn harness() -> Harness<'static, ExrProbeApp> {
-    Harness::builder()
-        .with_size(vec2(1400.0, 900.0))
-        .with_max_steps(32)
-        .build_ui_state(
-            |ui, app: &mut ExrProbeApp| app.show(ui),
-            ExrProbeApp::new(None),
-        )
-}
-
-fn settle(h: &mut Harness<'static, ExrProbeApp>) {
-    for _ in 0..8 {
-        h.step();
-        assert!(
-            h.state_mut()
-                .wait_for_background_work(Duration::from_secs(120)),
-            "background work did not finish"
-        );
-    }
-    std::thread::sleep(Duration::from_millis(50));
-    h.run_ok();
-}
+mod common;
+use common::gui::{harness, settle};
 
 /// Screen position of the centre of absolute pixel (x, y) in the depth view.
 fn depth_view_pos(h: &Harness<'static, ExrProbeApp>, x: f32, y: f32) -> egui::Pos2 {

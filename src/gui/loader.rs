@@ -296,6 +296,38 @@ impl Worker {
         generation
     }
 
+    /// Runs `work` on a thread named `name` and sends its result as `message(result)`; a panic
+    /// becomes an error saying what it was `doing`, and so does a thread that cannot start.
+    fn spawn_job<T: Send + 'static>(
+        &self,
+        name: &str,
+        doing: &'static str,
+        work: impl FnOnce() -> Result<T, String> + Send + 'static,
+        message: impl FnOnce(Result<T, String>) -> WorkerMsg + Clone + Send + 'static,
+    ) {
+        let tx = self.tx.clone();
+        let ctx = Arc::clone(&self.ctx);
+        let send = message.clone();
+        let spawned = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                    .unwrap_or_else(|panic| {
+                        Err(format!(
+                            "internal error while {doing} ({}), please report it",
+                            panic_text(panic.as_ref())
+                        ))
+                    });
+                let _ = tx.send(send(result));
+                repaint(&ctx);
+            });
+        if let Err(err) = spawned {
+            let _ = self
+                .tx
+                .send(message(Err(format!("cannot start a worker thread: {err}"))));
+        }
+    }
+
     /// Decodes `source` as the reference on a thread of its own, cancelling a reference load in
     /// flight (no analysis: the compare needs the pixels only).
     pub fn start_reference_load(&mut self, source: Source) {
@@ -306,36 +338,17 @@ impl Worker {
         self.next_generation += 1;
         let cancel = Arc::new(AtomicBool::new(false));
         self.reference_load = Some((generation, source.clone(), Arc::clone(&cancel)));
-        let tx = self.tx.clone();
-        let ctx = Arc::clone(&self.ctx);
         let thread_source = source.clone();
-        let spawned = std::thread::Builder::new()
-            .name("exrprobe-reference".into())
-            .spawn(move || {
-                let source = thread_source;
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    load_source(&source, &mut |_| {}, &cancel).map(Arc::new)
-                }))
-                .unwrap_or_else(|panic| {
-                    Err(format!(
-                        "internal error while loading ({}), please report it",
-                        panic_text(panic.as_ref())
-                    ))
-                });
-                let _ = tx.send(WorkerMsg::ReferenceLoaded {
-                    generation,
-                    source,
-                    result,
-                });
-                repaint(&ctx);
-            });
-        if let Err(err) = spawned {
-            let _ = self.tx.send(WorkerMsg::ReferenceLoaded {
+        self.spawn_job(
+            "exrprobe-reference",
+            "loading",
+            move || load_source(&thread_source, &mut |_| {}, &cancel).map(Arc::new),
+            move |result| WorkerMsg::ReferenceLoaded {
                 generation,
                 source,
-                result: Err(format!("cannot start a loader thread: {err}")),
-            });
-        }
+                result,
+            },
+        );
     }
 
     /// Computes the metrics of `request` on a worker thread (the core's `compare_images` over
@@ -343,66 +356,34 @@ impl Worker {
     pub fn start_metrics(&mut self, request: MetricsRequest) {
         let MetricsRequest { key, a, b } = request;
         self.metrics = Some(key.clone());
-        let tx = self.tx.clone();
-        let ctx = Arc::clone(&self.ctx);
-        let thread_key = key.clone();
-        let spawned = std::thread::Builder::new()
-            .name("exrprobe-compare".into())
-            .spawn(move || {
-                let key = thread_key;
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    exrprobe_core::compare::compare_images(&a, &b, &key.channels)
-                        .map(Arc::new)
-                        .map_err(|e| e.to_string())
-                }))
-                .unwrap_or_else(|panic| {
-                    Err(format!(
-                        "internal error while comparing ({}), please report it",
-                        panic_text(panic.as_ref())
-                    ))
-                });
-                let _ = tx.send(WorkerMsg::Compared { key, result });
-                repaint(&ctx);
-            });
-        if let Err(err) = spawned {
-            let _ = self.tx.send(WorkerMsg::Compared {
-                key,
-                result: Err(format!("cannot start a worker thread: {err}")),
-            });
-        }
+        let names = key.channels.clone();
+        self.spawn_job(
+            "exrprobe-compare",
+            "comparing",
+            move || {
+                exrprobe_core::compare::compare_images(&a, &b, &names)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            },
+            move |result| WorkerMsg::Compared { key, result },
+        );
     }
 
     /// Computes the statistics of every channel of a part over a region on a worker thread.
     pub fn start_region_stats(&mut self, request: RegionRequest) {
         let RegionRequest { key, image } = request;
         self.region_stats = Some(key.clone());
-        let tx = self.tx.clone();
-        let ctx = Arc::clone(&self.ctx);
-        let thread_key = key.clone();
-        let spawned = std::thread::Builder::new()
-            .name("exrprobe-region".into())
-            .spawn(move || {
-                let key = thread_key;
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    exrprobe_core::region::region_stats(&image, key.part, &key.region)
-                        .map(Arc::new)
-                        .ok_or_else(|| "The region is outside this part's data window".to_owned())
-                }))
-                .unwrap_or_else(|panic| {
-                    Err(format!(
-                        "internal error while measuring the region ({}), please report it",
-                        panic_text(panic.as_ref())
-                    ))
-                });
-                let _ = tx.send(WorkerMsg::RegionStats { key, result });
-                repaint(&ctx);
-            });
-        if let Err(err) = spawned {
-            let _ = self.tx.send(WorkerMsg::RegionStats {
-                key,
-                result: Err(format!("cannot start a worker thread: {err}")),
-            });
-        }
+        let (part, region) = (key.part, key.region);
+        self.spawn_job(
+            "exrprobe-region",
+            "measuring the region",
+            move || {
+                exrprobe_core::region::region_stats(&image, part, &region)
+                    .map(Arc::new)
+                    .ok_or_else(|| "The region is outside this part's data window".to_owned())
+            },
+            move |result| WorkerMsg::RegionStats { key, result },
+        );
     }
 
     /// Checks `paths` one after the other on a thread of their own, as `check` does (each file

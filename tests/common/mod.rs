@@ -1,6 +1,8 @@
 //! Helpers shared by the root crate's integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // each test file uses a part
 
+pub mod gui;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

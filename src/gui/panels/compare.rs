@@ -7,7 +7,7 @@ use std::sync::Arc;
 use egui::{Color32, RichText};
 use exrprobe_core::compare::{Comparison, Tolerance, report_lines};
 use exrprobe_core::model::Image;
-use exrprobe_core::text::{common_layer_prefix, format_count, format_percent, format_significant};
+use exrprobe_core::text::{format_count, format_percent, format_significant};
 
 use super::super::actions::Action;
 use super::super::command::Command;
@@ -153,14 +153,7 @@ pub fn metrics_ui(ui: &mut egui::Ui, image: &Image, metrics: &MetricsShown<'_>) 
         .iter()
         .map(|c| c.name.as_str())
         .collect();
-    let prefix = common_layer_prefix(&names);
-    if prefix > 0 {
-        ui.label(
-            RichText::new(format!("channels of {}…", &names[0][..prefix]))
-                .small()
-                .weak(),
-        );
-    }
+    let prefix = super::shared_prefix_caption(ui, &names);
     egui::Grid::new("compare_metrics")
         .num_columns(4)
         .striped(true)

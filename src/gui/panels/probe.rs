@@ -231,14 +231,7 @@ fn compared_values_ui(
     // Three value columns need the room long layer names would take: the shared prefix goes
     // above the table.
     let names: Vec<&str> = part.channels.iter().map(|c| c.name.as_str()).collect();
-    let prefix = exrprobe_core::text::common_layer_prefix(&names);
-    if prefix > 0 {
-        ui.label(
-            RichText::new(format!("channels of {}…", &names[0][..prefix]))
-                .small()
-                .weak(),
-        );
-    }
+    let prefix = super::shared_prefix_caption(ui, &names);
     egui::Grid::new("probe_compared")
         .num_columns(4)
         .striped(true)

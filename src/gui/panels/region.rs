@@ -88,14 +88,7 @@ pub fn region_ui(ui: &mut egui::Ui, panel: &RegionPanel<'_>) -> Option<Command> 
         Some(Ok(stats)) => stats,
     };
     let names: Vec<&str> = stats.iter().map(|s| s.name.as_str()).collect();
-    let prefix = common_layer_prefix(&names);
-    if prefix > 0 {
-        ui.label(
-            RichText::new(format!("channels of {}…", &names[0][..prefix]))
-                .small()
-                .weak(),
-        );
-    }
+    let prefix = super::shared_prefix_caption(ui, &names);
     egui::Grid::new("region_stats")
         .num_columns(6)
         .striped(true)
