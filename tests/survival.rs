@@ -216,10 +216,18 @@ fn block_offsets(bytes: &[u8]) -> (usize, Vec<usize>) {
 }
 
 /// `check --json` on `paths`: its exit code and the file records (not the sequence records).
+/// `check --json` of `paths`, with files that changed in the last ten minutes taken as being
+/// written (`EXRPROBE_SETTLE_SECS`): on a loaded machine the check of files a test has just
+/// written may start more than the default three seconds later.
 fn check_records(paths: &[PathBuf]) -> (Option<i32>, Vec<Value>) {
-    let mut args: Vec<std::ffi::OsString> = vec!["check".into(), "--json".into()];
-    args.extend(paths.iter().map(|p| p.clone().into_os_string()));
-    let output = exrprobe(args);
+    let binary = std::env::var_os("EXRPROBE_TEST_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_exrprobe").into());
+    let output = Command::new(binary)
+        .args(["check", "--json"])
+        .args(paths)
+        .env("EXRPROBE_SETTLE_SECS", "600")
+        .output()
+        .unwrap();
     assert!(stderr(&output).is_empty(), "{}", stderr(&output));
     let records = stdout(&output)
         .lines()

@@ -22,8 +22,23 @@ use crate::model::Image;
 use crate::naming::detect_depth;
 use crate::sequence::{FrameCheck, FrameSignature, FrameStatus};
 
-/// A file that changed this recently and does not read is taken to be still being written.
+/// A file that changed this recently and does not read is taken to be still being written
+/// (unless `EXRPROBE_SETTLE_SECS` says otherwise, see [`settle_time`]).
 pub const SETTLE: Duration = Duration::from_secs(3);
+
+/// How long a file must not have changed to count as complete: [`SETTLE`], or the seconds in
+/// the environment variable `EXRPROBE_SETTLE_SECS` (storage that writes slowly, e.g. a busy
+/// network share, needs longer; a positive number; read once).
+pub fn settle_time() -> Duration {
+    static SETTLE_TIME: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *SETTLE_TIME.get_or_init(|| {
+        std::env::var("EXRPROBE_SETTLE_SECS")
+            .ok()
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|secs| secs.is_finite() && *secs > 0.0 && *secs < 1e6)
+            .map_or(SETTLE, Duration::from_secs_f64)
+    })
+}
 
 /// A finding with the name of the channel it is about.
 #[derive(Clone, Debug, PartialEq)]
@@ -131,7 +146,7 @@ pub fn check_found(found: &crate::sequence::Found, memory_budget_bytes: u64) -> 
 pub fn changed_recently(meta: &Metadata, now: SystemTime) -> bool {
     meta.modified()
         .is_ok_and(|modified| match now.duration_since(modified) {
-            Ok(age) => age < SETTLE,
+            Ok(age) => age < settle_time(),
             Err(_) => true,
         })
 }

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use notify::{Event, EventKind, RecursiveMode};
 
+#[cfg(test)]
 use crate::check::SETTLE;
+use crate::check::settle_time;
 use crate::sequence::is_exr;
 
 /// How often the polling fallback looks at the files.
@@ -139,7 +141,7 @@ impl Settler {
                 *since = now;
                 return true;
             }
-            if now.duration_since(*since) >= SETTLE {
+            if now.duration_since(*since) >= settle_time() {
                 ready.push(path.clone());
                 return false;
             }
