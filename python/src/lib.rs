@@ -177,7 +177,7 @@ fn read<'py>(
 #[pyo3(signature = (path, *, strict=true))]
 fn read_depth<'py>(py: Python<'py>, path: PathBuf, strict: bool) -> PyResult<Bound<'py, PyAny>> {
     let (mut image, analysis): (Image, Analysis) = py
-        .detach(|| load_for_report(&path, default_memory_budget()))
+        .detach(|| load_depth_only(&path))
         .map_err(|e| exr_error(&e))?;
     let finding = |code: &str| analysis.findings.iter().find(|f| f.code == code);
     let Some(depth) = analysis.depth_channel() else {
@@ -223,6 +223,30 @@ fn read_depth<'py>(py: Python<'py>, path: PathBuf, strict: bool) -> PyResult<Bou
         )));
     };
     to_array(py, channel, samples, true)
+}
+
+/// The file with only its detected depth channel decoded, and the analysis of that: the
+/// detection and the depth findings `read_depth` needs, without converting or summarising the
+/// other channels (the blocks are still inflated whole: a scan-line block holds every channel).
+fn load_depth_only(path: &Path) -> Result<(Image, Analysis), LoadError> {
+    let cancel = AtomicBool::new(false);
+    let header_only = LoadOptions {
+        decode_pixels: false,
+        ..LoadOptions::default()
+    };
+    let head = load_file(path, &header_only, &mut |_| {}, &cancel)?;
+    let Some(depth) = exrprobe_core::naming::detect_depth(&head).channel() else {
+        let analysis = exrprobe_core::analyze(&head);
+        return Ok((head, analysis));
+    };
+    let options = LoadOptions {
+        memory_budget_bytes: default_memory_budget(),
+        decode_pixels: true,
+        channels: ChannelFilter::only(vec![depth]),
+    };
+    let image = load_file(path, &options, &mut |_| {}, &cancel)?;
+    let analysis = exrprobe_core::analyze(&image);
+    Ok((image, analysis))
 }
 
 /// info_json(path) -> str: the record `exrprobe info --json` prints for the file (one JSON
