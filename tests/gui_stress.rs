@@ -16,11 +16,9 @@ use exr::prelude::{
 use exrprobe::gui::Source;
 use exrprobe::gui::{Command, ExrProbeApp};
 
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(relative)
-}
+mod common;
+use common::fixture;
+use common::gui::settle;
 
 fn harness() -> Harness<'static, ExrProbeApp> {
     Harness::builder()
@@ -31,18 +29,6 @@ fn harness() -> Harness<'static, ExrProbeApp> {
             |ui, app: &mut ExrProbeApp| app.show(ui),
             ExrProbeApp::new(None),
         )
-}
-
-fn settle(h: &mut Harness<'static, ExrProbeApp>) {
-    for _ in 0..8 {
-        h.step();
-        assert!(
-            h.state_mut()
-                .wait_for_background_work(Duration::from_secs(120)),
-            "background work did not finish"
-        );
-    }
-    h.run_ok();
 }
 
 /// The path of the shown document.

@@ -8,6 +8,7 @@
 //! metrics of the channels shown are computed on a worker ([`ViewerState::metrics_wanted`]),
 //! keyed by both generations and the channel names, so a stale result is never shown.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use exrprobe_core::compare::Comparison;
@@ -116,6 +117,16 @@ pub struct MetricsRequest {
     pub b: Arc<Image>,
 }
 
+/// A's channels paired with B's of the same name, as `exrprobe diff` pairs them (qualified
+/// names, `#2` for a repeated one), made once per pair of images: the views, the metrics and
+/// the placeholders look channels up every frame.
+struct Pairing {
+    /// The generations of A and B it was made for.
+    generations: (u64, u64),
+    /// A's channel → its key and B's channel.
+    pairs: HashMap<ChannelRef, (String, ChannelRef)>,
+}
+
 /// The compare part of the viewer's state.
 #[derive(Default)]
 pub(super) struct CompareState {
@@ -125,6 +136,7 @@ pub(super) struct CompareState {
     /// The wipe line's x in image coordinates (`None`: the middle of the image).
     wipe_x_in_image: Option<f32>,
     metrics: Option<(MetricsKey, Result<Arc<Comparison>, String>)>,
+    pairing: Option<Pairing>,
 }
 
 impl ViewerState {
@@ -161,19 +173,59 @@ impl ViewerState {
         )
     }
 
+    /// A's channel and its key (qualified name), with B's channel of that name, for the
+    /// images shown.
+    fn paired(&self, channel: ChannelRef) -> Option<&(String, ChannelRef)> {
+        let current = (
+            self.doc.as_ref()?.generation,
+            self.compare.reference.as_ref()?.generation()?,
+        );
+        let pairing = self.compare.pairing.as_ref()?;
+        (pairing.generations == current)
+            .then(|| pairing.pairs.get(&channel))
+            .flatten()
+    }
+
     /// A's channel in the reference: the channel of the same qualified name.
     pub fn reference_channel(&self, channel: ChannelRef) -> Option<ChannelRef> {
-        let name = self.doc.as_ref()?.image.qualified_name(channel)?;
-        self.reference_image()?.find_channel(&name)
+        self.paired(channel).map(|(_, b)| *b)
+    }
+
+    /// Pairs A's channels with B's again when either image changed (called when a document or
+    /// the reference arrives).
+    pub(super) fn pair_channels(&mut self) {
+        let (Some(doc), Some(reference)) = (&self.doc, &self.compare.reference) else {
+            return;
+        };
+        let Some((generation_b, b)) = &reference.loaded else {
+            return;
+        };
+        let generations = (doc.generation, *generation_b);
+        if self
+            .compare
+            .pairing
+            .as_ref()
+            .is_some_and(|p| p.generations == generations)
+        {
+            return;
+        }
+        let in_b: HashMap<String, ChannelRef> = b.keyed_channels().into_iter().collect();
+        let pairs = doc
+            .image
+            .keyed_channels()
+            .into_iter()
+            .filter_map(|(key, a)| {
+                let b = *in_b.get(&key)?;
+                Some((a, (key, b)))
+            })
+            .collect();
+        self.compare.pairing = Some(Pairing { generations, pairs });
     }
 
     /// The channels whose metrics the compare panel shows: the depth channel and the channels
     /// of the colour view (solo, else the colour layer), by qualified name, those the reference
     /// has too.
     pub fn compared_channel_names(&self) -> Vec<String> {
-        let Some(doc) = &self.doc else {
-            return Vec::new();
-        };
         let mut refs: Vec<ChannelRef> = self.selection.depth.into_iter().collect();
         match (self.selection.solo, self.rgb_layer()) {
             (Some(solo), _) => refs.push(solo),
@@ -182,11 +234,10 @@ impl ViewerState {
         }
         let mut names: Vec<String> = Vec::new();
         for r in refs {
-            if self.reference_channel(r).is_some()
-                && let Some(name) = doc.image.qualified_name(r)
-                && !names.contains(&name)
+            if let Some((key, _)) = self.paired(r)
+                && !names.contains(key)
             {
-                names.push(name);
+                names.push(key.clone());
             }
         }
         names
@@ -243,6 +294,7 @@ impl ViewerState {
         {
             reference.loaded = Some((generation, image));
             reference.error = None;
+            self.pair_channels();
         }
     }
 

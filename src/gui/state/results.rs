@@ -84,6 +84,7 @@ impl ViewerState {
         });
         self.hover = None;
         self.doc = Some(doc);
+        self.pair_channels();
         self.remember_selection();
     }
 
