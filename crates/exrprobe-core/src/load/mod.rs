@@ -28,10 +28,12 @@ mod decode;
 mod header;
 mod rows;
 mod source;
+mod staged;
 
 use decode::decode_pixels;
 use header::{decoded_byte_size, invalid, offset_table_byte_size, parts_from_meta, read_meta};
 use source::Source;
+pub use staged::{load_rest, rest_of};
 
 /// Why a file could not be loaded. Messages say what happened and end with the path.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +59,9 @@ pub enum LoadError {
     NotAFile { path: String },
     #[error("loading was cancelled: {path}")]
     Cancelled { path: String },
+    /// Its parts or channels changed between two reads (rewritten while it was being loaded).
+    #[error("the file changed while it was being read (is it still being written?): {path}")]
+    Changed { path: String },
 }
 
 /// How to load. Build it from [`LoadOptions::default`] and change what you need
