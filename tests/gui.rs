@@ -840,10 +840,10 @@ fn a_constant_depth_channel_is_labelled_on_the_depth_view() {
 /// load over instead of starting it again, and shows it like any opened file.
 #[test]
 fn a_load_started_before_the_window_is_taken_over() {
-    use exrprobe::gui::{Source, Worker};
+    use exrprobe::gui::{ChannelChoice, Source, Worker};
     let files = vec![fixture(ZBUF_OFF), fixture(ZBUF_ON)];
     let mut worker = Worker::default();
-    let generation = worker.start_load(Source::File(files[0].clone()));
+    let generation = worker.start_load(Source::File(files[0].clone()), ChannelChoice::default());
     let app = ExrProbeApp::starting(None, files.clone(), worker, std::time::Instant::now());
     let mut h = harness_with(app);
     settle(&mut h);
@@ -877,9 +877,9 @@ fn a_load_started_before_the_window_is_taken_over() {
 /// while the statistics are computed; the full analysis follows and ends the load.
 #[test]
 fn a_load_sends_the_image_before_its_analysis() {
-    use exrprobe::gui::{Source, Worker, WorkerMsg};
+    use exrprobe::gui::{ChannelChoice, Source, Worker, WorkerMsg};
     let mut worker = Worker::default();
-    let generation = worker.start_load(Source::File(fixture(ZBUF_ON)));
+    let generation = worker.start_load(Source::File(fixture(ZBUF_ON)), ChannelChoice::default());
     let next = |worker: &mut Worker| -> WorkerMsg {
         loop {
             let msg = worker
@@ -908,6 +908,8 @@ fn a_load_sends_the_image_before_its_analysis() {
     let WorkerMsg::Analysed {
         generation: analysed,
         analysis,
+        rest_error: None,
+        ..
     } = &msg
     else {
         panic!("then the analysis");
@@ -921,6 +923,144 @@ fn a_load_sends_the_image_before_its_analysis() {
     );
     assert!(worker.accept(&msg));
     assert!(worker.is_idle());
+}
+
+/// A render with more passes than the views draw (#13): the first image holds only the colour
+/// layer and the depth channel; the whole file follows with the analysis, bit for bit what one
+/// full load gives, with the statistics of every channel.
+#[test]
+fn a_load_sends_the_shown_channels_first_and_the_whole_file_after() {
+    use exrprobe::gui::{ChannelChoice, Source, Worker, WorkerMsg};
+    let path = fixture(MULTI_ZIP);
+    let mut worker = Worker::default();
+    worker.start_load(Source::File(path.clone()), ChannelChoice::default());
+    let next = |worker: &mut Worker| -> WorkerMsg {
+        loop {
+            let msg = worker
+                .recv_timeout(Duration::from_secs(120))
+                .expect("the loader answers");
+            if !matches!(msg, WorkerMsg::LoadProgress { .. }) {
+                return msg;
+            }
+        }
+    };
+    let WorkerMsg::Loaded(loaded) = next(&mut worker) else {
+        panic!("the image comes first");
+    };
+    let decoded = |image: &exrprobe_core::model::Image| -> Vec<String> {
+        image
+            .channels()
+            .filter(|(_, _, c)| c.samples.is_some())
+            .filter_map(|(c, _, _)| image.qualified_name(c))
+            .collect()
+    };
+    assert_eq!(
+        decoded(&loaded.image),
+        [
+            "ViewLayer.Combined.A",
+            "ViewLayer.Combined.B",
+            "ViewLayer.Combined.G",
+            "ViewLayer.Combined.R",
+            "ViewLayer.Depth.Z",
+        ]
+    );
+    let msg = next(&mut worker);
+    let WorkerMsg::Analysed {
+        image,
+        analysis,
+        rest_error: None,
+        ..
+    } = msg
+    else {
+        panic!("then the whole file with its analysis");
+    };
+    let full = exrprobe_core::load::load_file(
+        &path,
+        &exrprobe_core::load::LoadOptions::default(),
+        &mut |_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .unwrap();
+    assert_eq!(image.parts, full.parts);
+    assert_eq!(analysis.stats.len(), full.channels().count());
+    let expected = exrprobe_core::analyze(&full);
+    assert_eq!(
+        format!("{:?}", analysis.findings),
+        format!("{:?}", expected.findings)
+    );
+}
+
+/// While the other channels decode, the first image is on screen and everything that needs them
+/// says "loading…": their rows in the channel tree, their values in the probe, a view asked to
+/// show one of them, an export of them; nothing reads as an error. When they arrive it all goes.
+#[test]
+fn channels_still_loading_say_so() {
+    use exrprobe_core::load::{ChannelFilter, LoadOptions, load_file};
+    use exrprobe_core::naming::{detect_depth, rgb_layers};
+    let path = fixture(MULTI_ZIP);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let header_only = LoadOptions {
+        decode_pixels: false,
+        ..LoadOptions::default()
+    };
+    let header = load_file(&path, &header_only, &mut |_| {}, &cancel).unwrap();
+    let layer = rgb_layers(&header).first().cloned().unwrap();
+    let mut shown: Vec<_> = vec![layer.r, layer.g, layer.b];
+    shown.extend(layer.a);
+    shown.extend(detect_depth(&header).channel());
+    let first_stage = LoadOptions {
+        channels: ChannelFilter::only(shown),
+        ..LoadOptions::default()
+    };
+    let partial = load_file(&path, &first_stage, &mut |_| {}, &cancel).unwrap();
+    let whole = load_file(&path, &LoadOptions::default(), &mut |_| {}, &cancel).unwrap();
+
+    let mut h = harness();
+    h.state_mut()
+        .deliver_decoded(exrprobe::gui::Source::File(path.clone()), Arc::new(partial));
+    settle(&mut h);
+    let loading_badges = h.query_all_by_label("loading…").count();
+    assert!(
+        loading_badges >= 4,
+        "Mist, Normal and alpha: {loading_badges}"
+    );
+    assert!(h.query_by_label("not decoded").is_none());
+    assert!(h.state().shown_texture_size(Slot::Depth).is_some());
+    assert!(h.state().shown_texture_size(Slot::Rgb).is_some());
+    // The probe: shown channels have values, the others are loading.
+    h.hover_at(depth_view_pos(&h, 10, 10));
+    h.run_ok();
+    assert!(h.query_by_label("n/a").is_none());
+    assert!(h.query_all_by_label("loading…").count() > loading_badges);
+    // A view of a channel still loading says so (no old picture, no error).
+    let mist = whole.find_channel("ViewLayer.Mist.Z").unwrap();
+    h.state_mut().execute(Command::Solo(Some(mist)));
+    settle(&mut h);
+    assert!(h.state().shown_texture_size(Slot::Rgb).is_none());
+    assert!(
+        painted_texts(&h)
+            .iter()
+            .any(|t| t == "Loading ViewLayer.Mist.Z…"),
+        "{:?}",
+        painted_texts(&h)
+    );
+    // Exporting it waits.
+    h.state_mut().execute(Command::Export {
+        kind: ExportKind::Channel(Some(mist)),
+        path: None,
+    });
+    h.run_ok();
+    let last = h.state().messages().last().expect("a message").text.clone();
+    assert!(last.contains("still loading"), "{last}");
+
+    h.state_mut().deliver_analysis(Some(Arc::new(whole)));
+    settle(&mut h);
+    assert!(h.query_by_label("loading…").is_none());
+    assert!(h.query_by_label("not decoded").is_none());
+    assert!(
+        h.state().shown_texture_size(Slot::Rgb).is_some(),
+        "Mist is drawn now"
+    );
 }
 
 /// `exrprobe export` and the viewer's File ▸ Export propose the same default file for the same
@@ -1283,7 +1423,7 @@ fn the_views_do_not_move_when_the_analysis_arrives() {
     );
     let before = h.state().canvas_rects().expect("views are shown");
 
-    h.state_mut().deliver_analysis();
+    h.state_mut().deliver_analysis(None);
     h.run_ok();
     assert!(h.query_by_label("Analysing the channels…").is_none());
     h.get_by_label_contains("Histogram");

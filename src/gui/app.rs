@@ -135,15 +135,17 @@ impl ExrProbeApp {
     }
 
     /// The statistics of the image [`Self::deliver_decoded`] handed over, as the analysis
-    /// worker delivers them.
-    pub fn deliver_analysis(&mut self) {
+    /// worker delivers them; with `whole`, the whole file when that image held only the shown
+    /// channels.
+    pub fn deliver_analysis(&mut self, whole: Option<Arc<exrprobe_core::model::Image>>) {
         let Some(doc) = self.state.document() else {
             return;
         };
         let generation = doc.generation;
-        let image = Arc::clone(&doc.image);
+        let image = whole.unwrap_or_else(|| Arc::clone(&doc.image));
         let full = exrprobe_core::complete(&image, exrprobe_core::Analysis::detection_only(&image));
-        self.state.analysis_ready(generation, Arc::new(full));
+        self.state
+            .analysis_ready(generation, image, Arc::new(full), None);
     }
 
     pub fn document(&self) -> Option<&Document> {
@@ -260,7 +262,7 @@ impl ExrProbeApp {
     fn run(&mut self, effect: Effect) {
         match effect {
             Effect::Load(source) => {
-                self.worker.start_load(source);
+                self.worker.start_load(source, self.state.channel_choice());
             }
             Effect::LoadReference(source) => self.worker.start_reference_load(source),
             Effect::PickReference { directory } => {
@@ -435,8 +437,12 @@ impl ExrProbeApp {
             }
             WorkerMsg::Analysed {
                 generation,
+                image,
                 analysis,
-            } => self.state.analysis_ready(generation, analysis),
+                rest_error,
+            } => self
+                .state
+                .analysis_ready(generation, image, analysis, rest_error),
             WorkerMsg::LoadFailed {
                 source, message, ..
             } => self.state.load_failed(&source, &message),
@@ -589,6 +595,25 @@ impl ExrProbeApp {
             .map_or(2048, |ctx| ctx.input(|i| i.max_texture_side))
     }
 
+    /// The first channel of A that `key` draws and that is still being decoded (the channels
+    /// shown when the file was opened come first, the others follow).
+    fn loading_in(&self, key: &RenderKey) -> Option<exrprobe_core::model::ChannelRef> {
+        let doc = self.state.document()?;
+        if key.generation != doc.generation {
+            return None; // the reference: loaded whole
+        }
+        let channels = match &key.what {
+            RenderWhat::Rgb { r, g, b, a, .. } => {
+                let mut channels = vec![*r, *g, *b];
+                channels.extend(*a);
+                channels
+            }
+            RenderWhat::Scalar { channel, .. } => vec![*channel],
+            RenderWhat::Difference { a, .. } => a.clone(),
+        };
+        channels.into_iter().find(|&c| doc.is_loading(c))
+    }
+
     /// Starts renders for textures whose key changed (never per frame otherwise).
     fn request_textures(&mut self) {
         let Some(doc) = self.state.document() else {
@@ -600,6 +625,8 @@ impl ExrProbeApp {
         let generation_b = self.state.reference().and_then(|r| r.generation());
         for slot in Slot::ALL {
             let wanted = match self.wanted_now(slot) {
+                // Nothing to show until the channel is decoded (not the previous picture).
+                Some(key) if self.loading_in(&key).is_some() => Wanted::Nothing,
                 Some(key) => Wanted::Key(key),
                 None => Wanted::Nothing,
             };
@@ -869,6 +896,10 @@ impl ExrProbeApp {
                 }
             });
         };
+        if let Some(channel) = self.loading_in(&key) {
+            let name = self.state.document()?.image.qualified_name(channel)?;
+            return Some(format!("Loading {name}…"));
+        }
         Some(
             self.textures
                 .error_for(&key)

@@ -17,7 +17,7 @@ use exrprobe_core::check::FileCheck;
 use exrprobe_core::watch::{FolderWatcher, Settler};
 
 use super::state::{
-    FileSummary, MetricsKey, MetricsRequest, RegionKey, RegionRequest, RegionResult,
+    ChannelChoice, FileSummary, MetricsKey, MetricsRequest, RegionKey, RegionRequest, RegionResult,
 };
 use super::textures::{RenderJob, RenderKey, Rendered};
 
@@ -72,10 +72,15 @@ pub enum WorkerMsg {
     /// The image is decoded; its analysis is detection only ([`Analysis::detection_only`]), the
     /// full one follows as [`WorkerMsg::Analysed`].
     Loaded(Box<Loaded>),
-    /// The full analysis of a loaded image (statistics, findings): the load is done.
+    /// The full analysis of a loaded image (statistics, findings) and the whole image (the one
+    /// of `Loaded` may hold only the channels the views draw): the load is done. `rest_error`
+    /// says why the other channels could not be decoded after all (the image is then
+    /// `Loaded`'s).
     Analysed {
         generation: u64,
+        image: Arc<Image>,
         analysis: Arc<Analysis>,
+        rest_error: Option<String>,
     },
     LoadFailed {
         generation: u64,
@@ -230,8 +235,9 @@ impl Worker {
             && self.scan.as_ref().is_none_or(|s| s.done >= s.total)
     }
 
-    /// Starts loading `source`, cancelling any load in flight. Returns the new generation.
-    pub fn start_load(&mut self, source: Source) -> u64 {
+    /// Starts loading `source`, cancelling any load in flight; the channels `choice` shows are
+    /// decoded and shown first. Returns the new generation.
+    pub fn start_load(&mut self, source: Source, choice: ChannelChoice) -> u64 {
         if let Some(old) = self.load.take() {
             old.cancel.store(true, Ordering::Relaxed);
         }
@@ -272,7 +278,7 @@ impl Worker {
                     repaint(&ctx);
                 };
                 let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    load_and_analyze(generation, &source, &mut progress, &cancel, &send);
+                    load_and_analyze(generation, &source, &choice, &mut progress, &cancel, &send);
                 }));
                 if let Err(panic) = caught {
                     send(WorkerMsg::LoadFailed {
@@ -684,16 +690,72 @@ fn watch_folders(
 }
 
 /// Loads `source` and analyses it (runs on the loader thread), sending `Loaded` as soon as the
-/// image is decoded (with the detection only, so the viewer can show it at once) and `Analysed`
-/// when the statistics and findings are done; or `LoadFailed`.
+/// channels the views draw (`choice`) are decoded, with the detection only, so the viewer can
+/// show them at once, and `Analysed` with the whole image and its statistics and findings.
+///
+/// A file is read in two stages: the shown channels (a few of a render's dozens of passes) with
+/// the whole machine, then the others on the analysis thread while the views render, summarised
+/// as they are decoded (`exrprobe_core::load::load_rest`). A file whose shown channels are all
+/// there is, or whose first stage fails (damage is then reported as for a whole load), is read
+/// in one go.
 fn load_and_analyze(
     generation: u64,
     source: &Source,
+    choice: &ChannelChoice,
     progress: &mut (dyn FnMut(f64) + Send),
     cancel: &AtomicBool,
     send: &dyn Fn(WorkerMsg),
 ) {
     let started = Instant::now();
+    if let Source::File(path) = source
+        && let Some(first) = load_shown_first(path, choice, progress, cancel)
+    {
+        let first = Arc::new(first);
+        let decoded_secs = started.elapsed().as_secs_f64();
+        send_loaded(generation, source, &first, started, send);
+        if cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        let options = exrprobe_core::load::LoadOptions::default();
+        let rest = || exrprobe_core::load::load_rest(path, &first, &options, &mut |_| {}, cancel);
+        let rest = match analysis_pool() {
+            Some(pool) => pool.install(rest),
+            None => rest(),
+        };
+        let (image, analysis, rest_error) = match rest {
+            Ok(summarized) => {
+                let (image, analysis) = exrprobe_core::analysis::analyze_summarized(summarized);
+                (Arc::new(image), analysis, None)
+            }
+            Err(exrprobe_core::load::LoadError::Cancelled { .. }) => return,
+            Err(error) => {
+                // Keep what was shown; the others say why they are missing.
+                let reason = format!("not decoded: {error}");
+                let mut image = Arc::unwrap_or_clone(first);
+                for part in &mut image.parts {
+                    let left_out = part.channels.iter().any(|c| c.samples.is_none());
+                    if left_out && part.pixel_error.is_none() {
+                        part.pixel_error = Some(reason.clone());
+                    }
+                }
+                let analysis = exrprobe_core::analyze(&image);
+                (Arc::new(image), analysis, Some(error.to_string()))
+            }
+        };
+        log::info!(
+            "{}: shown channels decoded in {decoded_secs:.3} s, the others decoded and analysed \
+             in {:.3} s",
+            source.label(),
+            started.elapsed().as_secs_f64() - decoded_secs
+        );
+        send(WorkerMsg::Analysed {
+            generation,
+            image,
+            analysis: Arc::new(analysis),
+            rest_error,
+        });
+        return;
+    }
     let image = match load_source(source, progress, cancel) {
         Ok(image) => Arc::new(image),
         Err(message) => {
@@ -706,19 +768,7 @@ fn load_and_analyze(
         }
     };
     let decoded_secs = started.elapsed().as_secs_f64();
-    let detection = Analysis::detection_only(&image);
-    // The depth view's first frame needs this range: compute it here, not on the UI thread
-    // (the full analysis below keeps it).
-    if let Some(depth) = detection.depth_channel() {
-        detection.distribution(&image, depth);
-    }
-    send(WorkerMsg::Loaded(Box::new(Loaded {
-        generation,
-        source: source.clone(),
-        image: Arc::clone(&image),
-        analysis: Arc::new(detection.clone()),
-        load_duration: started.elapsed(),
-    })));
+    let detection = send_loaded(generation, source, &image, started, send);
     if cancel.load(Ordering::Relaxed) {
         // Superseded by another load: nobody wants the rest.
         return;
@@ -734,8 +784,61 @@ fn load_and_analyze(
     );
     send(WorkerMsg::Analysed {
         generation,
+        image,
         analysis: Arc::new(analysis),
+        rest_error: None,
     });
+}
+
+/// Sends `image` as decoded, with its detection and the depth channel's distribution (the depth
+/// view's first frame needs its range: computed here, not on the UI thread). Returns the
+/// detection for the analysis to complete.
+fn send_loaded(
+    generation: u64,
+    source: &Source,
+    image: &Arc<Image>,
+    started: Instant,
+    send: &dyn Fn(WorkerMsg),
+) -> Analysis {
+    let detection = Analysis::detection_only(image);
+    if let Some(depth) = detection.depth_channel() {
+        detection.distribution(image, depth);
+    }
+    send(WorkerMsg::Loaded(Box::new(Loaded {
+        generation,
+        source: source.clone(),
+        image: Arc::clone(image),
+        analysis: Arc::new(detection.clone()),
+        load_duration: started.elapsed(),
+    })));
+    detection
+}
+
+/// The first stage of a two-stage load: the header, then only the channels `choice` shows.
+/// `None` when a one-go load is the better way: the header cannot be read (the one-go load
+/// reports why), the shown channels are all the channels or none of them, or the first stage
+/// fails (a cancelled load is caught by the one-go load's first check).
+fn load_shown_first(
+    path: &std::path::Path,
+    choice: &ChannelChoice,
+    progress: &mut (dyn FnMut(f64) + Send),
+    cancel: &AtomicBool,
+) -> Option<Image> {
+    use exrprobe_core::load::{ChannelFilter, LoadOptions, load_file};
+    let header_only = LoadOptions {
+        decode_pixels: false,
+        ..LoadOptions::default()
+    };
+    let header = load_file(path, &header_only, &mut |_| {}, cancel).ok()?;
+    let shown = choice.shown(&header, &Analysis::detection_only(&header));
+    if shown.is_empty() || shown.len() == header.channels().count() {
+        return None;
+    }
+    let options = LoadOptions {
+        channels: ChannelFilter::Only(shown),
+        ..LoadOptions::default()
+    };
+    load_file(path, &options, progress, cancel).ok()
 }
 
 /// Decodes a file or a built-in example with the default options.

@@ -33,8 +33,8 @@ pub use command::{Command, ExportKind, LayoutMode, PixelUnderPointer, SaveOffer}
 pub use dialogs::Dialogs;
 pub use loader::{Source, Worker, WorkerMsg};
 pub use state::{
-    CompareView, DepthSettings, Document, FileSummary, ListGroup, ListRow, Message, MessageKind,
-    MetricsKey, ReferenceFollow, ViewerState,
+    ChannelChoice, CompareView, DepthSettings, Document, FileSummary, ListGroup, ListRow, Message,
+    MessageKind, MetricsKey, ReferenceFollow, ViewerState,
 };
 pub use textures::Slot;
 pub use view::ViewState;
@@ -47,7 +47,10 @@ pub fn run(files: Vec<PathBuf>, reference: Option<PathBuf>) -> anyhow::Result<()
     let mut worker = loader::Worker::default();
     // (A folder, or one frame of a sequence, may start on another file: the app then loads it.)
     if let Some(first) = files.first().filter(|p| p.is_file()) {
-        worker.start_load(loader::Source::File(first.clone()));
+        worker.start_load(
+            loader::Source::File(first.clone()),
+            ChannelChoice::default(),
+        );
     }
     let native_options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

@@ -12,6 +12,7 @@ use exrprobe_core::model::{Channel, ChannelRef, Image};
 use exrprobe_core::naming::split_name;
 use exrprobe_core::stats::ChannelStats;
 
+use super::super::state::channel_loading;
 use exrprobe_core::text::{format_compact, format_count, format_exact};
 
 /// What the channel tree currently shows as selected.
@@ -509,7 +510,13 @@ fn channel_row_ui(
     let stats = analysis.stats.get(&channel_ref);
     let is_depth = selection.depth == Some(channel_ref);
     let is_solo = selection.solo == Some(channel_ref);
-    let decoded = channel.samples.is_some();
+    let pixels = if channel.samples.is_some() {
+        Pixels::Decoded
+    } else if channel_loading(image, analysis, channel_ref) {
+        Pixels::Loading
+    } else {
+        Pixels::Missing
+    };
     ui.horizontal(|ui| {
         ui.add_space(indent as f32 * ui.spacing().indent + 4.0);
         // The row's name: click views the channel alone; right-click for more.
@@ -542,7 +549,7 @@ fn channel_row_ui(
         let mut items: Vec<Trailing> = Vec::new();
         items.extend(depth_item(analysis, palette, channel_ref, is_depth));
         items.push(type_item(channel));
-        items.extend(pixel_items(image, palette, channel_ref, stats, decoded));
+        items.extend(pixel_items(image, palette, channel_ref, stats, pixels));
         let hidden = fit_items(ui, &mut items);
         if !hidden.is_empty() {
             hint.push_str(&format!(
@@ -559,7 +566,7 @@ fn channel_row_ui(
             }));
         }
         response.context_menu(|ui| {
-            if let Some(a) = channel_menu_ui(ui, channel_ref, is_solo, is_depth, decoded) {
+            if let Some(a) = channel_menu_ui(ui, channel_ref, is_solo, is_depth, pixels) {
                 action = Some(a);
             }
         });
@@ -650,16 +657,35 @@ fn type_item(channel: &Channel) -> Trailing {
     }
 }
 
-/// The badges of a row's pixels: not decoded, NaN, Inf, constant or the range, background.
+/// Whether a channel's pixels are there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pixels {
+    Decoded,
+    /// Being decoded after the shown channels (see `state::channel_loading`).
+    Loading,
+    /// Not decoded: the part's `pixel_error` says why.
+    Missing,
+}
+
+/// The badges of a row's pixels: loading, not decoded, NaN, Inf, constant or the range,
+/// background.
 fn pixel_items(
     image: &Image,
     palette: &Palette,
     channel_ref: ChannelRef,
     stats: Option<&ChannelStats>,
-    decoded: bool,
+    pixels: Pixels,
 ) -> Vec<Trailing> {
     let mut items = Vec::new();
-    if !decoded {
+    if pixels == Pixels::Loading {
+        items.push(badge(
+            "loading…".to_owned(),
+            palette.info,
+            "Being decoded: the channels the views show were decoded first, the others follow."
+                .to_owned(),
+            4,
+        ));
+    } else if pixels == Pixels::Missing {
         let reason = image
             .part(channel_ref.part)
             .and_then(|p| p.pixel_error.clone())
@@ -784,7 +810,7 @@ fn channel_menu_ui(
     channel_ref: ChannelRef,
     is_solo: bool,
     is_depth: bool,
-    decoded: bool,
+    pixels: Pixels,
 ) -> Option<ChannelAction> {
     let mut action = None;
     if is_solo {
@@ -814,9 +840,16 @@ fn channel_menu_ui(
         ui.close();
     }
     if ui
-        .add_enabled(decoded, egui::Button::new("Export as .npy…"))
+        .add_enabled(
+            pixels == Pixels::Decoded,
+            egui::Button::new("Export as .npy…"),
+        )
         .on_hover_text("Write this channel's samples to a NumPy .npy file")
-        .on_disabled_hover_text("The pixels of this channel were not decoded")
+        .on_disabled_hover_text(if pixels == Pixels::Loading {
+            "This channel is still loading"
+        } else {
+            "The pixels of this channel were not decoded"
+        })
         .clicked()
     {
         action = Some(ChannelAction::Export(channel_ref));

@@ -19,6 +19,9 @@ pub struct ProbePos {
 pub struct ProbeHighlight {
     pub depth: Option<ChannelRef>,
     pub rgb: Vec<ChannelRef>,
+    /// The channels not decoded yet are still loading (the shown ones came first): their values
+    /// read "loading…", not "n/a".
+    pub loading: bool,
 }
 
 impl ProbeHighlight {
@@ -32,7 +35,11 @@ impl ProbeHighlight {
                 refs
             })
             .unwrap_or_default();
-        Self { depth, rgb }
+        Self {
+            depth,
+            rgb,
+            loading: false,
+        }
     }
 }
 
@@ -77,6 +84,16 @@ fn value_text(value: Option<SampleValue>) -> String {
     match value {
         Some(v) => v.to_string(),
         None => "n/a".to_owned(),
+    }
+}
+
+/// The value of `channel` of `part` for the panel: "loading…" while its samples are being
+/// decoded (`loading`: the image's other channels are), else as [`value_text`].
+fn shown_value_text(part: &Part, channel: &Channel, pos: ProbePos, loading: bool) -> String {
+    if loading && channel.samples.is_none() && part.pixel_error.is_none() {
+        "loading…".to_owned()
+    } else {
+        value_text(channel_value(channel, pos))
     }
 }
 
@@ -257,7 +274,8 @@ fn compared_values_ui(
                 let b = reference_value(image, reference, pos, index);
                 let difference = difference_text(a, b);
                 let differs = a.zip(b).is_some_and(|(a, b)| a.to_f64() != b.to_f64());
-                ui.add(egui::Label::new(RichText::new(value_text(a)).monospace()).selectable(true));
+                let a_text = shown_value_text(part, channel, pos, highlight.loading);
+                ui.add(egui::Label::new(RichText::new(a_text).monospace()).selectable(true));
                 ui.add(egui::Label::new(RichText::new(value_text(b)).monospace()).selectable(true));
                 let mut difference = RichText::new(difference).monospace();
                 if differs {
@@ -307,7 +325,7 @@ fn channel_values_ui(ui: &mut egui::Ui, part: &Part, pos: ProbePos, highlight: &
                 };
                 let is_depth = highlight.depth == Some(channel_ref);
                 let is_rgb = highlight.rgb.contains(&channel_ref);
-                let value = value_text(channel_value(channel, pos));
+                let value = shown_value_text(part, channel, pos, highlight.loading);
                 ui.horizontal(|ui| {
                     let mut name = RichText::new(channel.name.as_str()).monospace();
                     if is_depth {

@@ -266,7 +266,13 @@ impl ViewerState {
     /// The metrics computation to run, when the shown pair or channels have none yet.
     pub fn metrics_wanted(&self) -> Option<MetricsRequest> {
         let key = self.metrics_key()?;
-        if key.channels.is_empty() || self.metrics().is_some() {
+        let doc = self.doc.as_ref()?;
+        let loading = key.channels.iter().any(|name| {
+            doc.image
+                .find_channel(name)
+                .is_some_and(|c| doc.is_loading(c))
+        });
+        if key.channels.is_empty() || self.metrics().is_some() || loading {
             return None;
         }
         Some(MetricsRequest {

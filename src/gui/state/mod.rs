@@ -7,13 +7,14 @@
 //! through the `*_loaded`/`*_failed`/`task_done` methods. Nothing here needs a window, a GPU or
 //! a thread, so every transition is tested below as plain code.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use exrprobe_core::Analysis;
 use exrprobe_core::colormap::{Colormap, ScalarMapping};
-use exrprobe_core::model::{ChannelRef, Image};
+use exrprobe_core::model::{ChannelRef, Image, PixelState};
 use exrprobe_core::text::{ExportName, default_export_path};
 
 use super::command::{
@@ -69,7 +70,32 @@ pub struct Document {
     pub load_duration: Duration,
 }
 
+/// True while `channel` of `image` (`analysis` its analysis so far) is still being decoded: the
+/// loader decodes the channels the views draw first and the others after the image is shown
+/// (see `exrprobe_core::load::load_rest`); they arrive with the full analysis.
+pub fn channel_loading(image: &Image, analysis: &Analysis, channel: ChannelRef) -> bool {
+    !analysis.is_complete()
+        && image
+            .part(channel.part)
+            .and_then(|part| part.pixel_state(channel.channel))
+            == Some(PixelState::NotRequested)
+}
+
 impl Document {
+    /// See [`channel_loading`].
+    pub fn is_loading(&self, channel: ChannelRef) -> bool {
+        channel_loading(&self.image, &self.analysis, channel)
+    }
+
+    /// True while some channel [`Document::is_loading`].
+    pub fn channels_loading(&self) -> bool {
+        !self.analysis.is_complete()
+            && self
+                .image
+                .channels()
+                .any(|(channel_ref, _, _)| self.is_loading(channel_ref))
+    }
+
     /// The channel's robust range ((0, 1) when it has none). The first call for a channel
     /// computes its distribution (a few tens of milliseconds for a 4K float channel; once).
     pub fn robust_range(&self, channel: ChannelRef) -> (f64, f64) {
@@ -131,11 +157,70 @@ pub struct Panels {
 }
 
 /// The channel choice by name, so stepping through a sequence keeps it where the channels exist.
-#[derive(Clone, Debug, Default)]
-struct RememberedChoice {
+/// The loader uses it too, to decode the channels the views will draw before the others.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChannelChoice {
     rgb_layer: Option<String>,
     depth: Option<String>,
     solo: Option<String>,
+}
+
+impl ChannelChoice {
+    /// What the channel tree selects in `image` (`analysis` its detection): the remembered colour
+    /// layer, depth and solo channel where `image` has them, else the best layer and the
+    /// detected depth (no solo).
+    pub fn select(&self, image: &Image, analysis: &Analysis) -> ChannelSelection {
+        let rgb_layer = self
+            .rgb_layer
+            .as_ref()
+            .and_then(|label| {
+                analysis
+                    .rgb_layers
+                    .iter()
+                    .position(|l| &l.label(image) == label)
+            })
+            .or_else(|| (!analysis.rgb_layers.is_empty()).then_some(0));
+        let depth = self
+            .depth
+            .as_ref()
+            .and_then(|name| image.find_channel(name))
+            .or_else(|| analysis.depth_channel());
+        let solo = self.solo.as_ref().and_then(|name| image.find_channel(name));
+        ChannelSelection {
+            rgb_layer,
+            depth,
+            solo,
+        }
+    }
+
+    /// The channels the views draw for this choice in `image`: the solo channel or the colour
+    /// layer, and the depth channel.
+    pub fn shown(&self, image: &Image, analysis: &Analysis) -> BTreeSet<ChannelRef> {
+        let selection = self.select(image, analysis);
+        let mut shown: BTreeSet<ChannelRef> = selection.depth.into_iter().collect();
+        match (
+            selection.solo,
+            selection.rgb_layer.and_then(|i| analysis.rgb_layers.get(i)),
+        ) {
+            (Some(solo), _) => {
+                shown.insert(solo);
+            }
+            (None, Some(layer)) => {
+                shown.extend([layer.r, layer.g, layer.b]);
+                shown.extend(layer.a);
+            }
+            (None, None) => {}
+        }
+        shown
+    }
+
+    /// True when the depth channel is one the user chose (kept while stepping through frames),
+    /// not the detected one.
+    fn remembers_depth_in(&self, image: &Image) -> bool {
+        self.depth
+            .as_ref()
+            .is_some_and(|name| image.find_channel(name).is_some())
+    }
 }
 
 /// What survives a restart (eframe storage).
@@ -187,7 +272,7 @@ pub struct ViewerState {
     /// The image bounds of the last document: a new document of the same size keeps zoom and pan.
     bounds: Option<egui::Rect>,
     selection: ChannelSelection,
-    remembered: RememberedChoice,
+    remembered: ChannelChoice,
     depth: DepthSettings,
     solo_range: Option<(f64, f64)>,
     exposure: f32,
@@ -234,7 +319,7 @@ impl ViewerState {
             failure: None,
             bounds: None,
             selection: ChannelSelection::default(),
-            remembered: RememberedChoice::default(),
+            remembered: ChannelChoice::default(),
             depth: DepthSettings {
                 colormap: persisted.colormap,
                 ..DepthSettings::default()
@@ -324,6 +409,11 @@ impl ViewerState {
 
     pub fn selection(&self) -> ChannelSelection {
         self.selection
+    }
+
+    /// The channel choice by name, for the loader to decode the shown channels first.
+    pub fn channel_choice(&self) -> ChannelChoice {
+        self.remembered.clone()
     }
 
     pub fn depth_settings(&self) -> DepthSettings {
@@ -463,6 +553,7 @@ impl ViewerState {
         ProbeHighlight {
             depth: self.selection.depth,
             rgb,
+            loading: self.doc.as_ref().is_some_and(Document::channels_loading),
         }
     }
 
@@ -793,6 +884,20 @@ impl ViewerState {
             },
             ExportKind::AllChannels => None,
         };
+        let loading = match channel {
+            Some(c) => doc.is_loading(c),
+            None => doc.channels_loading(),
+        };
+        if loading {
+            self.error(format!(
+                "{} still loading (the shown channels came first): export again in a moment",
+                match channel.and_then(|c| doc.image.qualified_name(c)) {
+                    Some(name) => format!("{name} is"),
+                    None => "Some channels are".to_owned(),
+                }
+            ));
+            return;
+        }
         let qualified = channel.map(|c| {
             doc.image
                 .qualified_name(c)

@@ -72,7 +72,8 @@ impl ViewerState {
     /// The computation to run when the region, the part or the document changed.
     pub fn region_stats_wanted(&self) -> Option<RegionRequest> {
         let key = self.region_key()?;
-        if self.region_stats().is_some() {
+        // Every channel of the part is measured: wait for all of them.
+        if self.region_stats().is_some() || self.doc.as_ref()?.channels_loading() {
             return None;
         }
         Some(RegionRequest {

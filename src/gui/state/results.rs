@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use exrprobe_core::Analysis;
+use exrprobe_core::model::Image;
 
 use super::super::loader::{Loaded, Source};
-use super::super::panels::channels::ChannelSelection;
 use super::{Document, MAX_RECENT, ViewerState};
 
 impl ViewerState {
@@ -22,40 +22,13 @@ impl ViewerState {
             load_duration,
         } = loaded;
 
-        // RGB layer: same label if it exists, else the best one.
-        let rgb_layer = self
-            .remembered
-            .rgb_layer
-            .as_ref()
-            .and_then(|label| {
-                analysis
-                    .rgb_layers
-                    .iter()
-                    .position(|l| &l.label(&image) == label)
-            })
-            .or_else(|| (!analysis.rgb_layers.is_empty()).then_some(0));
-        // Depth: same channel name if it exists, else the detected one.
-        let kept_depth = self
-            .remembered
-            .depth
-            .as_ref()
-            .and_then(|name| image.find_channel(name));
-        if kept_depth.is_none() {
+        self.selection = self.remembered.select(&image, &analysis);
+        if !self.remembered.remembers_depth_in(&image) {
             self.depth.range = None;
         }
-        let solo = self
-            .remembered
-            .solo
-            .as_ref()
-            .and_then(|name| image.find_channel(name));
-        if solo.is_none() {
+        if self.selection.solo.is_none() {
             self.solo_range = None;
         }
-        self.selection = ChannelSelection {
-            rgb_layer,
-            depth: kept_depth.or_else(|| analysis.depth_channel()),
-            solo,
-        };
         if let Some(path) = source.path() {
             self.add_recent(path.clone());
         }
@@ -88,10 +61,27 @@ impl ViewerState {
         self.remember_selection();
     }
 
-    /// The full analysis of the document with `generation` arrived.
-    pub fn analysis_ready(&mut self, generation: u64, analysis: Arc<Analysis>) {
-        if let Some(doc) = self.doc.as_mut().filter(|d| d.generation == generation) {
-            doc.analysis = analysis;
+    /// The full analysis of the document with `generation` arrived, with the whole `image`
+    /// when the first image held only the shown channels; `rest_error` says why the other
+    /// channels could not be decoded after all (their parts' `pixel_error` says it too).
+    pub fn analysis_ready(
+        &mut self,
+        generation: u64,
+        image: Arc<Image>,
+        analysis: Arc<Analysis>,
+        rest_error: Option<String>,
+    ) {
+        let Some(doc) = self.doc.as_mut().filter(|d| d.generation == generation) else {
+            return;
+        };
+        doc.image = image;
+        doc.analysis = analysis;
+        if let Some(error) = &rest_error {
+            let message = format!(
+                "Only the shown channels of {} were decoded: {error}",
+                doc.source.label()
+            );
+            self.error(message);
         }
     }
 
