@@ -507,6 +507,78 @@ fn exposure_keys_step_by_one_stop() {
 }
 
 #[test]
+fn view_textures_are_as_sharp_as_the_screen_needs_and_saved_pngs_at_full_resolution() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("wide.exr");
+    let bytes = exrprobe_synth::spheres_multilayer_exr(3840, 160).expect("synth");
+    std::fs::write(&path, bytes).expect("write");
+
+    let mut h = harness();
+    h.input_mut().max_texture_side = Some(8192);
+    h.step();
+    h.state_mut().execute(Command::Open(vec![path]));
+    settle(&mut h);
+    // Fitted, a view shows the 3840 samples across a few hundred pixels: the texture is
+    // decimated by a power of two, keeping at least one texel per screen pixel.
+    let (rgb_canvas, _) = h.state().canvas_rects().expect("views laid out");
+    let zoom = h.state().view_state().zoom;
+    let shown_pixels = 3840.0 * zoom;
+    assert!(
+        shown_pixels < rgb_canvas.width() + 1.0,
+        "fitted: {shown_pixels}"
+    );
+    let [width, height] = h.state().shown_texture_size(Slot::Rgb).expect("texture");
+    let factor = 3840usize.div_ceil(width);
+    assert!(
+        factor.is_power_of_two() && factor >= 4,
+        "{width} × {height}"
+    );
+    assert!(
+        width as f32 >= shown_pixels.floor(),
+        "{width} texels for {shown_pixels} pixels"
+    );
+    assert_eq!(height, 160usize.div_ceil(factor));
+    assert_eq!(
+        h.state().shown_texture_size(Slot::Depth),
+        Some([width, height])
+    );
+
+    // Zooming in a little stays within the same power of two: nothing is rendered again.
+    let uploads = h.state().texture_uploads();
+    h.state_mut().execute(Command::Zoom(1.1));
+    settle(&mut h);
+    assert_eq!(h.state().texture_uploads(), uploads);
+    assert_eq!(
+        h.state().shown_texture_size(Slot::Rgb),
+        Some([width, height])
+    );
+
+    // 1:1 shows every sample.
+    h.state_mut().execute(Command::OneToOne);
+    settle(&mut h);
+    assert_eq!(h.state().shown_texture_size(Slot::Rgb), Some([3840, 160]));
+    assert_eq!(h.state().shown_texture_size(Slot::Depth), Some([3840, 160]));
+
+    // Back to fit, and a PNG of the views: the file's resolution, not the screen's.
+    h.state_mut().execute(Command::Fit);
+    settle(&mut h);
+    assert_eq!(
+        h.state().shown_texture_size(Slot::Rgb),
+        Some([width, height])
+    );
+    let png_path = dir.path().join("views.png");
+    h.state_mut()
+        .execute(Command::SavePng(Some(png_path.clone())));
+    settle(&mut h);
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&png_path).expect("png exists"),
+    ));
+    let info = decoder.read_info().expect("png header").info().clone();
+    // Both views side by side with an 8 px gap.
+    assert_eq!((info.width, info.height), (3840 * 2 + 8, 160));
+}
+
+#[test]
 fn images_larger_than_the_texture_limit_are_downsampled_but_probed_at_full_resolution() {
     // egui needs at least 1024 texels for its font atlas; a 2100 × 120 render exceeds that.
     let dir = tempfile::tempdir().expect("temp dir");

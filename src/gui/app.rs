@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::actions;
+use super::backdrop;
 use super::command::{Command, Effect, SaveOffer};
 use super::dialogs::{DialogOutcome, Dialogs, NO_DIALOG_MESSAGE};
 use super::frame;
@@ -22,7 +23,8 @@ use super::panels::probe::probe_ui_highlighted;
 use super::panels::region::{RegionPanel, pins_ui, region_ui};
 use super::state::{CompareView, DepthSettings, Document, Message, Persisted, ViewerState};
 use super::textures::{
-    RenderJob, RenderKey, RenderWhat, Slot, TextureCache, Wanted, compose_side_by_side, encode_png,
+    RenderJob, RenderKey, RenderWhat, Slot, TextureCache, Wanted, compose_side_by_side,
+    display_texture_side, encode_png,
 };
 use super::view::ViewState;
 use super::views;
@@ -376,8 +378,15 @@ impl ExrProbeApp {
 
     /// Saves what the views show: the worker renders the shown keys again from the model.
     fn write_view_png(&mut self, image: Arc<exrprobe_core::model::Image>, path: PathBuf) {
-        let rgb = self.textures.shown(Slot::Rgb).map(|s| s.key.clone());
-        let depth = self.textures.shown(Slot::Depth).map(|s| s.key.clone());
+        // What the views show, at the resolution of the file (the textures are only as sharp as
+        // the screen needs), within the GPU's limit as before.
+        let limit = self.max_texture_side();
+        let full = |key: &RenderKey| RenderKey {
+            max_texture_side: limit,
+            ..key.clone()
+        };
+        let rgb = self.textures.shown(Slot::Rgb).map(|s| full(&s.key));
+        let depth = self.textures.shown(Slot::Depth).map(|s| full(&s.key));
         let reference = self.state.reference_image().cloned();
         let generation_b = self.state.reference().and_then(|r| r.generation());
         if rgb.is_none() && depth.is_none() {
@@ -584,9 +593,17 @@ impl ExrProbeApp {
         })
     }
 
-    /// The texture key a view wants at the current GPU limit.
+    /// The texture key a view wants at the current zoom: as many texels as the view shows
+    /// screen pixels, rounded up to a power-of-two decimation ([`display_texture_side`]), within
+    /// the GPU's limit.
     fn wanted_now(&self, slot: Slot) -> Option<RenderKey> {
-        self.wanted(slot, self.max_texture_side())
+        let doc = self.state.document()?;
+        let bounds = doc.bounds_in_image();
+        let image_side = bounds.width().max(bounds.height()).max(1.0) as usize;
+        let pixels_per_point = self.ctx.as_ref().map_or(1.0, |ctx| ctx.pixels_per_point());
+        let scale = self.state.view().zoom * pixels_per_point;
+        let side = display_texture_side(image_side, scale, self.max_texture_side());
+        self.wanted(slot, side)
     }
 
     fn max_texture_side(&self) -> usize {
@@ -682,12 +699,17 @@ impl ExrProbeApp {
             ctx.egui_wants_keyboard_input(),
         ));
         let state = &self.state;
-        egui::Panel::top("menu_bar").show(ui, |ui| {
-            egui::MenuBar::new().ui(ui, |ui| frame::menu_bar(ui, state, &mut commands));
-        });
-        egui::Panel::bottom("status_bar").show(ui, |ui| frame::status_bar(ui, state, &self.worker));
+        egui::Panel::top("menu_bar")
+            .frame(backdrop::side_frame(ui.style()))
+            .show(ui, |ui| {
+                egui::MenuBar::new().ui(ui, |ui| frame::menu_bar(ui, state, &mut commands));
+            });
+        egui::Panel::bottom("status_bar")
+            .frame(backdrop::side_frame(ui.style()))
+            .show(ui, |ui| frame::status_bar(ui, state, &self.worker));
         if !state.messages().is_empty() || state.save_offer().is_some() {
             egui::Panel::top("messages")
+                .frame(backdrop::side_frame(ui.style()))
                 .show(ui, |ui| frame::messages_ui(ui, state, &mut commands));
         }
         if let Some(reference) = state.reference() {
@@ -698,12 +720,15 @@ impl ExrProbeApp {
                 view: state.compare_view(),
                 follow: state.reference_follow(),
             };
-            egui::Panel::top("compare_bar").show(ui, |ui| {
-                commands.extend(compare_bar_ui(ui, &bar));
-            });
+            egui::Panel::top("compare_bar")
+                .frame(backdrop::side_frame(ui.style()))
+                .show(ui, |ui| {
+                    commands.extend(compare_bar_ui(ui, &bar));
+                });
         }
         if state.panels().timeline && frame::has_timeline(state) {
             egui::Panel::bottom("timeline")
+                .frame(backdrop::side_frame(ui.style()))
                 .resizable(true)
                 .default_size(110.0)
                 .show(ui, |ui| frame::timeline_panel(ui, state, &mut commands));
@@ -714,15 +739,18 @@ impl ExrProbeApp {
             let worker = &self.worker;
             if state.files().len() > 1 {
                 egui::Panel::left("channels")
+                    .frame(backdrop::side_frame(ui.style()))
                     .default_size(300.0)
                     .show(ui, |ui| frame::file_list(ui, state, worker, &mut commands));
             }
-            egui::CentralPanel::default().show(ui, |ui| match state.failure() {
-                Some((source, message)) if worker.load.is_none() => {
-                    frame::failure_card(ui, &source.label(), message);
-                }
-                _ => frame::welcome(ui, state, worker, &mut commands),
-            });
+            egui::CentralPanel::default()
+                .frame(backdrop::central_frame(ui.style()))
+                .show(ui, |ui| match state.failure() {
+                    Some((source, message)) if worker.load.is_none() => {
+                        frame::failure_card(ui, &source.label(), message);
+                    }
+                    _ => frame::welcome(ui, state, worker, &mut commands),
+                });
         }
         commands.extend(frame::windows(&ctx, &self.state));
         commands.extend(frame::drag_and_drop(&ctx, self.state.document().is_some()));
@@ -755,6 +783,7 @@ impl ExrProbeApp {
         let panels = state.panels();
         if panels.left {
             egui::Panel::left("channels")
+                .frame(backdrop::side_frame(ui.style()))
                 .default_size(300.0)
                 .show(ui, |ui| {
                     frame::left_panel(ui, state, &self.worker, doc, commands)
@@ -769,6 +798,7 @@ impl ExrProbeApp {
                 120.0
             };
             egui::Panel::right("probe")
+                .frame(backdrop::side_frame(ui.style()))
                 .default_size(280.0)
                 .min_size(min_width)
                 .show(ui, |ui| {
@@ -823,33 +853,36 @@ impl ExrProbeApp {
         }
         if panels.histogram {
             egui::Panel::bottom("histogram")
+                .frame(backdrop::side_frame(ui.style()))
                 .resizable(true)
                 .default_size(HISTOGRAM_PANEL_HEIGHT)
                 .show(ui, |ui| frame::histogram_panel(ui, state, doc, commands));
         }
-        egui::CentralPanel::default().show(ui, |ui| {
-            let area = ui.available_rect_before_wrap();
-            let layout = views::layout(area, &self.state, doc, self.views.banner_height());
-            self.canvas_rects = Some((layout.rgb_canvas, layout.depth_canvas));
-            // Layout and pointer first, so that this frame paints what the pointer did.
-            self.execute(layout.laid_out(doc, ui.ctx().pixels_per_point()));
-            for command in views::interact(ui, &layout, &self.state, doc) {
-                self.execute(command);
-            }
-            let placeholders = views::Placeholders {
-                rgb: self.placeholder(Slot::Rgb),
-                depth: self.placeholder(Slot::Depth),
-            };
-            commands.extend(views::paint(
-                ui,
-                &layout,
-                &self.state,
-                doc,
-                &self.textures,
-                &mut self.views,
-                placeholders,
-            ));
-        });
+        egui::CentralPanel::default()
+            .frame(backdrop::central_frame(ui.style()))
+            .show(ui, |ui| {
+                let area = ui.available_rect_before_wrap();
+                let layout = views::layout(area, &self.state, doc, self.views.banner_height());
+                self.canvas_rects = Some((layout.rgb_canvas, layout.depth_canvas));
+                // Layout and pointer first, so that this frame paints what the pointer did.
+                self.execute(layout.laid_out(doc, ui.ctx().pixels_per_point()));
+                for command in views::interact(ui, &layout, &self.state, doc) {
+                    self.execute(command);
+                }
+                let placeholders = views::Placeholders {
+                    rgb: self.placeholder(Slot::Rgb),
+                    depth: self.placeholder(Slot::Depth),
+                };
+                commands.extend(views::paint(
+                    ui,
+                    &layout,
+                    &self.state,
+                    doc,
+                    &self.textures,
+                    &mut self.views,
+                    placeholders,
+                ));
+            });
         if self.first_image_secs.is_none()
             && (self.textures.shown(Slot::Rgb).is_some()
                 || self.textures.shown(Slot::Depth).is_some())
@@ -924,6 +957,10 @@ impl ExrProbeApp {
 impl eframe::App for ExrProbeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
+    }
+
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        backdrop::clear_color(visuals)
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -705,10 +705,10 @@ pub(super) fn welcome(
 ) {
     let rect = ui.available_rect_before_wrap();
     let zone = rect.shrink(rect.size().min_elem().min(80.0) * 0.5);
-    ui.painter().rect(
+    // An outline only: a fill would shade the whole window once more per frame (see backdrop).
+    ui.painter().rect_stroke(
         zone,
         12.0,
-        Color32::from_gray(30),
         egui::Stroke::new(2.0, Color32::from_gray(80)),
         egui::StrokeKind::Inside,
     );

@@ -15,6 +15,7 @@
 
 mod actions;
 mod app;
+mod backdrop;
 mod command;
 mod dialogs;
 mod frame;

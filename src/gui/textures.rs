@@ -154,6 +154,36 @@ pub fn downsample_factor(width: usize, height: usize, max_side: usize) -> usize 
     longest.div_ceil(max_side).max(1)
 }
 
+/// The longest side, in texels, of a view texture for an image whose longest side is
+/// `image_side` samples, shown at `screen_pixels_per_sample`, within the GPU's `gpu_limit`.
+///
+/// A view that shows a 4K render a few hundred pixels wide needs a few hundred texels, not
+/// 3840: the texture is decimated by the largest power of two that still leaves at least one
+/// texel per screen pixel (what nearest-neighbour sampling of the full texture would show
+/// anyway), and rendered again, sharper, as the user zooms in. Powers of two keep a zoom
+/// gesture from rendering at every step: from "fit" to 1:1 is at most log2 of the fit factor
+/// renders. This is what makes the first picture of a big render cheap (colour-mapping and
+/// uploading a 16th or a 64th of the pixels) and every frame cheap on a software rasteriser
+/// (a small texture is sampled from cache).
+pub fn display_texture_side(
+    image_side: usize,
+    screen_pixels_per_sample: f32,
+    gpu_limit: usize,
+) -> usize {
+    let image_side = image_side.max(1);
+    let gpu_limit = gpu_limit.max(1);
+    let scale = screen_pixels_per_sample;
+    if !scale.is_finite() || scale <= 0.0 || scale >= 1.0 {
+        return gpu_limit;
+    }
+    // Largest power of two `f` with f ≤ 1 / scale.
+    let mut factor = 1usize;
+    while ((factor * 2) as f32) * scale <= 1.0 && factor * 2 < image_side {
+        factor *= 2;
+    }
+    image_side.div_ceil(factor).min(gpu_limit)
+}
+
 /// Every `factor`-th sample in both directions (nearest-neighbour decimation).
 fn decimate(samples: &Samples, width: usize, height: usize, factor: usize) -> Samples {
     fn pick<T: Copy>(v: &[T], width: usize, height: usize, factor: usize) -> Vec<T> {
@@ -623,6 +653,44 @@ mod tests {
             );
             assert_eq!(pixel_color(&image, None, None, &what, w, 0), None);
             assert_eq!(pixel_color(&image, None, None, &what, 0, h), None);
+        }
+    }
+
+    #[test]
+    fn display_textures_keep_a_texel_per_screen_pixel() {
+        // 1:1 and closer: the whole image (within the GPU's limit).
+        assert_eq!(display_texture_side(3840, 1.0, 16384), 16384);
+        assert_eq!(display_texture_side(3840, 3.0, 8192), 8192);
+        // A 4K render fitted into a 400-pixel view (scale 0.104): decimated by 8, 480 texels,
+        // still more than the 400 pixels it covers.
+        let side = display_texture_side(3840, 400.0 / 3840.0, 16384);
+        assert_eq!(side, 480);
+        assert_eq!(downsample_factor(3840, 2160, side), 8);
+        assert!(3840 / downsample_factor(3840, 2160, side) >= 400);
+        // Just under 1:1 and just over 1:2.
+        assert_eq!(display_texture_side(3840, 0.99, 16384), 3840);
+        assert_eq!(display_texture_side(3840, 0.5, 16384), 1920);
+        assert_eq!(display_texture_side(3840, 0.49, 16384), 1920);
+        // Zooming within one power of two gives the same side (no new render).
+        assert_eq!(
+            display_texture_side(3840, 0.26, 16384),
+            display_texture_side(3840, 0.45, 16384)
+        );
+        // The GPU's limit still applies, and nonsense scales fall back to it.
+        assert_eq!(display_texture_side(3840, 0.6, 1024), 1024);
+        assert_eq!(display_texture_side(3840, f32::NAN, 4096), 4096);
+        assert_eq!(display_texture_side(3840, 0.0, 4096), 4096);
+        // Tiny images are never decimated to nothing.
+        assert!(display_texture_side(3, 0.001, 4096) >= 2);
+        for side in [1usize, 7, 1000, 3840, 20000] {
+            for scale in [0.001f32, 0.01, 0.1, 0.3, 0.7] {
+                let texels =
+                    side / downsample_factor(side, 1, display_texture_side(side, scale, 1 << 20));
+                assert!(
+                    texels as f32 >= (side as f32 * scale).floor(),
+                    "{side} samples at {scale}: {texels} texels"
+                );
+            }
         }
     }
 
