@@ -506,18 +506,28 @@ fn exposure_keys_step_by_one_stop() {
     assert_eq!(h.state().exposure(), -1.0);
 }
 
-#[test]
-fn view_textures_are_as_sharp_as_the_screen_needs_and_saved_pngs_at_full_resolution() {
+/// A synthetic multilayer render of `width` × `height` opened in a viewer whose GPU allows
+/// textures of `max_texture_side`; the folder holding it lives as long as the returned guard.
+fn open_synth_render(
+    width: usize,
+    height: usize,
+    max_texture_side: usize,
+) -> (tempfile::TempDir, Harness<'static, ExrProbeApp>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("wide.exr");
-    let bytes = exrprobe_synth::spheres_multilayer_exr(3840, 160).expect("synth");
+    let bytes = exrprobe_synth::spheres_multilayer_exr(width, height).expect("synth");
     std::fs::write(&path, bytes).expect("write");
-
     let mut h = harness();
-    h.input_mut().max_texture_side = Some(8192);
+    h.input_mut().max_texture_side = Some(max_texture_side);
     h.step();
     h.state_mut().execute(Command::Open(vec![path]));
     settle(&mut h);
+    (dir, h)
+}
+
+#[test]
+fn view_textures_are_as_sharp_as_the_screen_needs_and_saved_pngs_at_full_resolution() {
+    let (dir, mut h) = open_synth_render(3840, 160, 8192);
     // Fitted, a view shows the 3840 samples across a few hundred pixels: the texture is
     // decimated by a power of two, keeping at least one texel per screen pixel.
     let (rgb_canvas, _) = h.state().canvas_rects().expect("views laid out");
@@ -581,16 +591,7 @@ fn view_textures_are_as_sharp_as_the_screen_needs_and_saved_pngs_at_full_resolut
 #[test]
 fn images_larger_than_the_texture_limit_are_downsampled_but_probed_at_full_resolution() {
     // egui needs at least 1024 texels for its font atlas; a 2100 × 120 render exceeds that.
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("wide.exr");
-    let bytes = exrprobe_synth::spheres_multilayer_exr(2100, 120).expect("synth");
-    std::fs::write(&path, bytes).expect("write");
-
-    let mut h = harness();
-    h.input_mut().max_texture_side = Some(1024);
-    h.step();
-    h.state_mut().execute(Command::Open(vec![path]));
-    settle(&mut h);
+    let (_dir, mut h) = open_synth_render(2100, 120, 1024);
     // Every third sample: ceil(2100 / 3) × ceil(120 / 3).
     assert_eq!(h.state().shown_texture_size(Slot::Depth), Some([700, 40]));
     assert_eq!(h.state().shown_texture_size(Slot::Rgb), Some([700, 40]));
