@@ -11,6 +11,9 @@
 # (apt: hyperfine openimageio-tools), GNU time (/usr/bin/time), python3 with numpy and OpenEXR.
 # BENCH_RUNS (default 5) runs per command after one warm-up run.
 # Targets: exrprobe ≤ 0.30× each peer's time; exrprobe's peak RSS ≤ 1.1× the decoded size.
+# Last, when Xvfb and ImageMagick are installed (apt: xvfb imagemagick mesa-vulkan-drivers), the
+# viewer's first image on screen against `exrprobe export` (scripts/bench_viewer_screen.py;
+# target ≤ 2×), VIEWER_RUNS (default BENCH_RUNS) runs per file.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -141,3 +144,11 @@ echo "==========================================================================
 echo "== Summary ($(nproc) cores; $(uname -m); load average $(cut -d" " -f1-3 /proc/loadavg))"
 echo "=================================================================================="
 printf '%s\n' "${summary[@]}"
+
+echo
+if command -v Xvfb >/dev/null && command -v convert >/dev/null; then
+    echo "== viewer: first image on screen (scripts/bench_viewer_screen.py)"
+    VIEWER_RUNS=${VIEWER_RUNS:-$runs} python3 "$repo_root/scripts/bench_viewer_screen.py" "$exrprobe" "${files[@]}"
+else
+    echo "== viewer benchmark skipped: needs Xvfb and ImageMagick (apt-get install -y xvfb imagemagick mesa-vulkan-drivers)"
+fi
