@@ -13,7 +13,9 @@
 # Targets: exrprobe ≤ 0.30× each peer's time; exrprobe's peak RSS ≤ 1.1× the decoded size.
 # Last, when Xvfb and ImageMagick are installed (apt: xvfb imagemagick mesa-vulkan-drivers), the
 # viewer's first image on screen against `exrprobe export` (scripts/bench_viewer_screen.py;
-# target ≤ 2×), VIEWER_RUNS (default BENCH_RUNS) runs per file.
+# target ≤ 2×), VIEWER_RUNS (default BENCH_RUNS) runs per file; with xdotool too, the next frame
+# on screen after a key press in a 6-frame 4K shot (scripts/bench_viewer_scrub.py; generated once
+# into $BENCH_DIR/seq by the make_bench_sequence example, ~0.9 GB; target ≤ 0.25 s median).
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -149,6 +151,18 @@ echo
 if command -v Xvfb >/dev/null && command -v convert >/dev/null; then
     echo "== viewer: first image on screen (scripts/bench_viewer_screen.py)"
     VIEWER_RUNS=${VIEWER_RUNS:-$runs} python3 "$repo_root/scripts/bench_viewer_screen.py" "$exrprobe" "${files[@]}"
+    if command -v xdotool >/dev/null; then
+        first_frame=$bench_dir/seq/bench_4k_zip.1001.exr
+        if [[ ! -f $bench_dir/seq/bench_4k_zip.1006.exr ]]; then
+            echo "== generating the scrubbing shot in $bench_dir/seq"
+            cargo run --release -p exrprobe-synth --example make_bench_sequence -- "$bench_dir/seq" 6 zip
+        fi
+        echo
+        echo "== viewer: next frame on screen after Down (scripts/bench_viewer_scrub.py)"
+        python3 "$repo_root/scripts/bench_viewer_scrub.py" "$exrprobe" "$first_frame"
+    else
+        echo "== scrubbing benchmark skipped: needs xdotool (apt-get install -y xdotool)"
+    fi
 else
     echo "== viewer benchmark skipped: needs Xvfb and ImageMagick (apt-get install -y xvfb imagemagick mesa-vulkan-drivers)"
 fi

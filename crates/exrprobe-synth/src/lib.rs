@@ -769,7 +769,13 @@ fn bench_image(
     height: usize,
     encoding: BenchEncoding,
 ) -> ExrImage<Layer<AnyChannels<FlatSamples>>> {
-    let passes = render(width, height);
+    bench_image_of(render(width, height), encoding)
+}
+
+fn bench_image_of(
+    passes: Passes,
+    encoding: BenchEncoding,
+) -> ExrImage<Layer<AnyChannels<FlatSamples>>> {
     let (w, h) = (passes.width, passes.height);
     let channels = PASS_CHANNELS
         .iter()
@@ -810,6 +816,25 @@ pub fn bench_exr(
 /// Writes the 3840×2160 benchmark file to `path`.
 pub fn write_bench_file(path: &Path, encoding: BenchEncoding) -> Result<(), SynthError> {
     bench_image(BENCH_WIDTH, BENCH_HEIGHT, encoding)
+        .write()
+        .to_file(path)
+        .map_err(|source| SynthError::Write {
+            source,
+            path: path.display().to_string(),
+        })
+}
+
+/// Writes the 3840×2160 benchmark file mirrored left to right to `path`: a second frame for the
+/// scrubbing benchmark that differs from [`write_bench_file`]'s all over the screen, so a
+/// screenshot tells which of the two is shown.
+pub fn write_mirrored_bench_file(path: &Path, encoding: BenchEncoding) -> Result<(), SynthError> {
+    let mut passes = render(BENCH_WIDTH, BENCH_HEIGHT);
+    for samples in &mut passes.channels {
+        for row in samples.chunks_exact_mut(passes.width) {
+            row.reverse();
+        }
+    }
+    bench_image_of(passes, encoding)
         .write()
         .to_file(path)
         .map_err(|source| SynthError::Write {
