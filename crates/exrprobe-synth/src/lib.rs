@@ -815,7 +815,14 @@ pub fn bench_exr(
 
 /// Writes the 3840×2160 benchmark file to `path`.
 pub fn write_bench_file(path: &Path, encoding: BenchEncoding) -> Result<(), SynthError> {
-    bench_image(BENCH_WIDTH, BENCH_HEIGHT, encoding)
+    write_file(&bench_image(BENCH_WIDTH, BENCH_HEIGHT, encoding), path)
+}
+
+fn write_file(
+    image: &ExrImage<Layer<AnyChannels<FlatSamples>>>,
+    path: &Path,
+) -> Result<(), SynthError> {
+    image
         .write()
         .to_file(path)
         .map_err(|source| SynthError::Write {
@@ -834,13 +841,7 @@ pub fn write_mirrored_bench_file(path: &Path, encoding: BenchEncoding) -> Result
             row.reverse();
         }
     }
-    bench_image_of(passes, encoding)
-        .write()
-        .to_file(path)
-        .map_err(|source| SynthError::Write {
-            source,
-            path: path.display().to_string(),
-        })
+    write_file(&bench_image_of(passes, encoding), path)
 }
 
 #[cfg(test)]
