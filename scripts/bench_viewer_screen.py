@@ -19,9 +19,9 @@ The peer in the same run: `exrprobe export FILE` of the depth channel alone (the
 median of the runs), which decodes just the channel the depth view shows. Target (issue #13):
 first image ≤ 2× that export.
 
-Needs Xvfb, ImageMagick's `convert` (to save the PNGs), numpy, and Mesa's software Vulkan (apt-get install -y xvfb
-imagemagick mesa-vulkan-drivers; pip install numpy). Only processes this script started are
-stopped.
+Needs Xvfb, ImageMagick's `convert` (to save the PNGs), numpy, and Mesa's software Vulkan
+(apt-get install -y xvfb imagemagick mesa-vulkan-drivers; pip install numpy). Only processes this
+script started are stopped.
 """
 
 import os

@@ -49,14 +49,15 @@ PAUSE_SECS = float(os.environ.get("PAUSE_SECS", "1"))
 TIMEOUT_SECS = 60
 
 
-def changed_pixels(screen, before):
-    now = np.ascontiguousarray(screen[::STEP, ::STEP]).astype(np.int16)
-    difference = np.abs(now - before).sum(axis=2)
-    return int(np.count_nonzero(difference > MIN_DIFFERENCE)) * STEP * STEP
-
-
 def sample(screen):
+    """Every STEP-th row and column of the screen, widened for differences."""
     return np.ascontiguousarray(screen[::STEP, ::STEP]).astype(np.int16)
+
+
+def changed_pixels(screen, before):
+    """Pixels of `screen` that differ from the `sample` `before` (estimated from the sample)."""
+    difference = np.abs(sample(screen) - before).sum(axis=2)
+    return int(np.count_nonzero(difference > MIN_DIFFERENCE)) * STEP * STEP
 
 
 def wait_for(predicate, timeout):

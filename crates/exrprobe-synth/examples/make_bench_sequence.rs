@@ -1,5 +1,5 @@
-//! Writes a 4K shot for the scrubbing benchmark (scripts/bench_viewer_screen.py `--scrub`):
-//! FRAMES frames `OUT_DIR/bench_4k_<codec>.1001.exr` … of the 33-channel benchmark render,
+//! Writes a 4K shot for the scrubbing benchmark (scripts/bench_viewer_scrub.py): FRAMES (default
+//! 8) frames `OUT_DIR/bench_4k_<codec>.1001.exr` … of the 33-channel benchmark render,
 //! odd frames as rendered and even frames mirrored left to right, so that every step to the
 //! next frame changes the picture on screen. CODEC is `zip` (float, ZIP) or `piz` (half/float,
 //! PIZ), as the two benchmark files. Two frames are rendered; the others are copies of them.
