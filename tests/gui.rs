@@ -1329,6 +1329,126 @@ fn opening_one_frame_opens_its_shot_and_a_broken_frame_shows_no_stale_pixels() {
     assert!(failures <= 1, "{:?}", h.state().messages());
 }
 
+#[test]
+fn stepping_back_shows_a_cached_frame_and_a_changed_or_reloaded_file_is_read_again() {
+    let shot = blender_shot();
+    let mut h = harness();
+    h.state_mut()
+        .execute(Command::Open(vec![shot.path().join("beauty.0002.exr")]));
+    settle(&mut h);
+    let served = |h: &Harness<'static, ExrProbeApp>| {
+        let cache = h.state().frame_cache_use();
+        cache.hits + cache.ahead_hits
+    };
+    assert_eq!(served(&h), 0);
+    // Frame 3 was decoded ahead while frame 2 was shown.
+    h.key_press(Key::ArrowDown);
+    settle(&mut h);
+    assert_eq!(served(&h), 1);
+    assert_eq!(
+        h.state().document().expect("frame 3").source.label(),
+        "beauty.0003.exr"
+    );
+
+    // Back to frame 2: from the cache, with its full analysis.
+    h.key_press(Key::ArrowUp);
+    settle(&mut h);
+    let cache = h.state().frame_cache_use();
+    assert_eq!(cache.hits + cache.ahead_hits, 2);
+    assert!(cache.hits >= 1);
+    let doc = h.state().document().expect("frame 2");
+    assert_eq!(doc.source.label(), "beauty.0002.exr");
+    assert!(
+        !doc.analysis.stats.is_empty(),
+        "the statistics come with it"
+    );
+    let frame_bytes = doc.image.decoded_byte_size() as u64;
+    assert!(
+        cache.used_bytes >= 2 * frame_bytes,
+        "frames 2 and 3 are kept"
+    );
+    assert!(cache.used_bytes <= cache.budget_bytes);
+
+    // Reload reads the file again.
+    h.state_mut().execute(Command::Reload);
+    settle(&mut h);
+    assert_eq!(served(&h), 2);
+    assert!(h.state().document().is_some());
+
+    // Frame 3 re-rendered (here: the constant-depth trap frame written over it): a miss.
+    std::fs::copy(
+        shot.path().join("beauty.0004.exr"),
+        shot.path().join("beauty.0003.exr"),
+    )
+    .expect("rewrite frame 3");
+    h.key_press(Key::ArrowDown);
+    settle(&mut h);
+    assert_eq!(served(&h), 2);
+    let doc = h.state().document().expect("frame 3");
+    assert_eq!(doc.source.label(), "beauty.0003.exr");
+    assert!(
+        doc.analysis
+            .findings
+            .iter()
+            .any(|f| f.code == "depth_constant"),
+        "the new pixels are shown: {:?}",
+        doc.analysis.findings
+    );
+}
+
+#[test]
+fn the_next_frames_shown_channels_are_decoded_ahead_and_the_rest_follows_on_arrival() {
+    // Three frames of a multilayer render: the views draw 5 of its 9 channels (RGBA, depth).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bytes = exrprobe_synth::spheres_multilayer_exr(96, 64).expect("synth");
+    for frame in 1..=3 {
+        std::fs::write(dir.path().join(format!("shot.{frame:04}.exr")), &bytes).expect("write");
+    }
+    let mut h = harness();
+    h.state_mut()
+        .execute(Command::Open(vec![dir.path().join("shot.0001.exr")]));
+    settle(&mut h);
+    let doc = h.state().document().expect("frame 1");
+    let whole_bytes = doc.image.decoded_byte_size() as u64;
+    let channel_bytes = 96 * 64 * 4;
+    assert_eq!(whole_bytes, 9 * channel_bytes);
+    let cache = h.state().frame_cache_use();
+    assert_eq!((cache.hits, cache.ahead_hits), (0, 0));
+    assert_eq!(
+        cache.used_bytes,
+        whole_bytes + 2 * 5 * channel_bytes,
+        "frame 1 whole, the colour and depth of frames 2 and 3"
+    );
+
+    h.key_press(Key::ArrowDown);
+    settle(&mut h);
+    let cache = h.state().frame_cache_use();
+    assert_eq!((cache.hits, cache.ahead_hits), (0, 1));
+    let doc = h.state().document().expect("frame 2");
+    assert_eq!(doc.source.label(), "shot.0002.exr");
+    assert!(
+        doc.image.channels().all(|(_, _, c)| c.samples.is_some()),
+        "the other channels were decoded after"
+    );
+    let mist = doc.image.find_channel("ViewLayer.Mist.Z").expect("mist");
+    assert!(doc.analysis.stats.contains_key(&mist), "and analysed");
+    assert_eq!(
+        cache.used_bytes,
+        2 * whole_bytes + 5 * channel_bytes,
+        "frame 2 now whole in the cache, frame 3 still ahead"
+    );
+
+    // Stepping up turns the direction: frame 1 comes whole from the cache.
+    h.key_press(Key::ArrowUp);
+    settle(&mut h);
+    let cache = h.state().frame_cache_use();
+    assert_eq!((cache.hits, cache.ahead_hits), (1, 1));
+    assert_eq!(
+        h.state().document().expect("frame 1").source.label(),
+        "shot.0001.exr"
+    );
+}
+
 /// Clicks the primary button at `pos`.
 fn click_at(h: &mut Harness<'static, ExrProbeApp>, pos: egui::Pos2) {
     h.hover_at(pos);

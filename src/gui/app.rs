@@ -214,6 +214,11 @@ impl ExrProbeApp {
         self.textures.shown(slot).map(|s| s.size)
     }
 
+    /// How the frame cache served the loads, and what it holds.
+    pub fn frame_cache_use(&self) -> super::loader::FrameCacheUse {
+        self.worker.frame_cache_use()
+    }
+
     /// Number of texture uploads so far.
     pub fn texture_uploads(&self) -> u64 {
         self.textures.uploads
@@ -243,7 +248,9 @@ impl ExrProbeApp {
             if now >= deadline {
                 return false;
             }
-            if let Some(msg) = self.worker.recv_timeout(deadline - now) {
+            // In slices: the prefetch thread ends without a message.
+            let slice = (deadline - now).min(Duration::from_millis(10));
+            if let Some(msg) = self.worker.recv_timeout(slice) {
                 self.handle_msg(msg);
             }
         }
@@ -266,6 +273,8 @@ impl ExrProbeApp {
             Effect::Load(source) => {
                 self.worker.start_load(source, self.state.channel_choice());
             }
+            Effect::ForgetCached(path) => self.worker.forget_cached(&path),
+            Effect::Prefetch(paths) => self.worker.prefetch(paths, self.state.channel_choice()),
             Effect::LoadReference(source) => self.worker.start_reference_load(source),
             Effect::PickReference { directory } => {
                 match self.dialogs.pick_reference(directory.as_deref()) {

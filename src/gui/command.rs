@@ -209,8 +209,14 @@ pub struct SaveOffer {
 /// What the state asks the app to do after applying a command.
 #[derive(Clone, Debug)]
 pub enum Effect {
-    /// Decode and analyse this source on the worker (cancelling a load in flight).
+    /// Decode and analyse this source on the worker (cancelling a load in flight), or take it
+    /// from the frame cache when it is there unchanged.
     Load(Source),
+    /// Drop the cached decode of this file: the next load reads it from disk.
+    ForgetCached(PathBuf),
+    /// Decode the shown channels of these files (the next frames in the direction of travel,
+    /// nearest first) into the frame cache, replacing an earlier request.
+    Prefetch(Vec<PathBuf>),
     /// Decode this source as the reference (cancelling a reference load in flight).
     LoadReference(Source),
     /// Ask for a file to make the reference; starts in `directory` when known.

@@ -2,10 +2,10 @@
 //! worker threads. Workers never touch the UI: they send [`WorkerMsg`]s over a channel and ask for
 //! a repaint; the app drains the channel at the start of every frame.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use exrprobe_core::model::Image;
@@ -16,6 +16,7 @@ use std::time::SystemTime;
 use exrprobe_core::check::FileCheck;
 use exrprobe_core::watch::{FolderWatcher, Settler};
 
+use super::frame_cache::{CachedFrame, FileStamp, FrameCache, held_bytes};
 use super::state::{
     ChannelChoice, FileSummary, MetricsKey, MetricsRequest, RegionKey, RegionRequest, RegionResult,
 };
@@ -152,6 +153,9 @@ pub struct LoadJob {
     /// Decoded and shown; the statistics and findings are being computed.
     pub analysing: bool,
     pub started: Instant,
+    /// The version of the file being read (`None` for examples and unreadable files): the
+    /// finished load is cached under it.
+    stamp: Option<FileStamp>,
     cancel: Arc<AtomicBool>,
 }
 
@@ -187,6 +191,30 @@ pub struct Worker {
     pub scan: Option<ScanJob>,
     /// The watch of the file list's folders, if any.
     watch: Option<WatchJob>,
+    /// Frames decoded and analysed, shown again at once when the user steps back to them, and
+    /// frames decoded ahead of the user. Shared with the prefetch thread, which fills it.
+    cache: Arc<Mutex<FrameCache>>,
+    /// The file of the last load started: the prefetcher never drops it from the cache.
+    shown_path: Option<PathBuf>,
+    /// The frames to decode ahead once the load in flight has shown its image (the prefetcher
+    /// would slow it down before).
+    prefetch_wanted: Option<(Vec<PathBuf>, ChannelChoice)>,
+    /// The prefetch thread started last, with its cancel flag.
+    prefetch: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+    /// Loads served from the cache, for tests and the benchmark.
+    cache_use: FrameCacheUse,
+}
+
+/// How the frame cache served the loads, for tests and the benchmark.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameCacheUse {
+    /// Loads served whole from the cache (no decode, no analysis).
+    pub hits: u64,
+    /// Loads whose shown channels were decoded ahead: shown at once, the rest decoded after.
+    pub ahead_hits: u64,
+    /// Bytes of decoded samples the cache holds, and its budget.
+    pub used_bytes: u64,
+    pub budget_bytes: u64,
 }
 
 impl Default for Worker {
@@ -206,8 +234,20 @@ impl Default for Worker {
             region_stats: None,
             scan: None,
             watch: None,
+            cache: Arc::new(Mutex::new(FrameCache::new(default_frame_cache_bytes()))),
+            shown_path: None,
+            prefetch_wanted: None,
+            prefetch: None,
+            cache_use: FrameCacheUse::default(),
         }
     }
+}
+
+/// The frame cache's default budget: a quarter of the memory available when the viewer
+/// starts (the loads themselves may take up to three quarters, see
+/// [`exrprobe_core::load::default_memory_budget`]).
+fn default_frame_cache_bytes() -> u64 {
+    exrprobe_core::load::default_memory_budget() / 3
 }
 
 /// How often a load reports its progress (and so repaints the window) at most. Measured on a 4K
@@ -238,10 +278,16 @@ impl Worker {
             && self.metrics.is_none()
             && self.region_stats.is_none()
             && self.scan.as_ref().is_none_or(|s| s.done >= s.total)
+            && self
+                .prefetch
+                .as_ref()
+                .is_none_or(|(_, thread)| thread.is_finished())
     }
 
     /// Starts loading `source`, cancelling any load in flight; the channels `choice` shows are
-    /// decoded and shown first. Returns the new generation.
+    /// decoded and shown first. A frame in the frame cache is shown at once: whole (nothing more
+    /// to do) or, when only its shown channels were decoded ahead, with the others decoded and
+    /// the analysis made after. Returns the new generation.
     pub fn start_load(&mut self, source: Source, choice: ChannelChoice) -> u64 {
         if let Some(old) = self.load.take() {
             old.cancel.store(true, Ordering::Relaxed);
@@ -249,14 +295,49 @@ impl Worker {
         let generation = self.next_generation;
         self.next_generation += 1;
         let cancel = Arc::new(AtomicBool::new(false));
+        let started = Instant::now();
+        let stamp = source.path().and_then(|path| FileStamp::of(path));
+        self.shown_path = source.path().cloned();
+        let cached = source
+            .path()
+            .zip(stamp.as_ref())
+            .and_then(|(path, stamp)| self.lock_cache().get(path, stamp))
+            .filter(|frame| frame.complete || covers(frame, &choice));
         self.load = Some(LoadJob {
             generation,
             source: source.clone(),
             fraction: 0.0,
             analysing: false,
-            started: Instant::now(),
+            started,
+            stamp,
             cancel: Arc::clone(&cancel),
         });
+        let ahead = match cached {
+            Some(frame) => {
+                let _ = self.tx.send(WorkerMsg::Loaded(Box::new(Loaded {
+                    generation,
+                    source: source.clone(),
+                    image: Arc::clone(&frame.image),
+                    analysis: Arc::clone(&frame.analysis),
+                    load_duration: started.elapsed(),
+                })));
+                repaint(&self.ctx);
+                if frame.complete {
+                    // Decoded and analysed before, unchanged on disk: no thread.
+                    self.cache_use.hits += 1;
+                    let _ = self.tx.send(WorkerMsg::Analysed {
+                        generation,
+                        image: frame.image,
+                        analysis: frame.analysis,
+                        rest_error: None,
+                    });
+                    return generation;
+                }
+                self.cache_use.ahead_hits += 1;
+                Some(frame.image)
+            }
+            None => None,
+        };
         let tx = self.tx.clone();
         let ctx = Arc::clone(&self.ctx);
         let thread_source = source.clone();
@@ -284,7 +365,19 @@ impl Worker {
                     repaint(&ctx);
                 };
                 let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    load_and_analyze(generation, &source, &choice, &mut progress, &cancel, &send);
+                    match (ahead, &source) {
+                        (Some(first), Source::File(path)) => {
+                            load_rest_and_analyze(generation, path, first, started, &cancel, &send);
+                        }
+                        _ => load_and_analyze(
+                            generation,
+                            &source,
+                            &choice,
+                            &mut progress,
+                            &cancel,
+                            &send,
+                        ),
+                    }
                 }));
                 if let Err(panic) = caught {
                     send(WorkerMsg::LoadFailed {
@@ -306,6 +399,71 @@ impl Worker {
             });
         }
         generation
+    }
+
+    /// Decodes the shown channels of `paths` (the next frames in the direction of travel, the
+    /// nearest first) into the frame cache on a thread of its own, replacing the request and the
+    /// prefetch in flight. It starts once the load in flight has shown its image, and stops at
+    /// the cache's budget: it never drops the frame shown or the frames it decodes.
+    pub fn prefetch(&mut self, paths: Vec<PathBuf>, choice: ChannelChoice) {
+        if let Some((cancel, _)) = self.prefetch.take() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        self.prefetch_wanted = Some((paths, choice));
+        if self.load.as_ref().is_none_or(|load| load.analysing) {
+            self.start_prefetch();
+        }
+    }
+
+    /// Starts the prefetch wanted, for the frames the cache lacks.
+    fn start_prefetch(&mut self) {
+        let Some((paths, choice)) = self.prefetch_wanted.take() else {
+            return;
+        };
+        let missing: Vec<PathBuf> = {
+            let mut cache = self.lock_cache();
+            paths
+                .iter()
+                .filter(|path| {
+                    let cached = FileStamp::of(path).and_then(|stamp| cache.get(path, &stamp));
+                    !cached.is_some_and(|frame| frame.complete || covers(&frame, &choice))
+                })
+                .cloned()
+                .collect()
+        };
+        if missing.is_empty() {
+            return;
+        }
+        let keep: Vec<PathBuf> = self.shown_path.iter().chain(&paths).cloned().collect();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let thread_cancel = Arc::clone(&cancel);
+        let cache = Arc::clone(&self.cache);
+        let spawned = std::thread::Builder::new()
+            .name("exrprobe-prefetch".into())
+            .spawn(move || {
+                let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    prefetch_frames(&missing, &choice, &keep, &cache, &thread_cancel);
+                }));
+                if let Err(panic) = caught {
+                    // Nothing is lost: the frames are read when the user steps onto them.
+                    log::error!(
+                        "internal error while decoding frames ahead, please report it: {}",
+                        panic_text(panic.as_ref())
+                    );
+                }
+            });
+        match spawned {
+            Ok(handle) => self.prefetch = Some((cancel, handle)),
+            Err(err) => log::warn!("no frames decoded ahead: cannot start a thread: {err}"),
+        }
+    }
+
+    /// The frame cache, whoever panicked while holding it (its book-keeping is updated after
+    /// each change is complete).
+    fn lock_cache(&self) -> MutexGuard<'_, FrameCache> {
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Runs `work` on a thread named `name` and sends its result as `message(result)`; a panic
@@ -561,12 +719,30 @@ impl Worker {
                 Some(load) if load.generation == loaded.generation => {
                     load.fraction = 1.0;
                     load.analysing = true;
+                    // The image is up: the frames ahead may take the machine.
+                    self.start_prefetch();
                     true
                 }
                 _ => false,
             },
-            WorkerMsg::Analysed { generation, .. } => self.finish_load(*generation),
-            WorkerMsg::LoadFailed { generation, .. } => self.finish_load(*generation),
+            WorkerMsg::Analysed {
+                generation,
+                image,
+                analysis,
+                rest_error,
+            } => {
+                if rest_error.is_none() {
+                    self.cache_load(*generation, image, analysis);
+                }
+                self.finish_load(*generation)
+            }
+            WorkerMsg::LoadFailed { generation, .. } => {
+                let current = self.finish_load(*generation);
+                if current {
+                    self.start_prefetch();
+                }
+                current
+            }
             WorkerMsg::TaskDone { task_id, .. } => {
                 self.tasks.retain(|t| t.id != *task_id);
                 true
@@ -605,6 +781,45 @@ impl Worker {
                 .watch
                 .as_ref()
                 .is_some_and(|w| w.generation == *generation),
+        }
+    }
+
+    /// Keeps the whole image and analysis of load `generation` (if it is the one in flight,
+    /// of a file) in the frame cache.
+    fn cache_load(&mut self, generation: u64, image: &Arc<Image>, analysis: &Arc<Analysis>) {
+        let Some(load) = self.load.as_ref().filter(|l| l.generation == generation) else {
+            return;
+        };
+        let (Some(path), Some(stamp)) = (load.source.path(), load.stamp) else {
+            return;
+        };
+        let frame = CachedFrame {
+            image: Arc::clone(image),
+            analysis: Arc::clone(analysis),
+            complete: true,
+        };
+        let mut cache = self.lock_cache();
+        if !cache.insert(path.clone(), stamp, frame, &[]) {
+            log::info!(
+                "not cached: larger than the frame cache ({} bytes): {}",
+                cache.budget_bytes(),
+                load.source.label()
+            );
+        }
+    }
+
+    /// Drops the cached frame of `path`: the next load reads the file again.
+    pub fn forget_cached(&mut self, path: &Path) {
+        self.lock_cache().remove(path);
+    }
+
+    /// How the frame cache served the loads, and what it holds.
+    pub fn frame_cache_use(&self) -> FrameCacheUse {
+        let cache = self.lock_cache();
+        FrameCacheUse {
+            used_bytes: cache.used_bytes(),
+            budget_bytes: cache.budget_bytes(),
+            ..self.cache_use
         }
     }
 
@@ -717,49 +932,11 @@ fn load_and_analyze(
         && let Some(first) = load_shown_first(path, choice, progress, cancel)
     {
         let first = Arc::new(first);
-        let decoded_secs = started.elapsed().as_secs_f64();
         send_loaded(generation, source, &first, started, send);
         if cancel.load(Ordering::Relaxed) {
             return;
         }
-        let options = exrprobe_core::load::LoadOptions::default();
-        let rest = || exrprobe_core::load::load_rest(path, &first, &options, &mut |_| {}, cancel);
-        let rest = match analysis_pool() {
-            Some(pool) => pool.install(rest),
-            None => rest(),
-        };
-        let (image, analysis, rest_error) = match rest {
-            Ok(summarized) => {
-                let (image, analysis) = exrprobe_core::analysis::analyze_summarized(summarized);
-                (Arc::new(image), analysis, None)
-            }
-            Err(exrprobe_core::load::LoadError::Cancelled { .. }) => return,
-            Err(error) => {
-                // Keep what was shown; the others say why they are missing.
-                let reason = format!("not decoded: {error}");
-                let mut image = Arc::unwrap_or_clone(first);
-                for part in &mut image.parts {
-                    let left_out = part.channels.iter().any(|c| c.samples.is_none());
-                    if left_out && part.pixel_error.is_none() {
-                        part.pixel_error = Some(reason.clone());
-                    }
-                }
-                let analysis = exrprobe_core::analyze(&image);
-                (Arc::new(image), analysis, Some(error.to_string()))
-            }
-        };
-        log::info!(
-            "{}: shown channels decoded in {decoded_secs:.3} s, the others decoded and analysed \
-             in {:.3} s",
-            source.label(),
-            started.elapsed().as_secs_f64() - decoded_secs
-        );
-        send(WorkerMsg::Analysed {
-            generation,
-            image,
-            analysis: Arc::new(analysis),
-            rest_error,
-        });
+        load_rest_and_analyze(generation, path, first, started, cancel, send);
         return;
     }
     let image = match load_source(source, progress, cancel) {
@@ -794,6 +971,165 @@ fn load_and_analyze(
         analysis: Arc::new(analysis),
         rest_error: None,
     });
+}
+
+/// The second stage of a two-stage load of `path`, once `first` (its shown channels) is shown:
+/// decodes the other channels, summarised as they are decoded, and sends `Analysed` with the
+/// whole image and its statistics and findings. When they cannot be decoded, the image shown is
+/// kept and its other channels say why they are missing.
+fn load_rest_and_analyze(
+    generation: u64,
+    path: &Path,
+    first: Arc<Image>,
+    started: Instant,
+    cancel: &AtomicBool,
+    send: &dyn Fn(WorkerMsg),
+) {
+    let shown_secs = started.elapsed().as_secs_f64();
+    let options = exrprobe_core::load::LoadOptions::default();
+    let rest = || exrprobe_core::load::load_rest(path, &first, &options, &mut |_| {}, cancel);
+    let rest = match analysis_pool() {
+        Some(pool) => pool.install(rest),
+        None => rest(),
+    };
+    let (image, analysis, rest_error) = match rest {
+        Ok(summarized) => {
+            let (image, analysis) = exrprobe_core::analysis::analyze_summarized(summarized);
+            (Arc::new(image), analysis, None)
+        }
+        Err(exrprobe_core::load::LoadError::Cancelled { .. }) => return,
+        Err(error) => {
+            let reason = format!("not decoded: {error}");
+            let mut image = Arc::unwrap_or_clone(first);
+            for part in &mut image.parts {
+                let left_out = part.channels.iter().any(|c| c.samples.is_none());
+                if left_out && part.pixel_error.is_none() {
+                    part.pixel_error = Some(reason.clone());
+                }
+            }
+            let analysis = exrprobe_core::analyze(&image);
+            (Arc::new(image), analysis, Some(error.to_string()))
+        }
+    };
+    log::info!(
+        "{}: shown channels up in {shown_secs:.3} s, the others decoded and analysed in {:.3} s",
+        path.display(),
+        started.elapsed().as_secs_f64() - shown_secs
+    );
+    send(WorkerMsg::Analysed {
+        generation,
+        image,
+        analysis: Arc::new(analysis),
+        rest_error,
+    });
+}
+
+/// Whether the views can draw `frame` for `choice`: every channel they show is decoded.
+fn covers(frame: &CachedFrame, choice: &ChannelChoice) -> bool {
+    let shown = choice.shown(&frame.image, &frame.analysis);
+    !shown.is_empty()
+        && shown.iter().all(|channel| {
+            frame
+                .image
+                .channel(*channel)
+                .is_some_and(|c| c.samples.is_some())
+        })
+}
+
+/// The prefetch thread: decodes the channels `choice` shows of each of `paths` in turn into
+/// `cache`, until it is cancelled or the cache cannot take the next frame without dropping one
+/// of `keep`. A file that cannot be read is skipped: stepping onto it reports why.
+fn prefetch_frames(
+    paths: &[PathBuf],
+    choice: &ChannelChoice,
+    keep: &[PathBuf],
+    cache: &Mutex<FrameCache>,
+    cancel: &AtomicBool,
+) {
+    use exrprobe_core::load::{ChannelFilter, LoadOptions, load_file};
+    let lock = || {
+        cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    for path in paths {
+        if cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(stamp) = FileStamp::of(path) else {
+            continue;
+        };
+        let header_only = LoadOptions {
+            decode_pixels: false,
+            ..LoadOptions::default()
+        };
+        let Ok(header) = load_file(path, &header_only, &mut |_| {}, cancel) else {
+            continue;
+        };
+        let shown = choice.shown(&header, &Analysis::detection_only(&header));
+        if shown.is_empty() {
+            continue;
+        }
+        let whole = shown.len() == header.channels().count();
+        let bytes: u64 = shown
+            .iter()
+            .filter_map(|channel| header.channel(*channel))
+            .map(|channel| channel.decoded_byte_size() as u64)
+            .sum();
+        if !lock().can_fit(bytes, keep) {
+            log::info!(
+                "frame cache full: no more frames decoded ahead at {}",
+                path.display()
+            );
+            return;
+        }
+        let filter = if whole {
+            ChannelFilter::All
+        } else {
+            ChannelFilter::Only(shown)
+        };
+        let options = LoadOptions {
+            channels: filter,
+            ..LoadOptions::default()
+        };
+        let started = Instant::now();
+        let Ok(image) = load_file(path, &options, &mut |_| {}, cancel) else {
+            continue;
+        };
+        let detection = Analysis::detection_only(&image);
+        // A file of the shown channels only is complete once analysed; else the depth view's
+        // range is what its first frame needs.
+        let analysis = if whole {
+            complete(&image, detection)
+        } else {
+            if let Some(depth) = detection.depth_channel() {
+                detection.distribution(&image, depth);
+            }
+            detection
+        };
+        if cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        let frame = CachedFrame {
+            image: Arc::new(image),
+            analysis: Arc::new(analysis),
+            complete: whole,
+        };
+        let bytes = held_bytes(&frame.image);
+        if !lock().insert(path.clone(), stamp, frame, keep) {
+            log::info!(
+                "frame cache full: no more frames decoded ahead at {}",
+                path.display()
+            );
+            return;
+        }
+        log::debug!(
+            "{} bytes decoded ahead in {:.3} s: {}",
+            bytes,
+            started.elapsed().as_secs_f64(),
+            path.display()
+        );
+    }
 }
 
 /// Sends `image` as decoded, with its detection and the depth channel's distribution (the depth

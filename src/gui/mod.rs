@@ -10,7 +10,8 @@
 //! - `views/` — the two image views (layout, pointer, painting) with their headers and legends.
 //! - `view.rs` — one canvas: pan and zoom arithmetic, painting an image with its overlays.
 //! - `loader.rs` — worker threads (load, analyse, export, render) with generations that drop
-//!   stale results; `textures.rs` — display textures; `dialogs.rs` — native file dialogs.
+//!   stale results; `frame_cache.rs` — decoded frames kept and prefetched for stepping through
+//!   a shot; `textures.rs` — display textures; `dialogs.rs` — native file dialogs.
 //! - `panels/` — one file per panel: `*_ui(ui, data) -> Option<action>`, no I/O, no state.
 
 mod actions;
@@ -19,6 +20,7 @@ mod backdrop;
 mod command;
 mod dialogs;
 mod frame;
+mod frame_cache;
 mod loader;
 pub mod panels;
 mod state;

@@ -36,6 +36,11 @@ pub use region::{RegionKey, RegionRequest, RegionResult};
 
 const MAX_RECENT: usize = 12;
 
+/// How many files ahead of the current one (in the direction of travel) are decoded ahead at
+/// most; fewer when the frame cache's budget is reached first. Eight 4K frames of colour and
+/// depth take about 1.3 GB.
+pub const PREFETCH_AHEAD: usize = 8;
+
 /// Pins beyond this many replace the oldest.
 pub const MAX_PINS: usize = 16;
 
@@ -265,6 +270,9 @@ pub struct ViewerState {
     roots: Vec<PathBuf>,
     watching: bool,
     current: Option<usize>,
+    /// The user last stepped down the file list (or opened it), not up: the frames below the
+    /// current one are decoded ahead.
+    travelling_down: bool,
     doc: Option<Document>,
     /// The current file could not be loaded: the views show why instead of another file's
     /// pixels.
@@ -315,6 +323,7 @@ impl ViewerState {
             roots: Vec::new(),
             watching: true,
             current: None,
+            travelling_down: true,
             doc: None,
             failure: None,
             bounds: None,
@@ -607,6 +616,9 @@ impl ViewerState {
             Command::ClearRecent => self.recent.clear(),
             Command::Reload => {
                 if let Some(i) = self.current {
+                    if let Some(path) = self.files.get(i).and_then(Source::path) {
+                        effects.push(Effect::ForgetCached(path.clone()));
+                    }
                     self.select_file(i, &mut effects);
                 }
             }
@@ -836,10 +848,33 @@ impl ViewerState {
 
     fn select_file(&mut self, i: usize, effects: &mut Vec<Effect>) {
         if let Some(source) = self.files.get(i).cloned() {
+            if let Some(current) = self.current.filter(|&current| current != i) {
+                self.travelling_down = i > current;
+            }
             self.current = Some(i);
             effects.push(Effect::Load(source));
+            effects.push(Effect::Prefetch(self.files_ahead_of(i)));
             self.reference_follows_current(effects);
         }
+    }
+
+    /// The files after `i` in the direction of travel, nearest first, [`PREFETCH_AHEAD`] at
+    /// most.
+    fn files_ahead_of(&self, i: usize) -> Vec<PathBuf> {
+        let down = self.travelling_down;
+        (1..)
+            .map_while(|k| {
+                if down {
+                    i.checked_add(k)
+                } else {
+                    i.checked_sub(k)
+                }
+            })
+            .map_while(|j| self.files.get(j))
+            .filter_map(Source::path)
+            .take(PREFETCH_AHEAD)
+            .cloned()
+            .collect()
     }
 
     /// Adds a pin at `pixel` (inside a part: pins outside any data window are not kept), the

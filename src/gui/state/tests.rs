@@ -451,3 +451,49 @@ fn go_to_pixel_centres_zooms_in_and_pins() {
     assert_eq!(state.marked_pixels().pinned, vec![(30, 12)]);
     assert_eq!(state.probe().map(|p| (p.col, p.row)), Some((30, 12)));
 }
+
+fn prefetches(effects: &[Effect]) -> Vec<Vec<PathBuf>> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Prefetch(paths) => Some(paths.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_frames_ahead_in_the_direction_of_travel_are_decoded_ahead() {
+    let names: Vec<PathBuf> = (1..=12).map(|n| format!("f.{n:04}.exr").into()).collect();
+    let ahead =
+        |range: &[usize]| -> Vec<PathBuf> { range.iter().map(|&i| names[i].clone()).collect() };
+    let mut state = ViewerState::default();
+    let effects = state.apply(Command::Open(names.clone()));
+    assert_eq!(
+        prefetches(&effects),
+        [ahead(&[1, 2, 3, 4, 5, 6, 7, 8])],
+        "the first frame shown: the next eight"
+    );
+    let effects = state.apply(Command::SelectFile(6));
+    assert_eq!(prefetches(&effects), [ahead(&[7, 8, 9, 10, 11])]);
+    let effects = state.apply(Command::PrevFile);
+    assert_eq!(
+        prefetches(&effects),
+        [ahead(&[4, 3, 2, 1, 0])],
+        "stepping up: the frames above, nearest first"
+    );
+    let effects = state.apply(Command::Reload);
+    assert_eq!(
+        prefetches(&effects),
+        [ahead(&[4, 3, 2, 1, 0])],
+        "reload keeps the direction"
+    );
+    let effects = state.apply(Command::NextFile);
+    assert_eq!(prefetches(&effects), [ahead(&[7, 8, 9, 10, 11])]);
+    let effects = state.apply(Command::SelectFile(11));
+    assert_eq!(
+        prefetches(&effects),
+        [Vec::<PathBuf>::new()],
+        "nothing after the last"
+    );
+}
