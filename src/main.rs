@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     let args = exrprobe::cli::Args::parse();
     match args.command {
         Some(command) => exrprobe::cli::run(command),
-        None => match exrprobe::gui::run(args.files, args.compare) {
+        None => match exrprobe::gui::run(args.files, args.compare, args.frame_cache) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("exrprobe: {err:#}");

@@ -1396,21 +1396,89 @@ fn stepping_back_shows_a_cached_frame_and_a_changed_or_reloaded_file_is_read_aga
     );
 }
 
-#[test]
-fn the_next_frames_shown_channels_are_decoded_ahead_and_the_rest_follows_on_arrival() {
-    // Three frames of a multilayer render: the views draw 5 of its 9 channels (RGBA, depth).
+/// `frames` copies of a 96 × 64 multilayer render (9 float channels, of which the views draw
+/// RGBA and depth) as `shot.0001.exr`…
+fn multilayer_shot(frames: u32) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let bytes = exrprobe_synth::spheres_multilayer_exr(96, 64).expect("synth");
-    for frame in 1..=3 {
+    for frame in 1..=frames {
         std::fs::write(dir.path().join(format!("shot.{frame:04}.exr")), &bytes).expect("write");
     }
+    dir
+}
+
+/// Bytes of one decoded channel of [`multilayer_shot`]'s frames.
+const SHOT_CHANNEL_BYTES: u64 = 96 * 64 * 4;
+
+#[test]
+fn the_frame_cache_keeps_to_its_budget_and_off_keeps_nothing() {
+    let shot = multilayer_shot(3);
+    let (whole, ahead) = (9 * SHOT_CHANNEL_BYTES, 5 * SHOT_CHANNEL_BYTES);
+    let budget = whole + ahead;
+    let mut h = harness();
+    h.state_mut().execute(Command::SetFrameCache(Some(budget)));
+    assert_eq!(
+        h.state().state().persisted().frame_cache_bytes,
+        Some(budget)
+    );
+    h.state_mut()
+        .execute(Command::Open(vec![shot.path().join("shot.0001.exr")]));
+    settle(&mut h);
+    let cache = h.state().frame_cache_use();
+    assert_eq!(cache.budget_bytes, budget);
+    assert_eq!(
+        cache.used_bytes, budget,
+        "frame 1 whole and frame 2 ahead; no room for 3"
+    );
+
+    h.key_press(Key::ArrowDown);
+    settle(&mut h);
+    let cache = h.state().frame_cache_use();
+    assert_eq!(cache.ahead_hits, 1);
+    assert_eq!(
+        cache.used_bytes, budget,
+        "frame 2 whole (frame 1 went to make room) and frame 3 ahead"
+    );
+
+    h.key_press(Key::ArrowUp);
+    settle(&mut h);
+    let cache = h.state().frame_cache_use();
+    assert_eq!(
+        (cache.hits, cache.ahead_hits),
+        (0, 1),
+        "frame 1 was dropped"
+    );
+    assert!(cache.used_bytes <= budget);
+
+    h.state_mut().execute(Command::SetFrameCache(Some(0)));
+    assert_eq!(h.state().frame_cache_use().used_bytes, 0);
+    h.key_press(Key::ArrowDown);
+    settle(&mut h);
+    let cache = h.state().frame_cache_use();
+    assert_eq!((cache.hits, cache.ahead_hits, cache.used_bytes), (0, 1, 0));
+    assert_eq!(
+        h.state().document().expect("frame 2").source.label(),
+        "shot.0002.exr"
+    );
+
+    // Automatic again: the budget reckoned at start.
+    h.state_mut().execute(Command::SetFrameCache(None));
+    let cache = h.state().frame_cache_use();
+    assert_eq!(cache.budget_bytes, cache.automatic_budget_bytes);
+    assert!(cache.budget_bytes > budget);
+}
+
+#[test]
+fn the_next_frames_shown_channels_are_decoded_ahead_and_the_rest_follows_on_arrival() {
+    // The views draw 5 of the 9 channels (RGBA, depth).
+    let dir = multilayer_shot(3);
     let mut h = harness();
     h.state_mut()
         .execute(Command::Open(vec![dir.path().join("shot.0001.exr")]));
     settle(&mut h);
     let doc = h.state().document().expect("frame 1");
     let whole_bytes = doc.image.decoded_byte_size() as u64;
-    let channel_bytes = 96 * 64 * 4;
+    let channel_bytes = SHOT_CHANNEL_BYTES;
     assert_eq!(whole_bytes, 9 * channel_bytes);
     let cache = h.state().frame_cache_use();
     assert_eq!((cache.hits, cache.ahead_hits), (0, 0));

@@ -35,6 +35,18 @@ pub struct Args {
     /// Open the viewer comparing with this file (the reference, B).
     #[arg(long, value_name = "FILE")]
     pub compare: Option<PathBuf>,
+    /// The viewer's frame cache: decoded frames kept for stepping through a shot (e.g. 4G,
+    /// 512M, or off). Remembered like the choice in View ▸ Frame cache.
+    #[arg(long, value_name = "SIZE", value_parser = parse_cache_size)]
+    pub frame_cache: Option<u64>,
+}
+
+/// A frame cache size: [`parse_byte_size`], or `off` (or 0) for none.
+fn parse_cache_size(text: &str) -> Result<u64, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "off" | "0" => Ok(0),
+        _ => parse_byte_size(text),
+    }
 }
 
 #[derive(Debug, clap::Subcommand)]

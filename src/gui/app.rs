@@ -75,6 +75,7 @@ impl ExrProbeApp {
         if let Some(cc) = cc {
             worker.set_context(&cc.egui_ctx);
         }
+        worker.set_frame_cache_budget(persisted.frame_cache_bytes);
         Self {
             state: ViewerState::new(persisted),
             ctx: cc.map(|cc| cc.egui_ctx.clone()),
@@ -102,6 +103,8 @@ impl ExrProbeApp {
         let mut app = Self::new(cc);
         app.started = started;
         app.worker = worker;
+        app.worker
+            .set_frame_cache_budget(app.state.frame_cache_setting());
         if let Some(cc) = cc {
             app.worker.set_context(&cc.egui_ctx);
         }
@@ -214,7 +217,7 @@ impl ExrProbeApp {
         self.textures.shown(slot).map(|s| s.size)
     }
 
-    /// How the frame cache served the loads, and what it holds.
+    /// How the frame cache served the loads, and what it holds (now, not as last reported).
     pub fn frame_cache_use(&self) -> super::loader::FrameCacheUse {
         self.worker.frame_cache_use()
     }
@@ -275,6 +278,7 @@ impl ExrProbeApp {
             }
             Effect::ForgetCached(path) => self.worker.forget_cached(&path),
             Effect::Prefetch(paths) => self.worker.prefetch(paths, self.state.channel_choice()),
+            Effect::SetFrameCacheBudget(bytes) => self.worker.set_frame_cache_budget(bytes),
             Effect::LoadReference(source) => self.worker.start_reference_load(source),
             Effect::PickReference { directory } => {
                 match self.dialogs.pick_reference(directory.as_deref()) {
@@ -698,6 +702,8 @@ impl ExrProbeApp {
         }
         self.worker.set_context(&ctx);
         self.drain_worker();
+        self.state
+            .set_frame_cache_use(self.worker.frame_cache_use());
         if let Some(next) = self.state.expire_messages(std::time::Instant::now()) {
             ctx.request_repaint_after(next);
         }

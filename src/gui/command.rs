@@ -72,6 +72,8 @@ pub enum Command {
     /// Display range of the channel viewed on its own.
     SetSoloRange(f64, f64),
     SetColormap(Colormap),
+    /// The frame cache's budget in bytes of decoded samples (`None`: automatic; 0: off).
+    SetFrameCache(Option<u64>),
     SetInvert(bool),
     SetLogScale(bool),
     /// Exposure of the RGB view, in stops.
@@ -217,6 +219,8 @@ pub enum Effect {
     /// Decode the shown channels of these files (the next frames in the direction of travel,
     /// nearest first) into the frame cache, replacing an earlier request.
     Prefetch(Vec<PathBuf>),
+    /// Give the frame cache this budget (`None`: automatic), dropping frames beyond it.
+    SetFrameCacheBudget(Option<u64>),
     /// Decode this source as the reference (cancelling a reference load in flight).
     LoadReference(Source),
     /// Ask for a file to make the reference; starts in `directory` when known.

@@ -192,6 +192,51 @@ fn view_menu(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>
         action_checkbox(ui, Action::ToggleWatch, state.is_watching(), commands);
     });
     action_button(ui, Action::ShowInfo, has_doc, commands);
+    ui.separator();
+    ui.menu_button("Frame cache", |ui| frame_cache_menu(ui, state, commands));
+}
+
+/// The frame cache's budgets to choose from, besides automatic.
+const FRAME_CACHE_CHOICES_GIB: [u64; 5] = [1, 2, 4, 8, 16];
+
+/// The frame cache's budget: automatic, off or a size, with what it holds now.
+fn frame_cache_menu(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {
+    use exrprobe_core::text::format_bytes;
+    let report = state.frame_cache_use();
+    let setting = state.frame_cache_setting();
+    ui.label(format!(
+        "Holding {} of {}",
+        format_bytes(report.used_bytes),
+        format_bytes(report.budget_bytes)
+    ))
+    .on_hover_text(
+        "Frames already seen, and the next frames in the direction of travel (their colour and \
+         depth), are kept decoded so that stepping through a shot shows them at once.",
+    );
+    ui.separator();
+    let automatic = format!(
+        "Automatic ({}, a quarter of the free memory)",
+        format_bytes(report.automatic_budget_bytes)
+    );
+    if ui.radio(setting.is_none(), automatic).clicked() {
+        commands.push(Command::SetFrameCache(None));
+    }
+    if ui.radio(setting == Some(0), "Off").clicked() {
+        commands.push(Command::SetFrameCache(Some(0)));
+    }
+    let mut choices: Vec<u64> = FRAME_CACHE_CHOICES_GIB.iter().map(|g| g << 30).collect();
+    if let Some(bytes) = setting.filter(|b| *b > 0 && !choices.contains(b)) {
+        choices.push(bytes);
+        choices.sort_unstable();
+    }
+    for bytes in choices {
+        if ui
+            .radio(setting == Some(bytes), format_bytes(bytes))
+            .clicked()
+        {
+            commands.push(Command::SetFrameCache(Some(bytes)));
+        }
+    }
 }
 
 pub(super) fn messages_ui(ui: &mut egui::Ui, state: &ViewerState, commands: &mut Vec<Command>) {

@@ -143,6 +143,25 @@ impl FrameCache {
         true
     }
 
+    /// Sets the budget, dropping least recently used entries other than those of `keep` until
+    /// the others fit in it.
+    pub fn set_budget(&mut self, budget_bytes: u64, keep: &[PathBuf]) {
+        self.budget_bytes = budget_bytes;
+        let mut candidates: Vec<(u64, PathBuf)> = self
+            .entries
+            .iter()
+            .filter(|(path, _)| !keep.contains(path))
+            .map(|(path, e)| (e.last_used, path.clone()))
+            .collect();
+        candidates.sort_unstable_by_key(|(last_used, _)| *last_used);
+        for (_, path) in candidates {
+            if self.used_bytes <= self.budget_bytes {
+                break;
+            }
+            self.remove(&path);
+        }
+    }
+
     /// Whether `bytes` more would fit without dropping an entry of `keep` (the prefetcher asks
     /// before decoding a frame it could not keep).
     pub fn can_fit(&self, bytes: u64, keep: &[PathBuf]) -> bool {
@@ -337,6 +356,25 @@ mod tests {
         assert!(cache.can_fit(600, &[p("a")]));
         assert!(!cache.can_fit(601, &[p("a")]));
         assert!(cache.can_fit(1000, &[p("b")]));
+    }
+
+    #[test]
+    fn a_smaller_budget_drops_the_oldest_entries_but_not_those_to_keep() {
+        let mut cache = FrameCache::new(1000);
+        for name in ["shown", "a", "b"] {
+            assert!(cache.insert(p(name), stamp(1), frame(50, true), &[]));
+        }
+        cache.set_budget(450, &[p("shown")]);
+        assert!(held(&cache, "shown", 1), "the oldest, but kept");
+        assert!(!held(&cache, "a", 1));
+        assert!(held(&cache, "b", 1));
+        assert_eq!(cache.used_bytes(), 400);
+        cache.set_budget(0, &[p("shown")]);
+        assert!(held(&cache, "shown", 1));
+        assert_eq!(cache.used_bytes(), 200);
+        cache.set_budget(0, &[]);
+        assert_eq!(cache.used_bytes(), 0);
+        assert!(!cache.insert(p("a"), stamp(1), frame(1, true), &[]), "off");
     }
 
     #[test]

@@ -203,6 +203,9 @@ pub struct Worker {
     prefetch: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
     /// Loads served from the cache, for tests and the benchmark.
     cache_use: FrameCacheUse,
+    /// The automatic budget of the frame cache, reckoned once at start (the memory available
+    /// later depends on what the viewer holds).
+    automatic_cache_bytes: u64,
 }
 
 /// How the frame cache served the loads, for tests and the benchmark.
@@ -215,11 +218,14 @@ pub struct FrameCacheUse {
     /// Bytes of decoded samples the cache holds, and its budget.
     pub used_bytes: u64,
     pub budget_bytes: u64,
+    /// The budget the automatic setting gives.
+    pub automatic_budget_bytes: u64,
 }
 
 impl Default for Worker {
     fn default() -> Self {
         let (tx, rx) = channel();
+        let automatic_cache_bytes = default_frame_cache_bytes();
         Self {
             tx,
             rx,
@@ -234,11 +240,12 @@ impl Default for Worker {
             region_stats: None,
             scan: None,
             watch: None,
-            cache: Arc::new(Mutex::new(FrameCache::new(default_frame_cache_bytes()))),
+            cache: Arc::new(Mutex::new(FrameCache::new(automatic_cache_bytes))),
             shown_path: None,
             prefetch_wanted: None,
             prefetch: None,
             cache_use: FrameCacheUse::default(),
+            automatic_cache_bytes,
         }
     }
 }
@@ -808,6 +815,22 @@ impl Worker {
         }
     }
 
+    /// Gives the frame cache a budget of `bytes` (`None`: automatic, a share of the memory
+    /// available at start), dropping the least recently used frames beyond it but not the
+    /// frame shown.
+    pub fn set_frame_cache_budget(&mut self, bytes: Option<u64>) {
+        let bytes = bytes.unwrap_or(self.automatic_cache_bytes);
+        // Off means nothing kept; a smaller budget keeps the frame shown (its pixels stay in
+        // memory for the views anyway, and stepping back to it is then free).
+        let keep: Vec<PathBuf> = self
+            .shown_path
+            .iter()
+            .filter(|_| bytes > 0)
+            .cloned()
+            .collect();
+        self.lock_cache().set_budget(bytes, &keep);
+    }
+
     /// Drops the cached frame of `path`: the next load reads the file again.
     pub fn forget_cached(&mut self, path: &Path) {
         self.lock_cache().remove(path);
@@ -819,6 +842,7 @@ impl Worker {
         FrameCacheUse {
             used_bytes: cache.used_bytes(),
             budget_bytes: cache.budget_bytes(),
+            automatic_budget_bytes: self.automatic_cache_bytes,
             ..self.cache_use
         }
     }

@@ -43,8 +43,12 @@ pub use textures::Slot;
 pub use view::ViewState;
 
 /// Opens the viewer window with `files` (none: the welcome view), comparing with `reference`
-/// when given.
-pub fn run(files: Vec<PathBuf>, reference: Option<PathBuf>) -> anyhow::Result<()> {
+/// when given, with a frame cache of `frame_cache_bytes` when given (else as in the settings).
+pub fn run(
+    files: Vec<PathBuf>,
+    reference: Option<PathBuf>,
+    frame_cache_bytes: Option<u64>,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     // Decode the first file while the window and the GPU start (a few hundred ms).
     let mut worker = loader::Worker::default();
@@ -69,6 +73,9 @@ pub fn run(files: Vec<PathBuf>, reference: Option<PathBuf>) -> anyhow::Result<()
         native_options,
         Box::new(move |cc| {
             let mut app = ExrProbeApp::starting(Some(cc), files, worker, started);
+            if let Some(bytes) = frame_cache_bytes {
+                app.execute(Command::SetFrameCache(Some(bytes)));
+            }
             if let Some(reference) = reference {
                 app.execute(Command::SetReference(Source::File(reference)));
             }

@@ -20,7 +20,7 @@ use exrprobe_core::text::{ExportName, default_export_path};
 use super::command::{
     Command, Effect, ExportKind, LayoutMode, PixelUnderPointer, SaveCommand, SaveOffer,
 };
-use super::loader::Source;
+use super::loader::{FrameCacheUse, Source};
 use super::panels::channels::ChannelSelection;
 use super::panels::probe::{ProbeHighlight, ProbePos, probe_text};
 use super::view::{self, ViewState};
@@ -237,6 +237,9 @@ pub struct Persisted {
     pub layout: LayoutMode,
     pub checkerboard: Option<bool>,
     pub show_histogram: Option<bool>,
+    /// The frame cache's budget in bytes of decoded samples; `None`: automatic (a share of the
+    /// memory available at start).
+    pub frame_cache_bytes: Option<u64>,
 }
 
 /// Absolute image pixels `(x, y)` the views mark.
@@ -304,6 +307,10 @@ pub struct ViewerState {
     messages: Vec<Message>,
     save_offer: Option<SaveOffer>,
     recent: Vec<PathBuf>,
+    /// The frame cache's budget chosen in the settings (`None`: automatic).
+    frame_cache_bytes: Option<u64>,
+    /// What the frame cache holds, as last reported by the app.
+    frame_cache_use: FrameCacheUse,
 }
 
 impl Default for ViewerState {
@@ -357,6 +364,8 @@ impl ViewerState {
             messages: Vec::new(),
             save_offer: None,
             recent: persisted.recent,
+            frame_cache_bytes: persisted.frame_cache_bytes,
+            frame_cache_use: FrameCacheUse::default(),
         }
     }
 
@@ -368,6 +377,7 @@ impl ViewerState {
             layout: self.layout,
             checkerboard: Some(self.checkerboard),
             show_histogram: Some(self.panels.histogram),
+            frame_cache_bytes: self.frame_cache_bytes,
         }
     }
 
@@ -467,6 +477,21 @@ impl ViewerState {
 
     pub fn recent(&self) -> &[PathBuf] {
         &self.recent
+    }
+
+    /// The frame cache's budget chosen in the settings (`None`: automatic).
+    pub fn frame_cache_setting(&self) -> Option<u64> {
+        self.frame_cache_bytes
+    }
+
+    /// What the frame cache holds and how it served the loads, as last reported.
+    pub fn frame_cache_use(&self) -> FrameCacheUse {
+        self.frame_cache_use
+    }
+
+    /// Takes the frame cache's report (the app sends it every frame).
+    pub fn set_frame_cache_use(&mut self, report: FrameCacheUse) {
+        self.frame_cache_use = report;
     }
 
     /// The probed pixel: the newest pin, else the hovered one.
@@ -665,6 +690,10 @@ impl ViewerState {
                 }
             }
             Command::SetColormap(map) => self.depth.colormap = map,
+            Command::SetFrameCache(bytes) => {
+                self.frame_cache_bytes = bytes;
+                effects.push(Effect::SetFrameCacheBudget(bytes));
+            }
             Command::SetInvert(invert) => self.depth.invert = invert,
             Command::SetLogScale(log) => self.depth.log = log,
             Command::SetExposure(stops) => self.set_exposure(stops),
