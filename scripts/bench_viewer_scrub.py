@@ -7,7 +7,9 @@ Starts Xvfb and the viewer on FIRST_FRAME of a sequence (the viewer puts the who
 its file list), waits for the first image and SETTLE_SECS more, then presses Down (xdotool)
 VIEWER_STEPS times (default: 5) and reports, for each press, the time until the screen differs
 from the frame before it over at least `MIN_CHANGED` pixels, then waits PAUSE_SECS (default 1)
-before the next press, as a user stepping through a shot does. The screen is read from Xvfb's
+before the next press, as a user stepping through a shot does. The viewer runs with
+`--frame-cache FRAME_CACHE` (default 4G) and settings of its own; its resident memory after the
+last step is reported beside that budget. The screen is read from Xvfb's
 framebuffer as in bench_viewer_screen.py. The screen at the first step's change is saved as
 scrub_<frame>.png in VIEWER_SHOTS (default: not saved) so the measurement can be looked at.
 
@@ -46,6 +48,8 @@ MIN_DIFFERENCE = 60
 STEP = screen_bench.STEP
 SETTLE_SECS = float(os.environ.get("SETTLE_SECS", "8"))
 PAUSE_SECS = float(os.environ.get("PAUSE_SECS", "1"))
+# The viewer's frame cache budget (its --frame-cache).
+FRAME_CACHE = os.environ.get("FRAME_CACHE", "4G")
 TIMEOUT_SECS = 60
 
 
@@ -81,17 +85,31 @@ def window_of(pid, env):
     sys.exit("bench_viewer_scrub: the viewer's window did not appear")
 
 
+def memory_mib(pid):
+    """Resident memory of `pid` now and at its peak, in MiB."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                fields[key] = int(value.split()[0]) / 1024
+    return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
+
+
 def step_secs(binary, first_frame, steps, work, shot_path=None):
-    """Seconds from each Down press to the next frame on screen."""
+    """Seconds from each Down press to the next frame on screen, and the viewer's resident
+    memory (now, peak) in MiB after the last step."""
     xvfb, display = screen_bench.start_xvfb(work)
     app = None
     try:
         screen = screen_bench.framebuffer(work)
-        env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=os.path.join(work, "xdg"))
+        # Settings (the frame cache's budget is one) go to the work folder, not the user's.
+        env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=os.path.join(work, "xdg"),
+                   XDG_DATA_HOME=os.path.join(work, "data"), XDG_CONFIG_HOME=os.path.join(work, "config"))
         env.pop("WAYLAND_DISPLAY", None)
         os.makedirs(env["XDG_RUNTIME_DIR"], mode=0o700, exist_ok=True)
-        app = subprocess.Popen([binary, first_frame], env=env, stdout=subprocess.DEVNULL,
-                               stderr=open(os.path.join(work, "app.log"), "w"))
+        app = subprocess.Popen([binary, first_frame, "--frame-cache", FRAME_CACHE], env=env,
+                               stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "app.log"), "w"))
         shown = lambda: screen_bench.coloured_pixels(screen, STEP) >= screen_bench.MIN_COLOURED
         if wait_for(shown, TIMEOUT_SECS) is None:
             sys.exit(f"bench_viewer_scrub: no depth map on screen within {TIMEOUT_SECS} s")
@@ -114,7 +132,7 @@ def step_secs(binary, first_frame, steps, work, shot_path=None):
             if shot_path and len(result) == 1:
                 screen_bench.save_png(np.array(screen), shot_path)
             time.sleep(PAUSE_SECS)
-        return result
+        return result, memory_mib(app.pid)
     finally:
         screen_bench.stop(app)
         screen_bench.stop(xvfb)
@@ -138,7 +156,7 @@ def main():
             os.makedirs(shots, exist_ok=True)
             name = os.path.splitext(os.path.basename(first_frame))[0]
             shot_path = os.path.join(shots, f"scrub_{name}.png")
-        secs = step_secs(binary, first_frame, steps, work, shot_path)
+        secs, (rss, peak) = step_secs(binary, first_frame, steps, work, shot_path)
         with open("/proc/loadavg") as f:
             load = " ".join(f.read().split()[:3])
         print(f"{os.cpu_count()} cores; load average {load}; {steps} steps from {os.path.basename(first_frame)}, "
@@ -146,6 +164,9 @@ def main():
         print(f"next frame on screen (s): median {statistics.median(secs):.3f} [{min(secs):.3f}-{max(secs):.3f}]; "
               f"each: {' '.join(f'{s:.3f}' for s in secs)}")
         print(f"export of one frame's depth (s, peer for scale): {export:.3f}")
+        print(f"viewer memory after the last step: {rss:.0f} MiB resident, {peak:.0f} MiB at peak; "
+              f"frame cache budget {FRAME_CACHE} (decoded samples; the frame shown and its "
+              f"textures come on top)")
         print("target: median <= 0.25 s with prefetch")
     finally:
         shutil.rmtree(work, ignore_errors=True)

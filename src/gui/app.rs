@@ -787,6 +787,9 @@ impl ExrProbeApp {
         for command in commands {
             self.execute(command);
         }
+        // A frame from the frame cache is already on the channel: take it now, so its renders
+        // start in this frame rather than after the next one is drawn.
+        self.drain_worker();
         self.request_textures();
         self.request_measurements();
         self.update_title(&ctx);

@@ -10,6 +10,7 @@ use super::command::{Command, ExportKind, LayoutMode};
 use super::dialogs::NO_DIALOG_MESSAGE;
 use super::loader::Source;
 use super::loader::Worker;
+use super::panels::busy;
 use super::panels::channels::{ChannelAction, channels_ui};
 use super::panels::histogram::{HistogramAction, HistogramSettings, histogram_ui};
 use super::panels::info::info_ui;
@@ -367,7 +368,7 @@ pub(super) fn status_bar(ui: &mut egui::Ui, state: &ViewerState, worker: &Worker
         }
         if let Some(load) = &worker.load {
             if load.analysing {
-                ui.spinner();
+                busy::spinner(ui, ui.spacing().interact_size.y);
                 ui.label(format!("Analysing {}…", load.source.label()))
                     .on_hover_text("Statistics and findings follow in a moment");
             } else {
@@ -380,7 +381,7 @@ pub(super) fn status_bar(ui: &mut egui::Ui, state: &ViewerState, worker: &Worker
             }
         }
         for task in &worker.tasks {
-            ui.spinner();
+            busy::spinner(ui, ui.spacing().interact_size.y);
             ui.label(&task.label);
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -569,7 +570,7 @@ pub(super) fn file_list(
     });
     if let Some(scan) = worker.scan.as_ref().filter(|s| s.done < s.total) {
         ui.horizontal(|ui| {
-            ui.spinner();
+            busy::spinner(ui, ui.spacing().interact_size.y);
             ui.label(format!("Checking frames {}/{}", scan.done, scan.total))
                 .on_hover_text("Every frame is checked in the background, as exrprobe check does");
         });
@@ -709,7 +710,7 @@ pub(super) fn histogram_panel(
             ui.label(format!("{label} has no decoded pixels."));
         } else {
             ui.horizontal(|ui| {
-                ui.spinner();
+                busy::spinner(ui, ui.spacing().interact_size.y);
                 ui.label(format!("Analysing {label}…"));
             });
         }

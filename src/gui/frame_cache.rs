@@ -109,7 +109,7 @@ impl FrameCache {
     /// Caches `frame` for `path` as read at `stamp`, making room by dropping least recently
     /// used entries other than those of `keep`. An ahead entry never replaces a complete one of
     /// the same version. Returns whether the frame is cached: `false` when it cannot fit in the
-    /// budget without dropping an entry of `keep`.
+    /// budget without dropping an entry of `keep` (an entry of the same version stays then).
     pub fn insert(
         &mut self,
         path: PathBuf,
@@ -124,9 +124,17 @@ impl FrameCache {
         {
             return true;
         }
-        self.remove(&path);
+        let old = self.entries.remove(&path);
+        if let Some(old) = &old {
+            self.used_bytes -= old.bytes;
+        }
         let bytes = held_bytes(&frame.image);
         if !self.make_room(bytes, keep) {
+            // An ahead entry of the frame is better than none.
+            if let Some(old) = old.filter(|old| old.stamp == stamp) {
+                self.used_bytes += old.bytes;
+                self.entries.insert(path, old);
+            }
             return false;
         }
         self.clock += 1;
@@ -356,6 +364,20 @@ mod tests {
         assert!(cache.can_fit(600, &[p("a")]));
         assert!(!cache.can_fit(601, &[p("a")]));
         assert!(cache.can_fit(1000, &[p("b")]));
+    }
+
+    #[test]
+    fn a_complete_frame_that_does_not_fit_leaves_the_ahead_entry() {
+        let mut cache = FrameCache::new(1000);
+        assert!(cache.insert(p("a"), stamp(1), frame(50, false), &[]));
+        assert!(cache.insert(p("next"), stamp(1), frame(150, false), &[]));
+        assert!(!cache.insert(p("a"), stamp(1), frame(200, true), &[p("next")]));
+        assert!(!cache.get(&p("a"), &stamp(1)).expect("kept").complete);
+        assert_eq!(cache.used_bytes(), 800);
+        // A newer version of the file: the old entry goes either way.
+        assert!(!cache.insert(p("a"), stamp(2), frame(200, true), &[p("next")]));
+        assert!(!held(&cache, "a", 1));
+        assert_eq!(cache.used_bytes(), 600);
     }
 
     #[test]

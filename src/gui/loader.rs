@@ -16,7 +16,8 @@ use std::time::SystemTime;
 use exrprobe_core::check::FileCheck;
 use exrprobe_core::watch::{FolderWatcher, Settler};
 
-use super::frame_cache::{CachedFrame, FileStamp, FrameCache, held_bytes};
+use super::frame_cache::{CachedFrame, FileStamp, FrameCache};
+use super::prefetch::{Prefetcher, Request, covers};
 use super::state::{
     ChannelChoice, FileSummary, MetricsKey, MetricsRequest, RegionKey, RegionRequest, RegionResult,
 };
@@ -199,8 +200,11 @@ pub struct Worker {
     /// The frames to decode ahead once the load in flight has shown its image (the prefetcher
     /// would slow it down before).
     prefetch_wanted: Option<(Vec<PathBuf>, ChannelChoice)>,
-    /// The prefetch thread started last, with its cancel flag.
-    prefetch: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+    /// The frames ahead last asked for: a finished load makes room in the cache by dropping
+    /// frames behind, not these.
+    ahead: Vec<PathBuf>,
+    /// Decodes the frames ahead into `cache`.
+    prefetcher: Prefetcher,
     /// Loads served from the cache, for tests and the benchmark.
     cache_use: FrameCacheUse,
     /// The automatic budget of the frame cache, reckoned once at start (the memory available
@@ -226,6 +230,7 @@ impl Default for Worker {
     fn default() -> Self {
         let (tx, rx) = channel();
         let automatic_cache_bytes = default_frame_cache_bytes();
+        let cache = Arc::new(Mutex::new(FrameCache::new(automatic_cache_bytes)));
         Self {
             tx,
             rx,
@@ -240,10 +245,11 @@ impl Default for Worker {
             region_stats: None,
             scan: None,
             watch: None,
-            cache: Arc::new(Mutex::new(FrameCache::new(automatic_cache_bytes))),
+            prefetcher: Prefetcher::new(Arc::clone(&cache)),
+            cache,
             shown_path: None,
             prefetch_wanted: None,
-            prefetch: None,
+            ahead: Vec::new(),
             cache_use: FrameCacheUse::default(),
             automatic_cache_bytes,
         }
@@ -285,10 +291,7 @@ impl Worker {
             && self.metrics.is_none()
             && self.region_stats.is_none()
             && self.scan.as_ref().is_none_or(|s| s.done >= s.total)
-            && self
-                .prefetch
-                .as_ref()
-                .is_none_or(|(_, thread)| thread.is_finished())
+            && self.prefetcher.is_idle()
     }
 
     /// Starts loading `source`, cancelling any load in flight; the channels `choice` shows are
@@ -409,60 +412,30 @@ impl Worker {
     }
 
     /// Decodes the shown channels of `paths` (the next frames in the direction of travel, the
-    /// nearest first) into the frame cache on a thread of its own, replacing the request and the
-    /// prefetch in flight. It starts once the load in flight has shown its image, and stops at
-    /// the cache's budget: it never drops the frame shown or the frames it decodes.
+    /// nearest first) into the frame cache, replacing the earlier request (see
+    /// [`super::prefetch`]). Until the load in flight has shown its image only a frame already
+    /// being decoded ahead goes on (when still wanted): the load needs the machine.
     pub fn prefetch(&mut self, paths: Vec<PathBuf>, choice: ChannelChoice) {
-        if let Some((cancel, _)) = self.prefetch.take() {
-            cancel.store(true, Ordering::Relaxed);
-        }
+        self.ahead.clone_from(&paths);
         self.prefetch_wanted = Some((paths, choice));
         if self.load.as_ref().is_none_or(|load| load.analysing) {
             self.start_prefetch();
+        } else {
+            self.prefetcher.hold(&self.ahead);
         }
     }
 
-    /// Starts the prefetch wanted, for the frames the cache lacks.
+    /// Hands the prefetch wanted to the prefetcher.
     fn start_prefetch(&mut self) {
         let Some((paths, choice)) = self.prefetch_wanted.take() else {
             return;
         };
-        let missing: Vec<PathBuf> = {
-            let mut cache = self.lock_cache();
-            paths
-                .iter()
-                .filter(|path| {
-                    let cached = FileStamp::of(path).and_then(|stamp| cache.get(path, &stamp));
-                    !cached.is_some_and(|frame| frame.complete || covers(&frame, &choice))
-                })
-                .cloned()
-                .collect()
-        };
-        if missing.is_empty() {
-            return;
-        }
         let keep: Vec<PathBuf> = self.shown_path.iter().chain(&paths).cloned().collect();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let thread_cancel = Arc::clone(&cancel);
-        let cache = Arc::clone(&self.cache);
-        let spawned = std::thread::Builder::new()
-            .name("exrprobe-prefetch".into())
-            .spawn(move || {
-                let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    prefetch_frames(&missing, &choice, &keep, &cache, &thread_cancel);
-                }));
-                if let Err(panic) = caught {
-                    // Nothing is lost: the frames are read when the user steps onto them.
-                    log::error!(
-                        "internal error while decoding frames ahead, please report it: {}",
-                        panic_text(panic.as_ref())
-                    );
-                }
-            });
-        match spawned {
-            Ok(handle) => self.prefetch = Some((cancel, handle)),
-            Err(err) => log::warn!("no frames decoded ahead: cannot start a thread: {err}"),
-        }
+        self.prefetcher.request(Request {
+            paths,
+            choice,
+            keep,
+        });
     }
 
     /// The frame cache, whoever panicked while holding it (its book-keeping is updated after
@@ -680,6 +653,7 @@ impl Worker {
             .name("exrprobe-render".into())
             .spawn(move || {
                 let key_for_error = key.clone();
+                let (slot, generation, started) = (key.slot, key.generation, Instant::now());
                 let rendered =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(key)))
                         .unwrap_or_else(|panic| Rendered {
@@ -689,6 +663,10 @@ impl Worker {
                                 panic_text(panic.as_ref())
                             )),
                         });
+                log::debug!(
+                    "rendered {slot:?} of load {generation} in {:.3} s",
+                    started.elapsed().as_secs_f64()
+                );
                 let _ = tx.send(WorkerMsg::Rendered(Box::new(rendered)));
                 repaint(&ctx);
             });
@@ -805,8 +783,9 @@ impl Worker {
             analysis: Arc::clone(analysis),
             complete: true,
         };
+        let keep = self.ahead.clone();
         let mut cache = self.lock_cache();
-        if !cache.insert(path.clone(), stamp, frame, &[]) {
+        if !cache.insert(path.clone(), stamp, frame, &keep) {
             log::info!(
                 "not cached: larger than the frame cache ({} bytes): {}",
                 cache.budget_bytes(),
@@ -876,8 +855,15 @@ fn scan_files(
             break;
         }
         let check = std::panic::catch_unwind(|| {
-            exrprobe_core::check::check_file(&path, budget)
-                .unwrap_or_else(|err| FileCheck::from_load_error(&path, &err, SystemTime::now()))
+            let check = || {
+                exrprobe_core::check::check_file(&path, budget).unwrap_or_else(|err| {
+                    FileCheck::from_load_error(&path, &err, SystemTime::now())
+                })
+            };
+            match background_pool() {
+                Some(pool) => pool.install(check),
+                None => check(),
+            }
         })
         .unwrap_or_else(|panic| {
             FileCheck::failed(
@@ -1048,114 +1034,6 @@ fn load_rest_and_analyze(
     });
 }
 
-/// Whether the views can draw `frame` for `choice`: every channel they show is decoded.
-fn covers(frame: &CachedFrame, choice: &ChannelChoice) -> bool {
-    let shown = choice.shown(&frame.image, &frame.analysis);
-    !shown.is_empty()
-        && shown.iter().all(|channel| {
-            frame
-                .image
-                .channel(*channel)
-                .is_some_and(|c| c.samples.is_some())
-        })
-}
-
-/// The prefetch thread: decodes the channels `choice` shows of each of `paths` in turn into
-/// `cache`, until it is cancelled or the cache cannot take the next frame without dropping one
-/// of `keep`. A file that cannot be read is skipped: stepping onto it reports why.
-fn prefetch_frames(
-    paths: &[PathBuf],
-    choice: &ChannelChoice,
-    keep: &[PathBuf],
-    cache: &Mutex<FrameCache>,
-    cancel: &AtomicBool,
-) {
-    use exrprobe_core::load::{ChannelFilter, LoadOptions, load_file};
-    let lock = || {
-        cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
-    for path in paths {
-        if cancel.load(Ordering::Relaxed) {
-            return;
-        }
-        let Some(stamp) = FileStamp::of(path) else {
-            continue;
-        };
-        let header_only = LoadOptions {
-            decode_pixels: false,
-            ..LoadOptions::default()
-        };
-        let Ok(header) = load_file(path, &header_only, &mut |_| {}, cancel) else {
-            continue;
-        };
-        let shown = choice.shown(&header, &Analysis::detection_only(&header));
-        if shown.is_empty() {
-            continue;
-        }
-        let whole = shown.len() == header.channels().count();
-        let bytes: u64 = shown
-            .iter()
-            .filter_map(|channel| header.channel(*channel))
-            .map(|channel| channel.decoded_byte_size() as u64)
-            .sum();
-        if !lock().can_fit(bytes, keep) {
-            log::info!(
-                "frame cache full: no more frames decoded ahead at {}",
-                path.display()
-            );
-            return;
-        }
-        let filter = if whole {
-            ChannelFilter::All
-        } else {
-            ChannelFilter::Only(shown)
-        };
-        let options = LoadOptions {
-            channels: filter,
-            ..LoadOptions::default()
-        };
-        let started = Instant::now();
-        let Ok(image) = load_file(path, &options, &mut |_| {}, cancel) else {
-            continue;
-        };
-        let detection = Analysis::detection_only(&image);
-        // A file of the shown channels only is complete once analysed; else the depth view's
-        // range is what its first frame needs.
-        let analysis = if whole {
-            complete(&image, detection)
-        } else {
-            if let Some(depth) = detection.depth_channel() {
-                detection.distribution(&image, depth);
-            }
-            detection
-        };
-        if cancel.load(Ordering::Relaxed) {
-            return;
-        }
-        let frame = CachedFrame {
-            image: Arc::new(image),
-            analysis: Arc::new(analysis),
-            complete: whole,
-        };
-        let bytes = held_bytes(&frame.image);
-        if !lock().insert(path.clone(), stamp, frame, keep) {
-            log::info!(
-                "frame cache full: no more frames decoded ahead at {}",
-                path.display()
-            );
-            return;
-        }
-        log::debug!(
-            "{} bytes decoded ahead in {:.3} s: {}",
-            bytes,
-            started.elapsed().as_secs_f64(),
-            path.display()
-        );
-    }
-}
-
 /// Sends `image` as decoded, with its detection and the depth channel's distribution (the depth
 /// view's first frame needs its range: computed here, not on the UI thread). Returns the
 /// detection for the analysis to complete.
@@ -1246,8 +1124,49 @@ fn analysis_pool() -> Option<&'static rayon::ThreadPool> {
     .as_ref()
 }
 
+/// One thread for the work nobody is waiting for (the scan of the file list, the frames decoded
+/// ahead). On the shared pool, their parallel decodes filled every worker's queue, and the
+/// renders of the frame the user just stepped onto waited behind a whole frame's blocks: 0.46 s
+/// median from Down to the next 4K frame on screen although it was decoded ahead. `None` when
+/// the thread cannot be started.
+pub(super) fn background_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "exrprobe-background".to_owned())
+            .start_handler(|_| lower_priority())
+            .build()
+            .map_err(|err| log::warn!("no background thread, scanning on the shared pool: {err}"))
+            .ok()
+    })
+    .as_ref()
+}
+
+/// Gives the calling thread a priority below normal (nice 9 on Linux). The scan and the frames
+/// decoded ahead are work nobody waits for; at the same priority, on two cores, they slowed
+/// every frame of the window (painted on the CPU under a software rasteriser) and the renders
+/// of the frame shown. Not the lowest: at nice 19 a busy machine (a render, a compile, a test
+/// suite) starved them for minutes. A system that refuses leaves the thread as it was.
+fn lower_priority() {
+    use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
+    let result = ThreadPriorityValue::try_from(BACKGROUND_PRIORITY)
+        .map_err(|err| format!("{err:?}"))
+        .and_then(|value| {
+            set_current_thread_priority(ThreadPriority::Crossplatform(value))
+                .map_err(|err| format!("{err:?}"))
+        });
+    if let Err(err) = result {
+        log::debug!("background thread left at its priority: {err}");
+    }
+}
+
+/// The background threads' priority on the `thread_priority` crate's scale of 0 (lowest) to 99;
+/// 25 is nice 9 under Linux's normal scheduling.
+const BACKGROUND_PRIORITY: u8 = 25;
+
 /// The message of a caught panic.
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+pub(super) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())

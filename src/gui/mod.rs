@@ -10,8 +10,8 @@
 //! - `views/` — the two image views (layout, pointer, painting) with their headers and legends.
 //! - `view.rs` — one canvas: pan and zoom arithmetic, painting an image with its overlays.
 //! - `loader.rs` — worker threads (load, analyse, export, render) with generations that drop
-//!   stale results; `frame_cache.rs` — decoded frames kept and prefetched for stepping through
-//!   a shot; `textures.rs` — display textures; `dialogs.rs` — native file dialogs.
+//!   stale results; `frame_cache.rs` — decoded frames kept for stepping through a shot;
+//!   `prefetch.rs` — the next frames decoded ahead into it; `textures.rs` — display textures; `dialogs.rs` — native file dialogs.
 //! - `panels/` — one file per panel: `*_ui(ui, data) -> Option<action>`, no I/O, no state.
 
 mod actions;
@@ -23,6 +23,7 @@ mod frame;
 mod frame_cache;
 mod loader;
 pub mod panels;
+mod prefetch;
 mod state;
 mod textures;
 mod view;

@@ -128,7 +128,7 @@ pub fn metrics_ui(ui: &mut egui::Ui, image: &Image, metrics: &MetricsShown<'_>) 
         }
         MetricsShown::Computing => {
             ui.horizontal(|ui| {
-                ui.spinner();
+                super::busy::spinner(ui, ui.spacing().interact_size.y);
                 ui.label(RichText::new("Comparing…").weak());
             });
             return None;

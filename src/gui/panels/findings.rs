@@ -56,7 +56,7 @@ pub fn status_row_ui(ui: &mut egui::Ui, text: &str, color: Color32, spinner: boo
             ui.set_min_height(ui.spacing().interact_size.y);
             ui.horizontal(|ui| {
                 if spinner {
-                    ui.add(egui::Spinner::new().size(12.0));
+                    super::busy::spinner(ui, 12.0);
                 }
                 ui.label(RichText::new(text).color(color));
             });

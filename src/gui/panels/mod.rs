@@ -2,6 +2,7 @@
 //! no heavy work, and reports what the user asked for as a return value; the app turns that into a
 //! `Command`.
 
+pub mod busy;
 pub mod channels;
 pub mod compare;
 pub mod findings;

@@ -76,7 +76,7 @@ pub fn region_ui(ui: &mut egui::Ui, panel: &RegionPanel<'_>) -> Option<Command> 
     let stats = match panel.stats {
         None => {
             ui.horizontal(|ui| {
-                ui.spinner();
+                super::busy::spinner(ui, ui.spacing().interact_size.y);
                 ui.label(RichText::new("Measuring…").weak());
             });
             return command;
