@@ -207,6 +207,9 @@ pub struct Worker {
     prefetcher: Prefetcher,
     /// Loads served from the cache, for tests and the benchmark.
     cache_use: FrameCacheUse,
+    /// Set while a load decodes the image the user waits for (until `Loaded`): the scan waits
+    /// meanwhile.
+    first_image_pending: Arc<AtomicBool>,
     /// The automatic budget of the frame cache, reckoned once at start (the memory available
     /// later depends on what the viewer holds).
     automatic_cache_bytes: u64,
@@ -251,6 +254,7 @@ impl Default for Worker {
             prefetch_wanted: None,
             ahead: Vec::new(),
             cache_use: FrameCacheUse::default(),
+            first_image_pending: Arc::new(AtomicBool::new(false)),
             automatic_cache_bytes,
         }
     }
@@ -348,6 +352,8 @@ impl Worker {
             }
             None => None,
         };
+        self.first_image_pending
+            .store(ahead.is_none(), Ordering::Relaxed);
         let tx = self.tx.clone();
         let ctx = Arc::clone(&self.ctx);
         let thread_source = source.clone();
@@ -568,9 +574,19 @@ impl Worker {
         });
         let tx = self.tx.clone();
         let ctx = Arc::clone(&self.ctx);
+        let first_image_pending = Arc::clone(&self.first_image_pending);
         let spawned = std::thread::Builder::new()
             .name("exrprobe-scan".into())
-            .spawn(move || scan_files(generation, &paths_rx, &cancel, &tx, &ctx));
+            .spawn(move || {
+                scan_files(
+                    generation,
+                    &paths_rx,
+                    &cancel,
+                    &first_image_pending,
+                    &tx,
+                    &ctx,
+                );
+            });
         if let Err(err) = spawned {
             log::warn!("cannot start the scan thread: {err}");
             self.scan = None;
@@ -704,6 +720,7 @@ impl Worker {
                 Some(load) if load.generation == loaded.generation => {
                     load.fraction = 1.0;
                     load.analysing = true;
+                    self.first_image_pending.store(false, Ordering::Relaxed);
                     // The image is up: the frames ahead may take the machine.
                     self.start_prefetch();
                     true
@@ -724,6 +741,7 @@ impl Worker {
             WorkerMsg::LoadFailed { generation, .. } => {
                 let current = self.finish_load(*generation);
                 if current {
+                    self.first_image_pending.store(false, Ordering::Relaxed);
                     self.start_prefetch();
                 }
                 current
@@ -837,11 +855,16 @@ impl Worker {
     }
 }
 
-/// The scan thread: checks the paths it is sent until the scan is cancelled.
+/// How long the scan waits for the image of a load before it goes on beside it.
+const SCAN_WAITS_FOR_IMAGE: Duration = Duration::from_secs(5);
+
+/// The scan thread: checks the paths it is sent until the scan is cancelled; before each file,
+/// it waits (up to [`SCAN_WAITS_FOR_IMAGE`]) while the image the user waits for is decoded.
 fn scan_files(
     generation: u64,
     paths: &Receiver<PathBuf>,
     cancel: &AtomicBool,
+    first_image_pending: &AtomicBool,
     tx: &Sender<WorkerMsg>,
     ctx: &OnceLock<egui::Context>,
 ) {
@@ -851,6 +874,15 @@ fn scan_files(
         let Ok(path) = paths.recv_timeout(Duration::from_millis(250)) else {
             continue;
         };
+        // The image the user waits for first (opening a shot starts both at once). Bounded:
+        // a load that takes longer (a huge file) no longer holds the list's statuses back.
+        let waited = Instant::now();
+        while first_image_pending.load(Ordering::Relaxed)
+            && !cancel.load(Ordering::Relaxed)
+            && waited.elapsed() < SCAN_WAITS_FOR_IMAGE
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         if cancel.load(Ordering::Relaxed) {
             break;
         }
