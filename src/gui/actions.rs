@@ -422,6 +422,58 @@ pub fn commands_from_keys(ctx: &egui::Context, typing: bool) -> Vec<Command> {
     commands
 }
 
+/// Tells a held key's repeats from presses. egui marks a press of a key it holds down as a
+/// repeat, but an X server whose auto-repeat is not "detectable" (Xvfb, some remote desktops)
+/// sends a release before each repeated press; a press that follows the key's release within
+/// [`KeyRepeats::GAP_SECS`] counts as a repeat too (a person pressing again takes longer).
+#[derive(Default)]
+pub struct KeyRepeats {
+    /// The keys released lately, with the input time of their release.
+    released: Vec<(egui::Key, f64)>,
+}
+
+impl KeyRepeats {
+    pub const GAP_SECS: f64 = 0.1;
+
+    /// Whether `events` (of the frame at input time `now`) hold a repeated key press;
+    /// remembers their releases.
+    pub fn any_repeat(&mut self, events: &[egui::Event], now: f64) -> bool {
+        self.released.retain(|(_, at)| now - at <= Self::GAP_SECS);
+        let mut repeat_seen = false;
+        for event in events {
+            if let egui::Event::Key {
+                key,
+                pressed,
+                repeat,
+                ..
+            } = event
+            {
+                if !*pressed {
+                    self.released.retain(|(k, _)| k != key);
+                    self.released.push((*key, now));
+                } else if *repeat || self.released.iter().any(|(k, _)| k == key) {
+                    repeat_seen = true;
+                }
+            }
+        }
+        repeat_seen
+    }
+}
+
+/// Holding Down (or Up) plays the shot: steps from a key's repeat while the frame stepped onto
+/// is still being decoded (`first_image_pending`) are dropped, so every frame is shown before
+/// the next. Else the repeats cancelled each load in turn and nothing showed until the key was
+/// released. A fresh press always steps.
+pub fn hold_steps_until_shown(
+    key_commands: &mut Vec<Command>,
+    repeating: bool,
+    first_image_pending: bool,
+) {
+    if repeating && first_image_pending {
+        key_commands.retain(|c| !matches!(c, Command::NextFile | Command::PrevFile));
+    }
+}
+
 /// A menu entry for `action`: its label, its shortcut on the right, its description as tooltip.
 pub fn action_button(
     ui: &mut egui::Ui,
@@ -583,5 +635,71 @@ mod tests {
             Action::ExportDepth.tooltip(),
             "Ctrl+E — Export the depth channel as a float32 array (height, width), bit-exact"
         );
+    }
+
+    #[test]
+    fn a_held_arrow_steps_on_only_once_the_frame_stepped_onto_is_shown() {
+        let ctx = egui::Context::default();
+        let commands_for = |repeat: bool, first_image_pending: bool| {
+            let input = egui::RawInput {
+                events: vec![egui::Event::Key {
+                    key: egui::Key::ArrowDown,
+                    physical_key: None,
+                    pressed: true,
+                    repeat,
+                    modifiers: egui::Modifiers::NONE,
+                }],
+                ..Default::default()
+            };
+            let mut commands = Vec::new();
+            let mut output = ctx.run_ui(input, |ui| {
+                commands = commands_from_keys(ui.ctx(), false);
+                hold_steps_until_shown(&mut commands, repeat, first_image_pending);
+            });
+            output.textures_delta.clear(); // no renderer here
+            commands
+        };
+        assert_eq!(commands_for(false, false), [Command::NextFile]);
+        assert_eq!(
+            commands_for(false, true),
+            [Command::NextFile],
+            "a fresh press steps even while a frame decodes"
+        );
+        assert_eq!(commands_for(true, false), [Command::NextFile]);
+        assert!(
+            commands_for(true, true).is_empty(),
+            "a repeat waits for the frame"
+        );
+    }
+
+    fn down_key(pressed: bool, repeat: bool) -> egui::Event {
+        egui::Event::Key {
+            key: egui::Key::ArrowDown,
+            physical_key: None,
+            pressed,
+            repeat,
+            modifiers: egui::Modifiers::NONE,
+        }
+    }
+
+    #[test]
+    fn repeats_are_told_from_presses_with_or_without_a_release_between() {
+        let mut repeats = KeyRepeats::default();
+        assert!(
+            !repeats.any_repeat(&[down_key(true, false)], 0.0),
+            "a press"
+        );
+        assert!(
+            repeats.any_repeat(&[down_key(true, true)], 0.03),
+            "egui's repeat"
+        );
+        // X without detectable auto-repeat: release and press pairs, in one frame or two.
+        assert!(repeats.any_repeat(&[down_key(false, false), down_key(true, false)], 0.06));
+        assert!(!repeats.any_repeat(&[down_key(false, false)], 0.09));
+        assert!(repeats.any_repeat(&[down_key(true, false)], 0.12));
+        // Released, then pressed again by a person.
+        assert!(!repeats.any_repeat(&[down_key(false, false)], 1.0));
+        assert!(!repeats.any_repeat(&[], 1.05));
+        assert!(!repeats.any_repeat(&[down_key(true, false)], 1.3));
     }
 }

@@ -56,6 +56,8 @@ pub struct ExrProbeApp {
     started: Instant,
     /// Seconds from start until the first document's image was on screen.
     pub first_image_secs: Option<f64>,
+    /// Recognises a held key's repeats.
+    key_repeats: actions::KeyRepeats,
 }
 
 impl Default for ExrProbeApp {
@@ -88,6 +90,7 @@ impl ExrProbeApp {
             pending: Vec::new(),
             started: Instant::now(),
             first_image_secs: None,
+            key_repeats: actions::KeyRepeats::default(),
         }
     }
 
@@ -709,10 +712,15 @@ impl ExrProbeApp {
         }
 
         let mut commands: Vec<Command> = std::mem::take(&mut self.pending);
-        commands.extend(actions::commands_from_keys(
-            &ctx,
-            ctx.egui_wants_keyboard_input(),
-        ));
+        // (Before the shortcuts are consumed: that removes their key events.)
+        let repeating = ctx.input(|i| self.key_repeats.any_repeat(&i.events, i.time));
+        let mut key_commands = actions::commands_from_keys(&ctx, ctx.egui_wants_keyboard_input());
+        actions::hold_steps_until_shown(
+            &mut key_commands,
+            repeating,
+            self.worker.first_image_pending(),
+        );
+        commands.extend(key_commands);
         let state = &self.state;
         egui::Panel::top("menu_bar")
             .frame(backdrop::side_frame(ui.style()))

@@ -812,6 +812,11 @@ impl Worker {
         }
     }
 
+    /// True while a load decodes the image the user waits for (before `Loaded`).
+    pub fn first_image_pending(&self) -> bool {
+        self.first_image_pending.load(Ordering::Relaxed)
+    }
+
     /// Gives the frame cache a budget of `bytes` (`None`: automatic, a share of the memory
     /// available at start), dropping the least recently used frames beyond it but not the
     /// frame shown.
