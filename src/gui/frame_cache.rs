@@ -231,46 +231,14 @@ pub fn held_bytes(image: &Image) -> u64 {
 #[allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use exrprobe_core::model::{Channel, Part, Samples, Storage, Window};
+    use crate::gui::test_support::image;
 
     /// A frame whose image holds one float channel of `pixels` samples (4 bytes each).
     fn frame(pixels: usize, complete: bool) -> CachedFrame {
-        let window = Window {
-            x: 0,
-            y: 0,
-            width: pixels,
-            height: 1,
-        };
-        let samples = Samples::F32(vec![1.0; pixels]);
-        let image = Image {
-            source: "test".into(),
-            parts: vec![Part {
-                name: None,
-                data_window: window,
-                display_window: window,
-                pixel_aspect: 1.0,
-                compression: "none".into(),
-                line_order: "increasing Y".into(),
-                storage: Storage::ScanLines,
-                deep: false,
-                attributes: vec![],
-                channels: vec![Channel {
-                    name: "Z".to_owned(),
-                    sample_type: samples.sample_type(),
-                    sampling: (1, 1),
-                    quantize_linearly: false,
-                    width: pixels,
-                    height: 1,
-                    samples: Some(samples),
-                }],
-                pixel_error: None,
-                pixels_damaged: false,
-                missing_level_blocks: 0,
-            }],
-        };
+        let image = image(&["Z"], pixels, 1);
         let analysis = Analysis::detection_only(&image);
         CachedFrame {
-            image: Arc::new(image),
+            image,
             analysis: Arc::new(analysis),
             complete,
         }

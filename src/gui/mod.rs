@@ -25,6 +25,8 @@ mod loader;
 pub mod panels;
 mod prefetch;
 mod state;
+#[cfg(test)]
+mod test_support;
 mod textures;
 mod view;
 mod views;

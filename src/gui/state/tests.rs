@@ -3,49 +3,7 @@
 
 use super::*;
 use crate::gui::loader::Loaded;
-use exrprobe_core::model::{Channel, Part, SampleType, Samples, Storage, Window};
-
-fn image(names: &[&str], width: usize, height: usize) -> Arc<Image> {
-    let window = Window {
-        x: 0,
-        y: 0,
-        width,
-        height,
-    };
-    let channels = names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| Channel {
-            name: (*name).to_owned(),
-            sample_type: SampleType::Float,
-            sampling: (1, 1),
-            width,
-            height,
-            quantize_linearly: false,
-            samples: Some(Samples::F32(
-                (0..width * height).map(|k| (k + i) as f32 + 1.0).collect(),
-            )),
-        })
-        .collect();
-    Arc::new(Image {
-        source: "test.exr".to_owned(),
-        parts: vec![Part {
-            name: None,
-            data_window: window,
-            display_window: window,
-            pixel_aspect: 1.0,
-            compression: "none".to_owned(),
-            line_order: "increasing y".to_owned(),
-            storage: Storage::ScanLines,
-            deep: false,
-            attributes: Vec::new(),
-            channels,
-            pixel_error: None,
-            pixels_damaged: false,
-            missing_level_blocks: 0,
-        }],
-    })
-}
+use crate::gui::test_support::image;
 
 fn loaded(generation: u64, path: &str, image: Arc<Image>) -> Loaded {
     let analysis = Arc::new(exrprobe_core::analyze(&image));
