@@ -1,6 +1,7 @@
 //! Background work: loading + analysing files, exports, PNG saves and texture rendering run on
 //! worker threads. Workers never touch the UI: they send [`WorkerMsg`]s over a channel and ask for
-//! a repaint; the app drains the channel at the start of every frame.
+//! a repaint; the app drains the channel at the start of every frame (and again after applying
+//! the frame's commands, for the frames the frame cache answers at once).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -805,7 +806,7 @@ impl Worker {
         let mut cache = self.lock_cache();
         if !cache.insert(path.clone(), stamp, frame, &keep) {
             log::info!(
-                "not cached: larger than the frame cache ({} bytes): {}",
+                "not cached: no room in the frame cache ({} bytes) beside the frames ahead: {}",
                 cache.budget_bytes(),
                 load.source.label()
             );
