@@ -6,13 +6,20 @@
 //! so the caller copies the samples straight into its buffers.
 //!
 //! Dispatch: blocks stored raw (compression did not help, so the block holds exactly the raw
-//! bytes) and ZIP/ZIPS blocks are decoded here ([`zip`]), PIZ blocks by [`piz`] (rows handed to
-//! the sink straight from its decoded words; for parts with subsampling and on big-endian
-//! machines, in the `exr` crate's layout, then split into rows); every other method goes through
-//! the `exr` crate's decompressor and is then split into rows the same way.
+//! bytes) are split here; ZIP/ZIPS ([`zip`]), RLE ([`rle`], ZIP's predictor after run
+//! expansion), PXR24 ([`pxr24`]) and B44/B44A ([`b44`]) blocks are decoded by our own modules
+//! straight into rows; PIZ blocks by [`piz`] (rows handed to the sink straight from its decoded
+//! words; for parts with subsampling and on big-endian machines, in the `exr` crate's layout,
+//! then split into rows). DWAA/DWAB blocks, B44 blocks with `pLinear` half channels and anything
+//! else go through the `exr` crate's decompressor and are then split into rows the same way.
+//! Every decoder of ours is compared bit for bit with the `exr` crate's ([`tests`]) and, on the
+//! fixtures, with the OpenEXR library (`tests/openexr_crosscheck.rs`).
 
+mod b44;
 mod error;
 pub(crate) mod piz;
+mod pxr24;
+mod rle;
 pub(crate) mod zip;
 
 pub use error::{BlockError, BlockStep};
@@ -85,6 +92,11 @@ pub(crate) fn decode_block(
     match header.compression {
         Compression::ZIP1 | Compression::ZIP16 => {
             zip::decode(&compressed_le, expected_bytes, layout, wanted, sink)
+        }
+        Compression::RLE => rle::decode(&compressed_le, expected_bytes, layout, wanted, sink),
+        Compression::PXR24 => pxr24::decode(&compressed_le, layout, wanted, sink),
+        Compression::B44 | Compression::B44A if !b44::needs_exr_crate(layout) => {
+            b44::decode(&compressed_le, layout, wanted, sink)
         }
         #[cfg(target_endian = "little")]
         Compression::PIZ

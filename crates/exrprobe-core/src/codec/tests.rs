@@ -1,6 +1,6 @@
 //! Bit-exact comparison of our block decoding with the `exr` crate's, on the fixtures, on
-//! synthetic files (half/float/uint, odd sizes, tiles and scan lines, noise that is stored raw)
-//! and on damaged blocks.
+//! synthetic files (half/float/uint, odd sizes, tiles and scan lines, noise that is stored raw;
+//! every compression the `exr` crate writes) and on damaged blocks.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests
 
 use std::io::Cursor;
@@ -95,11 +95,26 @@ fn reference(meta: &MetaData, chunk: &Chunk, wanted: &[bool]) -> Result<Vec<u8>,
     Ok(out)
 }
 
+/// Whether blocks of `compression` that are not stored raw are decoded by our own code.
+fn decoded_by_us(compression: Compression) -> bool {
+    matches!(
+        compression,
+        Compression::ZIP1
+            | Compression::ZIP16
+            | Compression::RLE
+            | Compression::PIZ
+            | Compression::PXR24
+            | Compression::B44
+            | Compression::B44A
+    )
+}
+
 /// Compares every block of `bytes` with all channels wanted, with every single channel, and
-/// with every other channel; returns how many blocks of each compression were compared.
+/// with every other channel; returns how many blocks were compared that our own decoders
+/// decoded, and how many were stored raw.
 fn compare_file(bytes: &[u8], name: &str) -> (usize, usize) {
     let (meta, chunks) = chunks(bytes);
-    let (mut zip_blocks, mut raw_blocks) = (0, 0);
+    let (mut own_blocks, mut raw_blocks) = (0, 0);
     for (index, chunk) in chunks.iter().enumerate() {
         let header = &meta.headers[chunk.layer_index];
         let count = header.channels.list.len();
@@ -118,11 +133,11 @@ fn compare_file(bytes: &[u8], name: &str) -> (usize, usize) {
         let layout = layout_of(&meta, chunk);
         if compressed_bytes(chunk).len() == layout.byte_size().unwrap() {
             raw_blocks += 1;
-        } else if matches!(header.compression, Compression::ZIP1 | Compression::ZIP16) {
-            zip_blocks += 1;
+        } else if decoded_by_us(header.compression) {
+            own_blocks += 1;
         }
     }
-    (zip_blocks, raw_blocks)
+    (own_blocks, raw_blocks)
 }
 
 #[test]
@@ -132,18 +147,23 @@ fn fixture_blocks_decode_like_the_exr_crate() {
         "multilayer_zip_32",
     );
     assert!(zip >= 15, "{zip} ZIP blocks");
-    // Other compressions go through the exr crate: still split into the right rows.
-    compare_file(
+    let (piz, _) = compare_file(
         &fixture("blender/multilayer_piz_16.exr"),
         "multilayer_piz_16",
     );
+    assert!(piz >= 1, "{piz} PIZ blocks");
+    // PXR24 as OpenEXR writes it (float, half and mip levels).
+    for name in [
+        "openexr-images/TestImages/GrayRampsHorizontal.exr",
+        "openexr-images/TestImages/WideFloatRange.exr",
+        "openexr-images/MultiResolution/ColorCodedLevels.exr",
+    ] {
+        let (pxr24, _) = compare_file(&fixture(name), name);
+        assert!(pxr24 >= 1, "{name}: {pxr24} PXR24 blocks");
+    }
     compare_file(
         &fixture("blender/single_zbuf_compositing_off.exr"),
         "single_zbuf",
-    );
-    compare_file(
-        &fixture("openexr-images/MultiResolution/ColorCodedLevels.exr"),
-        "ColorCodedLevels",
     );
     compare_file(
         &fixture("openexr-images/Beachball/multipart.0001.exr"),
@@ -163,7 +183,7 @@ impl Noise {
     }
 }
 
-/// A file with a half, a float and a uint channel of `width × height`; smooth values, or noise
+/// A file with two half, a float and a uint channel of `width × height`; smooth values, or noise
 /// (which deflate cannot shrink, so its blocks are stored raw).
 fn synthetic(
     width: usize,
@@ -194,8 +214,19 @@ fn synthetic(
         })
         .collect();
     let uint: Vec<u32> = (0..count).map(&mut value).collect();
+    // Signed halves in flat 8×8 patches (B44A's 3-byte tiles), one NaN and one -Inf; or any
+    // bits at all.
+    let signed: Vec<half::f16> = (0..count)
+        .map(|i| match i {
+            _ if noise => half::f16::from_bits(value(i) as u16),
+            7 => half::f16::NAN,
+            11 => half::f16::NEG_INFINITY,
+            _ => half::f16::from_f32(((i % width / 8 + i / width / 8) as f32 - 5.0) * 0.75),
+        })
+        .collect();
     let channels: SmallVec<[AnyChannel<FlatSamples>; 4]> = SmallVec::from_vec(vec![
         AnyChannel::new("H", FlatSamples::F16(half)),
+        AnyChannel::new("S", FlatSamples::F16(signed)),
         AnyChannel::new("F", FlatSamples::F32(float)),
         AnyChannel::new("U", FlatSamples::U32(uint)),
     ]);
@@ -220,7 +251,16 @@ fn synthetic(
 #[test]
 fn synthetic_blocks_decode_like_the_exr_crate() {
     let mut totals = (0, 0);
-    for compression in [Compression::ZIP1, Compression::ZIP16, Compression::RLE] {
+    let mut per_compression = Vec::new();
+    for compression in [
+        Compression::ZIP1,
+        Compression::ZIP16,
+        Compression::RLE,
+        Compression::PXR24,
+        Compression::B44,
+        Compression::B44A,
+    ] {
+        let mut own = 0;
         for (width, height) in [(1, 1), (37, 23), (64, 40)] {
             for blocks in [
                 Blocks::ScanLines,
@@ -230,15 +270,21 @@ fn synthetic_blocks_decode_like_the_exr_crate() {
                 for noise in [false, true] {
                     let name = format!("{compression:?} {width}x{height} {blocks:?} noise {noise}");
                     let bytes = synthetic(width, height, compression, blocks, noise);
-                    let (zip, raw) = compare_file(&bytes, &name);
-                    totals.0 += zip;
+                    let (decoded, raw) = compare_file(&bytes, &name);
+                    own += decoded;
+                    totals.0 += decoded;
                     totals.1 += raw;
                 }
             }
         }
+        per_compression.push((compression, own));
     }
-    // Both paths were taken many times.
+    // Both paths were taken many times, and every compression was decoded by us.
     assert!(totals.0 > 100 && totals.1 > 100, "{totals:?}");
+    assert!(
+        per_compression.iter().all(|&(_, own)| own > 20),
+        "{per_compression:?}"
+    );
 }
 
 /// Damaged ZIP blocks (cut short, bytes flipped): an error whenever the exr crate fails too,
@@ -312,4 +358,75 @@ fn a_zip_bomb_block_is_refused() {
 fn miniz_oxide_compress(bytes: &[u8]) -> Vec<u8> {
     // zune-inflate's encoder writes zlib streams too.
     zune_inflate::DeflateEncoder::new(bytes).encode_zlib()
+}
+
+/// Damaged blocks of the other compressions we decode (cut short, bytes flipped): whatever the
+/// `exr` crate makes of them, we make the same (the same samples, or an error), and never panic.
+/// B44 has no checksum, so most flips decode to other samples, in both.
+#[test]
+fn damaged_blocks_of_every_compression_decode_like_the_exr_crate() {
+    let mut random = Noise(7);
+    for compression in [
+        Compression::RLE,
+        Compression::PXR24,
+        Compression::B44,
+        Compression::B44A,
+    ] {
+        let bytes = synthetic(37, 40, compression, Blocks::ScanLines, false);
+        let (meta, chunks) = chunks(&bytes);
+        let (mut trials, mut errors, mut exr_panics) = (0, 0, 0);
+        for chunk in &chunks {
+            let count = meta.headers[chunk.layer_index].channels.list.len();
+            let all = vec![true; count];
+            let original = compressed_bytes(chunk).clone();
+            let mut variants: Vec<Vec<u8>> = [0, 1, 2, 3, 14, original.len() / 2]
+                .iter()
+                .map(|&cut| original[..cut.min(original.len())].to_vec())
+                .collect();
+            variants.push(original[..original.len() - 1].to_vec());
+            for _ in 0..30 {
+                let mut flipped = original.clone();
+                let at = (random.next() % flipped.len() as u64) as usize;
+                flipped[at] ^= 1 << (random.next() % 8);
+                variants.push(flipped);
+            }
+            for variant in variants {
+                let mut damaged = chunk.clone();
+                match &mut damaged.compressed_block {
+                    CompressedBlock::ScanLine(block) => block.compressed_pixels_le = variant,
+                    _ => unreachable!(),
+                }
+                let got = std::panic::catch_unwind(|| ours(&meta, &damaged, &all))
+                    .unwrap_or_else(|_| panic!("{compression:?}: panic on a damaged block"));
+                // The exr crate's own arithmetic may overflow on damage (a panic in tests).
+                let Ok(expected) = std::panic::catch_unwind(|| reference(&meta, &damaged, &all))
+                else {
+                    exr_panics += 1;
+                    continue;
+                };
+                match (&got, &expected) {
+                    (Ok(a), Ok(b)) => assert!(a == b, "{compression:?}: decodes differently"),
+                    (Err(reason), Err(_)) => {
+                        assert!(reason.to_string().starts_with("corrupt"), "{reason}");
+                        errors += 1;
+                    }
+                    _ => panic!(
+                        "{compression:?}: ours {:?} vs exr {:?}",
+                        got.as_ref().map(Vec::len),
+                        expected.as_ref().map(Vec::len)
+                    ),
+                }
+                trials += 1;
+            }
+        }
+        // Every cut is an error in both; the exr crate rarely panics.
+        assert!(
+            errors >= 5 * chunks.len() / 2,
+            "{compression:?}: {errors} of {trials}"
+        );
+        assert!(
+            exr_panics * 4 < trials,
+            "{compression:?}: {exr_panics} exr panics"
+        );
+    }
 }
