@@ -21,6 +21,12 @@ fixtures (`DIFF_PAIRS`: two frames of the Blender shot, and one render as ZIP fl
 Fixtures damaged on purpose outside Damaged/ (`DAMAGED` below: the cut-off frame of the Blender
 shot) must be refused by exrprobe; the bindings only warn on them and return what they could read.
 
+Besides the fixtures, files written by the OpenEXR library itself through the bindings
+(`write_codec_files`) in every compression Blender offers (RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A,
+DWAA, DWAB), scan lines and tiles, odd sizes, half/float/uint channels with negative values, flat
+areas, noise, NaN/Inf and a 1e10 background, are checked the same way: the lossy codecs must give
+exactly what OpenEXR's decoder gives.
+
 Files with deep data or subsampled channels are skipped with a note (the bindings and exrprobe
 do not represent them the same way). Prints one line per file and `N passed, N failed`; exits
 non-zero on any mismatch.
@@ -222,6 +228,54 @@ def check_file(binary: str, path: Path, scratch: Path) -> tuple[str, list[str]]:
     return ("FAIL", problems) if problems else ("PASS", [note])
 
 
+CODECS = ["RLE", "ZIPS", "ZIP", "PIZ", "PXR24", "B44", "B44A", "DWAA", "DWAB"]
+
+
+def codec_channels(height: int, width: int) -> dict[str, np.ndarray]:
+    """A small render-like pass set: half colour (smooth, flat patches, negatives, noise, NaN and
+    Inf), a float depth with a 1e10 background, a half normal and a uint object index."""
+    rng = np.random.default_rng(2026)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    smooth = np.sin(x / 9.0) * np.cos(y / 7.0) * 4.0
+    flat = ((x // 8 + y // 8) % 5 - 2.0) * 0.75
+    noise = rng.normal(0.0, 1.0, (height, width)).astype(np.float32)
+    red = smooth.astype(np.float16)
+    red[0, 3], red[1, 5], red[2, 7] = np.nan, np.inf, -np.inf
+    depth = (5.0 + x * 0.01 + y * 0.02).astype(np.float32)
+    depth[(x - width / 2) ** 2 + (y - height / 2) ** 2 > (height / 2.2) ** 2] = 1e10
+    return {
+        "R": red,
+        "G": flat.astype(np.float16),
+        "B": (smooth + noise * 0.05).astype(np.float16),
+        "A": np.clip(noise, 0, 1).astype(np.float16),
+        "N.X": (noise * 3).astype(np.float16),
+        "Z": depth,
+        "P.X": (smooth * 1000 + noise).astype(np.float32),
+        "id": (x.astype(np.uint32) * 7 + y.astype(np.uint32) * 131) % 1000,
+    }
+
+
+def write_codec_files(directory: Path) -> list[Path]:
+    """Files written by the OpenEXR library in every codec, as scan lines and as tiles."""
+    paths = []
+    channels = codec_channels(77, 203)
+    for codec in CODECS:
+        compression = getattr(OpenEXR, f"{codec}_COMPRESSION")
+        for storage in ("scanline", "tiled"):
+            header = {"compression": compression}
+            if storage == "tiled":
+                tiles = OpenEXR.TileDescription()
+                tiles.xSize, tiles.ySize, tiles.mode = 48, 40, OpenEXR.ONE_LEVEL
+                header.update(type=OpenEXR.tiledimage, tiles=tiles)
+            else:
+                header.update(type=OpenEXR.scanlineimage)
+            path = directory / f"openexr_{codec.lower()}_{storage}.exr"
+            with OpenEXR.File(header, channels) as exr:
+                exr.write(str(path))
+            paths.append(path)
+    return paths
+
+
 # Pairs for `diff --json` against NumPy: two frames of the Blender shot (same types), and the
 # same render stored as ZIP float and PIZ half (half against float).
 DIFF_PAIRS = [
@@ -333,6 +387,10 @@ def main() -> int:
     for path in files:
         with tempfile.TemporaryDirectory() as scratch:
             run_one(str(path.relative_to(root)), lambda: check_file(binary, path, Path(scratch)))
+    with tempfile.TemporaryDirectory() as written:
+        for path in write_codec_files(Path(written)):
+            with tempfile.TemporaryDirectory() as scratch:
+                run_one(f"written by OpenEXR: {path.name}", lambda: check_file(binary, path, Path(scratch)))
     for a_rel, b_rel in DIFF_PAIRS:
         if (root / a_rel).is_file() and (root / b_rel).is_file():
             run_one(f"diff {a_rel} {b_rel}", lambda: check_diff(binary, root, a_rel, b_rel))
