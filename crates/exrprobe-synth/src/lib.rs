@@ -582,15 +582,100 @@ pub enum BenchEncoding {
     ZipFloat,
     /// Colour passes half, data passes float, PIZ (Blender: "Float (Half)", codec PIZ).
     PizHalf,
+    /// Colour passes half, data passes float, RLE.
+    RleHalf,
+    /// Every channel 32-bit float, PXR24 (which rounds floats to 24 bits).
+    Pxr24Float,
+    /// Colour passes half, data passes float (stored whole by B44), B44.
+    B44Half,
+    /// Colour passes half, data passes float, B44A (flat 4×4 tiles in 3 bytes).
+    B44aHalf,
+    /// Colour passes half, data passes float, DWAA (lossy DCT, 32 scan lines per block).
+    DwaaHalf,
+    /// Colour passes half, data passes float, DWAB (lossy DCT, 256 scan lines per block).
+    DwabHalf,
 }
 
 impl BenchEncoding {
+    /// Every encoding, the two main ones (ZIP float, PIZ half) first.
+    pub const ALL: [BenchEncoding; 8] = [
+        BenchEncoding::ZipFloat,
+        BenchEncoding::PizHalf,
+        BenchEncoding::RleHalf,
+        BenchEncoding::Pxr24Float,
+        BenchEncoding::B44Half,
+        BenchEncoding::B44aHalf,
+        BenchEncoding::DwaaHalf,
+        BenchEncoding::DwabHalf,
+    ];
+
     /// The benchmark file's conventional name.
     pub fn file_name(self) -> &'static str {
         match self {
             BenchEncoding::ZipFloat => "bench_4k_zip_f32.exr",
             BenchEncoding::PizHalf => "bench_4k_piz_f16.exr",
+            BenchEncoding::RleHalf => "bench_4k_rle_f16.exr",
+            BenchEncoding::Pxr24Float => "bench_4k_pxr24_f32.exr",
+            BenchEncoding::B44Half => "bench_4k_b44_f16.exr",
+            BenchEncoding::B44aHalf => "bench_4k_b44a_f16.exr",
+            BenchEncoding::DwaaHalf => "bench_4k_dwaa_f16.exr",
+            BenchEncoding::DwabHalf => "bench_4k_dwab_f16.exr",
         }
+    }
+
+    /// The compression's name as the file names and `exrprobe info` spell it (`zip`, `dwaa`).
+    pub fn codec(self) -> &'static str {
+        match self {
+            BenchEncoding::ZipFloat => "zip",
+            BenchEncoding::PizHalf => "piz",
+            BenchEncoding::RleHalf => "rle",
+            BenchEncoding::Pxr24Float => "pxr24",
+            BenchEncoding::B44Half => "b44",
+            BenchEncoding::B44aHalf => "b44a",
+            BenchEncoding::DwaaHalf => "dwaa",
+            BenchEncoding::DwabHalf => "dwab",
+        }
+    }
+
+    fn compression(self) -> Compression {
+        match self {
+            BenchEncoding::ZipFloat => Compression::ZIP16,
+            BenchEncoding::PizHalf => Compression::PIZ,
+            BenchEncoding::RleHalf => Compression::RLE,
+            BenchEncoding::Pxr24Float => Compression::PXR24,
+            BenchEncoding::B44Half => Compression::B44,
+            BenchEncoding::B44aHalf => Compression::B44A,
+            // OpenEXR's default level (45).
+            BenchEncoding::DwaaHalf => Compression::DWAA(None),
+            BenchEncoding::DwabHalf => Compression::DWAB(None),
+        }
+    }
+
+    /// Whether the compression keeps half samples exactly (B44 and DWA round them).
+    pub fn keeps_half_exactly(self) -> bool {
+        !matches!(
+            self,
+            BenchEncoding::B44Half
+                | BenchEncoding::B44aHalf
+                | BenchEncoding::DwaaHalf
+                | BenchEncoding::DwabHalf
+        )
+    }
+
+    /// Whether the compression keeps every 32-bit float sample exactly: PXR24 rounds them to
+    /// 24 bits, DWA compresses float channels named R, G, B or Y (such as `Normal.Y`) as lossily
+    /// as half ones; B44 stores float channels whole, and DWA those with other names (depth).
+    pub fn keeps_float_exactly(self) -> bool {
+        !matches!(
+            self,
+            BenchEncoding::Pxr24Float | BenchEncoding::DwaaHalf | BenchEncoding::DwabHalf
+        )
+    }
+
+    /// Whether colour passes are stored as half (data passes such as depth stay float, as
+    /// Blender writes "Float (Half)").
+    pub fn half_colour(self) -> bool {
+        !matches!(self, BenchEncoding::ZipFloat | BenchEncoding::Pxr24Float)
     }
 }
 
@@ -782,7 +867,7 @@ fn bench_image_of(
         .zip(passes.channels)
         .map(|(&(pass, ch), samples)| {
             let samples = match encoding {
-                BenchEncoding::PizHalf if is_color_pass(pass) => {
+                _ if encoding.half_colour() && is_color_pass(pass) => {
                     FlatSamples::F16(samples.into_iter().map(f16::from_f32).collect())
                 }
                 _ => FlatSamples::F32(samples),
@@ -790,14 +875,10 @@ fn bench_image_of(
             channel(&format!("{VIEW_LAYER}.{pass}.{ch}"), samples)
         })
         .collect();
-    let compression = match encoding {
-        BenchEncoding::ZipFloat => Compression::ZIP16,
-        BenchEncoding::PizHalf => Compression::PIZ,
-    };
     build_image(
         w,
         h,
-        compression,
+        encoding.compression(),
         channels,
         ("BlenderMultiChannel", "Blender V2.55.1 and newer"),
     )
