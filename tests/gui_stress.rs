@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use egui::vec2;
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use exr::prelude::{
     AnyChannel, AnyChannels, Blocks, Compression, Encoding, FlatSamples, Image as ExrImage, Layer,
     LayerAttributes, LineOrder, SmallVec, WritableImage,
@@ -163,4 +164,58 @@ fn closing_during_a_load_does_not_hang() {
     finished
         .recv_timeout(Duration::from_secs(60))
         .expect("dropping the app during a load hangs");
+}
+
+/// The texts painted in the last frame.
+fn painted_texts(h: &Harness<'static, ExrProbeApp>) -> Vec<String> {
+    h.output()
+        .shapes
+        .iter()
+        .filter_map(|clipped| match &clipped.shape {
+            egui::Shape::Text(text) => Some(text.galley.text().to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// While the first frame of a shot decodes, the window says what it is doing (the file and how
+/// far), not "drop files here" with buttons, and the frame check waits without a spinner; once
+/// the image is up, the check runs with its count.
+#[test]
+fn opening_a_shot_says_what_it_is_doing_until_the_image_is_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("big.0001.exr");
+    big_file(&first);
+    std::fs::copy(&first, dir.path().join("big.0002.exr")).unwrap();
+    let mut h = harness();
+    h.state_mut().execute(Command::Open(vec![first.clone()]));
+    h.step();
+    let texts = painted_texts(&h);
+    assert!(
+        texts.iter().any(|t| t == "Opening big.0001.exr"),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.starts_with("decoding… ")),
+        "{texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.contains("Drop .exr files")),
+        "{texts:?}"
+    );
+    assert!(
+        h.query_by_label("Checking 2 frames once this one is shown")
+            .is_some()
+    );
+    settle(&mut h);
+    assert_eq!(shown(&h).as_ref(), Some(&first));
+    let texts = painted_texts(&h);
+    assert!(
+        !texts.iter().any(|t| t.starts_with("Opening ")),
+        "{texts:?}"
+    );
+    assert!(
+        h.query_by_label("Checking 2 frames once this one is shown")
+            .is_none()
+    );
 }

@@ -569,11 +569,22 @@ pub(super) fn file_list(
         )
     });
     if let Some(scan) = worker.scan.as_ref().filter(|s| s.done < s.total) {
-        ui.horizontal(|ui| {
-            busy::spinner(ui, ui.spacing().interact_size.y);
-            ui.label(format!("Checking frames {}/{}", scan.done, scan.total))
-                .on_hover_text("Every frame is checked in the background, as exrprobe check does");
-        });
+        let about = "Every frame is checked in the background, as exrprobe check does";
+        if worker.first_image_pending() {
+            // The scan waits for the image the user waits for; a still line, not a spinner
+            // (its frames would take CPU from that decode under a software rasteriser).
+            ui.label(format!(
+                "Checking {} frames once this one is shown",
+                scan.total
+            ))
+            .on_hover_text(about);
+        } else {
+            ui.horizontal(|ui| {
+                busy::spinner(ui, ui.spacing().interact_size.y);
+                ui.label(format!("Checking frames {}/{}", scan.done, scan.total))
+                    .on_hover_text(about);
+            });
+        }
     }
     if state.is_watching() {
         ui.label(
@@ -750,6 +761,11 @@ pub(super) fn welcome(
     commands: &mut Vec<Command>,
 ) {
     let rect = ui.available_rect_before_wrap();
+    if let Some(load) = &worker.load {
+        // Opening a file: say only that, not "drop files here" with buttons under it.
+        loading_card(ui, rect, &load.source.label(), load.fraction);
+        return;
+    }
     let zone = rect.shrink(rect.size().min_elem().min(80.0) * 0.5);
     // An outline only: a fill would shade the whole window once more per frame (see backdrop).
     ui.painter().rect_stroke(
@@ -763,19 +779,33 @@ pub(super) fn welcome(
     ui.scope_builder(egui::UiBuilder::new().max_rect(inner), |ui| {
         ui.vertical_centered(|ui| welcome_contents(ui, state, commands));
     });
-    if let Some(load) = &worker.load {
-        ui.painter().text(
-            zone.center_bottom() - egui::vec2(0.0, 24.0),
-            egui::Align2::CENTER_BOTTOM,
-            format!(
-                "Loading {}… {:.0} %",
-                load.source.label(),
-                load.fraction * 100.0
-            ),
-            egui::FontId::proportional(15.0),
-            Color32::from_gray(200),
-        );
-    }
+}
+
+/// What the views' place shows while the first image of a file is decoded: the file, what is
+/// happening, and how far it got. Painted only, and still (no animation): on a software
+/// rasteriser every extra frame takes CPU from the decode it reports on.
+fn loading_card(ui: &egui::Ui, rect: egui::Rect, file: &str, fraction: f64) {
+    let fraction = fraction.clamp(0.0, 1.0) as f32;
+    let painter = ui.painter();
+    let center = rect.center();
+    painter.text(
+        center - egui::vec2(0.0, 22.0),
+        egui::Align2::CENTER_BOTTOM,
+        format!("Opening {file}"),
+        egui::FontId::proportional(18.0),
+        ui.visuals().strong_text_color(),
+    );
+    painter.text(
+        center - egui::vec2(0.0, 4.0),
+        egui::Align2::CENTER_BOTTOM,
+        format!("decoding… {:.0} %", fraction * 100.0),
+        egui::FontId::proportional(14.0),
+        ui.visuals().weak_text_color(),
+    );
+    let bar = egui::Rect::from_center_size(center + egui::vec2(0.0, 10.0), egui::vec2(320.0, 6.0));
+    painter.rect_filled(bar, 3.0, Color32::from_gray(60));
+    let done = egui::Rect::from_min_size(bar.min, egui::vec2(bar.width() * fraction, bar.height()));
+    painter.rect_filled(done, 3.0, ui.visuals().selection.bg_fill);
 }
 
 /// In place of the views when the current file could not be loaded: which file, why, and how to

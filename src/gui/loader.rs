@@ -373,7 +373,11 @@ impl Worker {
                             generation,
                             fraction,
                         });
-                        repaint(&progress_ctx);
+                        // Shown by the next frame within the interval: one frame (an
+                        // immediate request costs egui two).
+                        if let Some(ctx) = progress_ctx.get() {
+                            ctx.request_repaint_after(PROGRESS_INTERVAL);
+                        }
                     }
                 };
                 let source = thread_source;
