@@ -27,7 +27,7 @@ const ZBUF_ON: &str = "blender/single_zbuf_compositing_on.exr";
 const MULTI_ZIP: &str = "blender/multilayer_zip_32.exr";
 const MULTI_PIZ: &str = "blender/multilayer_piz_16.exr";
 
-use common::gui::{harness, harness_with, settle};
+use common::gui::{harness, harness_with, painted_texts, settle};
 
 fn open(h: &mut Harness<'static, ExrProbeApp>, files: &[&str]) {
     h.state_mut()
@@ -695,18 +695,6 @@ fn a_new_open_supersedes_a_load_in_flight() {
             .label()
             .contains("single_zbuf_compositing_off")
     );
-}
-
-/// Every text painted in the last frame.
-fn painted_texts(h: &Harness<'static, ExrProbeApp>) -> Vec<String> {
-    h.output()
-        .shapes
-        .iter()
-        .filter_map(|clipped| match &clipped.shape {
-            egui::Shape::Text(text) => Some(text.galley.text().to_owned()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]

@@ -19,7 +19,7 @@ use exrprobe::gui::{Command, ExrProbeApp};
 
 mod common;
 use common::fixture;
-use common::gui::settle;
+use common::gui::{painted_texts, settle};
 
 fn harness() -> Harness<'static, ExrProbeApp> {
     Harness::builder()
@@ -164,18 +164,6 @@ fn closing_during_a_load_does_not_hang() {
     finished
         .recv_timeout(Duration::from_secs(60))
         .expect("dropping the app during a load hangs");
-}
-
-/// The texts painted in the last frame.
-fn painted_texts(h: &Harness<'static, ExrProbeApp>) -> Vec<String> {
-    h.output()
-        .shapes
-        .iter()
-        .filter_map(|clipped| match &clipped.shape {
-            egui::Shape::Text(text) => Some(text.galley.text().to_owned()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// While the first frame of a shot decodes, the window says what it is doing (the file and how

@@ -35,3 +35,15 @@ pub fn settle(h: &mut Harness<'static, ExrProbeApp>) {
     std::thread::sleep(Duration::from_millis(50));
     h.run_ok();
 }
+
+/// The texts painted in the last frame (labels and painter text alike).
+pub fn painted_texts(h: &Harness<'static, ExrProbeApp>) -> Vec<String> {
+    h.output()
+        .shapes
+        .iter()
+        .filter_map(|clipped| match &clipped.shape {
+            egui::Shape::Text(text) => Some(text.galley.text().to_owned()),
+            _ => None,
+        })
+        .collect()
+}

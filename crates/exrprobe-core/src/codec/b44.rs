@@ -3,10 +3,10 @@
 //! A block stores its channels one after another (sorted by name), not row by row. A channel of
 //! 32-bit samples (float or uint) is stored whole, little-endian. A half channel is cut into 4×4
 //! tiles of samples, row by row of tiles (the last row and column of tiles are padded); each tile
-//! takes 14 bytes: the first sample, a shift, and fifteen 6-bit differences (each sample's
-//! difference to its neighbour above, or to its left for the top row, scaled by `2^shift` and
-//! offset by `32 << shift`) on an ordered form of the half bits (negative values inverted, so
-//! that integer order is float order). B44A adds 3-byte tiles for flat areas: a shift byte of 13
+//! takes 14 bytes: the first sample, a shift, and fifteen 6-bit differences (down the first
+//! column each sample's difference to the one above, in the other columns to its left
+//! neighbour; scaled by `2^shift` and offset by `32 << shift`) on an ordered form of the half
+//! bits (negative values inverted, so that integer order is float order). B44A adds 3-byte tiles for flat areas: a shift byte of 13
 //! or more (`byte[2] >= 13 << 2`) means all sixteen samples equal the first. The lossy step is
 //! the encoder's rounding of the differences; decoding is exact integer arithmetic, wrapping in
 //! 16 bits as OpenEXR's `unsigned short` does, so we give exactly what OpenEXR gives.

@@ -15,6 +15,7 @@ use std::cell::RefCell;
 
 use exr::meta::attribute::SampleType;
 
+use super::zip::inflate_into;
 use super::{BlockError, BlockLayout, LineSink};
 
 /// Inflate buffers larger than this are released after the block instead of kept.
@@ -62,7 +63,7 @@ pub(crate) fn decode(
     INFLATED.with(|cell| match cell.try_borrow_mut() {
         Ok(mut state) => {
             let (decompressor, planes, line) = &mut *state;
-            let result = inflate_into(decompressor, planes, compressed, planes_bytes)
+            let result = inflate_into(decompressor, planes, compressed, planes_bytes, "PXR24")
                 .and_then(|()| rebuild_rows(planes, layout, wanted, line, sink));
             if planes.capacity() > MAX_RETAINED_BYTES {
                 *planes = Vec::new();
@@ -77,47 +78,11 @@ pub(crate) fn decode(
                 &mut planes,
                 compressed,
                 planes_bytes,
+                "PXR24",
             )?;
             rebuild_rows(&planes, layout, wanted, &mut Vec::new(), sink)
         }
     })
-}
-
-/// Inflates a zlib stream that must yield exactly `expected_bytes` into `buffer`.
-fn inflate_into(
-    decompressor: &mut libdeflater::Decompressor,
-    buffer: &mut Vec<u8>,
-    compressed: &[u8],
-    expected_bytes: usize,
-) -> Result<(), BlockError> {
-    if buffer.len() != expected_bytes {
-        buffer.clear();
-        buffer
-            .try_reserve_exact(expected_bytes)
-            .map_err(|_| BlockError::OutOfMemory)?;
-        buffer.resize(expected_bytes, 0);
-    }
-    let inflated = decompressor
-        .zlib_decompress(compressed, buffer)
-        .map_err(|error| {
-            let reason = match error {
-                libdeflater::DecompressionError::InsufficientSpace => {
-                    "it inflates to too many bytes"
-                }
-                libdeflater::DecompressionError::BadData => {
-                    "malformed zlib data or checksum mismatch"
-                }
-            };
-            BlockError::Compressed(format!("a PXR24 block does not inflate ({reason})").into())
-        })?;
-    if inflated == expected_bytes {
-        Ok(())
-    } else {
-        Err(BlockError::Compressed(
-            format!("a PXR24 block inflates to {inflated} bytes instead of {expected_bytes}")
-                .into(),
-        ))
-    }
 }
 
 /// Sums one row of 24-bit float differences (planes `b0`, `b1`, `b2`, most significant first)

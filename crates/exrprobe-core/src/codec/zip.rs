@@ -35,7 +35,7 @@ pub(crate) fn decode(
     INFLATER.with(|cell| match cell.try_borrow_mut() {
         Ok(mut state) => {
             let (decompressor, buffer) = &mut *state;
-            let result = inflate_into(decompressor, buffer, compressed, expected_bytes)
+            let result = inflate_into(decompressor, buffer, compressed, expected_bytes, "ZIP")
                 .and_then(|()| unpredict_rows(buffer, layout, wanted, sink));
             if buffer.capacity() > MAX_RETAINED_BYTES {
                 *buffer = Vec::new();
@@ -58,17 +58,20 @@ pub(crate) fn inflate(compressed: &[u8], expected_bytes: usize) -> Result<Vec<u8
         &mut buffer,
         compressed,
         expected_bytes,
+        "ZIP",
     )?;
     Ok(buffer)
 }
 
 /// [`inflate`] into `buffer` (resized to `expected_bytes`; the output can never grow past it,
-/// so a hostile stream cannot inflate beyond the block's size).
-fn inflate_into(
+/// so a hostile stream cannot inflate beyond the block's size). `codec` names the block's
+/// compression in errors (PXR24 blocks are zlib streams too).
+pub(super) fn inflate_into(
     decompressor: &mut libdeflater::Decompressor,
     buffer: &mut Vec<u8>,
     compressed: &[u8],
     expected_bytes: usize,
+    codec: &'static str,
 ) -> Result<(), BlockError> {
     if buffer.len() != expected_bytes {
         buffer.clear();
@@ -88,13 +91,14 @@ fn inflate_into(
                     "malformed zlib data or checksum mismatch"
                 }
             };
-            BlockError::Compressed(format!("a ZIP block does not inflate ({reason})").into())
+            BlockError::Compressed(format!("a {codec} block does not inflate ({reason})").into())
         })?;
     if inflated == expected_bytes {
         Ok(())
     } else {
         Err(BlockError::Compressed(
-            format!("a ZIP block inflates to {inflated} bytes instead of {expected_bytes}").into(),
+            format!("a {codec} block inflates to {inflated} bytes instead of {expected_bytes}")
+                .into(),
         ))
     }
 }
