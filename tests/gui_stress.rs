@@ -188,7 +188,9 @@ fn opening_a_shot_says_what_it_is_doing_until_the_image_is_up() {
         "{texts:?}"
     );
     assert!(
-        !texts.iter().any(|t| t.contains("Drop .exr files")),
+        !texts
+            .iter()
+            .any(|t| t.contains("Drop .exr files") || t == "No file open"),
         "{texts:?}"
     );
     assert!(

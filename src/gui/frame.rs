@@ -363,7 +363,7 @@ pub(super) fn status_bar(ui: &mut egui::Ui, state: &ViewerState, worker: &Worker
                 ui.label(format!("file {}/{}", i + 1, state.files().len()));
             }
             ui.separator();
-        } else {
+        } else if worker.load.is_none() {
             ui.label("No file open");
         }
         if let Some(load) = &worker.load {
@@ -373,8 +373,9 @@ pub(super) fn status_bar(ui: &mut egui::Ui, state: &ViewerState, worker: &Worker
                     .on_hover_text("Statistics and findings follow in a moment");
             } else {
                 ui.add(
+                    // Wide enough for a typical frame name (a cut name reads as a glitch).
                     egui::ProgressBar::new(load.fraction as f32)
-                        .desired_width(160.0)
+                        .desired_width(280.0)
                         .show_percentage()
                         .text(format!("Loading {}", load.source.label())),
                 );
