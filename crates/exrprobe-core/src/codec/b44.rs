@@ -24,10 +24,8 @@ use std::cell::RefCell;
 
 use exr::meta::attribute::SampleType;
 
+use super::scratch::with_scratch;
 use super::{BlockError, BlockLayout, LineSink};
-
-/// Buffers larger than this are released after the block instead of kept.
-const MAX_RETAINED_BYTES: usize = 64 << 20;
 
 /// A third byte of at least this value marks a flat 3-byte tile (a shift of 13 or more).
 const FLAT_TILE_MARK: u8 = 13 << 2;
@@ -53,16 +51,8 @@ pub(crate) fn decode(
     wanted: &[bool],
     sink: &mut LineSink<'_>,
 ) -> Result<(), BlockError> {
-    SAMPLES.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut samples) => {
-            let result = decode_with(&mut samples, compressed, layout, wanted, sink);
-            if samples.capacity() > MAX_RETAINED_BYTES {
-                *samples = Vec::new();
-            }
-            result
-        }
-        // Not reachable (nothing here re-enters), but never panic over it.
-        Err(_) => decode_with(&mut Vec::new(), compressed, layout, wanted, sink),
+    with_scratch(&SAMPLES, |samples| {
+        decode_with(samples, compressed, layout, wanted, sink)
     })
 }
 

@@ -20,6 +20,7 @@ mod error;
 pub(crate) mod piz;
 mod pxr24;
 mod rle;
+mod scratch;
 pub(crate) mod zip;
 
 pub use error::{BlockError, BlockStep};

@@ -15,15 +15,27 @@ use std::cell::RefCell;
 
 use exr::meta::attribute::SampleType;
 
+use super::scratch::{Reusable, release_if_large, with_scratch};
 use super::zip::inflate_into;
 use super::{BlockError, BlockLayout, LineSink};
 
-/// Inflate buffers larger than this are released after the block instead of kept.
-const MAX_RETAINED_BYTES: usize = 64 << 20;
-
 thread_local! {
-    static INFLATED: RefCell<(libdeflater::Decompressor, Vec<u8>, Vec<u8>)> =
-        RefCell::new((libdeflater::Decompressor::new(), Vec::new(), Vec::new()));
+    static INFLATED: RefCell<Planes> = RefCell::new(Planes::default());
+}
+
+/// A decompressor, the inflated planes of a block and one rebuilt row, kept per thread.
+#[derive(Default)]
+struct Planes {
+    decompressor: libdeflater::Decompressor,
+    planes: Vec<u8>,
+    line: Vec<u8>,
+}
+
+impl Reusable for Planes {
+    fn trim(&mut self) {
+        release_if_large(&mut self.planes);
+        release_if_large(&mut self.line);
+    }
 }
 
 /// Bytes one sample of `sample_type` takes in the inflated planes.
@@ -60,28 +72,14 @@ pub(crate) fn decode(
 ) -> Result<(), BlockError> {
     let planes_bytes = planes_size(layout)
         .ok_or_else(|| BlockError::pixels("a pixel block is impossibly large"))?;
-    INFLATED.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut state) => {
-            let (decompressor, planes, line) = &mut *state;
-            let result = inflate_into(decompressor, planes, compressed, planes_bytes, "PXR24")
-                .and_then(|()| rebuild_rows(planes, layout, wanted, line, sink));
-            if planes.capacity() > MAX_RETAINED_BYTES {
-                *planes = Vec::new();
-            }
-            result
-        }
-        // Not reachable (nothing here re-enters), but never panic over it.
-        Err(_) => {
-            let mut planes = Vec::new();
-            inflate_into(
-                &mut libdeflater::Decompressor::new(),
-                &mut planes,
-                compressed,
-                planes_bytes,
-                "PXR24",
-            )?;
-            rebuild_rows(&planes, layout, wanted, &mut Vec::new(), sink)
-        }
+    with_scratch(&INFLATED, |state| {
+        let Planes {
+            decompressor,
+            planes,
+            line,
+        } = state;
+        inflate_into(decompressor, planes, compressed, planes_bytes, "PXR24")
+            .and_then(|()| rebuild_rows(planes, layout, wanted, line, sink))
     })
 }
 

@@ -14,10 +14,8 @@
 
 use std::cell::RefCell;
 
+use super::scratch::with_scratch;
 use super::{BlockError, BlockLayout, LineSink};
-
-/// Expansion buffers larger than this are released after the block instead of kept.
-const MAX_RETAINED_BYTES: usize = 64 << 20;
 
 thread_local! {
     static EXPANDED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
@@ -32,21 +30,9 @@ pub(crate) fn decode(
     wanted: &[bool],
     sink: &mut LineSink<'_>,
 ) -> Result<(), BlockError> {
-    EXPANDED.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buffer) => {
-            let result = expand_into(&mut buffer, compressed, expected_bytes)
-                .and_then(|()| super::zip::unpredict_rows(&buffer, layout, wanted, sink));
-            if buffer.capacity() > MAX_RETAINED_BYTES {
-                *buffer = Vec::new();
-            }
-            result
-        }
-        // Not reachable (nothing here re-enters), but never panic over it.
-        Err(_) => {
-            let mut buffer = Vec::new();
-            expand_into(&mut buffer, compressed, expected_bytes)?;
-            super::zip::unpredict_rows(&buffer, layout, wanted, sink)
-        }
+    with_scratch(&EXPANDED, |buffer| {
+        expand_into(buffer, compressed, expected_bytes)
+            .and_then(|()| super::zip::unpredict_rows(buffer, layout, wanted, sink))
     })
 }
 

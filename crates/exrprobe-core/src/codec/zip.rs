@@ -13,14 +13,24 @@
 
 use std::cell::RefCell;
 
+use super::scratch::{Reusable, release_if_large, with_scratch};
 use super::{BlockError, BlockLayout, LineSink};
 
-/// Inflate buffers larger than this are released after the block instead of kept for the next.
-const MAX_RETAINED_BYTES: usize = 64 << 20;
-
 thread_local! {
-    static INFLATER: RefCell<(libdeflater::Decompressor, Vec<u8>)> =
-        RefCell::new((libdeflater::Decompressor::new(), Vec::new()));
+    static INFLATER: RefCell<Inflater> = RefCell::new(Inflater::default());
+}
+
+/// A decompressor and its output buffer, kept per thread.
+#[derive(Default)]
+struct Inflater {
+    decompressor: libdeflater::Decompressor,
+    buffer: Vec<u8>,
+}
+
+impl Reusable for Inflater {
+    fn trim(&mut self) {
+        release_if_large(&mut self.buffer);
+    }
 }
 
 /// Inflates a ZIP block whose raw size is `expected_bytes` and passes the rows of the wanted
@@ -32,25 +42,18 @@ pub(crate) fn decode(
     wanted: &[bool],
     sink: &mut LineSink<'_>,
 ) -> Result<(), BlockError> {
-    INFLATER.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut state) => {
-            let (decompressor, buffer) = &mut *state;
-            let result = inflate_into(decompressor, buffer, compressed, expected_bytes, "ZIP")
-                .and_then(|()| unpredict_rows(buffer, layout, wanted, sink));
-            if buffer.capacity() > MAX_RETAINED_BYTES {
-                *buffer = Vec::new();
-            }
-            result
-        }
-        // Not reachable (nothing here re-enters), but never panic over it.
-        Err(_) => {
-            let deltas = inflate(compressed, expected_bytes)?;
-            unpredict_rows(&deltas, layout, wanted, sink)
-        }
+    with_scratch(&INFLATER, |state| {
+        let Inflater {
+            decompressor,
+            buffer,
+        } = state;
+        inflate_into(decompressor, buffer, compressed, expected_bytes, "ZIP")
+            .and_then(|()| unpredict_rows(buffer, layout, wanted, sink))
     })
 }
 
 /// Inflates a zlib stream that must yield exactly `expected_bytes` (the checksum is verified).
+#[cfg(test)]
 pub(crate) fn inflate(compressed: &[u8], expected_bytes: usize) -> Result<Vec<u8>, BlockError> {
     let mut buffer = Vec::new();
     inflate_into(

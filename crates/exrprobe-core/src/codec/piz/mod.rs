@@ -37,6 +37,7 @@ use std::cell::RefCell;
 use exr::meta::attribute::{ChannelList, IntegerBounds};
 
 use super::BlockError;
+use super::scratch::{Reusable, release_if_large, with_scratch};
 
 mod huffman;
 mod wavelet;
@@ -60,8 +61,6 @@ const LONG_ZERO_RUN: u64 = 63;
 const SHORTEST_LONG_RUN: u64 = 6;
 /// Bytes of the Huffman section's header.
 const HUFFMAN_HEADER_BYTES: usize = 20;
-/// Scratch buffers larger than this are released after the block instead of kept for the next.
-const MAX_RETAINED_SCRATCH_BYTES: usize = 64 << 20;
 
 fn corrupt(what: &'static str) -> BlockError {
     BlockError::compressed(what)
@@ -101,28 +100,15 @@ pub fn decompress_channels(
     if compressed_le.is_empty() {
         return Err(corrupt("an empty PIZ block"));
     }
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => {
-            let result = decompress_with(
-                compressed_le,
-                channels,
-                rectangle,
-                expected_byte_size,
-                wanted,
-                &mut scratch,
-            );
-            scratch.trim();
-            result
-        }
-        // Not reachable (nothing here re-enters), but never panic over it.
-        Err(_) => decompress_with(
+    with_scratch(&SCRATCH, |scratch| {
+        decompress_with(
             compressed_le,
             channels,
             rectangle,
             expected_byte_size,
             wanted,
-            &mut Scratch::default(),
-        ),
+            scratch,
+        )
     })
 }
 
@@ -155,11 +141,10 @@ struct HuffmanScratch {
     long_symbols: Vec<u32>,
 }
 
-impl Scratch {
+impl Reusable for Scratch {
+    /// The words take the block's size; the tables are bounded (65536 entries at most).
     fn trim(&mut self) {
-        if self.words.capacity() * 2 > MAX_RETAINED_SCRATCH_BYTES {
-            self.words = Vec::new();
-        }
+        release_if_large(&mut self.words);
     }
 }
 
@@ -349,7 +334,7 @@ pub(crate) fn decode_rows(
     if compressed_le.is_empty() {
         return Err(corrupt("an empty PIZ block"));
     }
-    let mut emit = |scratch: &mut Scratch| -> Result<(), BlockError> {
+    let emit = |scratch: &mut Scratch| -> Result<(), BlockError> {
         let (layouts, words) = decode_words(
             compressed_le,
             layout.channels,
@@ -378,15 +363,7 @@ pub(crate) fn decode_rows(
         }
         Ok(())
     };
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => {
-            let result = emit(&mut scratch);
-            scratch.trim();
-            result
-        }
-        // Not reachable (nothing here re-enters), but never panic over it.
-        Err(_) => emit(&mut Scratch::default()),
-    })
+    with_scratch(&SCRATCH, emit)
 }
 
 /// Fills `values` (resized to 65536) with the values present in the bitmap, in increasing order,
