@@ -233,7 +233,8 @@ CODECS = ["RLE", "ZIPS", "ZIP", "PIZ", "PXR24", "B44", "B44A", "DWAA", "DWAB"]
 
 def codec_channels(height: int, width: int) -> dict[str, np.ndarray]:
     """A small render-like pass set: half colour (smooth, flat patches, negatives, noise, NaN and
-    Inf), a float depth with a 1e10 background, a half normal and a uint object index."""
+    Inf), float colour (`diff.R/G/B`, DWA's second Y'CbCr group), a lone half luminance `Y`, a
+    float depth with a 1e10 background, a half normal and a uint object index."""
     rng = np.random.default_rng(2026)
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     smooth = np.sin(x / 9.0) * np.cos(y / 7.0) * 4.0
@@ -249,6 +250,10 @@ def codec_channels(height: int, width: int) -> dict[str, np.ndarray]:
         "B": (smooth + noise * 0.05).astype(np.float16),
         "A": np.clip(noise, 0, 1).astype(np.float16),
         "N.X": (noise * 3).astype(np.float16),
+        "diff.R": (smooth * 100.0).astype(np.float32),
+        "diff.G": flat.astype(np.float32),
+        "diff.B": (np.abs(smooth) + noise * 0.01).astype(np.float32),
+        "Y": (smooth * 0.5 + flat).astype(np.float16),
         "Z": depth,
         "P.X": (smooth * 1000 + noise).astype(np.float32),
         "id": (x.astype(np.uint32) * 7 + y.astype(np.uint32) * 131) % 1000,

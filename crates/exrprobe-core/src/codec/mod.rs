@@ -7,15 +7,17 @@
 //!
 //! Dispatch: blocks stored raw (compression did not help, so the block holds exactly the raw
 //! bytes) are split here; ZIP/ZIPS ([`zip`]), RLE ([`rle`], ZIP's predictor after run
-//! expansion), PXR24 ([`pxr24`]) and B44/B44A ([`b44`]) blocks are decoded by our own modules
-//! straight into rows; PIZ blocks by [`piz`] (rows handed to the sink straight from its decoded
-//! words; for parts with subsampling and on big-endian machines, in the `exr` crate's layout,
-//! then split into rows). DWAA/DWAB blocks, B44 blocks with `pLinear` half channels and anything
-//! else go through the `exr` crate's decompressor and are then split into rows the same way.
+//! expansion), PXR24 ([`pxr24`]), B44/B44A ([`b44`]) and DWAA/DWAB ([`dwa`], with the `exr`
+//! crate's inverse-DCT kernels) blocks are decoded by our own modules straight into rows; PIZ
+//! blocks by [`piz`] (rows handed to the sink straight from its decoded words; for parts with
+//! subsampling and on big-endian machines, in the `exr` crate's layout, then split into rows).
+//! B44 blocks with `pLinear` half channels, DWA parts with subsampled channels and anything else
+//! go through the `exr` crate's decompressor and are then split into rows the same way.
 //! Every decoder of ours is compared bit for bit with the `exr` crate's ([`tests`]) and, on the
 //! fixtures, with the OpenEXR library (`tests/openexr_crosscheck.rs`).
 
 mod b44;
+mod dwa;
 mod error;
 pub(crate) mod piz;
 mod pxr24;
@@ -99,14 +101,11 @@ pub(crate) fn decode_block(
         Compression::B44 | Compression::B44A if !b44::needs_exr_crate(layout) => {
             b44::decode(&compressed_le, layout, wanted, sink)
         }
+        Compression::DWAA(_) | Compression::DWAB(_) if all_full_resolution(layout) => {
+            dwa::decode(&compressed_le, layout, wanted, sink)
+        }
         #[cfg(target_endian = "little")]
-        Compression::PIZ
-            if layout
-                .channels
-                .list
-                .iter()
-                .all(|c| c.sampling == exr::math::Vec2(1, 1)) =>
-        {
+        Compression::PIZ if all_full_resolution(layout) => {
             piz::decode_rows(&compressed_le, layout, expected_bytes, wanted, sink)
         }
         Compression::PIZ => {
@@ -127,6 +126,15 @@ pub(crate) fn decode_block(
             split_rows(&decoded, layout, wanted, Endian::Native, sink)
         }
     }
+}
+
+/// Whether no channel of the block is subsampled.
+fn all_full_resolution(layout: BlockLayout<'_>) -> bool {
+    layout
+        .channels
+        .list
+        .iter()
+        .all(|c| c.sampling == exr::math::Vec2(1, 1))
 }
 
 /// The byte order of decoded samples.

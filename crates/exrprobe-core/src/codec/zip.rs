@@ -146,6 +146,17 @@ pub(crate) fn unpredict_rows(
     Ok(())
 }
 
+/// Undoes the predictor and the even/odd split of a whole buffer (`out.len() == deltas.len()`,
+/// an even count): DWA's DC coefficients are stored this way.
+pub(super) fn unpredict_into(deltas: &[u8], out: &mut [u8]) {
+    let (evens, odds) = deltas.split_at(deltas.len().div_ceil(2));
+    let mut even_value = 0x80u8;
+    let mut odd_value = even_value.wrapping_add(delta_sum(evens));
+    let pairs = odds.len();
+    let evens = evens.get(..pairs).unwrap_or(evens);
+    unpredict_interleave(evens, odds, &mut even_value, &mut odd_value, out);
+}
+
 /// What the predictor adds over `deltas`: the sum of `delta - 128`, modulo 256.
 fn delta_sum(deltas: &[u8]) -> u8 {
     let sum = deltas.iter().fold(0u8, |sum, &d| sum.wrapping_add(d));

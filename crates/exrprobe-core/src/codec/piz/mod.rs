@@ -128,7 +128,7 @@ struct Scratch {
 
 /// Buffers of the Huffman decoder.
 #[derive(Default)]
-struct HuffmanScratch {
+pub(super) struct HuffmanScratch {
     /// Code length of every symbol.
     lengths: Vec<u8>,
     /// Primary decoding table: `symbol << 8 | length` for short codes; for prefixes of long
@@ -197,6 +197,16 @@ fn channel_layouts(
 }
 
 /// Reads `N` little-endian bytes at `*at`, advancing it.
+/// Decodes a Huffman section of PIZ's format (which DWA uses for its AC coefficients) into
+/// `out`, which it must fill exactly.
+pub(super) fn decode_huffman_words(
+    input: &[u8],
+    out: &mut [u16],
+    scratch: &mut HuffmanScratch,
+) -> Result<(), BlockError> {
+    decode_huffman(input, out, scratch)
+}
+
 fn take<'a, const N: usize>(input: &'a [u8], at: &mut usize) -> Result<&'a [u8; N], BlockError> {
     let bytes = at
         .checked_add(N)
