@@ -185,6 +185,32 @@ impl Noise {
     }
 }
 
+/// A one-part file of `channels` written by the `exr` crate.
+fn write_file(
+    size: (usize, usize),
+    compression: Compression,
+    blocks: Blocks,
+    channels: SmallVec<[AnyChannel<FlatSamples>; 4]>,
+) -> Vec<u8> {
+    let encoding = Encoding {
+        compression,
+        blocks,
+        line_order: LineOrder::Increasing,
+    };
+    let layer = Layer::new(
+        size,
+        LayerAttributes::default(),
+        encoding,
+        AnyChannels::sort(channels),
+    );
+    let mut bytes = Vec::new();
+    ExrImage::from_layer(layer)
+        .write()
+        .to_buffered(Cursor::new(&mut bytes))
+        .unwrap();
+    bytes
+}
+
 /// A file with two half, a float and a uint channel of `width × height`; smooth values, or noise
 /// (which deflate cannot shrink, so its blocks are stored raw).
 fn synthetic(
@@ -232,22 +258,7 @@ fn synthetic(
         AnyChannel::new("F", FlatSamples::F32(float)),
         AnyChannel::new("U", FlatSamples::U32(uint)),
     ]);
-    let layer = Layer::new(
-        (width, height),
-        LayerAttributes::default(),
-        Encoding {
-            compression,
-            blocks,
-            line_order: LineOrder::Increasing,
-        },
-        AnyChannels::sort(channels),
-    );
-    let mut bytes = Vec::new();
-    ExrImage::from_layer(layer)
-        .write()
-        .to_buffered(Cursor::new(&mut bytes))
-        .unwrap();
-    bytes
+    write_file((width, height), compression, blocks, channels)
 }
 
 #[test]
@@ -352,22 +363,7 @@ fn synthetic_dwa(width: usize, height: usize, compression: Compression, blocks: 
             FlatSamples::U32((0..count).map(|i| (i as u32 * 7) % 1000).collect()),
         ),
     ]);
-    let layer = Layer::new(
-        (width, height),
-        LayerAttributes::default(),
-        Encoding {
-            compression,
-            blocks,
-            line_order: LineOrder::Increasing,
-        },
-        AnyChannels::sort(channels),
-    );
-    let mut bytes = Vec::new();
-    ExrImage::from_layer(layer)
-        .write()
-        .to_buffered(Cursor::new(&mut bytes))
-        .unwrap();
-    bytes
+    write_file((width, height), compression, blocks, channels)
 }
 
 #[test]

@@ -52,10 +52,6 @@ impl Scratch {
     }
 }
 
-fn damaged(what: &'static str) -> BlockError {
-    BlockError::compressed(what)
-}
-
 /// What is left of the AC and DC streams; each lossy group or channel takes its part.
 pub(super) struct Streams<'a> {
     ac: &'a [u16],
@@ -83,10 +79,9 @@ impl<'a> Streams<'a> {
         let too_large = || BlockError::pixels("a pixel block is impossibly large");
         let blocks = blocks_x.checked_mul(blocks_y).ok_or_else(too_large)?;
         let dc_count = blocks.checked_mul(count).ok_or_else(too_large)?;
-        let (dc, dc_rest) = self
-            .dc
-            .split_at_checked(dc_count)
-            .ok_or_else(|| damaged("a DWA block has fewer DC coefficients than blocks"))?;
+        let (dc, dc_rest) = self.dc.split_at_checked(dc_count).ok_or_else(|| {
+            BlockError::compressed("a DWA block has fewer DC coefficients than blocks")
+        })?;
         self.dc = dc_rest;
         if components.iter().all(|c| c.out.is_none()) {
             let mut unused = [0u16; 64];
@@ -248,9 +243,9 @@ fn csc_inverse(blocks: &mut [[f32; 64]], blocks_x: usize, block_x: usize, consta
 fn un_rle_ac(ac: &mut &[u16], zig_zag: &mut [u16; 64]) -> Result<usize, BlockError> {
     let (mut position, mut last_non_zero, mut used) = (1usize, 0usize, 0usize);
     while position < 64 {
-        let &value = ac
-            .get(used)
-            .ok_or_else(|| damaged("a DWA block has fewer AC coefficients than blocks"))?;
+        let &value = ac.get(used).ok_or_else(|| {
+            BlockError::compressed("a DWA block has fewer AC coefficients than blocks")
+        })?;
         used += 1;
         if value & 0xff00 == 0xff00 {
             let zeros = usize::from(value & 0xff);

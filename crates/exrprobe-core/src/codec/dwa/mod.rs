@@ -36,7 +36,7 @@ use std::cell::RefCell;
 
 use exr::meta::attribute::SampleType;
 
-use super::piz::{HuffmanScratch, decode_huffman_words};
+use super::piz::{HuffmanScratch, decode_huffman};
 use super::scratch::{Reusable, release_if_large, with_scratch};
 use super::zip::{inflate_into, unpredict_into};
 use super::{BlockError, BlockLayout, LineSink};
@@ -330,10 +330,6 @@ pub(crate) fn decode(
     })
 }
 
-fn cut_off(what: &'static str) -> BlockError {
-    BlockError::compressed(what)
-}
-
 /// Bytes of `count` samples of `bytes_per_sample` each, or an error naming an impossible size.
 fn bytes_of(count: usize, bytes_per_sample: usize) -> Result<usize, BlockError> {
     count
@@ -381,7 +377,7 @@ fn decode_with(
     let mut take = |len: usize| -> Result<&[u8], BlockError> {
         let (section, after) = rest
             .split_at_checked(len)
-            .ok_or_else(|| cut_off("a DWA block ends before its sections do"))?;
+            .ok_or_else(|| BlockError::compressed("a DWA block ends before its sections do"))?;
         rest = after;
         Ok(section)
     };
@@ -437,7 +433,7 @@ fn decode_with(
                 *word = u16::from_le_bytes(*bytes);
             }
         } else {
-            decode_huffman_words(ac_section, ac, huffman).map_err(|error| match error {
+            decode_huffman(ac_section, ac, huffman).map_err(|error| match error {
                 BlockError::Compressed(_) => BlockError::compressed(
                     "the Huffman-coded DCT coefficients of a DWA block are damaged",
                 ),
@@ -486,7 +482,9 @@ fn decode_with(
                 let end = unknown_at
                     .checked_add(channel_bytes)
                     .filter(|&end| end <= unknown.len())
-                    .ok_or_else(|| cut_off("a DWA block's lossless channels are cut off"))?;
+                    .ok_or_else(|| {
+                        BlockError::compressed("a DWA block's lossless channels are cut off")
+                    })?;
                 if is_wanted {
                     rows[index] = Rows::Unknown(unknown_at);
                 }
@@ -496,7 +494,9 @@ fn decode_with(
                 let planes = planes_at
                     .checked_add(channel_bytes)
                     .and_then(|end| rle_planes.get(planes_at..end))
-                    .ok_or_else(|| cut_off("a DWA block's RLE channels are cut off"))?;
+                    .ok_or_else(|| {
+                        BlockError::compressed("a DWA block's RLE channels are cut off")
+                    })?;
                 planes_at += channel_bytes;
                 if is_wanted {
                     rows[index] = Rows::Rle(rle.len());
@@ -517,14 +517,17 @@ fn decode_with(
     // Lossy channels: the groups, then the others in channel order.
     set_len(lossy, lossy_bytes)?;
     let mut streams = Streams::new(ac, dc);
-    let mut in_group = vec![false; channels.len()];
     let mut lossy_rest: &mut [u8] = lossy;
     // Output slices are handed out in channel order; collect each channel's slice first.
     let mut outputs: Vec<Option<&mut [u8]>> = Vec::with_capacity(channels.len());
     for (channel, row) in channels.iter().zip(&rows) {
         if let Rows::Lossy(_) = row {
             let bytes = bytes_of(samples, channel.sample_type.bytes_per_sample())?;
-            let (mine, after) = std::mem::take(&mut lossy_rest).split_at_mut(bytes);
+            let (mine, after) = std::mem::take(&mut lossy_rest)
+                .split_at_mut_checked(bytes)
+                .ok_or(BlockError::Internal(
+                    "DWA lossy rows do not fit their buffer",
+                ))?;
             lossy_rest = after;
             outputs.push(Some(mine));
         } else {
@@ -543,15 +546,11 @@ fn decode_with(
     }
     for &group in &groups {
         let mut components = group.map(|index| component(&mut outputs, channels, index));
-        for index in group {
-            if let Some(flag) = in_group.get_mut(index) {
-                *flag = true;
-            }
-        }
         streams.decode(width, height, true, &mut components, transform)?;
     }
     for (index, channel) in channels.iter().enumerate() {
-        if schemes.get(index) != Some(&Scheme::Lossy) || in_group.get(index) == Some(&true) {
+        let grouped = groups.iter().flatten().any(|&c| c == index);
+        if schemes.get(index) != Some(&Scheme::Lossy) || grouped {
             continue;
         }
         let mut components = [component(&mut outputs, channels, index)];

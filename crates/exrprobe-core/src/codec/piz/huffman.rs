@@ -28,7 +28,7 @@ struct LongLength {
 }
 
 /// Decodes the Huffman section into `out` (which must be filled exactly).
-pub(super) fn decode_huffman(
+pub(in crate::codec) fn decode_huffman(
     input: &[u8],
     out: &mut [u16],
     scratch: &mut HuffmanScratch,

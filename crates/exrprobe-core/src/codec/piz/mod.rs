@@ -42,7 +42,8 @@ use super::scratch::{Reusable, release_if_large, with_scratch};
 mod huffman;
 mod wavelet;
 
-use huffman::decode_huffman;
+// Also DWA's: its AC coefficients use PIZ's Huffman code.
+pub(super) use huffman::decode_huffman;
 use wavelet::wavelet_decode;
 
 /// Bytes of the full bitmap (one bit per 16-bit value).
@@ -197,16 +198,6 @@ fn channel_layouts(
 }
 
 /// Reads `N` little-endian bytes at `*at`, advancing it.
-/// Decodes a Huffman section of PIZ's format (which DWA uses for its AC coefficients) into
-/// `out`, which it must fill exactly.
-pub(super) fn decode_huffman_words(
-    input: &[u8],
-    out: &mut [u16],
-    scratch: &mut HuffmanScratch,
-) -> Result<(), BlockError> {
-    decode_huffman(input, out, scratch)
-}
-
 fn take<'a, const N: usize>(input: &'a [u8], at: &mut usize) -> Result<&'a [u8; N], BlockError> {
     let bytes = at
         .checked_add(N)
