@@ -24,7 +24,7 @@ shot) must be refused by exrprobe; the bindings only warn on them and return wha
 Besides the fixtures, files written by the OpenEXR library itself through the bindings
 (`write_codec_files`) in every compression Blender offers (RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A,
 DWAA, DWAB), scan lines and tiles, odd sizes, half/float/uint channels with negative values, flat
-areas, noise, NaN/Inf and a 1e10 background, are checked the same way: the lossy codecs must give
+areas, noise, NaN/Inf, a 1e10 background and a half channel with `pLinear` set, are checked the same way: the lossy codecs must give
 exactly what OpenEXR's decoder gives.
 
 Files with deep data or subsampled channels are skipped with a note (the bindings and exrprobe
@@ -263,7 +263,14 @@ def codec_channels(height: int, width: int) -> dict[str, np.ndarray]:
 def write_codec_files(directory: Path) -> list[Path]:
     """Files written by the OpenEXR library in every codec, as scan lines and as tiles."""
     paths = []
-    channels = codec_channels(77, 203)
+    channels: dict = dict(codec_channels(77, 203))
+    # A half channel with pLinear set (B44 stores it exponentiated and decodes it through a
+    # table of 8·ln(x); DWA keeps it linear): positive values over a wide range, zeros, negatives.
+    y, x = np.mgrid[0:77, 0:203].astype(np.float32)
+    linear = np.exp2(x * 0.07 - y * 0.2).astype(np.float16)
+    linear[::7, ::5] = 0.0
+    linear[3::11, ::9] = -0.5
+    channels["lin.L"] = OpenEXR.Channel(linear, 1, 1, True)
     for codec in CODECS:
         compression = getattr(OpenEXR, f"{codec}_COMPRESSION")
         for storage in ("scanline", "tiled"):

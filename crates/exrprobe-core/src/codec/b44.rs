@@ -11,9 +11,10 @@
 //! the encoder's rounding of the differences; decoding is exact integer arithmetic, wrapping in
 //! 16 bits as OpenEXR's `unsigned short` does, so we give exactly what OpenEXR gives.
 //!
-//! Channels with `pLinear` set are stored on a logarithmic scale and converted back through a
-//! 65536-entry table ([`needs_exr_crate`]): such blocks go through the `exr` crate, which carries
-//! OpenEXR's table; Blender and most writers set `pLinear` to 0.
+//! Half channels with `pLinear` set are stored exponentiated (the encoder packs `e^(x/8)` of
+//! each sample) and decoded through a 65536-entry table of `8·ln(x)`
+//! ([`from_exponential_table`], computed as OpenEXR computes it). Blender and most writers set
+//! `pLinear` to 0.
 //!
 //! Decoding unpacks the wanted half channels into a buffer kept per thread (one block, as
 //! little-endian rows) and then hands the rows to the sink in storage order, the rows of 32-bit
@@ -21,8 +22,10 @@
 //! over (their sizes come from the shift byte).
 
 use std::cell::RefCell;
+use std::sync::OnceLock;
 
 use exr::meta::attribute::SampleType;
+use half::f16;
 
 use super::scratch::with_scratch;
 use super::{BlockError, BlockLayout, LineSink};
@@ -34,17 +37,8 @@ thread_local! {
     static SAMPLES: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Whether blocks of this layout need the `exr` crate: a half channel with `pLinear` set.
-pub(crate) fn needs_exr_crate(layout: BlockLayout<'_>) -> bool {
-    layout
-        .channels
-        .list
-        .iter()
-        .any(|c| c.sample_type == SampleType::F16 && c.quantize_linearly)
-}
-
 /// Decodes a B44/B44A block and passes the rows of the wanted channels to `sink`
-/// (little-endian). The layout must not [need the exr crate](needs_exr_crate).
+/// (little-endian).
 pub(crate) fn decode(
     compressed: &[u8],
     layout: BlockLayout<'_>,
@@ -99,7 +93,8 @@ fn decode_with(
                 }
                 _ => None,
             };
-            input = unpack_half_channel(input, width, height, out)?;
+            let table = description.quantize_linearly.then(from_exponential_table);
+            input = unpack_half_channel(input, width, height, out, table)?;
         } else {
             let bytes = channel_samples.checked_mul(4).ok_or_else(too_large)?;
             if let Some(source) = sources.get_mut(channel) {
@@ -142,13 +137,14 @@ fn cut_off() -> BlockError {
 }
 
 /// Steps over the 4×4 tiles of one half channel of `width × height` samples and, when `out` is
-/// given (`width × height` little-endian halves, row by row), unpacks them into it. Returns the
-/// input after the channel.
+/// given (`width × height` little-endian halves, row by row), unpacks them into it, through
+/// `table` for a `pLinear` channel. Returns the input after the channel.
 fn unpack_half_channel<'a>(
     mut input: &'a [u8],
     width: usize,
     height: usize,
     mut out: Option<&mut [u8]>,
+    table: Option<&[u16; 65536]>,
 ) -> Result<&'a [u8], BlockError> {
     for tile_y in (0..height).step_by(4) {
         for tile_x in (0..width).step_by(4) {
@@ -159,10 +155,13 @@ fn unpack_half_channel<'a>(
             let Some(out) = out.as_deref_mut() else {
                 continue;
             };
-            let values = match <&[u8; 14]>::try_from(tile) {
+            let mut values = match <&[u8; 14]>::try_from(tile) {
                 Ok(tile) => unpack14(tile),
                 Err(_) => [ordered_to_half(u16::from_be_bytes([tile[0], tile[1]])); 16],
             };
+            if let Some(table) = table {
+                values = values.map(|value| table[usize::from(value)]);
+            }
             let columns = (width - tile_x).min(4);
             for (dy, row) in values.chunks_exact(4).enumerate().take(height - tile_y) {
                 let at = ((tile_y + dy) * width + tile_x) * 2;
@@ -175,6 +174,28 @@ fn unpack_half_channel<'a>(
         }
     }
     Ok(input)
+}
+
+/// The decoding table of `pLinear` half channels: `8·ln(x)` of every half `x`, in single
+/// precision, rounded to half (OpenEXR's `b44_convertToLinear` in `internal_b44_table_init.c`,
+/// which its decoder applies as `convertToLinear`); 0 for infinities, NaN and negative values,
+/// −∞ for zero and −0.
+fn from_exponential_table() -> &'static [u16; 65536] {
+    static TABLE: OnceLock<Box<[u16; 65536]>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = Box::new([0u16; 65536]);
+        for (bits, slot) in (0u16..=u16::MAX).zip(table.iter_mut()) {
+            *slot = from_exponential(bits);
+        }
+        table
+    })
+}
+
+fn from_exponential(bits: u16) -> u16 {
+    if bits & 0x7c00 == 0x7c00 || bits > 0x8000 {
+        return 0;
+    }
+    f16::from_f32(8.0 * f16::from_bits(bits).to_f32().ln()).to_bits()
 }
 
 /// The half bits of an ordered value (the inverse of the encoder's mapping: non-negative halves

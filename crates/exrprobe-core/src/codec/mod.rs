@@ -11,8 +11,8 @@
 //! crate's inverse-DCT kernels) blocks are decoded by our own modules straight into rows; PIZ
 //! blocks by [`piz`] (rows handed to the sink straight from its decoded words; for parts with
 //! subsampling and on big-endian machines, in the `exr` crate's layout, then split into rows).
-//! B44 blocks with `pLinear` half channels, DWA parts with subsampled channels and anything else
-//! go through the `exr` crate's decompressor and are then split into rows the same way.
+//! DWA parts with subsampled channels and anything else go through the `exr` crate's
+//! decompressor and are then split into rows the same way.
 //! Every decoder of ours is compared bit for bit with the `exr` crate's ([`tests`]) and, on the
 //! fixtures, with the OpenEXR library (`tests/openexr_crosscheck.rs`).
 
@@ -98,9 +98,7 @@ pub(crate) fn decode_block(
         }
         Compression::RLE => rle::decode(&compressed_le, expected_bytes, layout, wanted, sink),
         Compression::PXR24 => pxr24::decode(&compressed_le, layout, wanted, sink),
-        Compression::B44 | Compression::B44A if !b44::needs_exr_crate(layout) => {
-            b44::decode(&compressed_le, layout, wanted, sink)
-        }
+        Compression::B44 | Compression::B44A => b44::decode(&compressed_le, layout, wanted, sink),
         Compression::DWAA(_) | Compression::DWAB(_) if all_full_resolution(layout) => {
             dwa::decode(&compressed_le, layout, wanted, sink)
         }

@@ -211,8 +211,8 @@ fn write_file(
     bytes
 }
 
-/// A file with two half, a float and a uint channel of `width × height`; smooth values, or noise
-/// (which deflate cannot shrink, so its blocks are stored raw).
+/// A file with three half (one with `pLinear`), a float and a uint channel of `width × height`;
+/// smooth values, or noise (which deflate cannot shrink, so its blocks are stored raw).
 fn synthetic(
     width: usize,
     height: usize,
@@ -252,9 +252,23 @@ fn synthetic(
             _ => half::f16::from_f32(((i % width / 8 + i / width / 8) as f32 - 5.0) * 0.75),
         })
         .collect();
+    // Stored exponentiated by B44 (`pLinear`): positive values over a wide range, zeros and
+    // negatives (which decode to -Inf and 0).
+    let linear: Vec<half::f16> = (0..count)
+        .map(|i| match i % 29 {
+            _ if noise => half::f16::from_bits(value(i) as u16),
+            0 => half::f16::ZERO,
+            1 => half::f16::from_f32(-0.5),
+            _ => half::f16::from_f32((((i % width) as f32) * 0.37 - (i / width) as f32).exp2()),
+        })
+        .collect();
     let channels: SmallVec<[AnyChannel<FlatSamples>; 4]> = SmallVec::from_vec(vec![
         AnyChannel::new("H", FlatSamples::F16(half)),
         AnyChannel::new("S", FlatSamples::F16(signed)),
+        AnyChannel {
+            quantize_linearly: true,
+            ..AnyChannel::new("P", FlatSamples::F16(linear))
+        },
         AnyChannel::new("F", FlatSamples::F32(float)),
         AnyChannel::new("U", FlatSamples::U32(uint)),
     ]);
@@ -298,6 +312,57 @@ fn synthetic_blocks_decode_like_the_exr_crate() {
         per_compression.iter().all(|&(_, own)| own > 20),
         "{per_compression:?}"
     );
+}
+
+/// Every half value through the `pLinear` table: B44A blocks of flat 3-byte tiles that hold the
+/// 65536 values, decoded by both.
+#[test]
+fn plinear_b44_tiles_decode_every_value_like_the_exr_crate() {
+    let (width, height) = (1024, 1024);
+    let channel = |name: &str, quantize_linearly| AnyChannel {
+        quantize_linearly,
+        ..AnyChannel::new(name, FlatSamples::F16(vec![half::f16::ONE; width * height]))
+    };
+    let bytes = write_file(
+        (width, height),
+        Compression::B44A,
+        Blocks::ScanLines,
+        SmallVec::from_vec(vec![channel("L", true), channel("N", false)]),
+    );
+    let (meta, mut chunks) = chunks(&bytes);
+    assert_eq!(chunks.len(), 32);
+    let tiles_per_channel = (width / 4) * (32 / 4);
+    let mut next_value = 0u32;
+    for chunk in &mut chunks {
+        // Both channels ("L" with pLinear, "N" without) get the same values.
+        let values: Vec<u16> = (next_value..next_value + tiles_per_channel as u32)
+            .map(|v| v as u16)
+            .collect();
+        next_value += tiles_per_channel as u32;
+        let tiles: Vec<u8> = values
+            .iter()
+            .flat_map(|v| [(v >> 8) as u8, *v as u8, 0xfc])
+            .collect();
+        let block = [tiles.as_slice(), tiles.as_slice()].concat();
+        match &mut chunk.compressed_block {
+            CompressedBlock::ScanLine(b) => b.compressed_pixels_le = block,
+            _ => unreachable!("scan lines"),
+        }
+    }
+    assert_eq!(next_value, 1 << 16);
+    let mut changed = 0;
+    for (index, chunk) in chunks.iter().enumerate() {
+        let expected = reference(&meta, chunk, &[true, true]).unwrap();
+        let got = ours(&meta, chunk, &[true, true]).unwrap();
+        assert!(got == expected, "block {index} differs");
+        // The table did something: rows of "L" differ from the rows of "N".
+        let row = width * 2;
+        changed += got
+            .chunks_exact(row * 2)
+            .filter(|rows| rows[..row] != rows[row..])
+            .count();
+    }
+    assert!(changed > 1000, "{changed}");
 }
 
 /// A file whose channels DWA stores in each of its ways: `R`, `G`, `B` half and `c.R`, `c.G`,
