@@ -167,7 +167,7 @@ fn mem_available_bytes(meminfo: &str) -> Option<u64> {
 /// [`LoadError::Cancelled`].
 ///
 /// The headers are read and checked first; only then are the pixel blocks read from the file,
-/// a batch at a time, and decoded by the same code as [`load_bytes`] (the file is never held in
+/// a block at a time by each decoding thread, and decoded by the same code as [`load_bytes`] (the file is never held in
 /// memory as a whole; the offset tables count against the memory budget).
 pub fn load_file(
     path: &Path,
@@ -259,7 +259,7 @@ fn read_file(
         });
     }
     let keep = keep.map(|keep| keep(&image));
-    // Compressed blocks are read from the file as they are decoded (a batch at a time); only
+    // Compressed blocks are read from the file as they are decoded (one per thread); only
     // the offset tables are held besides the decoded samples (of the kept channels).
     let resident = match &keep {
         Some(keep) => ChannelFilter::both(&options.channels, keep),
