@@ -64,13 +64,13 @@ pub(in crate::codec) fn decode_huffman(
         .as_slice()
         .try_into()
         .map_err(|_| BlockError::Internal("decoding table size"))?;
-    let pairs: &[u64; 1 << TABLE_BITS] = scratch
-        .pairs
+    let multi: &[u64; 1 << TABLE_BITS] = scratch
+        .multi
         .as_slice()
         .try_into()
         .map_err(|_| BlockError::Internal("decoding table size"))?;
     let codes = Codes {
-        pairs,
+        multi,
         table,
         long: &long,
         long_symbols: &scratch.long_symbols,
@@ -242,14 +242,14 @@ fn build_tables(
             }
         }
     }
-    build_pairs(scratch, run_symbol);
+    build_multi(scratch, run_symbol);
     Ok(long)
 }
 
-/// A [`HuffmanScratch::pairs`] entry: bits 0..8 the length of its codes, 8..16 how many values
+/// A [`HuffmanScratch::multi`] entry: bits 0..8 the length of its codes, 8..16 how many values
 /// it decodes (0: a run, a long code or no code: see the single-value table), 16..32 the first
-/// value, 32..48 the second.
-fn pair_entry(length: u32, values: &[u32]) -> u64 {
+/// value, 32..48 the second, 48..64 the third.
+fn multi_entry(length: u32, values: &[u32]) -> u64 {
     let mut entry = u64::from(length) | ((values.len() as u64) << 8);
     for (i, &value) in values.iter().enumerate() {
         entry |= u64::from(value as u16) << (16 + 16 * i);
@@ -257,26 +257,35 @@ fn pair_entry(length: u32, values: &[u32]) -> u64 {
     entry
 }
 
-/// Fills the two-value table from the single-value one: where the bits after a short value
-/// code begin with another short value code, one lookup decodes both (runs excluded).
-fn build_pairs(scratch: &mut HuffmanScratch, run_symbol: u32) {
+/// Fills the multi-value table from the single-value one: where the bits after a short value
+/// code begin with more short value codes, one lookup decodes up to three of them (runs
+/// excluded).
+fn build_multi(scratch: &mut HuffmanScratch, run_symbol: u32) {
     let mask = (1usize << TABLE_BITS) - 1;
     let single = &scratch.table;
     let value = |entry: u32| (entry & 0xff != 0 && entry >> 8 != run_symbol).then_some(entry);
-    scratch.pairs.clear();
-    scratch.pairs.extend((0..1usize << TABLE_BITS).map(|index| {
-        let Some(first) = single.get(index).copied().and_then(value) else {
-            return 0;
-        };
-        let first_length = first & 0xff;
-        let rest = single
-            .get((index << first_length) & mask)
-            .copied()
-            .and_then(value)
-            .filter(|second| (second & 0xff) <= TABLE_BITS - first_length);
-        match rest {
-            Some(second) => pair_entry(first_length + (second & 0xff), &[first >> 8, second >> 8]),
-            None => pair_entry(first_length, &[first >> 8]),
+    scratch.multi.clear();
+    scratch.multi.extend((0..1usize << TABLE_BITS).map(|index| {
+        let mut values = [0u32; 3];
+        let mut count = 0;
+        let mut length = 0u32;
+        while count < values.len() {
+            let Some(code) = single
+                .get((index << length) & mask)
+                .copied()
+                .and_then(value)
+                .filter(|code| length + (code & 0xff) <= TABLE_BITS)
+            else {
+                break;
+            };
+            values[count] = code >> 8;
+            count += 1;
+            length += code & 0xff;
+        }
+        if count == 0 {
+            0
+        } else {
+            multi_entry(length, &values[..count])
         }
     }));
 }
@@ -344,7 +353,7 @@ fn decode_long_58(
 /// Decodes the code stream (`end_bits` bits of `stream`) into `out`, which it must fill exactly.
 /// The decoding tables of one block.
 struct Codes<'a> {
-    pairs: &'a [u64; 1 << TABLE_BITS],
+    multi: &'a [u64; 1 << TABLE_BITS],
     table: &'a [u32; 1 << TABLE_BITS],
     long: &'a LongCodes,
     long_symbols: &'a [u32],
@@ -358,7 +367,7 @@ fn decode_stream(
     out: &mut [u16],
 ) -> Result<(), BlockError> {
     let Codes {
-        pairs,
+        multi,
         table,
         long,
         long_symbols,
@@ -372,31 +381,35 @@ fn decode_stream(
     const LOOKUPS_PER_WINDOW: usize = 57 / TABLE_BITS as usize;
     while position < end_bits {
         let window = peek(stream, position);
-        // Fast path, away from the end of the stream: value codes, one or two per lookup,
+        // Fast path, away from the end of the stream: value codes, up to three per lookup,
         // several lookups from one window (no end checks needed: the window lies before it).
         if position + 64 <= end_bits {
             let mut bits = window;
             let mut used = 0usize;
             for _ in 0..LOOKUPS_PER_WINDOW {
-                let pair = pairs
+                let entry = multi
                     .get((bits >> (64 - TABLE_BITS)) as usize)
                     .copied()
                     .unwrap_or(0);
-                let values = (pair >> 8) as u8 as usize;
+                let values = (entry >> 8) as u8 as usize;
                 if values == 0 {
                     break;
                 }
-                if let Some([a, b]) = out.get_mut(written..written + 2) {
-                    // Both slots are written; a single value's second slot is overwritten next.
-                    *a = (pair >> 16) as u16;
-                    *b = (pair >> 32) as u16;
-                } else if let (1, Some(a)) = (values, out.get_mut(written)) {
-                    *a = (pair >> 16) as u16;
+                if let Some([a, b, c]) = out.get_mut(written..written + 3) {
+                    // All three slots are written; those past the entry's values are
+                    // overwritten next.
+                    *a = (entry >> 16) as u16;
+                    *b = (entry >> 32) as u16;
+                    *c = (entry >> 48) as u16;
+                } else if let Some(slots) = out.get_mut(written..written + values) {
+                    for (i, slot) in slots.iter_mut().enumerate() {
+                        *slot = (entry >> (16 + 16 * i)) as u16;
+                    }
                 } else {
                     return Err(too_much());
                 }
                 written += values;
-                let length = u32::from(pair as u8);
+                let length = u32::from(entry as u8);
                 bits <<= length;
                 used += length as usize;
             }

@@ -136,8 +136,8 @@ pub(super) struct HuffmanScratch {
     /// codes, `(index + 1) << 8` of the shortest entry of `LongCodes::lengths` to try; 0 where
     /// no code begins with the prefix.
     table: Vec<u32>,
-    /// The same lookup decoding up to two values at once: [`pair_entry`] entries.
-    pairs: Vec<u64>,
+    /// The same lookup decoding up to three values at once: [`multi_entry`] entries.
+    multi: Vec<u64>,
     /// Symbols with codes longer than [`TABLE_BITS`], by length then symbol.
     long_symbols: Vec<u32>,
 }
