@@ -182,13 +182,7 @@ fn unpack_half_channel<'a>(
 /// −∞ for zero and −0.
 fn from_exponential_table() -> &'static [u16; 65536] {
     static TABLE: OnceLock<Box<[u16; 65536]>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table = Box::new([0u16; 65536]);
-        for (bits, slot) in (0u16..=u16::MAX).zip(table.iter_mut()) {
-            *slot = from_exponential(bits);
-        }
-        table
-    })
+    super::half_table(&TABLE, from_exponential)
 }
 
 fn from_exponential(bits: u16) -> u16 {

@@ -27,6 +27,8 @@ pub(crate) mod zip;
 
 pub use error::{BlockError, BlockStep};
 
+use std::sync::OnceLock;
+
 use exr::compression::Compression;
 use exr::meta::attribute::{ChannelList, IntegerBounds};
 use exr::meta::header::Header;
@@ -127,6 +129,21 @@ pub(crate) fn decode_block(
 }
 
 /// Whether no channel of the block is subsampled.
+/// `f` of every 16-bit value, computed once into `cell`: the half-to-half tables of B44's
+/// `pLinear` channels and of DWA's nonlinear channels.
+fn half_table(
+    cell: &'static OnceLock<Box<[u16; 65536]>>,
+    f: fn(u16) -> u16,
+) -> &'static [u16; 65536] {
+    cell.get_or_init(|| {
+        let mut table = Box::new([0u16; 65536]);
+        for (bits, slot) in (0u16..=u16::MAX).zip(table.iter_mut()) {
+            *slot = f(bits);
+        }
+        table
+    })
+}
+
 fn all_full_resolution(layout: BlockLayout<'_>) -> bool {
     layout
         .channels

@@ -311,13 +311,7 @@ fn kernel() -> &'static Kernel {
 /// zero, infinities and NaN. Computed with `powf` in single precision, as OpenEXR does.
 fn to_linear_table() -> &'static [u16; 65536] {
     static TABLE: OnceLock<Box<[u16; 65536]>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table = Box::new([0u16; 65536]);
-        for (bits, slot) in (0u16..=u16::MAX).zip(table.iter_mut()) {
-            *slot = to_linear(bits);
-        }
-        table
-    })
+    super::super::half_table(&TABLE, to_linear)
 }
 
 fn to_linear(bits: u16) -> u16 {
