@@ -8,9 +8,9 @@
 //! a second through a 4K shot restarted the decode of the same frame at every step and never
 //! got it.
 //!
-//! The decodes run on the background pool (one thread), so the renders of the frame on screen
-//! never queue behind them; the cache's budget stops the prefetcher (it never drops the frame
-//! shown or a frame of the request to make room).
+//! The decodes run on the background pool (a core fewer than the machine has, at a lower
+//! priority), so the renders of the frame on screen never queue behind them; the cache's budget
+//! stops the prefetcher (it never drops the frame shown or a frame of the request to make room).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
