@@ -350,7 +350,7 @@ impl Decoder<'_> {
         let quick = band_count < 2 || work_bytes < REPORTED_DECODE_BYTES;
         let mut failures = if quick || rayon::current_thread_index().is_some() {
             // A small file (its progress would flash by; a thread and a message per band cost
-            // a folder check 17 % of its time), or on a pool thread already (files decoded in
+            // a folder check 13 % of its time), or on a pool thread already (files decoded in
             // parallel), where blocking the thread to report could starve the pool.
             drop(receiver);
             run(&sender)
