@@ -93,7 +93,48 @@ pub enum Samples {
     U32(Vec<u32>),
 }
 
+/// A caller's buffer for the samples of one channel, row-major over the channel's
+/// `width × height` (see [`crate::load::load_file_into`]): the same three types as [`Samples`],
+/// borrowed instead of owned.
+#[derive(Debug)]
+pub enum SamplesMut<'a> {
+    F16(&'a mut [f16]),
+    F32(&'a mut [f32]),
+    U32(&'a mut [u32]),
+}
+
+impl SamplesMut<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            SamplesMut::F16(v) => v.len(),
+            SamplesMut::F32(v) => v.len(),
+            SamplesMut::U32(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn sample_type(&self) -> SampleType {
+        match self {
+            SamplesMut::F16(_) => SampleType::Half,
+            SamplesMut::F32(_) => SampleType::Float,
+            SamplesMut::U32(_) => SampleType::Uint,
+        }
+    }
+}
+
 impl Samples {
+    /// The samples as a buffer to write into.
+    pub fn as_samples_mut(&mut self) -> SamplesMut<'_> {
+        match self {
+            Samples::F16(v) => SamplesMut::F16(v),
+            Samples::F32(v) => SamplesMut::F32(v),
+            Samples::U32(v) => SamplesMut::U32(v),
+        }
+    }
+
     pub fn len(&self) -> usize {
         match self {
             Samples::F16(v) => v.len(),

@@ -20,7 +20,7 @@ use super::rows::{ROW_SUMMARIZER, RowSummarizer};
 use super::source::Source;
 use super::{ChannelFilter, LoadError, out_of_memory};
 use crate::codec::{self, BlockError, BlockLayout, BlockStep};
-use crate::model::{ChannelRef, Part, SampleType, Samples};
+use crate::model::{ChannelRef, Part, SampleType, Samples, SamplesMut};
 use crate::stats::{ChannelStats, RowsSummary};
 
 /// One chunk to decode: which part, where its bytes start, and which block the offset table
@@ -63,18 +63,11 @@ struct Band<'a> {
     /// Rows of the band (fewer than the part's band height only for the last band).
     row_count: usize,
     items: &'a [Work],
-    /// The band's rows of each channel (`None` for channels that are not kept).
-    rows: Vec<Option<RowsMut<'a>>>,
+    /// The band's rows of each channel's buffer (`None` for channels that are not kept).
+    rows: Vec<Option<SamplesMut<'a>>>,
     /// When summarising: the summary of the band's rows of each wanted channel, once decoded
     /// (empty when not summarising).
     summaries: Vec<Option<RowsSummary>>,
-}
-
-/// Rows of one channel's buffer.
-enum RowsMut<'a> {
-    F16(&'a mut [f16]),
-    F32(&'a mut [f32]),
-    U32(&'a mut [u32]),
 }
 
 /// Decodes smaller than this (in decoded bytes of all channels) report no progress until they
@@ -91,9 +84,11 @@ fn band_rows(header: &Header) -> usize {
 }
 
 /// Decodes the pixels of the wanted channels (`filter`) of every part we can decode into
-/// `parts`. With `keep`, only the channels it wants keep their samples, and the summary
-/// statistics of every decoded channel are computed band by band and returned (without, the
-/// map is empty). At most `blocks_in_flight` blocks are decoded at once.
+/// `parts`, or, with `targets`, into the caller's buffers (one for each wanted channel, checked
+/// by the caller against the channel's size and type; `parts` then get no samples). With
+/// `keep`, only the channels it wants keep their samples, and the summary statistics of every
+/// decoded channel are computed band by band and returned (without, the map is empty). At most
+/// `blocks_in_flight` blocks are decoded at once.
 #[allow(clippy::too_many_arguments)] // the loader's inputs, passed through once
 pub(super) fn decode_pixels(
     data: Source<'_>,
@@ -101,6 +96,7 @@ pub(super) fn decode_pixels(
     parts: &mut [Part],
     filter: &ChannelFilter,
     keep: Option<&ChannelFilter>,
+    mut targets: Option<BTreeMap<ChannelRef, SamplesMut<'_>>>,
     blocks_in_flight: usize,
     source: &str,
     progress: &mut dyn FnMut(f64),
@@ -129,14 +125,17 @@ pub(super) fn decode_pixels(
         states.push(state);
     }
 
-    // Buffers for the wanted channels of every part we decode. They are zeroed pages from the
-    // kernel, so a part whose blocks turn out to be garbage never touches its memory.
+    // Buffers for the wanted channels of every part we decode (none when decoding into the
+    // caller's). They are zeroed pages from the kernel, so a part whose blocks turn out to be
+    // garbage never touches its memory.
     let mut buffers: Vec<Option<Vec<Option<Samples>>>> = Vec::with_capacity(states.len());
     for (state, header) in states.iter().zip(&meta.headers) {
-        buffers.push(if state.decodable && state.error.is_none() {
-            Some(zeroed_buffers(header, &state.kept).ok_or_else(|| out_of_memory(source))?)
-        } else {
+        buffers.push(if !state.decodable || state.error.is_some() {
             None
+        } else if targets.is_some() {
+            Some(vec![None; state.kept.len()])
+        } else {
+            Some(zeroed_buffers(header, &state.kept).ok_or_else(|| out_of_memory(source))?)
         });
     }
 
@@ -148,11 +147,24 @@ pub(super) fn decode_pixels(
         else {
             continue;
         };
+        let channel_buffers: Vec<Option<SamplesMut<'_>>> = match targets.as_mut() {
+            None => part_buffers
+                .iter_mut()
+                .map(|samples| samples.as_mut().map(Samples::as_samples_mut))
+                .collect(),
+            Some(targets) => (0..state.kept.len())
+                .map(|channel| {
+                    let kept = state.kept.get(channel) == Some(&true);
+                    kept.then(|| targets.remove(&ChannelRef { part, channel }))
+                        .flatten()
+                })
+                .collect(),
+        };
         bands.extend(part_bands(
             part,
             state,
             header,
-            part_buffers,
+            channel_buffers,
             keep.is_some(),
         ));
     }
@@ -510,28 +522,28 @@ fn part_bands<'a>(
     part: usize,
     state: &'a PartState,
     header: &Header,
-    buffers: &'a mut [Option<Samples>],
+    buffers: Vec<Option<SamplesMut<'a>>>,
     summarize: bool,
 ) -> Vec<Band<'a>> {
     let band_rows = state.band_rows;
     let band_len = header.layer_size.0.saturating_mul(band_rows).max(1);
     // For each channel, its rows cut into bands.
-    let mut channel_bands: Vec<std::vec::IntoIter<Option<RowsMut<'a>>>> = buffers
-        .iter_mut()
+    let mut channel_bands: Vec<std::vec::IntoIter<Option<SamplesMut<'a>>>> = buffers
+        .into_iter()
         .map(|samples| {
-            let bands: Vec<Option<RowsMut<'a>>> = match samples {
+            let bands: Vec<Option<SamplesMut<'a>>> = match samples {
                 None => Vec::new(),
-                Some(Samples::F16(v)) => v
+                Some(SamplesMut::F16(v)) => v
                     .chunks_mut(band_len)
-                    .map(|c| Some(RowsMut::F16(c)))
+                    .map(|c| Some(SamplesMut::F16(c)))
                     .collect(),
-                Some(Samples::F32(v)) => v
+                Some(SamplesMut::F32(v)) => v
                     .chunks_mut(band_len)
-                    .map(|c| Some(RowsMut::F32(c)))
+                    .map(|c| Some(SamplesMut::F32(c)))
                     .collect(),
-                Some(Samples::U32(v)) => v
+                Some(SamplesMut::U32(v)) => v
                     .chunks_mut(band_len)
-                    .map(|c| Some(RowsMut::U32(c)))
+                    .map(|c| Some(SamplesMut::U32(c)))
                     .collect(),
             };
             bands.into_iter()
@@ -688,11 +700,15 @@ fn outside_the_data_window() -> BlockError {
 }
 
 /// Converts one row of little-endian samples into `dest` from sample `start` on.
-fn write_row(dest: &mut RowsMut<'_>, start: Option<usize>, bytes: &[u8]) -> Result<(), BlockError> {
+fn write_row(
+    dest: &mut SamplesMut<'_>,
+    start: Option<usize>,
+    bytes: &[u8],
+) -> Result<(), BlockError> {
     let outside = outside_the_data_window;
     let start = start.ok_or_else(outside)?;
     match dest {
-        RowsMut::F16(v) => {
+        SamplesMut::F16(v) => {
             let (src, _) = bytes.as_chunks::<2>();
             let end = start.checked_add(src.len()).ok_or_else(outside)?;
             let dest = v.get_mut(start..end).ok_or_else(outside)?;
@@ -700,7 +716,7 @@ fn write_row(dest: &mut RowsMut<'_>, start: Option<usize>, bytes: &[u8]) -> Resu
                 *d = f16::from_bits(u16::from_le_bytes(*s));
             }
         }
-        RowsMut::F32(v) => {
+        SamplesMut::F32(v) => {
             let (src, _) = bytes.as_chunks::<4>();
             let end = start.checked_add(src.len()).ok_or_else(outside)?;
             let dest = v.get_mut(start..end).ok_or_else(outside)?;
@@ -708,7 +724,7 @@ fn write_row(dest: &mut RowsMut<'_>, start: Option<usize>, bytes: &[u8]) -> Resu
                 *d = f32::from_le_bytes(*s);
             }
         }
-        RowsMut::U32(v) => {
+        SamplesMut::U32(v) => {
             let (src, _) = bytes.as_chunks::<4>();
             let end = start.checked_add(src.len()).ok_or_else(outside)?;
             let dest = v.get_mut(start..end).ok_or_else(outside)?;

@@ -20,7 +20,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use crate::model::{ChannelRef, Image};
+use crate::model::{ChannelRef, Image, SamplesMut};
 use crate::stats::ChannelStats;
 
 mod chunk;
@@ -175,7 +175,36 @@ pub fn load_file(
     progress: Progress<'_>,
     cancel: &AtomicBool,
 ) -> Result<Image, LoadError> {
-    read_file(path, options, None, progress, cancel).map(|summarized| summarized.image)
+    read_file(path, options, None, None, progress, cancel).map(|summarized| summarized.image)
+}
+
+/// Decodes the channels of `targets` into the caller's buffers, one per channel (row-major
+/// over the channel's data window, of its sample type), and returns the file's header-only
+/// image: a channel's buffer holds its samples when its part has no `pixel_error`. Every
+/// sample of such a buffer is written, so it may start uninitialised (`numpy.empty`); the
+/// buffers of a failed part are left in an unspecified state.
+///
+/// This is for callers that own the memory the samples end in: the Python package decodes into
+/// arrays NumPy allocated (and asked the kernel to back with huge pages), saving a copy and most
+/// page faults. The buffers are sized from a header-only load of the same file; when they do
+/// not match its channels now (a reference to a channel it lacks, another size or type), the
+/// file was rewritten in between and the load fails with [`LoadError::Changed`]. The memory
+/// budget counts the offset tables and the blocks in flight (the buffers exist already);
+/// errors, cancellation and progress are as for [`load_file`].
+pub fn load_file_into(
+    path: &Path,
+    memory_budget_bytes: u64,
+    targets: BTreeMap<ChannelRef, SamplesMut<'_>>,
+    progress: Progress<'_>,
+    cancel: &AtomicBool,
+) -> Result<Image, LoadError> {
+    let options = LoadOptions {
+        memory_budget_bytes,
+        decode_pixels: true,
+        channels: ChannelFilter::only(targets.keys().copied()),
+    };
+    read_file(path, &options, None, Some(targets), progress, cancel)
+        .map(|summarized| summarized.image)
 }
 
 /// A file read for a report by [`summarize_file`].
@@ -207,15 +236,17 @@ pub fn summarize_file(
     progress: Progress<'_>,
     cancel: &AtomicBool,
 ) -> Result<Summarized, LoadError> {
-    read_file(path, options, Some(keep), progress, cancel)
+    read_file(path, options, Some(keep), None, progress, cancel)
 }
 
-/// [`load_file`] (`keep` is `None`: keep every decoded channel, no statistics) and
-/// [`summarize_file`].
+/// [`load_file`] (`keep` is `None`: keep every decoded channel, no statistics),
+/// [`summarize_file`] and, with `targets`, [`load_file_into`] (whose `options.channels` are
+/// the targets').
 fn read_file(
     path: &Path,
     options: &LoadOptions,
     keep: Option<&mut dyn FnMut(&Image) -> ChannelFilter>,
+    targets: Option<BTreeMap<ChannelRef, SamplesMut<'_>>>,
     progress: Progress<'_>,
     cancel: &AtomicBool,
 ) -> Result<Summarized, LoadError> {
@@ -259,11 +290,18 @@ fn read_file(
         });
     }
     let keep = keep.map(|keep| keep(&image));
+    if let Some(targets) = &targets
+        && !targets_fit(&image, targets)
+    {
+        return Err(LoadError::Changed { path: source });
+    }
     // Compressed blocks are read from the file as they are decoded (one per thread); only
-    // the offset tables are held besides the decoded samples (of the kept channels).
-    let resident = match &keep {
-        Some(keep) => ChannelFilter::both(&options.channels, keep),
-        None => options.channels.clone(),
+    // the offset tables are held besides the decoded samples (of the kept channels, unless
+    // they go to the caller's buffers).
+    let resident = match (&keep, &targets) {
+        (_, Some(_)) => ChannelFilter::Only(BTreeSet::new()),
+        (Some(keep), None) => ChannelFilter::both(&options.channels, keep),
+        (None, None) => options.channels.clone(),
     };
     let resident_bytes = decoded_byte_size(&header.meta, &resident)
         .saturating_add(offset_table_byte_size(&header.meta));
@@ -279,6 +317,7 @@ fn read_file(
             &mut image.parts,
             &options.channels,
             keep.as_ref(),
+            targets,
             in_flight,
             &source,
             progress,
@@ -332,6 +371,7 @@ fn load_from_bytes(
                 &mut parts,
                 &options.channels,
                 None,
+                None,
                 in_flight,
                 &source,
                 progress,
@@ -342,6 +382,16 @@ fn load_from_bytes(
         Ok(Image {
             source: source.clone(),
             parts,
+        })
+    })
+}
+
+/// True when every target names a channel of `image` and has its sample type and size.
+fn targets_fit(image: &Image, targets: &BTreeMap<ChannelRef, SamplesMut<'_>>) -> bool {
+    targets.iter().all(|(&channel_ref, target)| {
+        image.channel(channel_ref).is_some_and(|channel| {
+            channel.sample_type == target.sample_type()
+                && channel.width.checked_mul(channel.height) == Some(target.len())
         })
     })
 }
