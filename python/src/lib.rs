@@ -2,8 +2,9 @@
 //!
 //! The Python layer (`exrprobe/__init__.py`) normalises arguments (paths, dtypes) and documents
 //! the API; this module reads with `exrprobe-core`, exactly as the CLI does, with the GIL
-//! released while decoding, and hands the decoded buffers to NumPy without copying them (the
-//! arrays own the Rust allocations).
+//! released while decoding, and hands the decoded buffers to NumPy without copying them: `read`
+//! decodes into arrays NumPy allocates (see [`read_into_numpy`]); the others give NumPy the Rust
+//! allocations.
 //!
 //! Errors: a file that cannot be read raises `ExrError` (an `OSError`) whose message is the
 //! core's, ending with the path; a depth buffer that is missing, constant or all background
@@ -18,13 +19,13 @@ use exrprobe_core::Analysis;
 use exrprobe_core::check::{FileCheck, check_file, check_found, load_for_report};
 use exrprobe_core::export::widen_half;
 use exrprobe_core::load::{
-    ChannelFilter, LoadError, LoadOptions, default_memory_budget, load_file,
+    ChannelFilter, LoadError, LoadOptions, default_memory_budget, load_file, load_file_into,
 };
-use exrprobe_core::model::{Channel, ChannelRef, Image, Samples};
+use exrprobe_core::model::{Channel, ChannelRef, Image, SampleType, Samples, SamplesMut};
 use exrprobe_core::records::{CheckRecord, sequence_records};
 use exrprobe_core::sequence::{Found, FrameCheck, find_exr_files, group_frames, order_for_report};
-use numpy::PyArray;
 use numpy::ndarray::Array2;
+use numpy::{PyArray, PyArray2, PyArrayMethods, PyReadwriteArray2};
 use pyo3::exceptions::{PyKeyError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -140,6 +141,15 @@ fn read<'py>(
             chosen
         }
     };
+    let native = chosen.iter().all(|&(_, reference)| {
+        !float32
+            || header
+                .channel(reference)
+                .is_some_and(|c| c.sample_type == SampleType::Float)
+    });
+    if native {
+        return read_into_numpy(py, &path, &header, chosen);
+    }
     let options = LoadOptions {
         memory_budget_bytes: default_memory_budget(),
         decode_pixels: true,
@@ -170,6 +180,132 @@ fn read<'py>(
         out.set_item(key, to_array(py, channel, samples, float32)?)?;
     }
     Ok(out)
+}
+
+/// `read` of channels kept in their own types: each is decoded straight into an array NumPy
+/// allocated with `numpy.empty`. NumPy asks the kernel to back large arrays with 2 MiB pages
+/// (as it does for the OpenEXR bindings' arrays), which Rust's allocator does not; 512 times
+/// fewer page faults made `read` of the 4K benchmark files about 10 % faster (ZIP 0.842 →
+/// 0.758 s, PIZ 0.944 → 0.849 s, 2 cores). The loader writes every sample of a part it decodes
+/// (so the arrays may start uninitialised); the arrays of a failed part are dropped.
+fn read_into_numpy<'py>(
+    py: Python<'py>,
+    path: &Path,
+    header: &Image,
+    chosen: Vec<(String, ChannelRef)>,
+) -> PyResult<Bound<'py, PyDict>> {
+    // The same budget as a load into Rust memory, checked before NumPy allocates anything.
+    let budget = default_memory_budget();
+    let needed_bytes = chosen
+        .iter()
+        .filter_map(|&(_, reference)| header.channel(reference))
+        .map(|c| (c.width * c.height * c.sample_type.bytes_per_sample()) as u64)
+        .fold(0u64, u64::saturating_add);
+    if needed_bytes > budget {
+        return Err(exr_error(&LoadError::TooLarge {
+            needed_bytes,
+            budget_bytes: budget,
+            path: path.display().to_string(),
+        }));
+    }
+    let empty = py.import("numpy")?.getattr("empty")?;
+    let mut arrays: Vec<(String, ChannelRef, Output<'py>)> = Vec::with_capacity(chosen.len());
+    for (key, reference) in chosen {
+        // A name asked for twice gives one array (the result is keyed by name).
+        if arrays.iter().any(|(_, r, _)| *r == reference) {
+            continue;
+        }
+        let Some(channel) = header.channel(reference) else {
+            continue;
+        };
+        let shape = (channel.height, channel.width);
+        let array = |dtype: &str| empty.call1((shape, dtype));
+        let output = match channel.sample_type {
+            SampleType::Half => Output::F16(array("float16")?.cast_into()?),
+            SampleType::Float => Output::F32(array("float32")?.cast_into()?),
+            SampleType::Uint => Output::U32(array("uint32")?.cast_into()?),
+        };
+        arrays.push((key, reference, output));
+    }
+    let mut borrowed: Vec<(ChannelRef, Borrowed<'py>)> = arrays
+        .iter()
+        .map(|(_, reference, output)| (*reference, output.readwrite()))
+        .collect();
+    let mut targets = std::collections::BTreeMap::new();
+    for (reference, borrow) in &mut borrowed {
+        targets.insert(*reference, borrow.as_samples_mut()?);
+    }
+    let budget_left = budget.saturating_sub(needed_bytes);
+    let image = py
+        .detach(|| {
+            load_file_into(
+                path,
+                budget_left,
+                targets,
+                &mut |_| {},
+                &AtomicBool::new(false),
+            )
+        })
+        .map_err(|e| exr_error(&e))?;
+    drop(borrowed);
+    let out = PyDict::new(py);
+    for (key, reference, output) in arrays {
+        if let Some(reason) = image
+            .part(reference.part)
+            .and_then(|part| part.pixel_error.as_deref())
+        {
+            return Err(ExrError::new_err(format!(
+                "the pixels of channel {key} cannot be read ({reason}): {}",
+                path.display()
+            )));
+        }
+        out.set_item(key, output.into_any())?;
+    }
+    Ok(out)
+}
+
+/// An array `read_into_numpy` decodes into.
+enum Output<'py> {
+    F16(Bound<'py, PyArray2<exrprobe_core::f16>>),
+    F32(Bound<'py, PyArray2<f32>>),
+    U32(Bound<'py, PyArray2<u32>>),
+}
+
+impl<'py> Output<'py> {
+    fn readwrite(&self) -> Borrowed<'py> {
+        match self {
+            Output::F16(a) => Borrowed::F16(a.readwrite()),
+            Output::F32(a) => Borrowed::F32(a.readwrite()),
+            Output::U32(a) => Borrowed::U32(a.readwrite()),
+        }
+    }
+
+    fn into_any(self) -> Bound<'py, PyAny> {
+        match self {
+            Output::F16(a) => a.into_any(),
+            Output::F32(a) => a.into_any(),
+            Output::U32(a) => a.into_any(),
+        }
+    }
+}
+
+/// An array of [`Output`] borrowed for writing (NumPy's borrow checking).
+enum Borrowed<'py> {
+    F16(PyReadwriteArray2<'py, exrprobe_core::f16>),
+    F32(PyReadwriteArray2<'py, f32>),
+    U32(PyReadwriteArray2<'py, u32>),
+}
+
+impl Borrowed<'_> {
+    /// The array's memory (`numpy.empty` arrays are C-contiguous).
+    fn as_samples_mut(&mut self) -> PyResult<SamplesMut<'_>> {
+        let not_contiguous = |e: numpy::NotContiguousError| PyValueError::new_err(e.to_string());
+        Ok(match self {
+            Borrowed::F16(a) => SamplesMut::F16(a.as_slice_mut().map_err(not_contiguous)?),
+            Borrowed::F32(a) => SamplesMut::F32(a.as_slice_mut().map_err(not_contiguous)?),
+            Borrowed::U32(a) => SamplesMut::U32(a.as_slice_mut().map_err(not_contiguous)?),
+        })
+    }
 }
 
 /// read_depth(path, strict=True) -> ndarray (float32)

@@ -76,11 +76,25 @@ def test_every_channel_is_bit_identical_to_the_bindings(path: Path) -> None:
 
 
 def test_arrays_are_handed_over_without_a_copy() -> None:
-    depth = exrprobe.read(FIXTURES / "blender/multilayer_zip_32.exr", "ViewLayer.Depth.Z")
-    array = depth["ViewLayer.Depth.Z"]
-    # The array wraps the decoder's buffer: it does not own a NumPy allocation.
-    assert not array.flags["OWNDATA"] and array.base is not None
-    assert array.flags["WRITEABLE"]
+    path = FIXTURES / "blender/multilayer_piz_16.exr"
+    # In the file's types, the decoder writes into arrays NumPy allocated.
+    depth = exrprobe.read(path, "ViewLayer.Depth.Z")["ViewLayer.Depth.Z"]
+    assert depth.flags["OWNDATA"] and depth.base is None and depth.flags["WRITEABLE"]
+    # Widened, or the depth alone: the array wraps the decoder's buffer (no NumPy allocation).
+    for array in (
+        exrprobe.read(path, "ViewLayer.Combined.R", dtype="float32")["ViewLayer.Combined.R"],
+        exrprobe.read_depth(path),
+    ):
+        assert array.dtype == np.float32
+        assert not array.flags["OWNDATA"] and array.base is not None
+        assert array.flags["WRITEABLE"]
+
+
+def test_a_channel_named_twice_is_read_once() -> None:
+    path = FIXTURES / "blender/multilayer_piz_16.exr"
+    got = exrprobe.read(path, ["ViewLayer.Depth.Z", "ViewLayer.Depth.Z"])
+    assert list(got) == ["ViewLayer.Depth.Z"]
+    assert same_bits(got["ViewLayer.Depth.Z"], exrprobe.read(path)["ViewLayer.Depth.Z"])
 
 
 def test_named_channels_and_an_unknown_name() -> None:
