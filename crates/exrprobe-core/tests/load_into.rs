@@ -39,6 +39,14 @@ fn marked_buffers(head: &Image) -> BTreeMap<ChannelRef, Samples> {
         .collect()
 }
 
+/// The buffers lent to the loader.
+fn as_targets(buffers: &mut BTreeMap<ChannelRef, Samples>) -> BTreeMap<ChannelRef, SamplesMut<'_>> {
+    buffers
+        .iter_mut()
+        .map(|(&channel_ref, samples)| (channel_ref, samples.as_samples_mut()))
+        .collect()
+}
+
 fn header_only(path: &Path) -> Image {
     let options = LoadOptions {
         decode_pixels: false,
@@ -60,10 +68,7 @@ fn compare_both_ways(path: &Path) -> usize {
         .unwrap_or_else(|e| panic!("{e}: {}", path.display()));
     let head = header_only(path);
     let mut buffers = marked_buffers(&head);
-    let targets: BTreeMap<ChannelRef, SamplesMut<'_>> = buffers
-        .iter_mut()
-        .map(|(&channel_ref, samples)| (channel_ref, samples.as_samples_mut()))
-        .collect();
+    let targets = as_targets(&mut buffers);
     let into = load_file_into(path, BUDGET_BYTES, targets, &mut |_| {}, &cancel)
         .unwrap_or_else(|e| panic!("{e}: {}", path.display()));
     let mut compared = 0;
@@ -170,10 +175,7 @@ fn damage_is_reported_as_a_normal_load_reports_it() {
     assert_eq!(compare_both_ways(&path), 1);
     let head = header_only(&path);
     let mut buffers = marked_buffers(&head);
-    let targets = buffers
-        .iter_mut()
-        .map(|(&channel_ref, samples)| (channel_ref, samples.as_samples_mut()))
-        .collect();
+    let targets = as_targets(&mut buffers);
     let cancel = AtomicBool::new(false);
     let into = load_file_into(&path, BUDGET_BYTES, targets, &mut |_| {}, &cancel).unwrap();
     assert!(into.parts[0].pixel_error.is_none());
@@ -184,10 +186,7 @@ fn damage_is_reported_as_a_normal_load_reports_it() {
     std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
     let head = header_only(&cut);
     let mut buffers = marked_buffers(&head);
-    let targets = buffers
-        .iter_mut()
-        .map(|(&channel_ref, samples)| (channel_ref, samples.as_samples_mut()))
-        .collect();
+    let targets = as_targets(&mut buffers);
     let refused = load_file_into(&cut, BUDGET_BYTES, targets, &mut |_| {}, &cancel).unwrap_err();
     let expected = load_file(&cut, &LoadOptions::default(), &mut |_| {}, &cancel).unwrap_err();
     assert_eq!(refused.to_string(), expected.to_string());
