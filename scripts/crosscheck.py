@@ -24,8 +24,8 @@ shot) must be refused by exrprobe; the bindings only warn on them and return wha
 Besides the fixtures, files written by the OpenEXR library itself through the bindings
 (`write_codec_files`) in every compression Blender offers (RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A,
 DWAA, DWAB), scan lines and tiles, odd sizes, half/float/uint channels with negative values, flat
-areas, noise, NaN/Inf, a 1e10 background and a half channel with `pLinear` set, are checked the same way: the lossy codecs must give
-exactly what OpenEXR's decoder gives.
+areas, noise, NaN/Inf, a 1e10 background and a half channel with `pLinear` set, are checked the
+same way: the lossy codecs must give exactly what OpenEXR's decoder gives.
 
 Files with deep data or subsampled channels are skipped with a note (the bindings and exrprobe
 do not represent them the same way). Prints one line per file and `N passed, N failed`; exits

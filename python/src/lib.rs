@@ -199,10 +199,7 @@ fn read_into_numpy<'py>(
     let needed_bytes = chosen
         .iter()
         .filter_map(|&(_, reference)| header.channel(reference))
-        .map(|c| {
-            let samples = c.width.saturating_mul(c.height);
-            samples.saturating_mul(c.sample_type.bytes_per_sample()) as u64
-        })
+        .map(|c| c.decoded_byte_size() as u64)
         .fold(0u64, u64::saturating_add);
     if needed_bytes > budget {
         return Err(exr_error(&LoadError::TooLarge {

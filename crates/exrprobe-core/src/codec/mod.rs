@@ -128,7 +128,6 @@ pub(crate) fn decode_block(
     }
 }
 
-/// Whether no channel of the block is subsampled.
 /// `f` of every 16-bit value, computed once into `cell`: the half-to-half tables of B44's
 /// `pLinear` channels and of DWA's nonlinear channels.
 fn half_table(
@@ -144,6 +143,7 @@ fn half_table(
     })
 }
 
+/// Whether no channel of the block is subsampled.
 fn all_full_resolution(layout: BlockLayout<'_>) -> bool {
     layout
         .channels
