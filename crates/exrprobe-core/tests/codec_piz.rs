@@ -682,6 +682,178 @@ fn an_incomplete_code_decodes_like_exr() {
     assert!(expected == actual, "{:?}", actual.map(|a| a.len()));
 }
 
+/// The canonical codes OpenEXR assigns to `lengths` (longer codes numerically lower; codes of
+/// one length increasing with the symbol): `(code, length)` per symbol, `None` for length 0.
+fn canonical_codes(lengths: &[u8]) -> Vec<Option<(u64, u8)>> {
+    let mut count = [0u64; 59];
+    for &length in lengths {
+        count[usize::from(length)] += 1;
+    }
+    let mut next = [0u64; 59];
+    let mut code = 0u64;
+    for length in (1..=58).rev() {
+        next[length] = code;
+        code = (code + count[length]) >> 1;
+    }
+    lengths
+        .iter()
+        .map(|&length| {
+            (length > 0).then(|| {
+                let code = next[usize::from(length)];
+                next[usize::from(length)] += 1;
+                (code, length)
+            })
+        })
+        .collect()
+}
+
+/// A block of the full value table (every 16-bit value present, so decoded symbols pass the
+/// wavelet unmapped) whose Huffman section codes `symbols` with `lengths` (the last symbol is
+/// the run code, followed by its 8-bit count).
+fn coded_block(lengths: &[u8], symbols: &[(u32, Option<u8>)]) -> Vec<u8> {
+    let codes = canonical_codes(lengths);
+    let mut bits = Vec::new();
+    for &(symbol, run) in symbols {
+        let (code, length) =
+            codes[symbol as usize].unwrap_or_else(|| panic!("symbol {symbol} has no code"));
+        bits.extend((0..length).rev().map(|i| (code >> i) & 1 == 1));
+        if let Some(run) = run {
+            bits.extend((0..8).rev().map(|i| (run >> i) & 1 == 1));
+        }
+    }
+    let last = (lengths.len() - 1) as u32;
+    let mut huffman = huffman_header(0, last, 0, bits.len() as u32);
+    huffman.extend(pack_lengths(lengths));
+    huffman.extend(pack_bits(&bits));
+    crafted((0, 8191), &[0xff; 8192], &huffman)
+}
+
+/// `symbols` values drawn by `pick`, with a run now and then, filling `words` exactly.
+fn coded_values(
+    words: usize,
+    run_symbol: u32,
+    mut pick: impl FnMut() -> u32,
+) -> Vec<(u32, Option<u8>)> {
+    let mut symbols = vec![(pick(), None)];
+    let mut left = words - 1;
+    let mut n = 0;
+    while left > 0 {
+        n += 1;
+        if n % 50 == 0 && left >= 3 {
+            let run = left.min(20) as u8;
+            symbols.push((run_symbol, Some(run)));
+            left -= usize::from(run);
+        } else {
+            symbols.push((pick(), None));
+            left -= 1;
+        }
+    }
+    symbols
+}
+
+/// Code lengths as a Huffman coder makes them (OpenEXR's canonical codes assume it: every
+/// length's codes, with the longer ones, fill whole codes of the next shorter length).
+fn assert_canonical_lengths(lengths: &[u8]) {
+    let mut count = [0u64; 59];
+    for &length in lengths {
+        count[usize::from(length)] += 1;
+    }
+    let mut code = 0u64;
+    let mut odd = false;
+    for length in (1..=58).rev() {
+        assert!(!(odd && count[length] > 0), "lengths no coder makes");
+        odd |= (code + count[length]) % 2 == 1;
+        code = (code + count[length]) >> 1;
+    }
+}
+
+/// Codes of many lengths (4 to 25 bits, several lengths under one 12-bit prefix, a run code
+/// of 13 bits), symbols drawn across the lengths: decoded like exr decodes them. Covers the
+/// decoder's multi-value lookups and its search for long codes, in a stream long enough for
+/// the fast path.
+#[test]
+fn codes_of_many_lengths_decode_like_exr() {
+    let (meta, block) = small_block();
+    let words = block.expected_bytes / 2;
+    // (length, codes): a complete code, shuffled over the symbols; the run code is added last.
+    let classes = [
+        (4u8, 8),
+        (5, 1),
+        (6, 1),
+        (7, 1),
+        (8, 65),
+        (9, 1),
+        (10, 1),
+        (11, 1),
+        (13, 3),
+        (14, 2047),
+        (18, 16384),
+        (25, 2048),
+    ];
+    let mut rng = Rng(77);
+    let mut lengths: Vec<u8> = classes
+        .iter()
+        .flat_map(|&(length, n)| std::iter::repeat_n(length, n))
+        .collect();
+    for i in (1..lengths.len()).rev() {
+        lengths.swap(i, rng.below(i + 1));
+    }
+    lengths.push(13);
+    assert_canonical_lengths(&lengths);
+    let run_symbol = (lengths.len() - 1) as u32;
+    let by_length: Vec<Vec<u32>> = classes
+        .iter()
+        .map(|&(l, _)| {
+            (0..run_symbol)
+                .filter(|&s| lengths[s as usize] == l)
+                .collect()
+        })
+        .collect();
+    let symbols = coded_values(words, run_symbol, || {
+        let class = &by_length[rng.below(by_length.len())];
+        class[rng.below(class.len())]
+    });
+    let bytes = coded_block(&lengths, &symbols);
+    let expected = reference(&meta, &block, &bytes);
+    assert_eq!(expected.as_ref().map(Vec::len), Ok(block.expected_bytes));
+    assert!(expected == ours(&meta, &block, &bytes), "many lengths");
+    // The stream declared one bit shorter: its last code is cut, and the block refused.
+    let mut cut = bytes.clone();
+    let bit_count_at = 4 + 8192 + 4 + 12;
+    let field = &mut cut[bit_count_at..bit_count_at + 4];
+    let bit_count = u32::from_le_bytes([field[0], field[1], field[2], field[3]]);
+    field.copy_from_slice(&(bit_count - 1).to_le_bytes());
+    assert!(ours(&meta, &block, &cut).is_err());
+}
+
+/// A table of nearly every symbol (65520 codes of 22 bits, eight of 21 with the run code, a
+/// few short ones): decoded like exr decodes it.
+#[test]
+fn a_table_of_nearly_every_symbol_decodes_like_exr() {
+    let (meta, block) = small_block();
+    let words = block.expected_bytes / 2;
+    let mut lengths = vec![22u8; 65537];
+    lengths[0] = 5;
+    lengths[65521..=65527].fill(21);
+    lengths[65528..=65529].fill(13);
+    lengths[65530..=65535].copy_from_slice(&[12, 11, 10, 9, 8, 7]);
+    lengths[65536] = 21; // the run code
+    assert_canonical_lengths(&lengths);
+    let mut rng = Rng(5);
+    let symbols = coded_values(words, 65536, || match rng.below(4) {
+        0 => 0,
+        1 => 65521 + rng.below(15) as u32,
+        _ => 1 + rng.below(65520) as u32,
+    });
+    let bytes = coded_block(&lengths, &symbols);
+    let expected = reference(&meta, &block, &bytes);
+    assert_eq!(expected.as_ref().map(Vec::len), Ok(block.expected_bytes));
+    assert!(
+        expected == ours(&meta, &block, &bytes),
+        "nearly every symbol"
+    );
+}
+
 /// `load_file` (which decodes PIZ blocks with our decoder) gives the same samples as the exr
 /// crate's own reader, for every PIZ fixture it can read.
 #[test]
