@@ -5,7 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use egui::{Key, pos2, vec2};
 use egui_kittest::Harness;
@@ -905,7 +905,7 @@ fn a_load_started_before_the_window_is_taken_over() {
     let files = vec![fixture(ZBUF_OFF), fixture(ZBUF_ON)];
     let mut worker = Worker::default();
     let generation = worker.start_load(Source::File(files[0].clone()), ChannelChoice::default());
-    let app = ExrProbeApp::starting(None, files.clone(), worker, std::time::Instant::now());
+    let app = ExrProbeApp::starting(None, files.clone(), worker, Instant::now());
     let mut h = harness_with(app);
     settle(&mut h);
     let app = h.state();
@@ -926,7 +926,7 @@ fn a_load_started_before_the_window_is_taken_over() {
         None,
         vec![fixture(ZBUF_ON)],
         Worker::default(),
-        std::time::Instant::now(),
+        Instant::now(),
     );
     let mut h = harness_with(other);
     settle(&mut h);
@@ -1225,6 +1225,42 @@ fn blender_shot() -> tempfile::TempDir {
         file.set_modified(an_hour_ago).expect("backdate");
     }
     dir
+}
+
+/// The scan checks files on every core while the window is left alone, and leaves a core to
+/// the window while the user moves the pointer over it.
+#[test]
+fn the_scan_takes_every_core_only_while_the_window_is_left_alone() {
+    let shot = blender_shot();
+    let drop_shot = |h: &mut Harness<'static, ExrProbeApp>| {
+        h.input_mut()
+            .dropped_files
+            .push(Arc::new(DroppedPath(shot.path().to_path_buf())));
+    };
+    // Dropped, then left alone.
+    let mut h = harness();
+    drop_shot(&mut h);
+    settle(&mut h);
+    assert_eq!(h.state().scan_counts(), Some((7, 7)));
+
+    // Dropped while the pointer moves over the views, and it keeps moving.
+    let mut h = harness();
+    h.hover_at(pos2(500.0, 400.0));
+    h.step();
+    drop_shot(&mut h);
+    let started = Instant::now();
+    let mut x = 0.0;
+    while h.state().scan_counts().is_none_or(|(done, _)| done < 7) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the scan did not finish"
+        );
+        x = (x + 5.0) % 300.0;
+        h.hover_at(pos2(500.0 + x, 400.0));
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(h.state().scan_counts(), Some((7, 0)));
 }
 
 #[test]
@@ -1559,12 +1595,9 @@ fn run_until(
     what: &str,
     done: impl Fn(&ExrProbeApp) -> bool,
 ) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    let deadline = Instant::now() + Duration::from_secs(secs);
     while !done(h.state()) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
         h.step();
         h.state_mut()
             .wait_for_background_work(Duration::from_secs(60));

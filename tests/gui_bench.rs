@@ -221,13 +221,29 @@ fn peak_rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// The viewer's scan of a render folder: seconds from opening the folder until the file list
-/// shows every frame's status, frame time while it scans, and peak memory. The folder comes
-/// from `EXRPROBE_BENCH_SEQUENCE` (scripts/bench_sequence.sh makes one with the make_sequence
-/// example and compares the time with `exrprobe check` on the same folder).
+/// The viewer's scan of a render folder while the user hovers the views: seconds from opening
+/// the folder until the file list shows every frame's status, frame time while it scans, and
+/// peak memory. The folder comes from `EXRPROBE_BENCH_SEQUENCE` (scripts/bench_sequence.sh
+/// makes one with the make_sequence example and compares the time with `exrprobe check` on the
+/// same folder).
 #[test]
 #[ignore = "benchmark: needs EXRPROBE_BENCH_SEQUENCE=FOLDER; run with --ignored --nocapture"]
 fn scan_of_a_render_folder() {
+    scan_benchmark(true);
+}
+
+/// The same scan with the window left alone (frames run only when the scan asks for them), when
+/// it takes every core.
+#[test]
+#[ignore = "benchmark: needs EXRPROBE_BENCH_SEQUENCE=FOLDER; run with --ignored --nocapture"]
+fn scan_of_a_render_folder_left_alone() {
+    scan_benchmark(false);
+}
+
+/// Opens `EXRPROBE_BENCH_SEQUENCE` and runs frames until every frame's status is shown,
+/// hovering the views on each frame when `hover`. Prints `scan_seconds` (or
+/// `scan_left_alone_seconds`), the files checked on every core, peak memory and frame times.
+fn scan_benchmark(hover: bool) {
     let Some(folder) = std::env::var_os("EXRPROBE_BENCH_SEQUENCE").map(PathBuf::from) else {
         eprintln!("EXRPROBE_BENCH_SEQUENCE is not set: nothing to measure");
         return;
@@ -238,6 +254,10 @@ fn scan_of_a_render_folder() {
             |ui, app: &mut ExrProbeApp| app.show(ui),
             ExrProbeApp::new(None),
         );
+    if hover {
+        h.hover_at(pos2(500.0, 400.0));
+        h.step();
+    }
     let started = Instant::now();
     h.state_mut().execute(Command::Open(vec![folder.clone()]));
     let mut frame_times = Vec::new();
@@ -254,20 +274,28 @@ fn scan_of_a_render_folder() {
             started.elapsed() < Duration::from_secs(3600),
             "the scan did not finish"
         );
-        // Hover over the views while the scan runs, as a user looking at the current frame.
-        position = (position + 7.0) % 600.0;
-        h.hover_at(pos2(500.0 + position, 400.0));
+        if hover {
+            // Hover over the views while the scan runs, as a user looking at the current frame.
+            position = (position + 7.0) % 600.0;
+            h.hover_at(pos2(500.0 + position, 400.0));
+        }
         let frame = Instant::now();
         h.step();
         frame_times.push(frame.elapsed());
         std::thread::sleep(Duration::from_millis(16));
     }
     let secs = started.elapsed().as_secs_f64();
+    let (_, on_every_core) = h.state().scan_counts().unwrap_or_default();
     eprintln!(
-        "scan: {} files, every status shown after {secs:.3} s",
+        "scan{}: {} files, every status shown after {secs:.3} s, {on_every_core} checked on every core",
+        if hover { "" } else { " (left alone)" },
         h.state().files().len()
     );
-    println!("scan_seconds {secs:.3}");
+    if hover {
+        println!("scan_seconds {secs:.3}");
+    } else {
+        println!("scan_left_alone_seconds {secs:.3}");
+    }
     if let Some(bytes) = peak_rss_bytes() {
         println!("scan_peak_rss_bytes {bytes}");
     }

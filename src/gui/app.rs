@@ -225,6 +225,15 @@ impl ExrProbeApp {
         self.worker.frame_cache_use()
     }
 
+    /// The scan of the file list: files checked so far, and how many of them on every core
+    /// (the window was left alone); `None` before any scan. For tests and the benchmark.
+    pub fn scan_counts(&self) -> Option<(usize, usize)> {
+        self.worker
+            .scan
+            .as_ref()
+            .map(|scan| (scan.done, scan.on_every_core))
+    }
+
     /// Number of texture uploads so far.
     pub fn texture_uploads(&self) -> u64 {
         self.textures.uploads
@@ -486,6 +495,7 @@ impl ExrProbeApp {
                 generation,
                 path,
                 summary,
+                ..
             } => self.state.file_scanned(generation, &path, *summary),
             WorkerMsg::FolderChanged {
                 generation,
@@ -704,6 +714,9 @@ impl ExrProbeApp {
             self.ctx = Some(ctx.clone());
         }
         self.worker.set_context(&ctx);
+        if ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving() || i.pointer.any_down()) {
+            self.worker.note_input();
+        }
         self.drain_worker();
         self.state
             .set_frame_cache_use(self.worker.frame_cache_use());

@@ -4,7 +4,7 @@
 //! the frame's commands, for the frames the frame cache answers at once).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -117,6 +117,8 @@ pub enum WorkerMsg {
         generation: u64,
         path: PathBuf,
         summary: Box<FileSummary>,
+        /// Checked on every core (the window was left alone), not on the background pool.
+        every_core: bool,
     },
     /// Watched folders changed: `appeared` files are new or changing (not yet settled),
     /// `settled` ones stopped changing and can be read, `removed` ones are gone.
@@ -135,6 +137,8 @@ pub struct ScanJob {
     pub generation: u64,
     pub done: usize,
     pub total: usize,
+    /// Of `done`, the files checked on every core (see [`SCAN_EVERY_CORE_AFTER`]).
+    pub on_every_core: usize,
     queue: Sender<PathBuf>,
     cancel: Arc<AtomicBool>,
 }
@@ -211,6 +215,9 @@ pub struct Worker {
     /// Set while a load decodes the image the user waits for (until `Loaded`): the scan waits
     /// meanwhile.
     first_image_pending: Arc<AtomicBool>,
+    /// When the user last gave the window input: the scan uses every core once it is left
+    /// alone.
+    input_clock: InputClock,
     /// The automatic budget of the frame cache, reckoned once at start (the memory available
     /// later depends on what the viewer holds).
     automatic_cache_bytes: u64,
@@ -256,6 +263,7 @@ impl Default for Worker {
             ahead: Vec::new(),
             cache_use: FrameCacheUse::default(),
             first_image_pending: Arc::new(AtomicBool::new(false)),
+            input_clock: InputClock::default(),
             automatic_cache_bytes,
         }
     }
@@ -285,6 +293,11 @@ impl Worker {
         if self.ctx.get().is_none() {
             let _ = self.ctx.set(ctx.clone());
         }
+    }
+
+    /// Notes that the user gave the window input (this frame).
+    pub fn note_input(&self) {
+        self.input_clock.note();
     }
 
     /// True when nothing runs in the background.
@@ -573,6 +586,7 @@ impl Worker {
         self.scan = Some(ScanJob {
             generation,
             done: 0,
+            on_every_core: 0,
             total,
             queue,
             cancel: Arc::clone(&cancel),
@@ -580,6 +594,7 @@ impl Worker {
         let tx = self.tx.clone();
         let ctx = Arc::clone(&self.ctx);
         let first_image_pending = Arc::clone(&self.first_image_pending);
+        let input_clock = self.input_clock.clone();
         let spawned = std::thread::Builder::new()
             .name("exrprobe-scan".into())
             .spawn(move || {
@@ -588,6 +603,7 @@ impl Worker {
                     &paths_rx,
                     &cancel,
                     &first_image_pending,
+                    &input_clock,
                     &tx,
                     &ctx,
                 );
@@ -759,9 +775,14 @@ impl Worker {
                 self.renders_in_flight = self.renders_in_flight.saturating_sub(1);
                 true
             }
-            WorkerMsg::Scanned { generation, .. } => match &mut self.scan {
+            WorkerMsg::Scanned {
+                generation,
+                every_core,
+                ..
+            } => match &mut self.scan {
                 Some(scan) if scan.generation == *generation => {
                     scan.done += 1;
+                    scan.on_every_core += usize::from(*every_core);
                     true
                 }
                 _ => false,
@@ -868,13 +889,62 @@ impl Worker {
 /// How long the scan waits for the image of a load before it goes on beside it.
 const SCAN_WAITS_FOR_IMAGE: Duration = Duration::from_secs(5);
 
+/// How long the window must be left alone (no pointer movement, key or wheel) before the scan
+/// checks its next file on every core. On a 2-core machine the background pool has one thread,
+/// and the list of a 500-frame shot took 1.5× `check`'s time; on both cores it takes about
+/// `check`'s time, but the window's frames slow down (p90 4.6 ms while hovering), which only
+/// matters while someone moves the pointer. The switch happens between files, so input during
+/// a file checked on every core slows the window until that file is done (tens of
+/// milliseconds for a 960×540 frame, a few tenths of a second for a 4K 33-pass one).
+pub const SCAN_EVERY_CORE_AFTER: Duration = Duration::from_millis(400);
+
+/// When the user last gave the window input, shared with the scan thread: milliseconds since
+/// [`input_epoch`], 0 for never.
+#[derive(Clone, Debug, Default)]
+struct InputClock(Arc<AtomicU64>);
+
+/// The instant [`InputClock`] counts from.
+fn input_epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+impl InputClock {
+    fn note(&self) {
+        let since = input_epoch().elapsed().as_millis();
+        self.0.store(
+            u64::try_from(since).unwrap_or(u64::MAX).max(1),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// How long ago the last input was (`None`: never).
+    fn idle_for(&self) -> Option<Duration> {
+        let last = self.0.load(Ordering::Relaxed);
+        (last > 0).then(|| {
+            input_epoch()
+                .elapsed()
+                .saturating_sub(Duration::from_millis(last))
+        })
+    }
+
+    /// Whether the window has been left alone for [`SCAN_EVERY_CORE_AFTER`] (or never touched).
+    fn left_alone(&self) -> bool {
+        self.idle_for()
+            .is_none_or(|idle| idle >= SCAN_EVERY_CORE_AFTER)
+    }
+}
+
 /// The scan thread: checks the paths it is sent until the scan is cancelled; before each file,
 /// it waits (up to [`SCAN_WAITS_FOR_IMAGE`]) while the image the user waits for is decoded.
+/// Each file is checked on the background pool, or on every core when the window has been left
+/// alone (see [`SCAN_EVERY_CORE_AFTER`]).
 fn scan_files(
     generation: u64,
     paths: &Receiver<PathBuf>,
     cancel: &AtomicBool,
     first_image_pending: &AtomicBool,
+    input_clock: &InputClock,
     tx: &Sender<WorkerMsg>,
     ctx: &OnceLock<egui::Context>,
 ) {
@@ -896,17 +966,26 @@ fn scan_files(
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        let check = std::panic::catch_unwind(|| {
+        let pool = if input_clock.left_alone() {
+            every_core_pool()
+        } else {
+            background_pool()
+        };
+        let every_core = pool.is_some_and(|pool| {
+            background_pool().is_none_or(|background| !std::ptr::eq(pool, background))
+        });
+        // (The pool is only handed the work: a panic in it leaves nothing half-changed.)
+        let check = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let check = || {
                 exrprobe_core::check::check_file(&path, budget).unwrap_or_else(|err| {
                     FileCheck::from_load_error(&path, &err, SystemTime::now())
                 })
             };
-            match background_pool() {
+            match pool {
                 Some(pool) => pool.install(check),
                 None => check(),
             }
-        })
+        }))
         .unwrap_or_else(|panic| {
             FileCheck::failed(
                 &path,
@@ -922,6 +1001,7 @@ fn scan_files(
             generation,
             path,
             summary,
+            every_core,
         });
         repaint(ctx);
     }
@@ -1173,8 +1253,9 @@ fn analysis_pool() -> Option<&'static rayon::ThreadPool> {
 /// was decoded ahead. One core is left to the window: with as many threads as cores, the scan of
 /// a 500-frame folder on two cores took 12.2 s instead of 18.3 s, but the window's frame time
 /// while it ran rose from 3.1 ms to 4.6 ms at the 90th percentile (the priority does not keep
-/// a core's other hardware thread, or the memory, from being shared). `None` when the pool
-/// cannot be started.
+/// a core's other hardware thread, or the memory, from being shared); the scan takes every core
+/// only while the window is left alone ([`every_core_pool`]). `None` when the pool cannot be
+/// started.
 pub(super) fn background_pool() -> Option<&'static rayon::ThreadPool> {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     POOL.get_or_init(|| {
@@ -1188,6 +1269,25 @@ pub(super) fn background_pool() -> Option<&'static rayon::ThreadPool> {
             .ok()
     })
     .as_ref()
+}
+
+/// A pool with a thread per core, at the background pool's priority, for the scan while the
+/// window is left alone ([`SCAN_EVERY_CORE_AFTER`]). `None` when the pool cannot be started
+/// (the scan then stays on the background pool).
+fn every_core_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(cores)
+            .thread_name(|_| "exrprobe-scan-all".to_owned())
+            .start_handler(|_| lower_priority())
+            .build()
+            .map_err(|err| log::warn!("no pool for scanning on every core: {err}"))
+            .ok()
+    })
+    .as_ref()
+    .or_else(background_pool)
 }
 
 /// Gives the calling thread a priority below normal (nice 9 on Linux). The scan and the frames
