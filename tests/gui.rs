@@ -77,6 +77,28 @@ fn hovering_a_pixel_shows_its_exact_depth_value() {
     let _ = h.get_by_label_contains("Z = 10.998737");
 }
 
+/// The first hover over an image fills the probe panel in one pass: a panel part that egui
+/// lays out invisibly first (a new `Grid`) would make that frame run twice, over the 4 ms frame
+/// budget while a big render still decodes.
+#[test]
+fn the_first_hover_over_an_image_runs_one_pass_per_frame() {
+    let mut h = harness();
+    open(&mut h, &[ZBUF_OFF]);
+    let passes = h.ctx.cumulative_pass_nr();
+    // The frame of the hover moves the probe; the next one draws the panel.
+    h.hover_at(depth_view_pos(&h, 100, 120));
+    h.step();
+    h.step();
+    assert!(h.state().probe().is_some(), "the probe follows the pointer");
+    let texts = painted_texts(&h);
+    assert!(texts.iter().any(|t| t == "100, 120"), "{texts:?}");
+    assert_eq!(
+        h.ctx.cumulative_pass_nr() - passes,
+        2,
+        "passes of two frames"
+    );
+}
+
 #[test]
 fn clicking_pins_the_probe_and_escape_releases_it() {
     let mut h = harness();

@@ -201,35 +201,59 @@ pub fn probe_ui_highlighted(
 }
 
 /// x, y of the probed pixel (and in display-window coordinates, and the part, when they matter).
+///
+/// Rows of a fixed label width rather than an `egui::Grid`: a grid seen for the first time
+/// hides itself for a sizing pass and makes egui run the whole frame again, and this one first
+/// appears on the first hover over an image, often while a big render still decodes.
 fn coordinates_ui(ui: &mut egui::Ui, image: &Image, part: &Part, pos: ProbePos) {
     let (x, y) = absolute_xy(part, pos);
-    egui::Grid::new("probe_coords")
-        .num_columns(2)
-        .show(ui, |ui| {
-            ui.label("x, y")
-                .on_hover_text("Absolute EXR pixel coordinates (data window)");
-            ui.add(
-                egui::Label::new(RichText::new(format!("{x}, {y}")).monospace()).selectable(true),
+    let mut rows: Vec<(&str, Option<&str>, String)> = vec![(
+        "x, y",
+        Some("Absolute EXR pixel coordinates (data window)"),
+        format!("{x}, {y}"),
+    )];
+    if part.display_window != part.data_window {
+        let dx = x - i64::from(part.display_window.x);
+        let dy = y - i64::from(part.display_window.y);
+        rows.push((
+            "display x, y",
+            Some("Coordinates relative to the display window's top-left corner"),
+            format!("{dx}, {dy}"),
+        ));
+    }
+    if image.is_multi_part() {
+        let name = part.name.clone().unwrap_or_else(|| pos.part.to_string());
+        rows.push(("part", None, name));
+    }
+    let body = egui::TextStyle::Body.resolve(ui.style());
+    let label_width = rows
+        .iter()
+        .map(|(label, _, _)| {
+            ui.fonts_mut(|f| {
+                f.layout_no_wrap((*label).to_owned(), body.clone(), egui::Color32::WHITE)
+                    .size()
+                    .x
+            })
+        })
+        .fold(0.0f32, f32::max)
+        + ui.spacing().item_spacing.x;
+    let row_height = ui.spacing().interact_size.y;
+    for (label, tooltip, value) in rows {
+        ui.horizontal(|ui| {
+            ui.allocate_ui_with_layout(
+                egui::vec2(label_width, row_height),
+                Layout::left_to_right(Align::Center),
+                |ui| {
+                    ui.set_min_width(label_width);
+                    let response = ui.label(label);
+                    if let Some(tooltip) = tooltip {
+                        response.on_hover_text(tooltip);
+                    }
+                },
             );
-            ui.end_row();
-            if part.display_window != part.data_window {
-                let dx = x - i64::from(part.display_window.x);
-                let dy = y - i64::from(part.display_window.y);
-                ui.label("display x, y")
-                    .on_hover_text("Coordinates relative to the display window's top-left corner");
-                ui.add(
-                    egui::Label::new(RichText::new(format!("{dx}, {dy}")).monospace())
-                        .selectable(true),
-                );
-                ui.end_row();
-            }
-            if image.is_multi_part() {
-                ui.label("part");
-                let name = part.name.clone().unwrap_or_else(|| pos.part.to_string());
-                ui.label(RichText::new(name).monospace());
-                ui.end_row();
-            }
+            ui.add(egui::Label::new(RichText::new(value).monospace()).selectable(true));
         });
+    }
 }
 
 /// Every channel's A, B and A − B at `pos`, one row each (B: `n/a` where the reference lacks
