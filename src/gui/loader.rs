@@ -1260,15 +1260,21 @@ pub(super) fn background_pool() -> Option<&'static rayon::ThreadPool> {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     POOL.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(cores.saturating_sub(1).max(1))
-            .thread_name(|_| "exrprobe-background".to_owned())
-            .start_handler(|_| lower_priority())
-            .build()
-            .map_err(|err| log::warn!("no background thread, scanning on the shared pool: {err}"))
-            .ok()
+        low_priority_pool(cores.saturating_sub(1).max(1), "exrprobe-background")
     })
     .as_ref()
+}
+
+/// A pool of `threads` threads named `name` at [`lower_priority`]; `None` (logged) when it
+/// cannot be started.
+fn low_priority_pool(threads: usize, name: &'static str) -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(move |_| name.to_owned())
+        .start_handler(|_| lower_priority())
+        .build()
+        .map_err(|err| log::warn!("cannot start the {name} threads: {err}"))
+        .ok()
 }
 
 /// A pool with a thread per core, at the background pool's priority, for the scan while the
@@ -1278,13 +1284,7 @@ fn every_core_pool() -> Option<&'static rayon::ThreadPool> {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     POOL.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(cores)
-            .thread_name(|_| "exrprobe-scan-all".to_owned())
-            .start_handler(|_| lower_priority())
-            .build()
-            .map_err(|err| log::warn!("no pool for scanning on every core: {err}"))
-            .ok()
+        low_priority_pool(cores, "exrprobe-scan-all")
     })
     .as_ref()
     .or_else(background_pool)
