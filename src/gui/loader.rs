@@ -966,14 +966,10 @@ fn scan_files(
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        let pool = if input_clock.left_alone() {
-            every_core_pool()
-        } else {
-            background_pool()
+        let (pool, every_core) = match input_clock.left_alone().then(every_core_pool).flatten() {
+            Some(pool) => (Some(pool), true),
+            None => (background_pool(), false),
         };
-        let every_core = pool.is_some_and(|pool| {
-            background_pool().is_none_or(|background| !std::ptr::eq(pool, background))
-        });
         // (The pool is only handed the work: a panic in it leaves nothing half-changed.)
         let check = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let check = || {
@@ -1287,7 +1283,6 @@ fn every_core_pool() -> Option<&'static rayon::ThreadPool> {
         low_priority_pool(cores, "exrprobe-scan-all")
     })
     .as_ref()
-    .or_else(background_pool)
 }
 
 /// Gives the calling thread a priority below normal (nice 9 on Linux). The scan and the frames
