@@ -1648,6 +1648,11 @@ fn a_watched_folder_shows_new_frames_and_reloads_a_rewritten_frame() {
     settle(&mut h);
     assert!(h.state().state().is_watching(), "on by default for folders");
     assert_eq!(h.state().files().len(), 2);
+    // The status bar says so; its tooltip names the menu item (in glyphs the font has: the
+    // harness panics on a missing one, the user would see a box).
+    h.get_by_label("Watching the folder for new frames").hover();
+    h.run_steps(60);
+    let _ = h.get_by_label_contains("View > Watch folder turns it off");
     h.state_mut().execute(Command::Zoom(2.0));
     h.run_ok();
     let zoom = h.state().view_state().zoom;

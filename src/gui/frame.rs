@@ -593,7 +593,7 @@ pub(super) fn file_list(
                 .weak()
                 .small(),
         )
-        .on_hover_text("View ▸ Watch folder turns it off");
+        .on_hover_text("View > Watch folder turns it off");
     }
     ui.label(RichText::new("Up/Down or PageUp/PageDown step through the files").weak());
     ui.separator();
