@@ -15,6 +15,7 @@ use super::backdrop;
 use super::command::{Command, Effect, SaveOffer};
 use super::dialogs::{DialogOutcome, Dialogs, NO_DIALOG_MESSAGE};
 use super::frame;
+use super::glyphs::GlyphWarmup;
 use super::loader::{Source, Worker, WorkerMsg};
 use super::panels::channels::ChannelSelection;
 use super::panels::compare::{CompareBar, MetricsShown, compare_bar_ui, metrics_ui};
@@ -58,6 +59,8 @@ pub struct ExrProbeApp {
     pub first_image_secs: Option<f64>,
     /// Recognises a held key's repeats.
     key_repeats: actions::KeyRepeats,
+    /// Lays the glyphs of our texts out ahead of time, in the first frames.
+    glyphs: GlyphWarmup,
 }
 
 impl Default for ExrProbeApp {
@@ -91,6 +94,7 @@ impl ExrProbeApp {
             started: Instant::now(),
             first_image_secs: None,
             key_repeats: actions::KeyRepeats::default(),
+            glyphs: GlyphWarmup::default(),
         }
     }
 
@@ -714,6 +718,10 @@ impl ExrProbeApp {
             self.ctx = Some(ctx.clone());
         }
         self.worker.set_context(&ctx);
+        // Before anything is drawn: the glyphs of the first hover's texts (see `glyphs`).
+        if self.glyphs.step(ui) {
+            ctx.request_repaint();
+        }
         if ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving() || i.pointer.any_down()) {
             self.worker.note_input();
         }

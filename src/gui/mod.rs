@@ -21,6 +21,7 @@ mod command;
 mod dialogs;
 mod frame;
 mod frame_cache;
+mod glyphs;
 mod loader;
 pub mod panels;
 mod prefetch;

@@ -1,0 +1,148 @@
+//! Glyphs rasterised right after the window first shows, not in the frame that first needs them.
+//!
+//! egui rasterises a glyph (running the font's hinting program) the first time a layout uses
+//! it, once per font size and per quarter-pixel horizontal offset (its sub-pixel bin). The first
+//! hover over a freshly loaded render draws the probe's table (every channel's name, type and
+//! value in monospace) and the status bar's readout: a few hundred new glyphs at once, which
+//! made the second frame of that hover take 6–9 ms of the window thread's time while the render
+//! still decoded on the other cores (the budget is 4 ms). Laying out the characters our texts use
+//! in every text style and bin ahead of time moves that cost to the first frames after start,
+//! one style and bin per frame (3–6 ms each; 16 frames with egui's default style), before there
+//! is an image to hover.
+
+/// The characters laid out ahead of time: printable ASCII and the other characters our texts
+/// use. Only characters egui's bundled fonts have (a missing one is drawn as a box: see
+/// `panels::findings::displayable`).
+const CHARACTERS: &str = concat!(
+    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`",
+    "abcdefghijklmnopqrstuvwxyz{|}~",
+    "…—–×·−Δ±≥°µ"
+);
+
+/// Sub-pixel bins egui rasterises a glyph at (a quarter of a physical pixel apart).
+const BINS: u8 = 4;
+
+/// Which text styles still need their glyphs laid out, for the current pixels per point.
+#[derive(Default)]
+pub struct GlyphWarmup {
+    /// The pixels per point (and the style's fonts) the pending list was made for.
+    made_for: Option<(f32, Vec<egui::FontId>)>,
+    /// Fonts and sub-pixel bins whose glyphs are still to be laid out.
+    pending: Vec<(egui::FontId, u8)>,
+}
+
+impl GlyphWarmup {
+    /// Lays out the glyphs of one pending font and bin of `ui`'s style (starting over when the
+    /// pixels per point or the style's fonts change). Returns whether more are pending, in which
+    /// case the caller asks for another frame.
+    pub fn step(&mut self, ui: &egui::Ui) -> bool {
+        let pixels_per_point = ui.ctx().pixels_per_point();
+        let mut fonts: Vec<egui::FontId> = ui.style().text_styles.values().cloned().collect();
+        fonts.sort_by(|a, b| {
+            (a.family.to_string(), a.size.to_bits()).cmp(&(b.family.to_string(), b.size.to_bits()))
+        });
+        fonts.dedup();
+        let key = (pixels_per_point, fonts);
+        if self.made_for.as_ref() != Some(&key) {
+            self.pending = key
+                .1
+                .iter()
+                .flat_map(|font| (0..BINS).map(move |bin| (font.clone(), bin)))
+                .collect();
+            self.made_for = Some(key);
+        }
+        if let Some((font, bin)) = self.pending.pop() {
+            lay_out_at_bin(ui.ctx(), font, bin, pixels_per_point);
+        }
+        !self.pending.is_empty()
+    }
+}
+
+/// Lays out every character of [`CHARACTERS`] in `font` at sub-pixel bin `bin`, which puts their
+/// glyphs in the font atlas.
+fn lay_out_at_bin(ctx: &egui::Context, font: egui::FontId, bin: u8, pixels_per_point: f32) {
+    let format = egui::TextFormat::simple(font, egui::Color32::WHITE);
+    let mut job = egui::text::LayoutJob::default();
+    let mut buffer = [0u8; 4];
+    let leading_space = f32::from(bin) / f32::from(BINS) / pixels_per_point;
+    for character in CHARACTERS.chars() {
+        // Each character starts a paragraph of its own, at the bin's offset.
+        job.append(
+            character.encode_utf8(&mut buffer),
+            leading_space,
+            format.clone(),
+        );
+        job.append("\n", 0.0, format.clone());
+    }
+    ctx.fonts_mut(|fonts| fonts.layout_job(job));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs one frame of `ctx` and returns whether the font atlas texture changed in it.
+    fn atlas_changed(ctx: &egui::Context, run_ui: impl FnMut(&mut egui::Ui)) -> bool {
+        let mut output = ctx.run_ui(egui::RawInput::default(), run_ui);
+        let changed = !output.textures_delta.set.is_empty();
+        output.textures_delta.clear();
+        changed
+    }
+
+    /// Probe-like texts at fractional positions, in the styles the probe and status bar use.
+    fn probe_texts(ui: &mut egui::Ui) {
+        for (i, text) in [
+            "ViewLayer.Combined.R  half  0.031425893",
+            "Depth.Z 1e10 −3.4028235e38 NaN x, y 1919, 1079 (9.6 ms) 101–112 · 11 frames",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            ui.add_space(0.3 * i as f32);
+            ui.horizontal(|ui| {
+                ui.add_space(0.37 + i as f32 * 0.25);
+                ui.label(egui::RichText::new(text).monospace());
+                ui.label(text);
+                ui.label(egui::RichText::new(text).small());
+            });
+        }
+    }
+
+    #[test]
+    fn after_the_warmup_the_probes_texts_need_no_new_glyphs() {
+        let ctx = egui::Context::default();
+        // The first frame uploads the atlas with egui's own shapes; let it settle.
+        let _ = atlas_changed(&ctx, |_| {});
+        let mut warmup = GlyphWarmup::default();
+        let mut frames = 0;
+        let mut pending = true;
+        while pending {
+            let _ = atlas_changed(&ctx, |ui| pending = warmup.step(ui));
+            frames += 1;
+            assert!(frames < 100, "the warm-up does not end");
+        }
+        assert!(
+            frames > 4,
+            "one text style and bin per frame, not all at once"
+        );
+        assert!(
+            !atlas_changed(&ctx, probe_texts),
+            "the probe's texts rasterised glyphs the warm-up should have"
+        );
+        // Nothing to do again until the scale changes; then it starts over.
+        assert!(!atlas_changed(&ctx, |ui| assert!(!warmup.step(ui))));
+        ctx.set_pixels_per_point(1.5);
+        assert!(atlas_changed(&ctx, |ui| assert!(warmup.step(ui))));
+    }
+
+    #[test]
+    fn without_the_warmup_the_same_texts_rasterise_glyphs() {
+        // The check above can fail: the same frame on a fresh context changes the atlas.
+        let ctx = egui::Context::default();
+        let _ = atlas_changed(&ctx, |_| {});
+        let _ = atlas_changed(&ctx, |ui| {
+            ui.label("settle");
+        });
+        assert!(atlas_changed(&ctx, probe_texts));
+    }
+}
