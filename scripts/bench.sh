@@ -19,6 +19,8 @@
 # target ≤ 2×), VIEWER_RUNS (default BENCH_RUNS) runs per file; with xdotool too, the next frame
 # on screen after a key press in a 6-frame 4K shot (scripts/bench_viewer_scrub.py; generated once
 # into $BENCH_DIR/seq by the make_bench_sequence example, ~0.9 GB; target ≤ 0.25 s median).
+# Then the viewer's frame time while hovering the ZIP file as it decodes and after
+# (tests/gui_bench.rs, no display needed; target ≤ 4 ms per frame); BENCH_HOVER=0 skips it.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -181,4 +183,11 @@ if command -v Xvfb >/dev/null && command -v convert >/dev/null; then
     fi
 else
     echo "== viewer benchmark skipped: needs Xvfb and ImageMagick (apt-get install -y xvfb imagemagick mesa-vulkan-drivers)"
+fi
+
+if [[ ${BENCH_HOVER:-1} != 0 ]]; then
+    echo
+    echo "== viewer: frame time while hovering the ZIP file, during its decode and after (tests/gui_bench.rs)"
+    EXRPROBE_BENCH_FILE=${files[0]} cargo test -q --release -p exrprobe --test gui_bench -- \
+        --ignored --nocapture --exact frame_time_while_hovering_a_4k_33_channel_image
 fi
