@@ -15,7 +15,7 @@ use super::backdrop;
 use super::command::{Command, Effect, SaveOffer};
 use super::dialogs::{DialogOutcome, Dialogs, NO_DIALOG_MESSAGE};
 use super::frame;
-use super::glyphs::GlyphWarmup;
+use super::glyphs::{self, GlyphWarmup};
 use super::loader::{Source, Worker, WorkerMsg};
 use super::panels::channels::ChannelSelection;
 use super::panels::compare::{CompareBar, MetricsShown, compare_bar_ui, metrics_ui};
@@ -718,8 +718,14 @@ impl ExrProbeApp {
             self.ctx = Some(ctx.clone());
         }
         self.worker.set_context(&ctx);
-        // Before anything is drawn: the glyphs of the first hover's texts (see `glyphs`).
-        if self.glyphs.step(ui) {
+        // Before anything is drawn: the glyphs of the first hover's texts (see `glyphs`), in
+        // extra frames only while nothing runs in the background.
+        let pieces = if self.canvas_rects.is_none() {
+            glyphs::PIECES_PER_STYLE
+        } else {
+            1
+        };
+        if self.glyphs.step(ui, pieces) && self.worker.is_idle() {
             ctx.request_repaint();
         }
         if ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving() || i.pointer.any_down()) {

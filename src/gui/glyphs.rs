@@ -6,9 +6,15 @@
 //! value in monospace) and the status bar's readout: a few hundred new glyphs at once, which
 //! made the second frame of that hover take 6–12 ms while the render still decoded (the budget
 //! is 4 ms; see the README's benchmark section). Laying out the characters our texts use in
-//! every text style and bin ahead of time moves that cost to the first frames after start, one
-//! style and bin per frame (2–5 ms each; 16 frames with egui's default style), before there is
-//! an image to hover.
+//! every text style and bin ahead of time moves that cost out of that frame, monospace first.
+//! While no image is on screen (nobody can hover one), a whole style per frame (10–25 ms);
+//! afterwards a quarter of one style's characters at one bin per frame (0.5–1.5 ms), so that
+//! frames stay within the budget.
+//!
+//! The app asks for extra frames to finish it only while no background work runs: under a
+//! software rasteriser every frame paints the whole window on the CPU, and 16 extra frames at
+//! start delayed a 4K render's first image by 0.04–0.2 s on two cores. During a load the steps
+//! ride on the frames that happen anyway (progress, pointer movement).
 
 /// The characters laid out ahead of time: printable ASCII and the other characters our texts
 /// use. Only characters egui's bundled fonts have (a missing one is drawn as a box: see
@@ -22,6 +28,12 @@ const CHARACTERS: &str = concat!(
 /// Sub-pixel bins egui rasterises a glyph at (a quarter of a physical pixel apart).
 const BINS: u8 = 4;
 
+/// Each style and bin is laid out in this many pieces of [`CHARACTERS`].
+const PIECES: usize = 4;
+
+/// The pieces of one style: all of them in every bin.
+pub const PIECES_PER_STYLE: usize = BINS as usize * PIECES;
+
 /// The warm-up stops once the font atlas is this full. egui empties the atlas when it passes
 /// 80 % (every glyph is then rasterised again as it is used), and the warm-up's glyphs grow
 /// with the square of the pixels per point: with a 2048-pixel atlas they fill 5 % of it at 1
@@ -33,49 +45,66 @@ const MAX_FILL_RATIO: f32 = 0.5;
 pub struct GlyphWarmup {
     /// The pixels per point (and the style's fonts) the pending list was made for.
     made_for: Option<(f32, Vec<egui::FontId>)>,
-    /// Fonts and sub-pixel bins whose glyphs are still to be laid out.
-    pending: Vec<(egui::FontId, u8)>,
+    /// Fonts, sub-pixel bins and pieces of [`CHARACTERS`] still to be laid out, the next last.
+    pending: Vec<(egui::FontId, u8, usize)>,
 }
 
 impl GlyphWarmup {
-    /// Lays out the glyphs of one pending font and bin of `ui`'s style (starting over when the
-    /// pixels per point or the style's fonts change). Returns whether more are pending, in which
-    /// case the caller asks for another frame.
-    pub fn step(&mut self, ui: &egui::Ui) -> bool {
+    /// Lays out up to `pieces` pending pieces of the glyphs of `ui`'s style (starting over when
+    /// the pixels per point or the style's fonts change). Returns whether more are pending.
+    pub fn step(&mut self, ui: &egui::Ui, pieces: usize) -> bool {
         let pixels_per_point = ui.ctx().pixels_per_point();
+        // Monospace first: the probe's table and the readouts are monospace.
         let mut fonts: Vec<egui::FontId> = Vec::new();
-        for font in ui.style().text_styles.values() {
+        let styles = &ui.style().text_styles;
+        let monospace = styles.get(&egui::TextStyle::Monospace);
+        for font in monospace.into_iter().chain(styles.values()) {
             if !fonts.contains(font) {
                 fonts.push(font.clone());
             }
         }
         let key = (pixels_per_point, fonts);
         if self.made_for.as_ref() != Some(&key) {
-            self.pending = key
-                .1
-                .iter()
-                .flat_map(|font| (0..BINS).map(move |bin| (font.clone(), bin)))
-                .collect();
+            let mut pending = Vec::new();
+            for font in &key.1 {
+                for bin in 0..BINS {
+                    for piece in 0..PIECES {
+                        pending.push((font.clone(), bin, piece));
+                    }
+                }
+            }
+            pending.reverse();
+            self.pending = pending;
             self.made_for = Some(key);
         }
-        if ui.ctx().fonts(|fonts| fonts.font_atlas_fill_ratio()) > MAX_FILL_RATIO {
-            self.pending.clear();
-        }
-        if let Some((font, bin)) = self.pending.pop() {
-            lay_out_at_bin(ui.ctx(), font, bin, pixels_per_point);
+        for _ in 0..pieces {
+            if ui.ctx().fonts(|fonts| fonts.font_atlas_fill_ratio()) > MAX_FILL_RATIO {
+                self.pending.clear();
+            }
+            let Some((font, bin, piece)) = self.pending.pop() else {
+                break;
+            };
+            lay_out_at_bin(ui.ctx(), font, bin, piece, pixels_per_point);
         }
         !self.pending.is_empty()
     }
 }
 
-/// Lays out every character of [`CHARACTERS`] in `font` at sub-pixel bin `bin`, which puts their
-/// glyphs in the font atlas.
-fn lay_out_at_bin(ctx: &egui::Context, font: egui::FontId, bin: u8, pixels_per_point: f32) {
+/// Lays out piece `piece` (of [`PIECES`]) of [`CHARACTERS`] in `font` at sub-pixel bin `bin`,
+/// which puts their glyphs in the font atlas.
+fn lay_out_at_bin(
+    ctx: &egui::Context,
+    font: egui::FontId,
+    bin: u8,
+    piece: usize,
+    pixels_per_point: f32,
+) {
     let format = egui::TextFormat::simple(font, egui::Color32::WHITE);
     let mut job = egui::text::LayoutJob::default();
     let mut buffer = [0u8; 4];
     let leading_space = f32::from(bin) / f32::from(BINS) / pixels_per_point;
-    for character in CHARACTERS.chars() {
+    let per_piece = CHARACTERS.chars().count().div_ceil(PIECES);
+    for character in CHARACTERS.chars().skip(piece * per_piece).take(per_piece) {
         // Each character starts a paragraph of its own, at the bin's offset.
         job.append(
             character.encode_utf8(&mut buffer),
@@ -127,22 +156,22 @@ mod tests {
         let mut frames = 0;
         let mut pending = true;
         while pending {
-            let _ = atlas_changed(&ctx, |ui| pending = warmup.step(ui));
+            let _ = atlas_changed(&ctx, |ui| pending = warmup.step(ui, 1));
             frames += 1;
-            assert!(frames < 100, "the warm-up does not end");
+            assert!(frames < 1000, "the warm-up does not end");
         }
         assert!(
-            frames > 4,
-            "one text style and bin per frame, not all at once"
+            frames > 16,
+            "a piece of a style and bin per frame, not all at once"
         );
         assert!(
             !atlas_changed(&ctx, probe_texts),
             "the probe's texts rasterised glyphs the warm-up should have"
         );
         // Nothing to do again until the scale changes; then it starts over.
-        assert!(!atlas_changed(&ctx, |ui| assert!(!warmup.step(ui))));
+        assert!(!atlas_changed(&ctx, |ui| assert!(!warmup.step(ui, 1))));
         ctx.set_pixels_per_point(1.5);
-        assert!(atlas_changed(&ctx, |ui| assert!(warmup.step(ui))));
+        assert!(atlas_changed(&ctx, |ui| assert!(warmup.step(ui, 1))));
     }
 
     /// Runs the warm-up to its end at `pixels_per_point` and returns the atlas's fill ratio.
@@ -152,7 +181,7 @@ mod tests {
         let mut warmup = GlyphWarmup::default();
         let mut pending = true;
         while pending {
-            let _ = atlas_changed(&ctx, |ui| pending = warmup.step(ui));
+            let _ = atlas_changed(&ctx, |ui| pending = warmup.step(ui, 1));
         }
         ctx.fonts(|fonts| fonts.font_atlas_fill_ratio())
     }
