@@ -8,8 +8,8 @@
 //! is 4 ms; see the README's benchmark section). Laying out the characters our texts use in
 //! every text style and bin ahead of time moves that cost out of that frame, monospace first.
 //! While no image is on screen (nobody can hover one), a whole style per frame (10–25 ms);
-//! afterwards a quarter of one style's characters at one bin per frame (0.5–1.5 ms), so that
-//! frames stay within the budget.
+//! afterwards a quarter of one style's characters at one bin per frame (a whole bin took
+//! 2–5 ms), so that frames stay within the budget.
 //!
 //! The app asks for extra frames to finish it only while no background work runs: under a
 //! software rasteriser every frame paints the whole window on the CPU, and 16 extra frames at
@@ -172,6 +172,26 @@ mod tests {
         assert!(!atlas_changed(&ctx, |ui| assert!(!warmup.step(ui, 1))));
         ctx.set_pixels_per_point(1.5);
         assert!(atlas_changed(&ctx, |ui| assert!(warmup.step(ui, 1))));
+    }
+
+    #[test]
+    fn monospace_comes_first() {
+        let ctx = egui::Context::default();
+        let _ = atlas_changed(&ctx, |_| {});
+        let mut warmup = GlyphWarmup::default();
+        // A step of nothing makes the list; one style's worth of pieces is the monospace style.
+        let _ = atlas_changed(&ctx, |ui| assert!(warmup.step(ui, 0)));
+        let _ = atlas_changed(&ctx, |ui| assert!(warmup.step(ui, PIECES_PER_STYLE)));
+        let text = "ViewLayer.Depth.Z 0.031425893";
+        assert!(!atlas_changed(&ctx, |ui| {
+            ui.label(egui::RichText::new(text).monospace());
+        }));
+        assert!(
+            atlas_changed(&ctx, |ui| {
+                ui.label(text);
+            }),
+            "the proportional style is still to come"
+        );
     }
 
     /// Runs the warm-up to its end at `pixels_per_point` and returns the atlas's fill ratio.
