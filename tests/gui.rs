@@ -27,7 +27,7 @@ const ZBUF_ON: &str = "blender/single_zbuf_compositing_on.exr";
 const MULTI_ZIP: &str = "blender/multilayer_zip_32.exr";
 const MULTI_PIZ: &str = "blender/multilayer_piz_16.exr";
 
-use common::gui::{harness, harness_with, painted_texts, settle};
+use common::gui::{DroppedPath, blender_shot, harness, harness_with, painted_texts, settle};
 
 fn open(h: &mut Harness<'static, ExrProbeApp>, files: &[&str]) {
     h.state_mut()
@@ -142,20 +142,6 @@ fn clicking_pins_the_probe_and_escape_releases_it() {
             row: 200
         })
     );
-}
-
-/// A file handle as the native integration would deliver it.
-#[derive(Debug)]
-struct DroppedPath(PathBuf);
-
-impl egui::DroppedFile for DroppedPath {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
 }
 
 #[test]
@@ -1228,61 +1214,6 @@ fn the_cli_and_the_viewer_propose_the_same_default_export_names() {
         cli_channel.file_name().and_then(|n| n.to_str()),
         Some("Szene 01.Tiefe_Ω.Mist.npy")
     );
-}
-
-/// The real Blender shot (frame 4 the Compositing trap, 6 missing, 7 cut off) in a folder of its
-/// own, dated an hour back (a file that changed a moment ago and does not read is "being
-/// written").
-fn blender_shot() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
-    for entry in std::fs::read_dir(fixture("blender/sequence")).expect("the shot") {
-        let entry = entry.expect("entry");
-        let target = dir.path().join(entry.file_name());
-        std::fs::copy(entry.path(), &target).expect("copy");
-        let file = std::fs::File::options()
-            .write(true)
-            .open(&target)
-            .expect("open");
-        file.set_modified(an_hour_ago).expect("backdate");
-    }
-    dir
-}
-
-/// The scan checks files on every core while the window is left alone, and leaves a core to
-/// the window while the user moves the pointer over it.
-#[test]
-fn the_scan_takes_every_core_only_while_the_window_is_left_alone() {
-    let shot = blender_shot();
-    let drop_shot = |h: &mut Harness<'static, ExrProbeApp>| {
-        h.input_mut()
-            .dropped_files
-            .push(Arc::new(DroppedPath(shot.path().to_path_buf())));
-    };
-    // Dropped, then left alone.
-    let mut h = harness();
-    drop_shot(&mut h);
-    settle(&mut h);
-    assert_eq!(h.state().scan_counts(), Some((7, 7)));
-
-    // Dropped while the pointer moves over the views, and it keeps moving.
-    let mut h = harness();
-    h.hover_at(pos2(500.0, 400.0));
-    h.step();
-    drop_shot(&mut h);
-    let started = Instant::now();
-    let mut x = 0.0;
-    while h.state().scan_counts().is_none_or(|(done, _)| done < 7) {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the scan did not finish"
-        );
-        x = (x + 5.0) % 300.0;
-        h.hover_at(pos2(500.0 + x, 400.0));
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert_eq!(h.state().scan_counts(), Some((7, 0)));
 }
 
 #[test]

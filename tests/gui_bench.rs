@@ -258,7 +258,7 @@ fn scan_of_a_render_folder_left_alone() {
 
 /// Opens `EXRPROBE_BENCH_SEQUENCE` and runs frames until every frame's status is shown,
 /// hovering the views on each frame when `hover`. Prints `scan_seconds` (or
-/// `scan_left_alone_seconds`), the files checked on every core, peak memory and frame times.
+/// `scan_left_alone_seconds`), where the files were checked, peak memory and frame times.
 fn scan_benchmark(hover: bool) {
     let Some(folder) = std::env::var_os("EXRPROBE_BENCH_SEQUENCE").map(PathBuf::from) else {
         eprintln!("EXRPROBE_BENCH_SEQUENCE is not set: nothing to measure");
@@ -301,11 +301,15 @@ fn scan_benchmark(hover: bool) {
         std::thread::sleep(Duration::from_millis(16));
     }
     let secs = started.elapsed().as_secs_f64();
-    let (_, on_every_core) = h.state().scan_counts().unwrap_or_default();
+    let (_, counts) = h.state().scan_counts().unwrap_or_default();
     eprintln!(
-        "scan{}: {} files, every status shown after {secs:.3} s, {on_every_core} checked on every core",
+        "scan{}: {} files, every status shown after {secs:.3} s; checked: {} on every core, \
+         {} in the idle class, {} on the background pool",
         if hover { "" } else { " (left alone)" },
-        h.state().files().len()
+        h.state().files().len(),
+        counts.every_core,
+        counts.idle_class,
+        counts.background,
     );
     if hover {
         println!("scan_seconds {secs:.3}");

@@ -229,13 +229,13 @@ impl ExrProbeApp {
         self.worker.frame_cache_use()
     }
 
-    /// The scan of the file list: files checked so far, and how many of them on every core
-    /// (the window was left alone); `None` before any scan. For tests and the benchmark.
-    pub fn scan_counts(&self) -> Option<(usize, usize)> {
+    /// The scan of the file list: files checked so far, and where (see
+    /// [`super::ScanPool`]); `None` before any scan. For tests and the benchmark.
+    pub fn scan_counts(&self) -> Option<(usize, super::ScanCounts)> {
         self.worker
             .scan
             .as_ref()
-            .map(|scan| (scan.done, scan.on_every_core))
+            .map(|scan| (scan.done, scan.counts))
     }
 
     /// Number of texture uploads so far.

@@ -4,8 +4,8 @@
 //! the frame's commands, for the frames the frame cache answers at once).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -117,8 +117,8 @@ pub enum WorkerMsg {
         generation: u64,
         path: PathBuf,
         summary: Box<FileSummary>,
-        /// Checked on every core (the window was left alone), not on the background pool.
-        every_core: bool,
+        /// Where it was checked.
+        pool: ScanPool,
     },
     /// Watched folders changed: `appeared` files are new or changing (not yet settled),
     /// `settled` ones stopped changing and can be read, `removed` ones are gone.
@@ -137,8 +137,8 @@ pub struct ScanJob {
     pub generation: u64,
     pub done: usize,
     pub total: usize,
-    /// Of `done`, the files checked on every core (see [`SCAN_EVERY_CORE_AFTER`]).
-    pub on_every_core: usize,
+    /// Of `done`, how many were checked where (see [`ScanPool`]).
+    pub counts: ScanCounts,
     queue: Sender<PathBuf>,
     cancel: Arc<AtomicBool>,
 }
@@ -586,7 +586,7 @@ impl Worker {
         self.scan = Some(ScanJob {
             generation,
             done: 0,
-            on_every_core: 0,
+            counts: ScanCounts::default(),
             total,
             queue,
             cancel: Arc::clone(&cancel),
@@ -776,13 +776,11 @@ impl Worker {
                 true
             }
             WorkerMsg::Scanned {
-                generation,
-                every_core,
-                ..
+                generation, pool, ..
             } => match &mut self.scan {
                 Some(scan) if scan.generation == *generation => {
                     scan.done += 1;
-                    scan.on_every_core += usize::from(*every_core);
+                    scan.counts.note(*pool);
                     true
                 }
                 _ => false,
@@ -890,13 +888,55 @@ impl Worker {
 const SCAN_WAITS_FOR_IMAGE: Duration = Duration::from_secs(5);
 
 /// How long the window must be left alone (no pointer movement, key or wheel) before the scan
-/// checks its next file on every core. On a 2-core machine the background pool has one thread,
-/// and the list of a 500-frame shot took 1.5× `check`'s time; on both cores it takes about
-/// `check`'s time, but the window's frames slow down (p90 4.6 ms while hovering), which only
-/// matters while someone moves the pointer. The switch happens between files, so input during
-/// a file checked on every core slows the window until that file is done (tens of
-/// milliseconds for a 960×540 frame, a few tenths of a second for a 4K 33-pass one).
+/// checks its next file at the background priority rather than in the idle class (see
+/// [`ScanPool`]). The switch happens between files, so input during a file checked at the
+/// background priority can wait for a core until that file is done (tens of milliseconds for
+/// a 960×540 frame, a few tenths of a second for a 4K 33-pass one).
 pub const SCAN_EVERY_CORE_AFTER: Duration = Duration::from_millis(400);
+
+/// Where the scan checks a file. A scan thread at nice 9 keeps its core when the window's
+/// thread wakes up, which then waits for the scheduler's next tick (4 ms here). With such a
+/// thread on each of 2 cores, 4 % of the window's wake-ups waited over 1 ms (`perf sched
+/// timehist`, the 500-frame benchmark shot, pointer moving), and the frames' p90 was 2.3–6.3 ms
+/// in nine runs, four of them over 4 ms; on one core fewer, 2.5–3.0 ms, but the list took 1.5×
+/// `check`'s time. A thread in Linux's idle scheduling class gives its core up the moment
+/// another thread wants it: with the scan on every core in that class, 99 % of the window's
+/// wake-ups waited under 0.3 ms. But the idle class runs only on cores nothing else in its
+/// scheduling group wants: the viewer's own loads, and a render or compile started from the
+/// same terminal session (Linux groups processes by session), can keep it from running at all. So it is used
+/// only while the user works in the window, where the window must come first; the scan goes
+/// back to nice 9 once the window is left alone, and does not wait for a file the idle class
+/// is slow to finish ([`IdleClass::check`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanPool {
+    /// The window was left alone for [`SCAN_EVERY_CORE_AFTER`]: every core at the background
+    /// priority ([`every_core_pool`]).
+    EveryCore,
+    /// The user works in the window: every core in the idle scheduling class
+    /// ([`IdleClass`]).
+    IdleClass,
+    /// The user works in the window where the idle class is not available: the background
+    /// pool, a core fewer than the machine has ([`background_pool`]).
+    Background,
+}
+
+/// How many files of a scan were checked in each [`ScanPool`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanCounts {
+    pub every_core: usize,
+    pub idle_class: usize,
+    pub background: usize,
+}
+
+impl ScanCounts {
+    fn note(&mut self, pool: ScanPool) {
+        match pool {
+            ScanPool::EveryCore => self.every_core += 1,
+            ScanPool::IdleClass => self.idle_class += 1,
+            ScanPool::Background => self.background += 1,
+        }
+    }
+}
 
 /// When the user last gave the window input, shared with the scan thread: milliseconds since
 /// [`input_epoch`], 0 for never.
@@ -937,8 +977,8 @@ impl InputClock {
 
 /// The scan thread: checks the paths it is sent until the scan is cancelled; before each file,
 /// it waits (up to [`SCAN_WAITS_FOR_IMAGE`]) while the image the user waits for is decoded.
-/// Each file is checked on the background pool, or on every core when the window has been left
-/// alone (see [`SCAN_EVERY_CORE_AFTER`]).
+/// Each file is checked in the idle scheduling class while the user works in the window, and
+/// at the background priority once it has been left alone (see [`ScanPool`]).
 fn scan_files(
     generation: u64,
     paths: &Receiver<PathBuf>,
@@ -950,6 +990,8 @@ fn scan_files(
 ) {
     // A share of the budget: the file shown is decoded beside the scan.
     let budget = exrprobe_core::load::default_memory_budget() / 2;
+    // How long the last file took (the idle class's patience).
+    let mut last_file = Duration::ZERO;
     while !cancel.load(Ordering::Relaxed) {
         let Ok(path) = paths.recv_timeout(Duration::from_millis(250)) else {
             continue;
@@ -966,41 +1008,135 @@ fn scan_files(
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        let (pool, every_core) = match input_clock.left_alone().then(every_core_pool).flatten() {
-            Some(pool) => (Some(pool), true),
-            None => (background_pool(), false),
+        let started = Instant::now();
+        let in_idle_class = if input_clock.left_alone() {
+            None
+        } else {
+            let patience = IDLE_CLASS_PATIENCE_MIN.max(last_file * IDLE_CLASS_PATIENCE);
+            IdleClass::get().and_then(|idle| {
+                idle.check(&path, budget, patience, cancel)
+                    .map(|check| (check, ScanPool::IdleClass))
+            })
         };
-        // (The pool is only handed the work: a panic in it leaves nothing half-changed.)
-        let check = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let check = || {
-                exrprobe_core::check::check_file(&path, budget).unwrap_or_else(|err| {
-                    FileCheck::from_load_error(&path, &err, SystemTime::now())
-                })
-            };
-            match pool {
-                Some(pool) => pool.install(check),
-                None => check(),
-            }
-        }))
-        .unwrap_or_else(|panic| {
-            FileCheck::failed(
-                &path,
-                format!(
-                    "internal error while checking ({}), please report it: {}",
-                    panic_text(panic.as_ref()),
-                    path.display()
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let mut started = started;
+        let (check, kind) = in_idle_class.unwrap_or_else(|| {
+            // (The patience counts the check, not the wait for the idle class.)
+            started = Instant::now();
+            match input_clock.left_alone().then(every_core_pool).flatten() {
+                Some(pool) => (
+                    pool.install(|| guarded_check(&path, budget)),
+                    ScanPool::EveryCore,
                 ),
-            )
+                None => match background_pool() {
+                    Some(pool) => (
+                        pool.install(|| guarded_check(&path, budget)),
+                        ScanPool::Background,
+                    ),
+                    None => (guarded_check(&path, budget), ScanPool::Background),
+                },
+            }
         });
+        last_file = started.elapsed();
         let summary = Box::new(FileSummary::of(&check));
         let _ = tx.send(WorkerMsg::Scanned {
             generation,
             path,
             summary,
-            every_core,
+            pool: kind,
         });
         repaint(ctx);
     }
+}
+
+/// How long a file may take in the idle class, in files the length of the last one (but at
+/// least [`IDLE_CLASS_PATIENCE_MIN`]), before the scan checks it again on another pool (see
+/// [`IdleClass::check`]).
+const IDLE_CLASS_PATIENCE: u32 = 4;
+const IDLE_CLASS_PATIENCE_MIN: Duration = Duration::from_secs(2);
+
+/// The scan's pool in Linux's idle scheduling class (see [`ScanPool`]), and how many checks run
+/// on it.
+struct IdleClass {
+    pool: rayon::ThreadPool,
+    running: Arc<AtomicUsize>,
+}
+
+impl IdleClass {
+    /// The process's (`None` where it cannot be had, see [`idle_class_pool`]).
+    fn get() -> Option<&'static Self> {
+        static IDLE: OnceLock<Option<IdleClass>> = OnceLock::new();
+        IDLE.get_or_init(|| {
+            idle_class_pool().map(|pool| Self {
+                pool,
+                running: Arc::default(),
+            })
+        })
+        .as_ref()
+    }
+
+    /// Checks `path` here, if no earlier check given up on still runs here, waiting up to
+    /// `patience` (or until `cancel`). `None` when it could not or did not finish in time. In
+    /// the idle class a thread runs only on a core nobody else in its scheduling group wants:
+    /// a render started from the same terminal session, or our own loads, can keep it from
+    /// running at all, and a thread cannot leave the idle class (an unprivileged thread may
+    /// not raise its priority). So the scan does not wait for it: the check goes on here, its
+    /// result is dropped, and the scan uses the other pools until it has ended.
+    fn check(
+        &self,
+        path: &Path,
+        budget: u64,
+        patience: Duration,
+        cancel: &AtomicBool,
+    ) -> Option<FileCheck> {
+        if self
+            .running
+            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return None;
+        }
+        let (sender, receiver) = channel();
+        let (owned, running) = (path.to_path_buf(), Arc::clone(&self.running));
+        self.pool.spawn(move || {
+            let check = guarded_check(&owned, budget);
+            running.fetch_sub(1, Ordering::AcqRel);
+            let _ = sender.send(check);
+        });
+        let started = Instant::now();
+        loop {
+            match receiver.recv_timeout(Duration::from_millis(50)) {
+                Ok(check) => return Some(check),
+                Err(RecvTimeoutError::Disconnected) => return None,
+                Err(RecvTimeoutError::Timeout) => {
+                    if cancel.load(Ordering::Relaxed) || started.elapsed() >= patience {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Checks one file for the scan: a load error becomes the file's record, and a panic (a bug)
+/// a record that says so; nothing panics out (a panic in a pool's spawned job would abort).
+fn guarded_check(path: &Path, budget: u64) -> FileCheck {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        exrprobe_core::check::check_file(path, budget)
+            .unwrap_or_else(|err| FileCheck::from_load_error(path, &err, SystemTime::now()))
+    }))
+    .unwrap_or_else(|panic| {
+        FileCheck::failed(
+            path,
+            format!(
+                "internal error while checking ({}), please report it: {}",
+                panic_text(panic.as_ref()),
+                path.display()
+            ),
+        )
+    })
 }
 
 /// The watch thread: reports files that appear (at once), settle and vanish.
@@ -1274,8 +1410,8 @@ fn low_priority_pool(threads: usize, name: &'static str) -> Option<rayon::Thread
 }
 
 /// A pool with a thread per core, at the background pool's priority, for the scan while the
-/// window is left alone ([`SCAN_EVERY_CORE_AFTER`]). `None` when the pool cannot be started
-/// (the scan then stays on the background pool).
+/// window is left alone ([`ScanPool::EveryCore`]). `None` when the pool cannot be started
+/// (the scan then uses the others).
 fn every_core_pool() -> Option<&'static rayon::ThreadPool> {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     POOL.get_or_init(|| {
@@ -1283,6 +1419,55 @@ fn every_core_pool() -> Option<&'static rayon::ThreadPool> {
         low_priority_pool(cores, "exrprobe-scan-all")
     })
     .as_ref()
+}
+
+/// A pool with a thread per core in Linux's idle scheduling class (`SCHED_IDLE`), for the scan
+/// while the user works in the window ([`ScanPool::IdleClass`]). `None` elsewhere, and when
+/// the pool cannot be started or the system refuses the class (the scan then uses the
+/// background pool).
+fn idle_class_pool() -> Option<rayon::ThreadPool> {
+    if !cfg!(any(target_os = "linux", target_os = "android")) {
+        return None;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let refused = Arc::new(AtomicBool::new(false));
+    let refused_by_thread = Arc::clone(&refused);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cores)
+        .thread_name(|_| "exrprobe-scan-idle".to_owned())
+        .start_handler(move |_| {
+            if let Err(err) = enter_idle_class() {
+                // Never left at nice 0 beside the window.
+                lower_priority();
+                log::debug!("scan thread not in the idle class: {err}");
+                refused_by_thread.store(true, Ordering::Relaxed);
+            }
+        })
+        .build()
+        .map_err(|err| log::warn!("cannot start the exrprobe-scan-idle threads: {err}"))
+        .ok()?;
+    // Every thread has run its start handler once it has run a job.
+    pool.broadcast(|_| ());
+    (!refused.load(Ordering::Relaxed)).then_some(pool)
+}
+
+/// Puts the calling thread in the idle scheduling class (Linux only).
+fn enter_idle_class() -> Result<(), String> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use thread_priority::{
+            NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+            set_thread_priority_and_policy, thread_native_id,
+        };
+        set_thread_priority_and_policy(
+            thread_native_id(),
+            ThreadPriority::Min,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+        )
+        .map_err(|err| format!("{err:?}"))
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    Err("the idle scheduling class is Linux's".to_owned())
 }
 
 /// Gives the calling thread a priority below normal (nice 9 on Linux). The scan and the frames
@@ -1314,4 +1499,77 @@ pub(super) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    /// The scan's pool for when the user works in the window really is in the idle class on
+    /// Linux (a refusal would leave the window waiting for a tick, see [`ScanPool`]), and the
+    /// background pool is not.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_interactive_scan_pool_is_in_the_idle_class() {
+        use thread_priority::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+        let policies = |pool: &rayon::ThreadPool| {
+            pool.broadcast(|_| thread_priority::unix::thread_schedule_policy().ok())
+        };
+        let class = IdleClass::get().expect("the idle class is there on Linux");
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(policies(&class.pool), vec![Some(idle); cores]);
+        let background = background_pool().expect("the background pool starts");
+        assert!(
+            policies(background)
+                .iter()
+                .all(|policy| policy.is_some_and(|p| p != idle))
+        );
+    }
+
+    /// A check the idle class does not run in time is given up on; while it still runs there,
+    /// the idle class takes no other file; once it has ended, it does.
+    #[test]
+    fn the_scan_does_not_wait_for_a_starved_idle_class() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/blender/single_zbuf_compositing_on.exr");
+        // One thread, kept busy: as starved as the idle class can be.
+        let class = IdleClass {
+            pool: rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .unwrap(),
+            running: Arc::default(),
+        };
+        let (release, blocked) = channel::<()>();
+        class.pool.spawn(move || {
+            let _ = blocked.recv();
+        });
+        let cancel = AtomicBool::new(false);
+        let patience = Duration::from_millis(100);
+        let started = Instant::now();
+        assert!(class.check(&path, 1 << 30, patience, &cancel).is_none());
+        assert!(started.elapsed() >= patience);
+        // The given-up check is still queued: the next file is not handed over at all.
+        let started = Instant::now();
+        assert!(
+            class
+                .check(&path, 1 << 30, Duration::from_secs(60), &cancel)
+                .is_none()
+        );
+        assert!(started.elapsed() < Duration::from_secs(30));
+        // Once the thread is free, the given-up check runs and ends, and the idle class takes
+        // files again.
+        release.send(()).unwrap();
+        let waited = Instant::now();
+        while class.running.load(Ordering::Acquire) > 0 {
+            assert!(waited.elapsed() < Duration::from_secs(60));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let check = class
+            .check(&path, 1 << 30, Duration::from_secs(60), &cancel)
+            .expect("checked in the idle class");
+        assert_eq!(check.status, exrprobe_core::sequence::FrameStatus::Fail);
+    }
 }

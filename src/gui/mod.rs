@@ -38,7 +38,7 @@ use std::time::Instant;
 pub use app::ExrProbeApp;
 pub use command::{Command, ExportKind, LayoutMode, PixelUnderPointer, SaveOffer};
 pub use dialogs::Dialogs;
-pub use loader::{Source, Worker, WorkerMsg};
+pub use loader::{ScanCounts, ScanPool, Source, Worker, WorkerMsg};
 pub use state::{
     ChannelChoice, CompareView, DepthSettings, Document, FileSummary, ListGroup, ListRow, Message,
     MessageKind, MetricsKey, ReferenceFollow, ViewerState,

@@ -1,6 +1,7 @@
 //! Driving the viewer in tests: a harness around the whole app, and running frames until the
 //! background work has settled.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use egui::vec2;
@@ -46,4 +47,37 @@ pub fn painted_texts(h: &Harness<'static, ExrProbeApp>) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+/// A file handle as the native integration would deliver it.
+#[derive(Debug)]
+pub struct DroppedPath(pub PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// The real Blender shot (frame 4 the Compositing trap, 6 missing, 7 cut off) in a folder of its
+/// own, dated an hour back (a file that changed a moment ago and does not read is "being
+/// written").
+pub fn blender_shot() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for entry in std::fs::read_dir(super::fixture("blender/sequence")).expect("the shot") {
+        let entry = entry.expect("entry");
+        let target = dir.path().join(entry.file_name());
+        std::fs::copy(entry.path(), &target).expect("copy");
+        let file = std::fs::File::options()
+            .write(true)
+            .open(&target)
+            .expect("open");
+        file.set_modified(an_hour_ago).expect("backdate");
+    }
+    dir
 }
