@@ -713,6 +713,8 @@ impl ExrProbeApp {
     /// Draws the whole window and applies the commands it produced. `eframe::App::ui` calls
     /// this; tests drive it directly with `egui_kittest::Harness::new_ui_state`.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        // Background scan threads wait while the frame is drawn (see `pacing`).
+        let _drawing = super::pacing::Drawing::start();
         let ctx = ui.ctx().clone();
         if self.ctx.is_none() {
             self.ctx = Some(ctx.clone());

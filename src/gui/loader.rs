@@ -901,9 +901,10 @@ pub const SCAN_EVERY_CORE_AFTER: Duration = Duration::from_millis(400);
 /// in nine runs, four of them over 4 ms; on one core fewer, 2.5–3.0 ms, but the list took 1.5×
 /// `check`'s time. A thread in Linux's idle scheduling class gives its core up the moment
 /// another thread wants it: with the scan on every core in that class, 99 % of the window's
-/// wake-ups waited under 0.3 ms. But the idle class runs only on cores nothing else in its
-/// scheduling group wants: the viewer's own loads, and a render or compile started from the
-/// same terminal session (Linux groups processes by session), can keep it from running at all. So it is used
+/// wake-ups waited under 0.3 ms. (One of those threads also steps aside while a frame is
+/// drawn, see `pacing`.) But the idle class runs only on cores nothing else in its scheduling
+/// group wants: the viewer's own loads, and a render or compile started from the same terminal
+/// session (Linux groups processes by session), can keep it from running at all. So it is used
 /// only while the user works in the window, where the window must come first; the scan goes
 /// back to nice 9 once the window is left alone, and does not wait for a file the idle class
 /// is slow to finish ([`IdleClass::check`]).
@@ -1424,7 +1425,7 @@ fn every_core_pool() -> Option<&'static rayon::ThreadPool> {
 /// A pool with a thread per core in Linux's idle scheduling class (`SCHED_IDLE`), for the scan
 /// while the user works in the window ([`ScanPool::IdleClass`]). `None` elsewhere, and when
 /// the pool cannot be started or the system refuses the class (the scan then uses the
-/// background pool).
+/// background pool). Its last thread is paced (see `pacing`).
 fn idle_class_pool() -> Option<rayon::ThreadPool> {
     if !cfg!(any(target_os = "linux", target_os = "android")) {
         return None;
@@ -1435,7 +1436,12 @@ fn idle_class_pool() -> Option<rayon::ThreadPool> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cores)
         .thread_name(|_| "exrprobe-scan-idle".to_owned())
-        .start_handler(move |_| {
+        .start_handler(move |index| {
+            // The last thread steps aside while the window draws: a core for the window,
+            // the others for the scan (see `pacing`).
+            if cores > 1 && index + 1 == cores {
+                super::pacing::pace_this_thread();
+            }
             if let Err(err) = enter_idle_class() {
                 // Never left at nice 0 beside the window.
                 lower_priority();

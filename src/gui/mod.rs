@@ -23,6 +23,7 @@ mod frame;
 mod frame_cache;
 mod glyphs;
 mod loader;
+mod pacing;
 pub mod panels;
 mod prefetch;
 mod state;

@@ -14,6 +14,7 @@ pub mod export;
 pub mod load;
 pub mod model;
 pub mod naming;
+pub mod pace;
 pub mod records;
 pub mod region;
 pub mod sequence;

@@ -338,6 +338,7 @@ impl Decoder<'_> {
                     if index >= failure.load(Ordering::Relaxed) {
                         return None;
                     }
+                    crate::pace::point();
                     if cancel.load(Ordering::Relaxed) {
                         cancelled.store(true, Ordering::Relaxed);
                         return None;

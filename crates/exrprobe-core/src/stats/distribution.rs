@@ -87,6 +87,7 @@ pub(super) fn key_counts<T: Native>(values: &[T]) -> Vec<u64> {
     values
         .par_chunks(piece_len(values.len()))
         .fold(empty, |mut totals, chunk| {
+            crate::pace::point();
             // `u32` copies (see `scatter`) keep the counters within 1 MiB (L2).
             let mut copies = vec![0u32; KEY_SLOTS * SCATTER_LANES];
             let mut slots = [0u32; BLOCK];
@@ -112,6 +113,7 @@ pub(super) fn refine<T: Native>(values: &[T], top_lo: u32, top_hi: u32) -> (Vec<
     values
         .par_chunks(piece_len(values.len()))
         .fold(empty, |(mut low, mut high), chunk| {
+            crate::pace::point();
             // Most blocks hold no sample of either bin: a branch-free test skips them.
             for block in chunk.chunks(64) {
                 let hit = block.iter().fold(false, |hit, &v| {

@@ -17,6 +17,7 @@ pub(super) fn half_counts(values: &[f16]) -> Vec<u64> {
     values
         .par_chunks(piece_len(values.len()))
         .fold(empty, |mut counts, chunk| {
+            crate::pace::point();
             for v in chunk {
                 if let Some(slot) = counts.get_mut(usize::from(v.to_bits())) {
                     *slot += 1;

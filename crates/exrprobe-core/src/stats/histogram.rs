@@ -202,6 +202,7 @@ pub(super) fn binned<T: Native, const SPECIALS: bool>(values: &[T], binner: &Bin
     let counts = values
         .par_chunks(piece_len(values.len()))
         .fold(empty, |mut c, chunk| {
+            crate::pace::point();
             let (mut finite, mut real, mut pos_inf, mut neg_inf) = (0u64, 0u64, 0u64, 0u64);
             let slots = c.slots.as_mut_slice();
             // Slot of each sample of a block: computed in a branch-free (vectorisable) loop,

@@ -403,7 +403,10 @@ pub(super) fn summarize_any_f32(block: &[f32], first_bits: u32) -> Summary {
 pub(super) fn wide_stats<T: Native>(values: &[T]) -> ChannelStats {
     values
         .par_chunks(piece_len(values.len()))
-        .map(RowsSummary::of_wide)
+        .map(|chunk| {
+            crate::pace::point();
+            RowsSummary::of_wide(chunk)
+        })
         .reduce(|| RowsSummary::EMPTY, RowsSummary::merge)
         .finish::<T>()
 }
