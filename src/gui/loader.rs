@@ -888,10 +888,11 @@ impl Worker {
 const SCAN_WAITS_FOR_IMAGE: Duration = Duration::from_secs(5);
 
 /// How long the window must be left alone (no pointer movement, key or wheel) before the scan
-/// checks its next file at the background priority rather than in the idle class (see
-/// [`ScanPool`]). The switch happens between files, so input during a file checked at the
-/// background priority can wait for a core until that file is done (tens of milliseconds for
-/// a 960×540 frame, a few tenths of a second for a 4K 33-pass one).
+/// checks its next file on every core at the background priority, rather than in the idle
+/// class or on the background pool (see [`ScanPool`], [`InteractivePools`]). The switch happens
+/// between files, so input during a file checked on every core at that priority can wait for
+/// a core until that file is done (tens of milliseconds for a 960×540 frame, a few tenths of a
+/// second for a 4K 33-pass one).
 pub const SCAN_EVERY_CORE_AFTER: Duration = Duration::from_millis(400);
 
 /// Where the scan checks a file. A scan thread at nice 9 keeps its core when the window's
