@@ -917,8 +917,9 @@ pub enum ScanPool {
     /// The user works in the window: every core in the idle scheduling class
     /// ([`IdleClass`]).
     IdleClass,
-    /// The user works in the window where the idle class is not available: the background
-    /// pool, a core fewer than the machine has ([`background_pool`]).
+    /// The user works in the window, and the idle class is not available or proved slower
+    /// ([`InteractivePools`]): the background pool, a core fewer than the machine has
+    /// ([`background_pool`]).
     Background,
 }
 
@@ -979,8 +980,9 @@ impl InputClock {
 
 /// The scan thread: checks the paths it is sent until the scan is cancelled; before each file,
 /// it waits (up to [`SCAN_WAITS_FOR_IMAGE`]) while the image the user waits for is decoded.
-/// Each file is checked in the idle scheduling class while the user works in the window, and
-/// at the background priority once it has been left alone (see [`ScanPool`]).
+/// Each file is checked in the idle scheduling class or on the background pool while the user
+/// works in the window, whichever is faster ([`InteractivePools`]), and on every core at the
+/// background priority once it has been left alone (see [`ScanPool`]).
 fn scan_files(
     generation: u64,
     paths: &Receiver<PathBuf>,
@@ -1033,19 +1035,15 @@ fn scan_files(
         let (check, kind) = in_idle_class.unwrap_or_else(|| {
             // (The patience counts the check, not the wait for the idle class.)
             started = Instant::now();
-            match left_alone.then(every_core_pool).flatten() {
-                Some(pool) => (
-                    pool.install(|| guarded_check(&path, budget)),
-                    ScanPool::EveryCore,
-                ),
-                None => match background_pool() {
-                    Some(pool) => (
-                        pool.install(|| guarded_check(&path, budget)),
-                        ScanPool::Background,
-                    ),
-                    None => (guarded_check(&path, budget), ScanPool::Background),
-                },
-            }
+            let (pool, kind) = match left_alone.then(every_core_pool).flatten() {
+                Some(pool) => (Some(pool), ScanPool::EveryCore),
+                None => (background_pool(), ScanPool::Background),
+            };
+            let check = match pool {
+                Some(pool) => pool.install(|| guarded_check(&path, budget)),
+                None => guarded_check(&path, budget),
+            };
+            (check, kind)
         });
         last_file = started.elapsed();
         if idle_class.is_some() {
@@ -1184,12 +1182,11 @@ impl IdleClass {
     }
 
     /// Checks `path` here, if no earlier check given up on still runs here, waiting up to
-    /// `patience` (or until `cancel`). `None` when it could not or did not finish in time. In
-    /// the idle class a thread runs only on a core nobody else in its scheduling group wants:
-    /// a render started from the same terminal session, or our own loads, can keep it from
-    /// running at all, and a thread cannot leave the idle class (an unprivileged thread may
-    /// not raise its priority). So the scan does not wait for it: the check goes on here, its
-    /// result is dropped, and the scan uses the other pools until it has ended.
+    /// `patience` (or until `cancel`). `None` when it could not or did not finish in time.
+    /// The idle class can be kept from running at all (see [`ScanPool`]), and a thread cannot
+    /// leave it (an unprivileged thread may not raise its priority). So the scan does not wait
+    /// for it: the check goes on here, its result is dropped, and the scan uses the other pools
+    /// until it has ended.
     fn check(
         &self,
         path: &Path,
