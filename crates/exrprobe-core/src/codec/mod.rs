@@ -34,7 +34,9 @@ use exr::meta::attribute::{ChannelList, IntegerBounds};
 use exr::meta::header::Header;
 
 /// Receives the decoded samples of one row of one wanted channel: `(row within the block,
-/// channel index, little-endian sample bytes)`.
+/// channel index, little-endian sample bytes)`. Each channel's rows come top to bottom; the
+/// channels may interleave in any order (most codecs give storage order, a row of every channel
+/// then the next row; PIZ gives one channel's rows after the other).
 pub(crate) type LineSink<'a> = dyn FnMut(usize, usize, &[u8]) -> Result<(), BlockError> + 'a;
 
 /// Where a block's rows and channels lie in its decompressed bytes.

@@ -60,21 +60,38 @@ fn layout_of<'a>(meta: &'a MetaData, chunk: &Chunk) -> BlockLayout<'a> {
 fn ours(meta: &MetaData, chunk: &Chunk, wanted: &[bool]) -> Result<Vec<u8>, BlockError> {
     let header = &meta.headers[chunk.layer_index];
     let layout = layout_of(meta, chunk);
-    let mut out = Vec::new();
-    let mut last = None;
+    // Each channel's rows, in the order they came.
+    let mut rows: Vec<Vec<(usize, Vec<u8>)>> = vec![Vec::new(); wanted.len()];
     decode_block(
         header,
         layout,
         compressed_bytes(chunk).clone(),
         wanted,
         &mut |row, channel, bytes| {
-            // Rows arrive in storage order.
-            assert!(last < Some((row, channel)) || last.is_none());
-            last = Some((row, channel));
-            out.extend_from_slice(bytes);
+            assert!(
+                wanted[channel],
+                "a row of channel {channel}, which is not wanted"
+            );
+            rows[channel].push((row, bytes.to_vec()));
             Ok(())
         },
     )?;
+    // Each wanted channel's rows come once each, top to bottom (the channels in any order).
+    for (channel, rows) in rows.iter().enumerate() {
+        let numbers: Vec<usize> = rows.iter().map(|(row, _)| *row).collect();
+        let expected: Vec<usize> = if wanted[channel] {
+            (0..layout.rectangle.size.1).collect()
+        } else {
+            Vec::new()
+        };
+        assert_eq!(numbers, expected, "rows of channel {channel}");
+    }
+    let mut out = Vec::new();
+    for (row, channel, _) in layout.segments() {
+        if wanted[channel] {
+            out.extend_from_slice(&rows[channel][row].1);
+        }
+    }
     Ok(out)
 }
 
