@@ -145,6 +145,26 @@ pub struct RenderedImage {
     pub factor: usize,
     /// The mapping a difference picture was drawn with (its range comes from the data).
     pub mapping: Option<ScalarMapping>,
+    /// Every texel is fully opaque (nothing drawn under the image shows through it).
+    pub opaque: bool,
+}
+
+impl RenderedImage {
+    fn new(
+        image: ColorImage,
+        full_size: [usize; 2],
+        factor: usize,
+        mapping: Option<ScalarMapping>,
+    ) -> Self {
+        let opaque = image.pixels.iter().all(|pixel| pixel.a() == u8::MAX);
+        Self {
+            image: Arc::new(image),
+            full_size,
+            factor,
+            mapping,
+            opaque,
+        }
+    }
 }
 
 /// Integer factor so that `width × height` fits in `max_side` on both axes.
@@ -303,12 +323,12 @@ impl RenderJob {
                         scalar_to_rgba8_into(&decimated, &mapping, out);
                     }
                 });
-                Ok(RenderedImage {
-                    image: Arc::new(image),
-                    full_size: [width, height],
+                Ok(RenderedImage::new(
+                    image,
+                    [width, height],
                     factor,
-                    mapping: Some(mapping),
-                })
+                    Some(mapping),
+                ))
             }
             RenderWhat::Scalar { channel, mapping } => {
                 let (ch, samples) = decoded(&self.image, *channel)?;
@@ -322,12 +342,12 @@ impl RenderJob {
                         scalar_to_rgba8_into(&decimated, mapping, out);
                     }
                 });
-                Ok(RenderedImage {
-                    image: Arc::new(image),
-                    full_size: [ch.width, ch.height],
+                Ok(RenderedImage::new(
+                    image,
+                    [ch.width, ch.height],
                     factor,
-                    mapping: None,
-                })
+                    None,
+                ))
             }
             RenderWhat::Rgb {
                 r,
@@ -371,12 +391,7 @@ impl RenderJob {
                         );
                     }
                 });
-                Ok(RenderedImage {
-                    image: Arc::new(image),
-                    full_size: [width, height],
-                    factor,
-                    mapping: None,
-                })
+                Ok(RenderedImage::new(image, [width, height], factor, None))
             }
         }
     }
@@ -405,6 +420,8 @@ pub struct Shown {
     pub full_size: [usize; 2],
     /// The mapping of a difference picture (for its colour bar).
     pub mapping: Option<ScalarMapping>,
+    /// Every texel is fully opaque.
+    pub opaque: bool,
 }
 
 #[derive(Default)]
@@ -504,6 +521,7 @@ impl TextureCache {
                     size,
                     full_size: done.full_size,
                     mapping: done.mapping,
+                    opaque: done.opaque,
                 });
             }
             Err(message) => {

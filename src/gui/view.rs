@@ -226,6 +226,31 @@ pub fn sample_at(
     Some((col, row))
 }
 
+/// The canvas's background colour (a shade darker than the panels).
+const CANVAS_FILL: Color32 = Color32::from_gray(24);
+
+/// The parts of `outer` outside `inner` (which lies within it): up to four rectangles, above,
+/// below, left and right of it. The canvas is filled only there when an opaque image covers
+/// `inner`: under a software rasteriser (Mesa's llvmpipe: remote desktops, virtual machines)
+/// every pixel shaded costs CPU, and filling under the images cost about a quarter of a frame
+/// of the window (see `backdrop` for the same reason).
+fn around(outer: Rect, inner: Rect) -> impl Iterator<Item = Rect> {
+    [
+        Rect::from_min_max(outer.min, pos2(outer.max.x, inner.min.y)),
+        Rect::from_min_max(pos2(outer.min.x, inner.max.y), outer.max),
+        Rect::from_min_max(
+            pos2(outer.min.x, inner.min.y),
+            pos2(inner.min.x, inner.max.y),
+        ),
+        Rect::from_min_max(
+            pos2(inner.max.x, inner.min.y),
+            pos2(outer.max.x, inner.max.y),
+        ),
+    ]
+    .into_iter()
+    .filter(|part| part.is_positive())
+}
+
 /// Paints one canvas.
 pub fn paint_canvas(
     ui: &egui::Ui,
@@ -236,12 +261,22 @@ pub fn paint_canvas(
     pins: &[(i64, i64)],
 ) {
     let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 0.0, Color32::from_gray(24));
     let data_rect = view.screen_rect(rect, window_rect(&content.data_window));
+    let visible = data_rect.intersect(rect);
+    // The canvas's background, only where nothing opaque is drawn over it.
+    let covered = visible.is_positive()
+        && content.wipe.is_none()
+        && (content.checkerboard.is_some() || content.shown.is_some_and(|shown| shown.opaque));
+    if covered {
+        for part in around(rect, visible) {
+            painter.rect_filled(part, 0.0, CANVAS_FILL);
+        }
+    } else {
+        painter.rect_filled(rect, 0.0, CANVAS_FILL);
+    }
 
     if let Some(checker) = content.checkerboard {
         // One quad with a repeating 2×2 texture: 8-point squares.
-        let visible = data_rect.intersect(rect);
         if visible.is_positive() {
             let uv = Rect::from_min_max(
                 ((visible.min - rect.min) / 16.0).to_pos2(),
@@ -497,6 +532,35 @@ fn text_color_on(shown: Option<Color32>) -> Color32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The parts around an inner rectangle and the inner one cover the outer one exactly, once:
+    /// checked on a grid of points, for an inner rectangle inside, touching each edge, and
+    /// filling the outer one.
+    #[test]
+    fn the_canvas_fill_around_the_image_leaves_no_gap_and_no_overlap() {
+        let outer = Rect::from_min_max(pos2(10.0, 20.0), pos2(110.0, 80.0));
+        let inners = [
+            Rect::from_min_max(pos2(30.5, 40.25), pos2(70.0, 60.0)),
+            Rect::from_min_max(pos2(10.0, 20.0), pos2(50.0, 80.0)),
+            Rect::from_min_max(pos2(60.0, 20.0), pos2(110.0, 50.0)),
+            outer,
+        ];
+        for inner in inners {
+            let parts: Vec<Rect> = around(outer, inner).collect();
+            assert!(parts.len() <= 4);
+            let inside = |r: &Rect, p: Pos2| {
+                p.x >= r.min.x && p.x < r.max.x && p.y >= r.min.y && p.y < r.max.y
+            };
+            for i in 0..200 {
+                for j in 0..120 {
+                    let p = pos2(10.0 + i as f32 * 0.5 + 0.1, 20.0 + j as f32 * 0.5 + 0.1);
+                    let covering = parts.iter().filter(|r| inside(r, p)).count()
+                        + usize::from(inside(&inner, p));
+                    assert_eq!(covering, 1, "{p:?} with the image at {inner:?}: {parts:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn zoom_about_keeps_the_point_under_the_cursor() {
