@@ -232,8 +232,8 @@ const CANVAS_FILL: Color32 = Color32::from_gray(24);
 /// The parts of `outer` outside `inner` (which lies within it): up to four rectangles, above,
 /// below, left and right of it. The canvas is filled only there when an opaque image covers
 /// `inner`: under a software rasteriser (Mesa's llvmpipe: remote desktops, virtual machines)
-/// every pixel shaded costs CPU, and filling under the images cost about a quarter of a frame
-/// of the window (see `backdrop` for the same reason).
+/// every pixel shaded costs CPU, and filling under the images as well took a sixth of the
+/// document view's frame (see `backdrop` for the same reason).
 fn around(outer: Rect, inner: Rect) -> impl Iterator<Item = Rect> {
     [
         Rect::from_min_max(outer.min, pos2(outer.max.x, inner.min.y)),
