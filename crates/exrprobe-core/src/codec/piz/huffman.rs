@@ -134,8 +134,8 @@ fn read_code_lengths(
 }
 
 /// The symbols (offsets into `lengths`) that have a code, with their lengths, skipping the
-/// others eight at a time. Most of a block's 65537 symbols have none (a block holds a few
-/// thousand distinct values at most), and a 32×32 tile's code is built from its whole symbol
+/// others eight at a time. In most blocks most of the 65537 symbols have none (a block of a
+/// render holds a few thousand distinct values), and a 32×32 tile's code is built from its symbol
 /// range: counting every zero (one increment of the same counter after the other, each waiting
 /// for the last) made building the tables 80 % of the time of decoding such tiles.
 fn nonzero_lengths(lengths: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
