@@ -285,17 +285,23 @@ const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 
 /// How soon the window shows a file the scan has checked, at most: the busy indicator's
 /// interval, so that the scan's results are drawn in the frames the indicator asks for anyway.
-/// Asking for a frame per file painted up to 60 frames a second for a folder of small frames;
-/// under a software rasteriser (Xvfb with llvmpipe, ~0.1 s of CPU per frame of a 1400×900
-/// window) that took more CPU than checking the files: the 500-frame benchmark shot's list was
-/// complete after 35–38 s with the window left alone, 15 s at this rate, where `check` takes
-/// 7.5 s.
+/// Each file used to ask for a frame of its own; under a software rasteriser (Xvfb with
+/// llvmpipe, ~0.1 s of CPU per frame of a 1400×900 window) that took more CPU than checking the
+/// files: the 500-frame benchmark shot's list was complete after 35–38 s with the window left
+/// alone, 15 s at this rate, where `check` takes 7.5 s.
 const SCAN_REPAINT_INTERVAL: Duration =
     Duration::from_nanos((1e9 / super::panels::busy::FRAMES_PER_SECOND) as u64);
 
 fn repaint(ctx: &OnceLock<egui::Context>) {
     if let Some(ctx) = ctx.get() {
         ctx.request_repaint();
+    }
+}
+
+/// Asks for a frame within `delay` (a frame asked for sooner still comes sooner).
+fn repaint_within(ctx: &OnceLock<egui::Context>, delay: Duration) {
+    if let Some(ctx) = ctx.get() {
+        ctx.request_repaint_after(delay);
     }
 }
 
@@ -400,9 +406,7 @@ impl Worker {
                         });
                         // Shown by the next frame within the interval: one frame (an
                         // immediate request costs egui two).
-                        if let Some(ctx) = progress_ctx.get() {
-                            ctx.request_repaint_after(PROGRESS_INTERVAL);
-                        }
+                        repaint_within(&progress_ctx, PROGRESS_INTERVAL);
                     }
                 };
                 let source = thread_source;
@@ -1082,9 +1086,7 @@ fn scan_files(
             summary,
             pool: kind,
         });
-        if let Some(ctx) = ctx.get() {
-            ctx.request_repaint_after(SCAN_REPAINT_INTERVAL);
-        }
+        repaint_within(ctx, SCAN_REPAINT_INTERVAL);
     }
 }
 
