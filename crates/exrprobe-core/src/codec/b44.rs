@@ -43,7 +43,7 @@ pub(crate) fn decode(
     compressed: &[u8],
     layout: BlockLayout<'_>,
     wanted: &[bool],
-    sink: &mut LineSink<'_>,
+    sink: &mut dyn LineSink,
 ) -> Result<(), BlockError> {
     with_scratch(&SAMPLES, |samples| {
         decode_with(samples, compressed, layout, wanted, sink)
@@ -55,7 +55,7 @@ fn decode_with(
     compressed: &[u8],
     layout: BlockLayout<'_>,
     wanted: &[bool],
-    sink: &mut LineSink<'_>,
+    sink: &mut dyn LineSink,
 ) -> Result<(), BlockError> {
     let exr::math::Vec2(width, height) = layout.rectangle.size;
     let too_large = || BlockError::pixels("a pixel block is impossibly large");
@@ -117,7 +117,7 @@ fn decode_with(
             }
             .and_then(|rest| rest.get(..row_bytes))
             .ok_or(BlockError::Internal("B44 rows do not fit the block"))?;
-            sink(row, channel, line)?;
+            sink.row(row, channel, line)?;
         }
     }
     Ok(())

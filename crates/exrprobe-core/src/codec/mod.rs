@@ -33,11 +33,37 @@ use exr::compression::Compression;
 use exr::meta::attribute::{ChannelList, IntegerBounds};
 use exr::meta::header::Header;
 
-/// Receives the decoded samples of one row of one wanted channel: `(row within the block,
-/// channel index, little-endian sample bytes)`. Each channel's rows come top to bottom; the
-/// channels may interleave in any order (most codecs give storage order, a row of every channel
-/// then the next row; PIZ gives one channel's rows after the other).
-pub(crate) type LineSink<'a> = dyn FnMut(usize, usize, &[u8]) -> Result<(), BlockError> + 'a;
+/// Receives the decoded samples of the wanted channels of a block.
+///
+/// Each channel's rows come top to bottom; the channels may interleave in any order (most
+/// codecs give storage order, a row of every channel then the next row; PIZ gives one channel's
+/// rows after the other). Any `FnMut(row, channel, bytes)` closure is a sink that takes rows.
+pub(crate) trait LineSink {
+    /// One row of one wanted channel: `(row within the block, channel index, little-endian
+    /// sample bytes)`.
+    fn row(&mut self, row: usize, channel: usize, bytes: &[u8]) -> Result<(), BlockError>;
+
+    /// Where all of one wanted channel's rows of the block may be written at once, when the
+    /// sink stores them one after the other and needs nothing else from them: `word_count`
+    /// 16-bit words, the samples of the block's rows in order as little-endian 16-bit words (a
+    /// 32-bit sample is its low word, then its high word), or `None` to be given the rows one by
+    /// one. A codec that finishes a channel's rows together in that layout (PIZ) writes them
+    /// there instead of handing each row over to be copied. The samples written count as the
+    /// channel's rows: `row` is not called for that channel.
+    fn channel_words(
+        &mut self,
+        _channel: usize,
+        _word_count: usize,
+    ) -> Result<Option<&mut [u16]>, BlockError> {
+        Ok(None)
+    }
+}
+
+impl<F: FnMut(usize, usize, &[u8]) -> Result<(), BlockError>> LineSink for F {
+    fn row(&mut self, row: usize, channel: usize, bytes: &[u8]) -> Result<(), BlockError> {
+        self(row, channel, bytes)
+    }
+}
 
 /// Where a block's rows and channels lie in its decompressed bytes.
 #[derive(Clone, Copy)]
@@ -87,7 +113,7 @@ pub(crate) fn decode_block(
     layout: BlockLayout<'_>,
     compressed_le: Vec<u8>,
     wanted: &[bool],
-    sink: &mut LineSink<'_>,
+    sink: &mut dyn LineSink,
 ) -> Result<(), BlockError> {
     let expected_bytes = layout
         .byte_size()
@@ -168,7 +194,7 @@ pub(crate) fn split_rows(
     layout: BlockLayout<'_>,
     wanted: &[bool],
     endian: Endian,
-    sink: &mut LineSink<'_>,
+    sink: &mut dyn LineSink,
 ) -> Result<(), BlockError> {
     let short = || BlockError::pixels("a decompressed block is shorter than expected");
     if Some(bytes.len()) != layout.byte_size() {
@@ -199,7 +225,7 @@ pub(crate) fn split_rows(
             };
             #[cfg(target_endian = "little")]
             let _ = endian;
-            sink(row, channel, line)?;
+            sink.row(row, channel, line)?;
         }
         position = end;
     }

@@ -68,7 +68,7 @@ pub(crate) fn decode(
     compressed: &[u8],
     layout: BlockLayout<'_>,
     wanted: &[bool],
-    sink: &mut LineSink<'_>,
+    sink: &mut dyn LineSink,
 ) -> Result<(), BlockError> {
     let planes_bytes = planes_size(layout)
         .ok_or_else(|| BlockError::pixels("a pixel block is impossibly large"))?;
@@ -181,7 +181,7 @@ fn rebuild_rows(
     layout: BlockLayout<'_>,
     wanted: &[bool],
     line: &mut Vec<u8>,
-    sink: &mut LineSink<'_>,
+    sink: &mut dyn LineSink,
 ) -> Result<(), BlockError> {
     let short = || BlockError::pixels("a decompressed block is shorter than expected");
     let width = layout.rectangle.size.0;
@@ -232,7 +232,7 @@ fn rebuild_rows(
                         }
                     }
                 }
-                sink(row, channel, line)?;
+                sink.row(row, channel, line)?;
             }
             position = end;
         }

@@ -28,7 +28,7 @@ pub(crate) fn decode(
     expected_bytes: usize,
     layout: BlockLayout<'_>,
     wanted: &[bool],
-    sink: &mut LineSink<'_>,
+    sink: &mut dyn LineSink,
 ) -> Result<(), BlockError> {
     with_scratch(&EXPANDED, |buffer| {
         expand_into(buffer, compressed, expected_bytes)

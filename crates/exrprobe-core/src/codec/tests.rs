@@ -14,7 +14,7 @@ use exr::prelude::{
     LayerAttributes, LineOrder, SmallVec, WritableImage,
 };
 
-use super::{BlockError, BlockLayout, decode_block};
+use super::{BlockError, BlockLayout, LineSink, decode_block};
 
 fn fixture(relative: &str) -> Vec<u8> {
     let path = format!(
@@ -55,32 +55,99 @@ fn layout_of<'a>(meta: &'a MetaData, chunk: &Chunk) -> BlockLayout<'a> {
     }
 }
 
+/// A sink that keeps each channel's rows in the order they came and, when `direct[channel]`,
+/// offers that channel's destination ([`LineSink::channel_words`]).
+struct TestSink<'a> {
+    wanted: &'a [bool],
+    direct: Vec<bool>,
+    rows: Vec<Vec<(usize, Vec<u8>)>>,
+    words: Vec<Option<Vec<u16>>>,
+}
+
+impl LineSink for TestSink<'_> {
+    fn row(&mut self, row: usize, channel: usize, bytes: &[u8]) -> Result<(), BlockError> {
+        assert!(
+            self.wanted[channel],
+            "a row of channel {channel}, which is not wanted"
+        );
+        self.rows[channel].push((row, bytes.to_vec()));
+        Ok(())
+    }
+
+    fn channel_words(
+        &mut self,
+        channel: usize,
+        word_count: usize,
+    ) -> Result<Option<&mut [u16]>, BlockError> {
+        assert!(self.wanted[channel], "channel {channel} is not wanted");
+        if !self.direct[channel] {
+            return Ok(None);
+        }
+        assert!(
+            self.words[channel].is_none(),
+            "channel {channel} asked twice"
+        );
+        // Not zeros: whatever the decoder does not overwrite shows.
+        Ok(Some(self.words[channel].insert(vec![0xdead; word_count])))
+    }
+}
+
 /// Our decoding of a block with the given channels wanted: the bytes of the wanted rows in
-/// storage order.
+/// storage order. Decodes twice: handing every row over, and offering every other wanted
+/// channel's destination (which PIZ then writes directly); both must give the same bytes, or
+/// both fail.
 fn ours(meta: &MetaData, chunk: &Chunk, wanted: &[bool]) -> Result<Vec<u8>, BlockError> {
+    let by_rows = ours_with(meta, chunk, wanted, &vec![false; wanted.len()]);
+    let offered: Vec<bool> = (0..wanted.len()).map(|c| wanted[c] && c % 2 == 0).collect();
+    let direct = ours_with(meta, chunk, wanted, &offered);
+    match (&by_rows, &direct) {
+        (Ok(a), Ok(b)) => assert!(a == b, "written into the destination, the rows differ"),
+        (Err(_), Err(_)) => {}
+        _ => panic!("only one of the two ways fails: {by_rows:?} vs {direct:?}"),
+    }
+    by_rows
+}
+
+fn ours_with(
+    meta: &MetaData,
+    chunk: &Chunk,
+    wanted: &[bool],
+    direct: &[bool],
+) -> Result<Vec<u8>, BlockError> {
     let header = &meta.headers[chunk.layer_index];
     let layout = layout_of(meta, chunk);
-    // Each channel's rows, in the order they came.
-    let mut rows: Vec<Vec<(usize, Vec<u8>)>> = vec![Vec::new(); wanted.len()];
+    let mut sink = TestSink {
+        wanted,
+        direct: direct.to_vec(),
+        rows: vec![Vec::new(); wanted.len()],
+        words: vec![None; wanted.len()],
+    };
     decode_block(
         header,
         layout,
         compressed_bytes(chunk).clone(),
         wanted,
-        &mut |row, channel, bytes| {
-            assert!(
-                wanted[channel],
-                "a row of channel {channel}, which is not wanted"
-            );
-            rows[channel].push((row, bytes.to_vec()));
-            Ok(())
-        },
+        &mut sink,
     )?;
+    let height = layout.rectangle.size.1;
+    // A channel written into its destination: its rows are the destination's words in order.
+    for (channel, words) in sink.words.iter().enumerate() {
+        if let Some(words) = words {
+            assert!(sink.rows[channel].is_empty(), "channel {channel} both ways");
+            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            let row_bytes = bytes.len().checked_div(height).unwrap_or(0);
+            assert_eq!(row_bytes * height, bytes.len(), "channel {channel}'s words");
+            sink.rows[channel] = (0..height)
+                .map(|row| (row, bytes[row * row_bytes..(row + 1) * row_bytes].to_vec()))
+                .collect();
+        }
+    }
+    let rows = sink.rows;
     // Each wanted channel's rows come once each, top to bottom (the channels in any order).
     for (channel, rows) in rows.iter().enumerate() {
         let numbers: Vec<usize> = rows.iter().map(|(row, _)| *row).collect();
         let expected: Vec<usize> = if wanted[channel] {
-            (0..layout.rectangle.size.1).collect()
+            (0..height).collect()
         } else {
             Vec::new()
         };

@@ -40,7 +40,7 @@ pub(crate) fn decode(
     expected_bytes: usize,
     layout: BlockLayout<'_>,
     wanted: &[bool],
-    sink: &mut LineSink<'_>,
+    sink: &mut dyn LineSink,
 ) -> Result<(), BlockError> {
     with_scratch(&INFLATER, |state| {
         let Inflater {
@@ -112,7 +112,7 @@ pub(crate) fn unpredict_rows(
     deltas: &[u8],
     layout: BlockLayout<'_>,
     wanted: &[bool],
-    sink: &mut LineSink<'_>,
+    sink: &mut dyn LineSink,
 ) -> Result<(), BlockError> {
     let short = || BlockError::pixels("a decompressed block is shorter than expected");
     if Some(deltas.len()) != layout.byte_size() {
@@ -136,7 +136,7 @@ pub(crate) fn unpredict_rows(
         if wanted.get(channel) == Some(&true) {
             line.resize(len, 0);
             unpredict_interleave(even, odd, &mut even_value, &mut odd_value, &mut line);
-            sink(row, channel, &line)?;
+            sink.row(row, channel, &line)?;
         } else {
             even_value = even_value.wrapping_add(delta_sum(even));
             odd_value = odd_value.wrapping_add(delta_sum(odd));

@@ -627,7 +627,6 @@ fn decode_band_blocks(
         .map(|channel| sample_type(channel.sample_type))
         .collect();
     let band_len = width.saturating_mul(band.row_count);
-    let width = header.layer_size.0;
     for item in band.items {
         let chunk = read_chunk(data, item.offset, item.part, meta)?;
         let tile = header
@@ -652,48 +651,111 @@ fn decode_band_blocks(
             channels: &header.channels,
             rectangle: item.rectangle,
         };
-        let x = item.rectangle.position.0.max(0) as usize;
-        let y = item.rectangle.position.1.max(0) as usize;
-        let rows = &mut band.rows;
-        let summaries = &mut band.summaries;
-        let first_row = band.first_row;
-        codec::decode_block(
-            header,
-            layout,
-            compressed,
-            wanted,
-            &mut |row, channel, bytes| {
-                let start = (y + row)
-                    .checked_sub(first_row)
-                    .and_then(|r| r.checked_mul(width))
-                    .and_then(|r| r.checked_add(x));
-                if let (Some(summarizer), Some(summary), Some(&sample_type)) = (
-                    summarizer.as_deref_mut(),
-                    summaries.get_mut(channel),
-                    types.get(channel),
-                ) {
-                    let row = summarizer.summarize(sample_type, bytes);
-                    *summary = Some(summary.unwrap_or(RowsSummary::EMPTY).merge(row));
-                }
-                // Only wanted channels reach here; those that are kept have rows in the band.
-                match rows.get_mut(channel) {
-                    Some(Some(dest)) => write_row(dest, start, bytes),
-                    Some(None) if summarizer.is_some() => {
-                        // Not kept: only summarised. Still reject rows outside the band.
-                        let samples = types
-                            .get(channel)
-                            .map_or(0, |t| bytes.len() / t.bytes_per_sample());
-                        match start.and_then(|start| start.checked_add(samples)) {
-                            Some(end) if end <= band_len => Ok(()),
-                            _ => Err(outside_the_data_window()),
-                        }
-                    }
-                    _ => Err(outside_the_data_window()),
-                }
-            },
-        )?;
+        let mut sink = BandSink {
+            x: item.rectangle.position.0.max(0) as usize,
+            y: item.rectangle.position.1.max(0) as usize,
+            block_width: item.rectangle.size.0,
+            width,
+            first_row: band.first_row,
+            band_len,
+            types: &types,
+            rows: &mut band.rows,
+            summaries: &mut band.summaries,
+            summarizer: summarizer.as_deref_mut(),
+        };
+        codec::decode_block(header, layout, compressed, wanted, &mut sink)?;
     }
     Ok(())
+}
+
+/// Where a block's rows go: into the band's rows of the kept channels, and into the summaries
+/// when summarising.
+struct BandSink<'b, 'r> {
+    /// The block's first column and row within the data window, and its width.
+    x: usize,
+    y: usize,
+    block_width: usize,
+    /// The part's width, the band's first row and its samples per channel.
+    width: usize,
+    first_row: usize,
+    band_len: usize,
+    types: &'b [SampleType],
+    rows: &'b mut [Option<SamplesMut<'r>>],
+    summaries: &'b mut [Option<RowsSummary>],
+    summarizer: Option<&'b mut RowSummarizer>,
+}
+
+impl BandSink<'_, '_> {
+    /// The first sample of the block's row `row` in the band's buffers.
+    fn start_of(&self, row: usize) -> Option<usize> {
+        (self.y + row)
+            .checked_sub(self.first_row)
+            .and_then(|r| r.checked_mul(self.width))
+            .and_then(|r| r.checked_add(self.x))
+    }
+}
+
+impl codec::LineSink for BandSink<'_, '_> {
+    fn row(&mut self, row: usize, channel: usize, bytes: &[u8]) -> Result<(), BlockError> {
+        let start = self.start_of(row);
+        if let (Some(summarizer), Some(summary), Some(&sample_type)) = (
+            self.summarizer.as_deref_mut(),
+            self.summaries.get_mut(channel),
+            self.types.get(channel),
+        ) {
+            let row = summarizer.summarize(sample_type, bytes);
+            *summary = Some(summary.unwrap_or(RowsSummary::EMPTY).merge(row));
+        }
+        // Only wanted channels reach here; those that are kept have rows in the band.
+        match self.rows.get_mut(channel) {
+            Some(Some(dest)) => write_row(dest, start, bytes),
+            Some(None) if self.summarizer.is_some() => {
+                // Not kept: only summarised. Still reject rows outside the band.
+                let samples = self
+                    .types
+                    .get(channel)
+                    .map_or(0, |t| bytes.len() / t.bytes_per_sample());
+                match start.and_then(|start| start.checked_add(samples)) {
+                    Some(end) if end <= self.band_len => Ok(()),
+                    _ => Err(outside_the_data_window()),
+                }
+            }
+            _ => Err(outside_the_data_window()),
+        }
+    }
+
+    /// The block's rows of a kept channel are one run of the band's buffer when the block spans
+    /// the part's width (scan-line blocks, and tiles as wide as the image); not when
+    /// summarising, which reads the rows.
+    fn channel_words(
+        &mut self,
+        channel: usize,
+        word_count: usize,
+    ) -> Result<Option<&mut [u16]>, BlockError> {
+        if cfg!(target_endian = "big")
+            || self.summarizer.is_some()
+            || self.x != 0
+            || self.block_width != self.width
+        {
+            return Ok(None);
+        }
+        let start = self.start_of(0);
+        let Some(Some(dest)) = self.rows.get_mut(channel) else {
+            return Err(outside_the_data_window());
+        };
+        let words_per_sample = dest.sample_type().bytes_per_sample() / 2;
+        let samples = word_count / words_per_sample;
+        let range = start
+            .and_then(|start| Some(start..start.checked_add(samples)?))
+            .filter(|_| samples * words_per_sample == word_count)
+            .ok_or_else(outside_the_data_window)?;
+        let words: Option<&mut [u16]> = match dest {
+            SamplesMut::F16(v) => v.get_mut(range).map(bytemuck::cast_slice_mut),
+            SamplesMut::F32(v) => v.get_mut(range).map(bytemuck::cast_slice_mut),
+            SamplesMut::U32(v) => v.get_mut(range).map(bytemuck::cast_slice_mut),
+        };
+        words.map(Some).ok_or_else(outside_the_data_window)
+    }
 }
 
 fn outside_the_data_window() -> BlockError {

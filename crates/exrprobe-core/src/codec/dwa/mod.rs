@@ -323,7 +323,7 @@ pub(crate) fn decode(
     compressed: &[u8],
     layout: BlockLayout<'_>,
     wanted: &[bool],
-    sink: &mut LineSink<'_>,
+    sink: &mut dyn LineSink,
 ) -> Result<(), BlockError> {
     with_scratch(&SCRATCH, |scratch| {
         decode_with(scratch, compressed, layout, wanted, sink)
@@ -342,7 +342,7 @@ fn decode_with(
     compressed: &[u8],
     layout: BlockLayout<'_>,
     wanted: &[bool],
-    sink: &mut LineSink<'_>,
+    sink: &mut dyn LineSink,
 ) -> Result<(), BlockError> {
     let exr::math::Vec2(width, height) = layout.rectangle.size;
     let samples = width
@@ -575,7 +575,7 @@ fn decode_with(
                 _ => continue,
             }
             .ok_or(BlockError::Internal("DWA rows do not fit the block"))?;
-            sink(row, index, line)?;
+            sink.row(row, index, line)?;
         }
     }
     Ok(())
