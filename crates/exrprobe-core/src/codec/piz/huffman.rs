@@ -408,23 +408,59 @@ fn decode_stream(
     let too_much = || corrupt("the PIZ code stream decodes to more data than the block holds");
     let mut position = 0usize;
     let mut written = 0usize;
-    // Lookups of at most TABLE_BITS bits each that fit in one 57-bit window.
-    const LOOKUPS_PER_WINDOW: usize = 57 / TABLE_BITS as usize;
+    // The bits of a window that come from the stream (`peek` shifts in up to 7 zero bits).
+    const VALID_BITS: usize = 57;
+    // Lookups of at most TABLE_BITS bits each that fit in one window.
+    const LOOKUPS_PER_WINDOW: usize = VALID_BITS / TABLE_BITS as usize;
+    // Bits of the longest long code decoded in the window (more than 57: never there).
+    let longest = if long.has_58_bits {
+        usize::MAX / 2
+    } else {
+        long.lengths.last().map_or(0, |l| l.length as usize)
+    };
     while position < end_bits {
         let window = peek(stream, position);
-        // Fast path, away from the end of the stream: value codes, up to three per lookup,
-        // several lookups from one window (no end checks needed: the window lies before it).
+        // Fast path, away from the end of the stream: short value codes, up to three per
+        // lookup, and long value codes, several from one window (no end checks needed: the
+        // window lies before it). Runs, 58-bit codes and invalid bits go the slow way below.
         if position + 64 <= end_bits {
             let mut bits = window;
             let mut used = 0usize;
             for _ in 0..LOOKUPS_PER_WINDOW {
+                if used + TABLE_BITS as usize > VALID_BITS {
+                    // After long codes.
+                    break;
+                }
                 let entry = multi
                     .get((bits >> (64 - TABLE_BITS)) as usize)
                     .copied()
                     .unwrap_or(0);
                 let values = (entry >> 8) as u8 as usize;
                 if values == 0 {
-                    break;
+                    // A long code (not the run code, not a 58-bit one) whose bits are all in
+                    // the window: decoded here, without leaving the window (in noisy blocks one
+                    // code in eight is long).
+                    let single = table
+                        .get((bits >> (64 - TABLE_BITS)) as usize)
+                        .copied()
+                        .unwrap_or(0);
+                    if single & 0xff != 0 || single == 0 || used + longest > VALID_BITS {
+                        break;
+                    }
+                    let first_length = (single >> 8) as usize - 1;
+                    let Some((symbol, length)) =
+                        decode_long(bits, first_length, long, long_symbols)
+                    else {
+                        break;
+                    };
+                    if symbol == run_symbol {
+                        break;
+                    }
+                    *out.get_mut(written).ok_or_else(too_much)? = symbol as u16;
+                    written += 1;
+                    bits <<= length;
+                    used += length;
+                    continue;
                 }
                 if let Some([a, b, c]) = out.get_mut(written..written + 3) {
                     // All three slots are written; those past the entry's values are
