@@ -57,6 +57,20 @@ pub(crate) trait LineSink {
     ) -> Result<Option<&mut [u16]>, BlockError> {
         Ok(None)
     }
+
+    /// Where one row of one wanted channel may be written directly: exactly `byte_len` bytes,
+    /// the row's samples little-endian, or `None` to be handed the row by [`Self::row`] (which
+    /// also reports a row that does not fit). A codec that produces each row in its own pass
+    /// (ZIP's predictor) writes it there instead of into a scratch row that is then copied.
+    /// The bytes written count as the row: `row` is not called for it.
+    fn row_destination(
+        &mut self,
+        _row: usize,
+        _channel: usize,
+        _byte_len: usize,
+    ) -> Option<&mut [u8]> {
+        None
+    }
 }
 
 impl<F: FnMut(usize, usize, &[u8]) -> Result<(), BlockError>> LineSink for F {

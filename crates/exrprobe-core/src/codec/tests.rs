@@ -56,7 +56,8 @@ fn layout_of<'a>(meta: &'a MetaData, chunk: &Chunk) -> BlockLayout<'a> {
 }
 
 /// A sink that keeps each channel's rows in the order they came and, when `direct[channel]`,
-/// offers that channel's destination ([`LineSink::channel_words`]).
+/// offers that channel's destinations ([`LineSink::channel_words`],
+/// [`LineSink::row_destination`]).
 struct TestSink<'a> {
     wanted: &'a [bool],
     direct: Vec<bool>,
@@ -90,12 +91,29 @@ impl LineSink for TestSink<'_> {
         // Not zeros: whatever the decoder does not overwrite shows.
         Ok(Some(self.words[channel].insert(vec![0xdead; word_count])))
     }
+
+    fn row_destination(
+        &mut self,
+        row: usize,
+        channel: usize,
+        byte_len: usize,
+    ) -> Option<&mut [u8]> {
+        assert!(self.wanted[channel], "channel {channel} is not wanted");
+        if !self.direct[channel] {
+            return None;
+        }
+        // Kept as the row, in the order asked for; not zeros, so that what the decoder does
+        // not overwrite shows.
+        let rows = &mut self.rows[channel];
+        rows.push((row, vec![0xad; byte_len]));
+        rows.last_mut().map(|(_, bytes)| bytes.as_mut_slice())
+    }
 }
 
 /// Our decoding of a block with the given channels wanted: the bytes of the wanted rows in
 /// storage order. Decodes twice: handing every row over, and offering every other wanted
-/// channel's destination (which PIZ then writes directly); both must give the same bytes, or
-/// both fail.
+/// channel's destination (which PIZ, ZIP and RLE then write directly); both must give the same
+/// bytes, or both fail.
 fn ours(meta: &MetaData, chunk: &Chunk, wanted: &[bool]) -> Result<Vec<u8>, BlockError> {
     let by_rows = ours_with(meta, chunk, wanted, &vec![false; wanted.len()]);
     let offered: Vec<bool> = (0..wanted.len()).map(|c| wanted[c] && c % 2 == 0).collect();

@@ -5,11 +5,12 @@
 //! deflates the result. Decoding inflates with libdeflate (`libdeflater`, chosen because it
 //! inflates about twice as fast as the pure-Rust inflaters; the README's benchmark section has
 //! the figures) into a buffer kept per thread, and then undoes the predictor and the split in one
-//! pass per row and channel, straight into the sink; rows of channels that are not wanted are
-//! only summed (the predictor's running value has to pass over them). On x86-64 the predictor is
-//! a prefix sum over SSE2 registers, sixteen bytes of each half at a time (through `safe_arch`,
-//! no `unsafe` here); a portable 64-bit-word version takes the rest of each row and other
-//! machines.
+//! pass per row and channel, straight into the sink's destination where it offers one (the
+//! caller's array: no scratch row to copy), else into a scratch row handed to the sink; rows of
+//! channels that are not wanted are only summed (the predictor's running value has to pass over
+//! them). On x86-64 the predictor is a prefix sum over SSE2 registers, sixteen bytes of each
+//! half at a time (through `safe_arch`, no `unsafe` here); a portable 64-bit-word version takes
+//! the rest of each row and other machines.
 
 use std::cell::RefCell;
 
@@ -107,7 +108,8 @@ pub(super) fn inflate_into(
 }
 
 /// Undoes the predictor and the even/odd split of an inflated block and passes the rows of the
-/// wanted channels to `sink`.
+/// wanted channels to `sink`, or writes them straight where it offers
+/// ([`LineSink::row_destination`]).
 pub(crate) fn unpredict_rows(
     deltas: &[u8],
     layout: BlockLayout<'_>,
@@ -134,9 +136,16 @@ pub(crate) fn unpredict_rows(
             return Err(short());
         };
         if wanted.get(channel) == Some(&true) {
-            line.resize(len, 0);
-            unpredict_interleave(even, odd, &mut even_value, &mut odd_value, &mut line);
-            sink.row(row, channel, &line)?;
+            if let Some(dest) = sink
+                .row_destination(row, channel, len)
+                .filter(|dest| dest.len() == len)
+            {
+                unpredict_interleave(even, odd, &mut even_value, &mut odd_value, dest);
+            } else {
+                line.resize(len, 0);
+                unpredict_interleave(even, odd, &mut even_value, &mut odd_value, &mut line);
+                sink.row(row, channel, &line)?;
+            }
         } else {
             even_value = even_value.wrapping_add(delta_sum(even));
             odd_value = odd_value.wrapping_add(delta_sum(odd));

@@ -756,6 +756,34 @@ impl codec::LineSink for BandSink<'_, '_> {
         };
         words.map(Some).ok_or_else(outside_the_data_window)
     }
+
+    /// A kept channel's row is a run of the band's buffer; not when summarising, which reads
+    /// the row. `None` also for a row that does not fit: [`Self::row`] reports it.
+    fn row_destination(
+        &mut self,
+        row: usize,
+        channel: usize,
+        byte_len: usize,
+    ) -> Option<&mut [u8]> {
+        if cfg!(target_endian = "big") || self.summarizer.is_some() {
+            return None;
+        }
+        let start = self.start_of(row)?;
+        let Some(Some(dest)) = self.rows.get_mut(channel) else {
+            return None;
+        };
+        let bytes_per_sample = dest.sample_type().bytes_per_sample();
+        let samples = byte_len / bytes_per_sample;
+        if samples * bytes_per_sample != byte_len {
+            return None;
+        }
+        let range = start..start.checked_add(samples)?;
+        match dest {
+            SamplesMut::F16(v) => v.get_mut(range).map(bytemuck::cast_slice_mut),
+            SamplesMut::F32(v) => v.get_mut(range).map(bytemuck::cast_slice_mut),
+            SamplesMut::U32(v) => v.get_mut(range).map(bytemuck::cast_slice_mut),
+        }
+    }
 }
 
 fn outside_the_data_window() -> BlockError {
