@@ -279,7 +279,8 @@ fn build_tables(
 
 /// A [`HuffmanScratch::multi`] entry: bits 0..8 the length of its codes, 8..16 how many values
 /// it decodes (0: a run, a long code or no code: see the single-value table), 16..32 the first
-/// value, 32..48 the second, 48..64 the third.
+/// value, 32..48 the second, 48..64 the third. An entry with no values has only bits 16..32 set,
+/// to the single-value table's `index + 1` where the prefix begins long codes, else 0.
 fn multi_entry(length: u32, values: &[u32]) -> u64 {
     let mut entry = u64::from(length) | ((values.len() as u64) << 8);
     for (i, &value) in values.iter().enumerate() {
@@ -314,7 +315,12 @@ fn build_multi(scratch: &mut HuffmanScratch, run_symbol: u32) {
             length += code & 0xff;
         }
         if count == 0 {
-            0
+            // A long code's prefix: where its search by length starts (`(index + 1) << 16`),
+            // so that the fast path need not look it up in the single-value table.
+            match single.get(index).copied() {
+                Some(entry) if entry & 0xff == 0 => u64::from(entry >> 8) << 16,
+                _ => 0,
+            }
         } else {
             multi_entry(length, &values[..count])
         }
@@ -440,14 +446,11 @@ fn decode_stream(
                     // A long code (not the run code, not a 58-bit one) whose bits are all in
                     // the window: decoded here, without leaving the window (in noisy blocks one
                     // code in eight is long).
-                    let single = table
-                        .get((bits >> (64 - TABLE_BITS)) as usize)
-                        .copied()
-                        .unwrap_or(0);
-                    if single & 0xff != 0 || single == 0 || used + longest > VALID_BITS {
+                    let first_plus_one = (entry >> 16) as usize;
+                    if first_plus_one == 0 || used + longest > VALID_BITS {
                         break;
                     }
-                    let first_length = (single >> 8) as usize - 1;
+                    let first_length = first_plus_one - 1;
                     let Some((symbol, length)) =
                         decode_long(bits, first_length, long, long_symbols)
                     else {
