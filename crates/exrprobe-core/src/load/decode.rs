@@ -743,18 +743,10 @@ impl codec::LineSink for BandSink<'_, '_> {
         let Some(Some(dest)) = self.rows.get_mut(channel) else {
             return Err(outside_the_data_window());
         };
-        let words_per_sample = dest.sample_type().bytes_per_sample() / 2;
-        let samples = word_count / words_per_sample;
-        let range = start
-            .and_then(|start| Some(start..start.checked_add(samples)?))
-            .filter(|_| samples * words_per_sample == word_count)
-            .ok_or_else(outside_the_data_window)?;
-        let words: Option<&mut [u16]> = match dest {
-            SamplesMut::F16(v) => v.get_mut(range).map(bytemuck::cast_slice_mut),
-            SamplesMut::F32(v) => v.get_mut(range).map(bytemuck::cast_slice_mut),
-            SamplesMut::U32(v) => v.get_mut(range).map(bytemuck::cast_slice_mut),
-        };
-        words.map(Some).ok_or_else(outside_the_data_window)
+        start
+            .and_then(|start| sample_run::<u16>(dest, start, word_count))
+            .map(Some)
+            .ok_or_else(outside_the_data_window)
     }
 
     /// A kept channel's row is a run of the band's buffer; not when summarising, which reads
@@ -772,17 +764,28 @@ impl codec::LineSink for BandSink<'_, '_> {
         let Some(Some(dest)) = self.rows.get_mut(channel) else {
             return None;
         };
-        let bytes_per_sample = dest.sample_type().bytes_per_sample();
-        let samples = byte_len / bytes_per_sample;
-        if samples * bytes_per_sample != byte_len {
-            return None;
-        }
-        let range = start..start.checked_add(samples)?;
-        match dest {
-            SamplesMut::F16(v) => v.get_mut(range).map(bytemuck::cast_slice_mut),
-            SamplesMut::F32(v) => v.get_mut(range).map(bytemuck::cast_slice_mut),
-            SamplesMut::U32(v) => v.get_mut(range).map(bytemuck::cast_slice_mut),
-        }
+        sample_run::<u8>(dest, start, byte_len)
+    }
+}
+
+/// The samples of `dest` from `start` on that make exactly `len` units of `T` (bytes, 16-bit
+/// words), as those units; `None` when `len` is not a whole number of samples or the run
+/// leaves the buffer.
+fn sample_run<'a, T: bytemuck::Pod>(
+    dest: &'a mut SamplesMut<'_>,
+    start: usize,
+    len: usize,
+) -> Option<&'a mut [T]> {
+    let bytes = len.checked_mul(std::mem::size_of::<T>())?;
+    let bytes_per_sample = dest.sample_type().bytes_per_sample();
+    if bytes % bytes_per_sample != 0 {
+        return None;
+    }
+    let range = start..start.checked_add(bytes / bytes_per_sample)?;
+    match dest {
+        SamplesMut::F16(v) => bytemuck::try_cast_slice_mut(v.get_mut(range)?).ok(),
+        SamplesMut::F32(v) => bytemuck::try_cast_slice_mut(v.get_mut(range)?).ok(),
+        SamplesMut::U32(v) => bytemuck::try_cast_slice_mut(v.get_mut(range)?).ok(),
     }
 }
 
